@@ -1,0 +1,63 @@
+"""citecheck's exceptions, one tree so callers can catch at the depth they need.
+
+    CitecheckError
+    ├── InputError          bad user input: a malformed sources.csv row, an unreadable
+    │                       document, an invalid option value or config key
+    ├── StoreError          archive.db cannot be used
+    │   ├── CorruptDatabaseError   not SQLite, damaged, or another program's file
+    │   ├── SchemaTooNewError      written by a newer citecheck
+    │   └── DatabaseBusyError      another citecheck holds the database
+    ├── NetworkOfflineError the network looks down: nothing was judged
+    ├── ArchiveError        the Wayback Machine misbehaved
+    │   └── RateLimitedError       it said 429 (``retry_after`` seconds, or None)
+    └── FixError            a document cannot be rewritten safely
+
+The CLI maps these to exit codes in one place (cli.py): InputError, StoreError and
+FixError are exit 2, NetworkOfflineError is exit 3.
+"""
+
+from __future__ import annotations
+
+
+class CitecheckError(Exception):
+    """Base class of every error citecheck raises on purpose."""
+
+
+class InputError(CitecheckError):
+    """The user gave something citecheck cannot use; the message says what and where."""
+
+
+class StoreError(CitecheckError):
+    """archive.db cannot be opened or written."""
+
+
+class CorruptDatabaseError(StoreError):
+    """The file is not a citecheck database (or is damaged). It is left untouched."""
+
+
+class SchemaTooNewError(StoreError):
+    """The database was written by a newer citecheck than this one."""
+
+
+class DatabaseBusyError(StoreError):
+    """Another citecheck process is using the database."""
+
+
+class NetworkOfflineError(CitecheckError):
+    """Every host failed at connection level and the reachability probe failed too."""
+
+
+class ArchiveError(CitecheckError):
+    """A Wayback Machine request failed in a way the caller should know about."""
+
+
+class RateLimitedError(ArchiveError):
+    """The archive answered 429. ``retry_after`` is its Retry-After in seconds, if any."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class FixError(CitecheckError):
+    """A document cannot be rewritten without risking its content."""

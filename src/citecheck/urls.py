@@ -1,0 +1,99 @@
+"""URL validation and normalisation: the identity of a link.
+
+Two citations of the same page must land on the same ``links`` row, so the key is
+a normalised form: scheme and host lower-cased, the host IDNA-encoded, the default
+port and the fragment dropped, an empty path written as ``/``, and percent-escapes
+of unreserved characters decoded. Query strings are kept as they are: their order
+and spelling can matter to the server.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import SplitResult, urlsplit, urlunsplit
+
+from .errors import InputError
+
+CHECKABLE_SCHEMES = frozenset({"http", "https"})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+_PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")
+# Underscores are not valid in host names but real sites use them: accept, never judge.
+_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
+
+
+class InvalidURLError(InputError):
+    """The text is not a URL citecheck can check."""
+
+
+def _decode_unreserved(part: str) -> str:
+    def repl(match: re.Match[str]) -> str:
+        char = chr(int(match.group(1), 16))
+        return char if char in _UNRESERVED else "%" + match.group(1).upper()
+
+    return _PERCENT.sub(repl, part)
+
+
+def _normalise_host(host: str) -> str:
+    host = host.rstrip(".").lower()
+    if not host:
+        raise InvalidURLError("the URL has no host")
+    if ":" in host or re.fullmatch(r"[0-9.]+", host):
+        return host  # an IP address
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        raise InvalidURLError(f"the host {host!r} is not a valid domain name") from exc
+    labels = ascii_host.split(".")
+    if not all(_HOST_LABEL.match(label) for label in labels):
+        raise InvalidURLError(f"the host {host!r} is not a valid domain name")
+    return ascii_host
+
+
+def scheme_of(url: str) -> str:
+    """The URL's scheme, lower-cased ('' when it has none)."""
+    return urlsplit(url.strip()).scheme.lower()
+
+
+def normalize_url(url: str) -> str:
+    """The canonical key of an http(s) URL; raises InvalidURLError if it has none.
+
+    URLs with other schemes (mailto:, ftp:) are returned stripped but otherwise as
+    they are: they are recorded and reported as skipped, never fetched.
+    """
+    text = url.strip()
+    if not text:
+        raise InvalidURLError("the URL is empty")
+    if any(ch.isspace() for ch in text) or any(ord(ch) < 0x20 for ch in text):
+        raise InvalidURLError(f"the URL {text!r} contains white space or control characters")
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as exc:
+        raise InvalidURLError(f"{text!r} is not a valid URL: {exc}") from exc
+    scheme = parts.scheme.lower()
+    if scheme not in CHECKABLE_SCHEMES:
+        if not scheme:
+            raise InvalidURLError(f"{text!r} has no scheme (expected http:// or https://)")
+        return text
+    if not parts.hostname:
+        raise InvalidURLError(f"{text!r} has no host")
+    host = _normalise_host(parts.hostname)
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    netloc = host
+    if parts.username or parts.password:
+        userinfo = parts.username or ""
+        if parts.password:
+            userinfo += ":" + parts.password
+        netloc = f"{userinfo}@{host}"
+    if port is not None and port != _DEFAULT_PORTS[scheme]:
+        netloc += f":{port}"
+    path = _decode_unreserved(parts.path) or "/"
+    query = _decode_unreserved(parts.query)
+    return urlunsplit(SplitResult(scheme, netloc, path, query, ""))
+
+
+def host_key(url: str) -> str:
+    """The host that politeness limits apply to (lower-case, without port)."""
+    return (urlsplit(url).hostname or "").lower()
