@@ -78,6 +78,9 @@ class Settings:
     #: host → IP overrides, like curl's --resolve (tests, split-horizon set-ups).
     resolve: tuple[tuple[str, str], ...] = ()
     soft404_probe: bool = True
+    #: Refuse loopback, private, link-local and cloud-metadata addresses, checked
+    #: after DNS resolution (a public name resolving to 169.254.169.254 is refused).
+    exclude_private: bool = False
 
     def __post_init__(self) -> None:
         for name in ("concurrency", "per_host", "max_redirects", "max_attempts"):

@@ -146,7 +146,9 @@ class PageInfo:
 
     title: str | None = None
     page_count: int | None = None  # PDFs only
-    text_fingerprint: str | None = None  # simhash of the main text, hex
+    headline: str | None = None  # the first <h1>, for soft-404 and drift rules
+    text_sample: str | None = None  # the start of the main text, white space collapsed
+    text_fingerprint: str | None = None  # simhash of the main text, 16 hex digits
 
 
 @dataclass(frozen=True)
