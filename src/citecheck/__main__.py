@@ -1,0 +1,5 @@
+"""``python -m citecheck`` runs the CLI."""
+
+from .cli import cli
+
+cli()

@@ -1,0 +1,76 @@
+"""Documents → citations: every cited URL with the place that cites it.
+
+``extract_file`` picks the reader by file suffix; each reader returns an
+:class:`Extraction` whose citations carry document, 1-based line and column (in
+characters of the decoded text, a leading BOM not counted), the page cited and a
+short context. :func:`find_url_spans` gives the exact character spans for
+rewriting.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import InputError
+from ._claims import MAX_CONTEXT_CHARS, Extraction
+from ._spans import UrlSpan, find_url_spans
+from .html import extract_html
+from .markdown import extract_markdown
+from .matching import match_titles, normalise_title
+from .text import extract_text
+
+__all__ = [
+    "MAX_CONTEXT_CHARS",
+    "MAX_DOCUMENT_BYTES",
+    "Extraction",
+    "UrlSpan",
+    "extract_file",
+    "extract_html",
+    "extract_markdown",
+    "extract_text",
+    "find_url_spans",
+    "match_titles",
+    "normalise_title",
+    "read_document",
+]
+
+#: Largest document read. Documents are parsed whole; a bigger "document" is far
+#: more likely a misplaced data dump than prose with citations.
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+
+_READERS = {
+    ".md": extract_markdown,
+    ".markdown": extract_markdown,
+    ".html": extract_html,
+    ".htm": extract_html,
+}
+
+
+def read_document(path: Path) -> str:
+    """The text of a UTF-8 document (a BOM is dropped); InputError if it is not one."""
+    try:
+        with path.open("rb") as stream:
+            data = stream.read(MAX_DOCUMENT_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the document: {exc.strerror or exc}") from exc
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise InputError(f"{path}: larger than {MAX_DOCUMENT_BYTES // 2**20} MiB, not read")
+    if b"\x00" in data:
+        raise InputError(f"{path}: looks like a binary file (it contains NUL bytes)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError(
+            f"{path}: line {line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); save it as UTF-8"
+        ) from exc
+
+
+def extract_file(path: Path, *, document: str | None = None) -> Extraction:
+    """The citations of one document, read by its suffix.
+
+    .md/.markdown are Markdown, .html/.htm are HTML, anything else is plain text.
+    ``document`` is how citations name the file (default: the path as given).
+    """
+    reader = _READERS.get(path.suffix.lower(), extract_text)
+    return reader(read_document(path), str(path) if document is None else document)

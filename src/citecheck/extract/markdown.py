@@ -1,0 +1,202 @@
+"""Markdown: inline links, reference definitions, autolinks and bare URLs.
+
+markdown-it-py gives the block structure (which lines are code, where paragraphs
+start) but no positions for inline content, so links are found by scanning the
+source with code blanked out: their spans are then exact.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterator
+
+from markdown_it import MarkdownIt
+
+from ._claims import Extraction, Found, build_extraction
+from ._spans import EXTRACTED_SCHEMES, LineIndex, blank_ranges, find_url_spans, line_index
+
+_LONE_CR = re.compile(r"\r(?!\n)")
+_CODE_BLOCKS = frozenset({"fence", "code_block"})
+_BACKTICKS = re.compile(r"`+")
+_BLANK_LINE = re.compile(r"\n[ \t]*\r?\n")
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_REFERENCE = re.compile(
+    r"^ {0,3}\[(?:[^\]\\\n]|\\.)+\]:[ \t]*(?:<(?P<angled>[^>\n]*)>|(?P<plain>\S+))"
+    r"(?:[ \t]+(?P<title>\"[^\"\n]*\"|'[^'\n]*'|\([^)\n]*\)))?[ \t]*\r?$",
+    re.MULTILINE,
+)
+_AUTOLINK = re.compile(r"<(?P<url>(?:https?|ftp|mailto):[^\s<>]*)>", re.IGNORECASE)
+_LINK_TITLE = re.compile(r"[ \t]*\r?\n?[ \t]*(\"[^\"]*\"|'[^']*'|\([^()]*\))")
+_NESTED_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_EMPHASIS = str.maketrans({"*": " ", "`": " "})
+#: How far back the opening ``[`` of a link text is looked for.
+_MAX_LINK_TEXT_CHARS = 1000
+
+
+def _code_spans(text: str) -> Iterator[tuple[int, int]]:
+    """Inline code: a backtick run closed by a run of the same length in the paragraph."""
+    runs = list(_BACKTICKS.finditer(text))
+    paragraph_ends = [match.start() for match in _BLANK_LINE.finditer(text)]
+    position = 0
+    while position < len(runs):
+        opening = runs[position]
+        width = len(opening.group(0))
+        after = bisect.bisect_left(paragraph_ends, opening.end())
+        limit = paragraph_ends[after] if after < len(paragraph_ends) else len(text)
+        for later in range(position + 1, len(runs)):
+            closing = runs[later]
+            if closing.start() >= limit:
+                break
+            if len(closing.group(0)) == width:
+                yield opening.start(), closing.end()
+                position = later
+                break
+        position += 1
+
+
+def _has_scheme(url: str) -> bool:
+    head, colon, _ = url.partition(":")
+    return bool(colon) and f"{head.lower()}:" in EXTRACTED_SCHEMES
+
+
+def _link_text_start(scan: str, close_bracket: int) -> int | None:
+    depth = 0
+    floor = max(0, close_bracket - _MAX_LINK_TEXT_CHARS)
+    for position in range(close_bracket - 1, floor - 1, -1):
+        char = scan[position]
+        if position > 0 and scan[position - 1] == "\\":
+            continue
+        if char == "]":
+            depth += 1
+        elif char == "[":
+            if depth == 0:
+                return position
+            depth -= 1
+    return None
+
+
+def _destination(scan: str, start: int) -> tuple[int, int, int, str | None] | None:
+    """The link destination after ``](``: (url start, url end, end of the link, title)."""
+    position = start
+    while position < len(scan) and scan[position] in " \t":
+        position += 1
+    if position < len(scan) and scan[position] == "<":
+        close = scan.find(">", position + 1)
+        if close == -1 or "\n" in scan[position:close]:
+            return None
+        url_start, url_end, position = position + 1, close, close + 1
+    else:
+        url_start = position
+        depth = 0
+        while position < len(scan):
+            char = scan[position]
+            if char == "\\" and position + 1 < len(scan):
+                position += 2
+                continue
+            if char.isspace():
+                break
+            if char == "(":
+                depth += 1
+            elif char == ")":
+                if depth == 0:
+                    break
+                depth -= 1
+            position += 1
+        url_end = position
+    title = _LINK_TITLE.match(scan, position)
+    title_text = None
+    if title is not None and url_end > url_start:
+        title_text = title.group(1)[1:-1]
+        position = title.end()
+    while position < len(scan) and scan[position] in " \t":
+        position += 1
+    if position >= len(scan) or scan[position] != ")":
+        return None
+    return url_start, url_end, position + 1, title_text
+
+
+def _inline_links(scan: str) -> list[tuple[int, int, Found | None]]:
+    """Every ``[text](destination)`` as (start, end, citation), outermost first.
+
+    The citation is None for images and relative links: their span is still
+    returned so that nothing inside them is read as a bare URL.
+    """
+    links = []
+    for bracket in re.finditer(r"\]\(", scan):
+        text_start = _link_text_start(scan, bracket.start())
+        parsed = _destination(scan, bracket.end())
+        if text_start is None or parsed is None:
+            continue
+        url_start, url_end, link_end, title = parsed
+        url = scan[url_start:url_end]
+        if text_start > 0 and scan[text_start - 1] == "!":
+            links.append((text_start - 1, link_end, None))
+        elif not _has_scheme(url):
+            links.append((text_start, link_end, None))
+        else:
+            label = _NESTED_LINK.sub(r"\1", scan[text_start + 1 : bracket.start()])
+            label = " ".join(label.translate(_EMPHASIS).split())
+            citation = Found(url_start, url_end, url, text_start, link_end, label, title)
+            links.append((text_start, link_end, citation))
+    links.sort(key=lambda link: (link[0], -link[1]))
+    outermost = []
+    for link in links:
+        if not outermost or link[0] >= outermost[-1][1]:
+            outermost.append(link)
+    return outermost
+
+
+def extract_markdown(text: str, document: str) -> Extraction:
+    """The citations of a Markdown document; code blocks and code spans are skipped."""
+    index = line_index(text)
+    # markdown-it also breaks lines at a lone "\r"; hiding those keeps its line
+    # numbers equal to ours, which break at "\n" only.
+    tokens = MarkdownIt("commonmark").parse(_LONE_CR.sub(" ", text))
+    code_lines = [token.map for token in tokens if token.type in _CODE_BLOCKS and token.map]
+    scan = blank_ranges(text, [_line_range(index, text, lines) for lines in code_lines])
+    scan = blank_ranges(scan, [match.span() for match in _COMMENT.finditer(scan)])
+    scan = blank_ranges(scan, _code_spans(scan))
+    block_starts = {index.starts[token.map[0]] for token in tokens if token.map}
+
+    links = _inline_links(scan)
+    taken = [(start, end) for start, end, _ in links]
+    found = [citation for _, _, citation in links if citation is not None]
+    for match in _REFERENCE.finditer(scan):
+        name = "angled" if match.group("angled") is not None else "plain"
+        url = match.group(name)
+        taken.append(match.span())
+        block_starts.add(match.start())
+        if _has_scheme(url):
+            title = match.group("title")
+            found.append(
+                Found(
+                    match.start(name),
+                    match.end(name),
+                    url,
+                    match.start(),
+                    match.end(),
+                    "",
+                    title[1:-1] if title else None,
+                )
+            )
+    for match in _AUTOLINK.finditer(blank_ranges(scan, taken)):
+        taken.append(match.span())
+        found.append(
+            Found(
+                match.start("url"), match.end("url"), match.group("url"), match.start(), match.end()
+            )
+        )
+    remaining = blank_ranges(scan, taken)
+    found.extend(
+        Found(span.start, span.end, span.url, span.start, span.end)
+        for span in find_url_spans(remaining)
+    )
+    prose = scan.translate(_EMPHASIS)
+    return build_extraction(text, prose, found, sorted(block_starts), document)
+
+
+def _line_range(index: LineIndex, text: str, lines: list[int]) -> tuple[int, int]:
+    first, last = lines
+    end = index.starts[last] if last < len(index.starts) else len(text)
+    return index.starts[first], end

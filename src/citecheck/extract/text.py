@@ -1,0 +1,14 @@
+"""Plain text: every URL written with its scheme, the claim on its line."""
+
+from __future__ import annotations
+
+from ._claims import Extraction, Found, build_extraction
+from ._spans import find_url_spans, line_index
+
+
+def extract_text(text: str, document: str) -> Extraction:
+    """The citations of a plain-text document; a claim never reaches past its line."""
+    found = [
+        Found(span.start, span.end, span.url, span.start, span.end) for span in find_url_spans(text)
+    ]
+    return build_extraction(text, text, found, line_index(text).starts, document)

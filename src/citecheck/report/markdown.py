@@ -1,0 +1,117 @@
+"""The Markdown report, for maintainers reading a GitHub issue or a cron mail.
+
+What needs a human comes first (broken, failing, blocked, redirected), each link
+with where it is cited, since when it fails and its last good check. Text from
+the web and from documents is escaped so that a title with ``|``, ``[`` or a
+newline cannot break a table or a link.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import TextIO
+
+from ..models import STATUS_ORDER, Status
+from . import LinkReport, Report, ordered_summary
+
+#: Sections listed link by link; the rest are summarised by count.
+_DETAILED = (Status.BROKEN, Status.FAILING, Status.BLOCKED, Status.REDIRECTED)
+_HEADINGS = {
+    Status.BROKEN: "Broken: swap in an archived copy or replace",
+    Status.FAILING: "Failing: not yet confirmed, re-checked on later runs",
+    Status.BLOCKED: "Blocked: the site refuses automated checks, look by hand",
+    Status.REDIRECTED: "Redirected: the citation should be updated",
+    Status.OK: "OK",
+    Status.SKIPPED: "Skipped",
+    Status.UNCHECKED: "Not checked yet",
+}
+# "&" too: "&lt;" in a title must stay those four characters, not become "<".
+_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~&])")
+# Bytes that end or break a "<...>" destination: white space, controls, "<", ">" and
+# "\\" (which would escape the closing ">").
+_UNSAFE_IN_TARGET = re.compile(r"[\x00-\x20\x7f<>\\]")
+_WEB_URL = re.compile(r"(?i)https?://\S+")
+
+
+def escape(text: str) -> str:
+    """Text safe inside a Markdown paragraph, list item or table cell (one line)."""
+    one_line = " ".join(text.split())
+    return _SPECIAL.sub(r"\\\1", one_line)
+
+
+def link_target(url: str) -> str:
+    """A URL safe as a Markdown link destination: ``<...>`` with risky bytes encoded."""
+    safe = _UNSAFE_IN_TARGET.sub(lambda m: f"%{ord(m.group()):02X}", url.strip())
+    return f"<{safe}>"
+
+
+def _linked(label: str, url: str) -> str:
+    """``[label](url)`` for an http(s) URL; other schemes (``javascript:``) stay text."""
+    if _WEB_URL.fullmatch(url.strip()):
+        return f"[{label}]({link_target(url)})"
+    return f"{label} ({escape(url)})" if label != escape(url) else label
+
+
+def _url(url: str) -> str:
+    """A bare URL: an autolink when it is http(s), escaped text otherwise."""
+    return link_target(url) if _WEB_URL.fullmatch(url.strip()) else escape(url)
+
+
+def _date(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value is not None else "never"
+
+
+def _entry(link: LinkReport) -> list[str]:
+    state = link.state
+    label = escape(state.title) if state.title else escape(state.url)
+    lines = [f"- **{_linked(label, state.url)}**"]
+    why = [f"`{state.status.value}`"]
+    if state.reason is not None:
+        why.append(escape(state.reason.value))
+    if state.http_status is not None:
+        why.append(f"HTTP {state.http_status}")
+    if link.detail:
+        why.append(escape(link.detail))
+    lines.append("  - " + " · ".join(why))
+    if state.status is Status.REDIRECTED and state.final_url:
+        lines.append(f"  - Update to: {_url(state.final_url)}")
+    if link.archive_url:
+        lines.append(f"  - Archived copy: {_url(link.archive_url)}")
+    for citation in link.citations:
+        where = escape(citation.cited_in or "sources.csv")
+        if citation.page:
+            where += f" (p. {escape(citation.page)})"
+        if citation.title:
+            where += f", cited as “{escape(citation.title)}”"
+        if citation.context:
+            where += f": “{escape(citation.context)}”"
+        lines.append(f"  - Cited in {where}")
+    if state.status.is_error or state.status is Status.BLOCKED:
+        lines.append(
+            f"  - Failing since {_date(state.first_failure_at)}"
+            f" ({state.consecutive_failures} failed checks in a row)"
+            f" · last good check: {_date(state.last_ok_at)}"
+        )
+    return lines
+
+
+def write_markdown(report: Report, out: TextIO) -> None:
+    summary = ordered_summary(report.summary)
+    total = sum(summary.values())
+    out.write("# Citation link report\n\n")
+    out.write(f"Generated {_date(report.generated_at)} · {total} links\n\n")
+    out.write("| Status | Links |\n|---|---:|\n")
+    for status in STATUS_ORDER:
+        out.write(f"| {status.value} | {summary[status.value]} |\n")
+    current: Status | None = None
+    for link in report.iter_links():  # ordered by status (see Report)
+        state = link.state
+        if state.status is not current:
+            current = state.status
+            out.write(f"\n## {_HEADINGS[current]} ({summary[current.value]})\n\n")
+        if current in _DETAILED:
+            out.write("\n".join(_entry(link)) + "\n")
+        else:
+            label = escape(state.title) if state.title else escape(state.url)
+            out.write(f"- {_linked(label, state.url)}\n")

@@ -1,0 +1,419 @@
+"""sources.csv ⇄ citations: the list of sources a maintainer curates by hand.
+
+The file belongs to the user: reading keeps every column (unknown ones in
+``Citation.extra``, in their order), merging never drops or overwrites what a user
+wrote, and writing is atomic so an interrupted run never leaves half a file.
+Errors name the file and the line, because the fix is always an edit there.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from .errors import InputError
+from .models import Citation
+from .urls import InvalidURLError, normalize_url
+
+SOURCE_COLUMNS = ("url", "title", "cited_in", "context", "accessed", "page")
+
+_BOM = b"\xef\xbb\xbf"
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_LINE_SUFFIX = re.compile(r"^(?P<document>.+):(?P<line>\d+)$", re.DOTALL)
+#: Permissions of a sources.csv written where there was none.
+_NEW_FILE_MODE = 0o644
+
+
+@dataclass(frozen=True)
+class SourcesFile:
+    """A read sources.csv: its citations, its header as written, and what was merged."""
+
+    citations: list[Citation]
+    fieldnames: list[str]
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MergeSummary:
+    """What :func:`merge_citations` did.
+
+    ``kept`` existing rows (all of them), ``filled`` of those got an empty field
+    filled, ``added`` new rows, ``skipped`` new citations without a URL.
+    """
+
+    added: int = 0
+    kept: int = 0
+    filled: int = 0
+    skipped: int = 0
+
+
+def _optional(value: str) -> str | None:
+    value = value.strip()
+    return value or None
+
+
+def _parse_cited_in(value: str) -> tuple[str | None, int | None]:
+    """``doc.txt:12`` → ("doc.txt", 12). Only trailing digits are a line: paths may
+    contain ':' (``C:\\notes.md``)."""
+    value = value.strip()
+    if not value:
+        return None, None
+    match = _LINE_SUFFIX.match(value)
+    if match is None:
+        return value, None
+    return match.group("document"), int(match.group("line"))
+
+
+def _check_accessed(value: str) -> str | None:
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        if not _ISO_DATE.match(value):
+            raise ValueError(value)
+        if len(value) == 10:
+            date.fromisoformat(value)
+        else:
+            datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(
+            f"accessed {value!r} is not an ISO date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS)"
+        ) from None
+    return value
+
+
+def row_to_citation(row: Mapping[str, str]) -> Citation:
+    """A citation from one row keyed by header name (known names in any case).
+
+    Raises ValueError saying what is wrong. A malformed URL is not an error: it is
+    kept, and the check reports it as invalid.
+    """
+    known: dict[str, str] = {}
+    extra: dict[str, str] = {}
+    for name, value in row.items():
+        canonical = name.strip().casefold()
+        if canonical in SOURCE_COLUMNS:
+            known[canonical] = value
+        else:
+            extra[name] = value
+    url = known.get("url", "").strip()
+    if not url:
+        raise ValueError("the url cell is empty")
+    document, line = _parse_cited_in(known.get("cited_in", ""))
+    return Citation(
+        url=url,
+        document=document,
+        line=line,
+        title=_optional(known.get("title", "")),
+        context=_optional(known.get("context", "")),
+        page=_optional(known.get("page", "")),
+        accessed=_check_accessed(known.get("accessed", "")),
+        extra=extra,
+    )
+
+
+def citation_to_row(citation: Citation, extra_columns: Sequence[str] = ()) -> list[str]:
+    """The cells of ``citation`` for a header of SOURCE_COLUMNS + ``extra_columns``.
+
+    Raises ValueError for a citation without URL, or with an extra column the
+    header lacks: writing it would silently lose what the user wrote.
+    """
+    if citation.url is None:
+        raise ValueError(f"a citation without URL cannot be written: {citation.title!r}")
+    missing = [name for name in citation.extra if name not in extra_columns]
+    if missing:
+        raise ValueError(f"no column for {', '.join(missing)} (cited as {citation.url})")
+    return [
+        citation.url,
+        citation.title or "",
+        citation.cited_in or "",
+        citation.context or "",
+        citation.accessed or "",
+        citation.page or "",
+        *(citation.extra.get(name, "") for name in extra_columns),
+    ]
+
+
+def _lines(path: Path, stream: Iterable[bytes]) -> Iterator[str]:
+    """The file's lines decoded one at a time, so an error can name its line."""
+    for number, raw in enumerate(stream, start=1):
+        if number == 1 and raw.startswith(_BOM):
+            raw = raw[len(_BOM) :]
+        if b"\x00" in raw:
+            raise InputError(f"{path}: line {number}: contains a NUL byte (is it a CSV file?)")
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"{path}: line {number}: not UTF-8 (byte 0x{raw[exc.start]:02x}); "
+                "save the file as UTF-8"
+            ) from exc
+
+
+def _header(path: Path, row: list[str] | None, line: int = 1) -> list[str]:
+    names = [name.strip() for name in row or []]
+    canonical = [name.casefold() if name.casefold() in SOURCE_COLUMNS else name for name in names]
+    if "url" not in canonical:
+        found = ", ".join(names) if names else "nothing, the file is empty"
+        raise InputError(f"{path}: no 'url' column in the header (found: {found})")
+    repeated = sorted({name for name in canonical if canonical.count(name) > 1})
+    if repeated:
+        raise InputError(
+            f"{path}: line {line}: the header repeats {', '.join(map(repr, repeated))}"
+        )
+    return names
+
+
+def _rows(path: Path) -> Iterator[tuple[list[str], int, Citation | None]]:
+    """(header, line, citation) for every row, validated; blank rows skipped.
+
+    The header row itself comes first, with citation None.
+    """
+    try:
+        stream = path.open("rb")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    with stream:
+        reader = csv.reader(_lines(path, stream), strict=True)
+        header: list[str] | None = None
+        line = 1
+        try:
+            for row in reader:
+                if not any(cell.strip() for cell in row):
+                    line = reader.line_num + 1
+                    continue
+                if header is None:
+                    header = _header(path, row, line)
+                    yield header, line, None
+                elif len(row) != len(header):
+                    raise InputError(
+                        f"{path}: line {line}: {len(row)} fields, but the header has "
+                        f"{len(header)}"
+                        + (" (an unquoted comma?)" if len(row) > len(header) else "")
+                    )
+                else:
+                    try:
+                        citation = row_to_citation(dict(zip(header, row, strict=True)))
+                    except ValueError as exc:
+                        raise InputError(f"{path}: line {line}: {exc}") from None
+                    yield header, line, citation
+                line = reader.line_num + 1
+        except csv.Error as exc:
+            raise InputError(f"{path}: line {line}: not valid CSV: {exc}") from None
+        if header is None:
+            _header(path, None)
+
+
+def _key(citation: Citation) -> tuple[str, str, str]:
+    """Merge identity: the same URL cited at the same place (and page)."""
+    url = citation.url or ""
+    try:
+        url = normalize_url(url)
+    except InvalidURLError:
+        url = url.strip()
+    return url, citation.cited_in or "", citation.page or ""
+
+
+def _digest(value: object) -> bytes:
+    return hashlib.blake2b(repr(value).encode("utf-8"), digest_size=16).digest()
+
+
+def iter_sources(path: Path, *, warnings: list[str] | None = None) -> Iterator[Citation]:
+    """The citations of a sources.csv, one row at a time, for files of any size.
+
+    Validation is :func:`read_sources`'s. A row repeating an earlier row exactly is
+    skipped; a repeated key with different values is yielded too (it cannot be
+    merged into a row already yielded). Both are noted in ``warnings``.
+    """
+    seen: dict[bytes, tuple[int, bytes]] = {}
+    for _, line, citation in _rows(path):
+        if citation is None:
+            continue
+        key = _digest(_key(citation))
+        content = _digest(citation)
+        if key in seen:
+            first_line, first_content = seen[key]
+            if first_content == content:
+                _note(warnings, f"{path}: line {line} repeats line {first_line}; skipped")
+                continue
+            _note(
+                warnings,
+                f"{path}: lines {first_line} and {line} cite the same URL at the same place "
+                "with different values; both kept",
+            )
+        else:
+            seen[key] = (line, content)
+        yield citation
+
+
+def _note(warnings: list[str] | None, message: str) -> None:
+    if warnings is not None:
+        warnings.append(message)
+
+
+def read_sources(path: Path) -> SourcesFile:
+    """Read and validate a sources.csv (UTF-8, BOM or not, CRLF or LF).
+
+    Rows with the same URL, ``cited_in`` and page are merged, with a warning naming
+    both lines. If they disagree on a value both rows are kept instead: merging
+    would lose what the user wrote in one of them.
+    """
+    citations: list[Citation] = []
+    lines: list[int] = []
+    positions: dict[tuple[str, str, str], int] = {}
+    warnings: list[str] = []
+    fieldnames: list[str] | None = None
+    for header, line, citation in _rows(path):
+        fieldnames = header
+        if citation is None:
+            continue
+        key = _key(citation)
+        if key in positions:
+            first = positions[key]
+            merged = _fill(citations[first], citation)
+            if _conflicts(citations[first], citation):
+                warnings.append(
+                    f"{path}: lines {lines[first]} and {line} cite the same URL at the same "
+                    "place with different values; both kept"
+                )
+            else:
+                citations[first] = merged
+                warnings.append(f"{path}: line {line} repeats line {lines[first]}; merged")
+                continue
+        else:
+            positions[key] = len(citations)
+        citations.append(citation)
+        lines.append(line)
+    assert fieldnames is not None  # _rows raises when there is no header
+    return SourcesFile(citations=citations, fieldnames=fieldnames, warnings=warnings)
+
+
+_FILLABLE = ("title", "context", "accessed", "page", "column")
+
+
+def _conflicts(first: Citation, second: Citation) -> bool:
+    if first.url != second.url:
+        return True
+    for name in _FILLABLE:
+        mine, theirs = getattr(first, name), getattr(second, name)
+        if mine and theirs and mine != theirs:
+            return True
+    return any(
+        first.extra.get(name) and value and first.extra[name] != value
+        for name, value in second.extra.items()
+    )
+
+
+def _fill(existing: Citation, new: Citation) -> Citation:
+    """``existing`` with its empty fields taken from ``new``; nothing else changes."""
+    changes = {
+        name: getattr(new, name)
+        for name in _FILLABLE
+        if not getattr(existing, name) and getattr(new, name)
+    }
+    extra = dict(existing.extra)
+    for name, value in new.extra.items():
+        if value and not extra.get(name):
+            extra[name] = value
+    if extra != dict(existing.extra):
+        changes["extra"] = extra
+    return dataclasses.replace(existing, **changes) if changes else existing
+
+
+def merge_citations(
+    existing: Sequence[Citation], new: Iterable[Citation]
+) -> tuple[list[Citation], MergeSummary]:
+    """Add freshly extracted citations to the rows a user already has.
+
+    Identity is (normalised URL, cited_in, page). Existing rows stay, in their
+    order, with every value the user wrote; only their empty fields may be filled.
+    New identities are appended in the order given. Citations without a URL
+    (title-only) are skipped: sources.csv rows need one.
+    """
+    merged = list(existing)
+    positions: dict[tuple[str, str, str], int] = {}
+    for position, citation in enumerate(merged):
+        positions.setdefault(_key(citation), position)
+    filled: set[int] = set()
+    added = skipped = 0
+    for citation in new:
+        if citation.url is None:
+            skipped += 1
+            continue
+        key = _key(citation)
+        if key not in positions:
+            positions[key] = len(merged)
+            merged.append(citation)
+            added += 1
+            continue
+        position = positions[key]
+        updated = _fill(merged[position], citation)
+        if updated is not merged[position]:
+            merged[position] = updated
+            if position < len(existing):
+                filled.add(position)
+    summary = MergeSummary(added=added, kept=len(existing), filled=len(filled), skipped=skipped)
+    return merged, summary
+
+
+def write_sources(
+    path: Path, citations: Iterable[Citation], fieldnames: Sequence[str] | None = None
+) -> None:
+    """Write sources.csv atomically: UTF-8 without BOM, ``\\n`` line endings.
+
+    The header is SOURCE_COLUMNS then the extra columns of ``fieldnames`` (the file's
+    header as read) in their order. Without ``fieldnames`` the extra columns are
+    those the citations carry, which means reading all of them first. The file is
+    written beside ``path``, flushed to disk and renamed over it: a crash leaves
+    either the old file or the new one, never half of one.
+    """
+    if fieldnames is None:
+        citations = list(citations)
+        extra_columns = list(dict.fromkeys(name for c in citations for name in c.extra))
+    else:
+        extra_columns = [
+            name for name in fieldnames if name.strip().casefold() not in SOURCE_COLUMNS
+        ]
+    try:
+        mode = os.stat(path).st_mode & 0o7777
+    except FileNotFoundError:
+        mode = _NEW_FILE_MODE
+    descriptor, temporary = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as stream:
+            writer = csv.writer(stream, lineterminator="\n")
+            writer.writerow([*SOURCE_COLUMNS, *extra_columns])
+            for citation in citations:
+                writer.writerow(citation_to_row(citation, extra_columns))
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    _fsync_directory(path.parent)
+
+
+def _fsync_directory(folder: Path) -> None:
+    """Make the rename itself durable; not every platform can open a folder."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
