@@ -1,0 +1,915 @@
+"""archive.db: the links, where they are cited, every check ever made, and the runs.
+
+This is the only module that knows SQL. The file is SQLite in WAL mode so that a
+report can read while a check writes, with ``synchronous=NORMAL`` (in WAL mode a
+committed transaction survives a process crash; only an OS crash or power loss
+can lose the last few) and a busy timeout so that short write transactions from
+two processes wait for each other instead of failing.
+
+Trust rules that shape the code:
+
+* A file that is not ours is never written to. Before SQLite touches a file we
+  read its 100-byte header ourselves; a foreign or damaged file is refused with
+  :class:`CorruptDatabaseError` and left byte-for-byte as it was (no ``-wal`` or
+  ``-shm`` files either). A citecheck database is marked with
+  ``PRAGMA application_id`` and its schema version is ``PRAGMA user_version``.
+* Every write is one short ``BEGIN IMMEDIATE`` transaction. ``record_check``
+  commits before it returns, so a ``kill -9`` loses at most the checks in flight.
+* Reads that may be long (``active_links``, ``iter_report_rows``) page through
+  the table by key instead of holding one cursor open: an open cursor pins a
+  WAL snapshot, and while it is pinned the WAL cannot be recycled and grows with
+  every check written.
+* The ``checks`` table is the history: rows are appended, never changed.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from .errors import CorruptDatabaseError, DatabaseBusyError, SchemaTooNewError, StoreError
+from .models import STATUS_ORDER, CheckResult, Citation, Hop, LinkState, Reason, Status
+from .urls import InvalidURLError, normalize_url
+
+#: ``PRAGMA application_id`` of a citecheck database: "CitC" in ASCII.
+APPLICATION_ID = 0x43697443
+#: ``PRAGMA user_version`` this citecheck writes; it refuses files with a higher one.
+SCHEMA_VERSION = 1
+#: Seconds a statement waits for another process's write transaction to finish.
+#: Writes are short (one check, one sync), so a longer wait means something is stuck.
+DEFAULT_BUSY_TIMEOUT_S = 30.0
+#: Links per page when streaming: bounds memory (a page holds their citations and
+#: full histories) while keeping the number of queries small.
+_PAGE_SIZE = 100
+#: Seconds between two attempts to take the writer lock while waiting for it.
+_LOCK_POLL_S = 0.1
+
+RUN_OUTCOMES = frozenset({"running", "finished", "offline", "interrupted", "failed"})
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_HEADER_SIZE = 100
+_OWN_TABLES = frozenset({"runs", "links", "citations", "checks", Migrations.migrations_table})
+_STATUS_BY_VALUE = {status.value: status for status in Status}
+_REASON_BY_VALUE = {reason.value: reason for reason in Reason}
+_STATUS_RANK_SQL = (
+    "CASE status "
+    + " ".join(f"WHEN '{status.value}' THEN {rank}" for rank, status in enumerate(STATUS_ORDER))
+    + f" ELSE {len(STATUS_ORDER)} END"
+)
+_LINK_COLUMNS = (
+    "id, url, status, reason, http_status, final_url, title, page_count, checked_at, "
+    "first_failure_at, consecutive_failures, last_ok_at, ever_ok"
+)
+#: In CheckResult's field order, link_id standing for url (see _check_result).
+_CHECK_COLUMNS = (
+    "link_id, checked_at, status, reason, http_status, final_url, redirects, title, "
+    "page_count, content_type, elapsed_ms, detail, etag, last_modified, text_fingerprint"
+)
+_CITATION_COLUMNS = (
+    "link_id, url_as_cited, document, line, col, title, context, page, accessed, extra"
+)
+
+
+@dataclass(frozen=True)
+class SyncSummary:
+    """What :meth:`Store.sync_citations` changed."""
+
+    citations: int  # citations stored now
+    active_links: int  # distinct links they cite
+    new_links: int  # links never seen before
+    dropped_links: int  # links cited before this sync and no longer
+    invalid_urls: int  # citations whose URL is not a checkable URL (kept, keyed by raw text)
+
+
+_MIGRATIONS = Migrations("citecheck")
+
+
+@_MIGRATIONS(name="0001_initial")
+def _migration_0001_initial(db: Database) -> None:
+    db["runs"].create(
+        {
+            "id": int,
+            "command": str,
+            "started_at": str,
+            "finished_at": str,
+            "outcome": str,
+            "pid": int,
+            "links_checked": int,
+            "summary": str,
+        },
+        pk="id",
+        not_null={"command", "started_at", "outcome", "links_checked"},
+        defaults={"links_checked": 0},
+    )
+    db["links"].create(
+        {
+            "id": int,
+            "url": str,
+            "status": str,
+            "reason": str,
+            "http_status": int,
+            "final_url": str,
+            "title": str,
+            "page_count": int,
+            "checked_at": str,
+            "first_failure_at": str,
+            "consecutive_failures": int,
+            "last_ok_at": str,
+            "ever_ok": int,
+            "first_seen_at": str,
+        },
+        pk="id",
+        not_null={"url", "status", "consecutive_failures", "ever_ok", "first_seen_at"},
+        defaults={"status": Status.UNCHECKED.value, "consecutive_failures": 0, "ever_ok": 0},
+    )
+    db["links"].create_index(["url"], unique=True)
+    db["citations"].create(
+        {
+            "id": int,
+            "link_id": int,
+            "url_as_cited": str,
+            "document": str,
+            "line": int,
+            "col": int,
+            "title": str,
+            "context": str,
+            "page": str,
+            "accessed": str,
+            "extra": str,
+            "position": int,
+        },
+        pk="id",
+        not_null={"position"},
+        foreign_keys=[("link_id", "links", "id")],
+    )
+    db["citations"].create_index(["link_id", "position"])
+    db["checks"].create(
+        {
+            "id": int,
+            "link_id": int,
+            "run_id": int,
+            "checked_at": str,
+            "status": str,
+            "reason": str,
+            "http_status": int,
+            "final_url": str,
+            "redirects": str,
+            "title": str,
+            "page_count": int,
+            "content_type": str,
+            "elapsed_ms": int,
+            "detail": str,
+            "etag": str,
+            "last_modified": str,
+            "text_fingerprint": str,
+        },
+        pk="id",
+        not_null={"link_id", "checked_at", "status"},
+        foreign_keys=[("link_id", "links", "id"), ("run_id", "runs", "id")],
+    )
+    db["checks"].create_index(["link_id", "checked_at"])
+    db["checks"].create_index(["run_id"])
+    _set_schema_version(db, 1)
+
+
+def _set_schema_version(db: Database, version: int) -> None:
+    db.execute(f"PRAGMA user_version = {int(version)}")
+
+
+class Store:
+    """An open archive.db. Use :meth:`open`; close it, or use it as a context manager."""
+
+    def __init__(self, path: Path, db: Database) -> None:
+        self.path = path
+        self._db = db
+        self._conn = db.conn
+        self._lock_fd: int | None = None
+
+    # -- opening -------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | Path, *, create: bool = True) -> Store:
+        """Open (and if needed create or migrate) the database at ``path``.
+
+        Raises CorruptDatabaseError for a file that is not a citecheck database,
+        SchemaTooNewError for one written by a newer citecheck, StoreError when
+        ``create`` is false and there is no database.
+        """
+        path = Path(path)
+        if path.is_dir():
+            raise StoreError(f"{path} is a directory, not a database file")
+        is_new = not path.exists() or path.stat().st_size == 0
+        if is_new and not create:
+            raise StoreError(f"there is no citecheck database at {path}")
+        if not is_new:
+            _validate_before_opening(path)
+        if not path.parent.is_dir():
+            raise StoreError(f"cannot create {path}: the folder {path.parent} does not exist")
+        try:
+            conn = sqlite3.connect(path, timeout=DEFAULT_BUSY_TIMEOUT_S)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open {path}: {exc}") from exc
+        try:
+            with _translate_errors(path, "open the database"):
+                db = Database(conn, execute_plugins=False)
+                _prepare(db, path)
+        except BaseException:
+            conn.close()
+            raise
+        return cls(path, db)
+
+    def close(self) -> None:
+        self._release_lock()
+        self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- the writer lock -------------------------------------------------------------
+
+    @property
+    def lock_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".lock")
+
+    @contextmanager
+    def writer_lock(self, *, wait_s: float = 0) -> Iterator[None]:
+        """Hold the exclusive right to run a check on this database.
+
+        The lock is an ``flock`` on ``<db>.lock``: the kernel drops it when the
+        holder dies, however it dies, so a ``kill -9`` never leaves a stale lock.
+        The file holds the holder's pid and start time, for the error message.
+        Raises DatabaseBusyError if another process still holds it after ``wait_s``.
+        """
+        if self._lock_fd is not None:
+            raise StoreError(f"this process already holds the writer lock on {self.path}")
+        try:
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot create the lock file {self.lock_path}: {exc.strerror}"
+            ) from exc
+        try:
+            _acquire_flock(fd, self.lock_path, self.path, wait_s)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()} {_now_text()}\n".encode(), 0)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._lock_fd = fd
+        try:
+            yield
+        finally:
+            self._release_lock()
+
+    def _release_lock(self) -> None:
+        if self._lock_fd is None:
+            return
+        fd, self._lock_fd = self._lock_fd, None
+        try:
+            os.ftruncate(fd, 0)
+        finally:
+            os.close(fd)  # closing the only descriptor releases the flock
+
+    def _lock_owner_pid(self) -> int | None:
+        """The pid holding the writer lock, or None when nobody holds it."""
+        if self._lock_fd is not None:
+            return os.getpid()
+        if not self.lock_path.exists():
+            return None
+        fd = os.open(self.lock_path, os.O_RDONLY)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return _read_lock_owner(self.lock_path)[0] or -1
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            return None
+        finally:
+            os.close(fd)
+
+    # -- citations and links -----------------------------------------------------------
+
+    def sync_citations(self, citations: Iterable[Citation], *, now: datetime) -> SyncSummary:
+        """Make the stored citations exactly ``citations``, in one transaction.
+
+        Each URL gets a link (keyed by its normalised form, or by its stripped text
+        when it is not a valid URL, so that it is reported rather than lost). Links
+        that are no longer cited keep their row and history but stop being active.
+        A citation without a URL (a title only) is stored with no link. Citations
+        are stored anew each time, so their ids are not stable across syncs.
+        """
+        now_text = _time_text(now)
+        stored = invalid = new_links = 0
+        with _translate_errors(self.path, "store the citations"), self._write():
+            conn = self._conn
+            conn.execute("CREATE TEMP TABLE _previously_active (link_id INTEGER PRIMARY KEY)")
+            conn.execute(
+                "INSERT INTO _previously_active SELECT DISTINCT link_id FROM citations"
+                " WHERE link_id IS NOT NULL"
+            )
+            conn.execute("DELETE FROM citations")
+            for position, citation in enumerate(citations):
+                link_id = None
+                if citation.url is not None and citation.url.strip():
+                    key, valid = _link_key(citation.url)
+                    invalid += not valid
+                    link_id, created = self._ensure_link(key, now_text)
+                    new_links += created
+                conn.execute(
+                    "INSERT INTO citations (link_id, url_as_cited, document, line, col, title,"
+                    " context, page, accessed, extra, position)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        link_id,
+                        citation.url,
+                        citation.document,
+                        citation.line,
+                        citation.column,
+                        citation.title,
+                        citation.context,
+                        citation.page,
+                        citation.accessed,
+                        json.dumps(dict(citation.extra), ensure_ascii=False)
+                        if citation.extra
+                        else None,
+                        position,
+                    ),
+                )
+                stored += 1
+            (dropped,) = conn.execute(
+                "SELECT COUNT(*) FROM _previously_active WHERE link_id NOT IN"
+                " (SELECT link_id FROM citations WHERE link_id IS NOT NULL)"
+            ).fetchone()
+            conn.execute("DROP TABLE _previously_active")
+            (active,) = conn.execute(
+                "SELECT COUNT(DISTINCT link_id) FROM citations WHERE link_id IS NOT NULL"
+            ).fetchone()
+        return SyncSummary(
+            citations=stored,
+            active_links=active,
+            new_links=new_links,
+            dropped_links=dropped,
+            invalid_urls=invalid,
+        )
+
+    def _ensure_link(self, key: str, now_text: str) -> tuple[int, bool]:
+        """The id of the link keyed ``key``, creating it; and whether it was created."""
+        row = self._conn.execute("SELECT id FROM links WHERE url = ?", (key,)).fetchone()
+        if row is not None:
+            return row[0], False
+        cursor = self._conn.execute(
+            "INSERT INTO links (url, first_seen_at) VALUES (?, ?)", (key, now_text)
+        )
+        return cursor.lastrowid, True
+
+    def active_links(self) -> Iterator[LinkState]:
+        """Every link cited by at least one citation, ordered by id, a page at a time."""
+        last_id = 0
+        while True:
+            with _translate_errors(self.path, "read the links"):
+                rows = self._conn.execute(
+                    f"SELECT {_LINK_COLUMNS} FROM links WHERE id > ? AND EXISTS"
+                    " (SELECT 1 FROM citations WHERE citations.link_id = links.id)"
+                    " ORDER BY id LIMIT ?",
+                    (last_id, _PAGE_SIZE),
+                ).fetchall()
+            for row in rows:
+                yield _link_state(row)
+            if len(rows) < _PAGE_SIZE:
+                return
+            last_id = rows[-1][0]
+
+    def link_state(self, url: str) -> LinkState | None:
+        """The stored state of ``url`` (normalised as sync_citations does), if known."""
+        with _translate_errors(self.path, "read a link"):
+            row = self._conn.execute(
+                f"SELECT {_LINK_COLUMNS} FROM links WHERE url = ?", (_link_key(url)[0],)
+            ).fetchone()
+        return None if row is None else _link_state(row)
+
+    def status_counts(self) -> dict[str, int]:
+        """Active links by status, every status present (0 when none), in report order."""
+        counts = {status.value: 0 for status in STATUS_ORDER}
+        with _translate_errors(self.path, "count the links"):
+            for status, count in self._conn.execute(
+                "SELECT status, COUNT(*) FROM links WHERE EXISTS"
+                " (SELECT 1 FROM citations WHERE citations.link_id = links.id) GROUP BY status"
+            ):
+                counts[status] = count
+        return counts
+
+    # -- runs and checks -----------------------------------------------------------------
+
+    def begin_run(self, command: str, *, now: datetime) -> int:
+        """Record the start of a run by this process and return its id.
+
+        Runs left ``running`` by a process that is gone, or that does not hold the
+        writer lock, are marked ``interrupted`` first: runs that record checks are
+        meant to be made under :meth:`writer_lock`.
+        """
+        now_text = _time_text(now)
+        with _translate_errors(self.path, "start a run"):
+            running = self._conn.execute(
+                "SELECT id, pid FROM runs WHERE outcome = 'running'"
+            ).fetchall()
+            owner = self._lock_owner_pid() if running else None
+            orphaned = [
+                run_id
+                for run_id, pid in running
+                if pid is None or pid != owner or not _pid_alive(pid)
+            ]
+            with self._write():
+                self._conn.executemany(
+                    "UPDATE runs SET outcome = 'interrupted' WHERE id = ? AND outcome = 'running'",
+                    [(run_id,) for run_id in orphaned],
+                )
+                cursor = self._conn.execute(
+                    "INSERT INTO runs (command, started_at, outcome, pid, links_checked)"
+                    " VALUES (?, ?, 'running', ?, 0)",
+                    (command, now_text, os.getpid()),
+                )
+        return cursor.lastrowid
+
+    def record_check(self, run_id: int, result: CheckResult, state: LinkState) -> None:
+        """Append ``result`` to the history and store ``state`` as the link's verdict.
+
+        One transaction, committed before returning. The check's link is
+        ``state.url``; it is created if it was never synced.
+        """
+        checked_at = _time_text(result.checked_at)
+        with _translate_errors(self.path, f"record the check of {state.url}"), self._write():
+            link_id, _ = self._ensure_link(state.url, checked_at)
+            self._conn.execute(
+                "INSERT INTO checks (link_id, run_id, checked_at, status, reason, http_status,"
+                " final_url, redirects, title, page_count, content_type, elapsed_ms, detail,"
+                " etag, last_modified, text_fingerprint)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    link_id,
+                    run_id,
+                    checked_at,
+                    result.status.value,
+                    _enum_value(result.reason),
+                    result.http_status,
+                    result.final_url,
+                    json.dumps(
+                        [[hop.url, hop.status_code, hop.location] for hop in result.redirects]
+                    )
+                    if result.redirects
+                    else None,
+                    result.title,
+                    result.page_count,
+                    result.content_type,
+                    result.elapsed_ms,
+                    result.detail,
+                    result.etag,
+                    result.last_modified,
+                    result.text_fingerprint,
+                ),
+            )
+            self._conn.execute(
+                "UPDATE links SET status = ?, reason = ?, http_status = ?, final_url = ?,"
+                " title = ?, page_count = ?, checked_at = ?, first_failure_at = ?,"
+                " consecutive_failures = ?, last_ok_at = ?, ever_ok = ? WHERE id = ?",
+                (
+                    state.status.value,
+                    _enum_value(state.reason),
+                    state.http_status,
+                    state.final_url,
+                    state.title,
+                    state.page_count,
+                    _optional_time_text(state.checked_at),
+                    _optional_time_text(state.first_failure_at),
+                    state.consecutive_failures,
+                    _optional_time_text(state.last_ok_at),
+                    int(state.ever_ok),
+                    link_id,
+                ),
+            )
+            self._conn.execute(
+                "UPDATE runs SET links_checked = links_checked + 1 WHERE id = ?", (run_id,)
+            )
+
+    def finish_run(
+        self, run_id: int, *, now: datetime, outcome: str, summary: Mapping[str, int]
+    ) -> None:
+        """Close a run with its outcome and its counts by status."""
+        if outcome not in RUN_OUTCOMES - {"running"}:
+            raise ValueError(f"a run cannot finish as {outcome!r}")
+        now_text = _time_text(now)
+        with _translate_errors(self.path, "finish the run"), self._write():
+            cursor = self._conn.execute(
+                "UPDATE runs SET finished_at = ?, outcome = ?, summary = ? WHERE id = ?",
+                (now_text, outcome, json.dumps(dict(summary), sort_keys=True), run_id),
+            )
+            if cursor.rowcount != 1:
+                raise StoreError(f"{self.path}: there is no run {run_id} to finish")
+
+    def runs(self, limit: int = 50) -> list[dict[str, Any]]:
+        """The latest ``limit`` runs, newest first, times as datetimes, summary as a dict."""
+        with _translate_errors(self.path, "read the runs"):
+            rows = list(
+                self._db.query(
+                    "SELECT id, command, started_at, finished_at, outcome, pid, links_checked,"
+                    " summary FROM runs ORDER BY id DESC LIMIT ?",
+                    (limit,),
+                )
+            )
+        for row in rows:
+            row["started_at"] = _parse_time(row["started_at"])
+            row["finished_at"] = _parse_time(row["finished_at"])
+            row["summary"] = json.loads(row["summary"]) if row["summary"] else {}
+        return rows
+
+    # -- history and reports ---------------------------------------------------------------
+
+    def history(self, url: str) -> list[CheckResult]:
+        """Every check of ``url`` (normalised as sync_citations does), oldest first."""
+        key = _link_key(url)[0]
+        with _translate_errors(self.path, f"read the history of {key}"):
+            row = self._conn.execute("SELECT id FROM links WHERE url = ?", (key,)).fetchone()
+            if row is None:
+                return []
+            return [
+                _check_result(key, check)
+                for check in self._conn.execute(
+                    f"SELECT {_CHECK_COLUMNS} FROM checks WHERE link_id = ?"
+                    " ORDER BY checked_at, id",
+                    (row[0],),
+                )
+            ]
+
+    def iter_report_rows(
+        self,
+    ) -> Iterator[tuple[int, LinkState, list[Citation], list[CheckResult]]]:
+        """``(link_id, state, citations, history)`` for every active link, streamed.
+
+        Ordered as reports list them: by status (broken, failing, blocked,
+        redirected, ok, skipped, unchecked), then by URL. Citations are in source
+        order, history oldest first. Links are read a page at a time, and each
+        page's citations and checks with one indexed query each, so memory holds
+        one page and nothing pins a WAL snapshot between pages.
+        """
+        after: tuple[int, str] = (-1, "")
+        while True:
+            with _translate_errors(self.path, "read the report"):
+                links = self._conn.execute(
+                    f"SELECT {_LINK_COLUMNS}, {_STATUS_RANK_SQL} AS rank FROM links"
+                    f" WHERE ({_STATUS_RANK_SQL}, url) > (?, ?) AND EXISTS"
+                    " (SELECT 1 FROM citations WHERE citations.link_id = links.id)"
+                    " ORDER BY rank, url LIMIT ?",
+                    (*after, _PAGE_SIZE),
+                ).fetchall()
+                if not links:
+                    return
+                urls = {row[0]: row[1] for row in links}
+                citations, histories = self._page_details(urls)
+            for row in links:
+                link_id = row[0]
+                yield (
+                    link_id,
+                    _link_state(row),
+                    citations.get(link_id, []),
+                    histories.get(link_id, []),
+                )
+            if len(links) < _PAGE_SIZE:
+                return
+            after = (links[-1][-1], links[-1][1])
+
+    def _page_details(
+        self, urls: Mapping[int, str]
+    ) -> tuple[dict[int, list[Citation]], dict[int, list[CheckResult]]]:
+        placeholders = ", ".join("?" * len(urls))
+        ids = tuple(urls)
+        citations: dict[int, list[Citation]] = {}
+        for row in self._conn.execute(
+            f"SELECT {_CITATION_COLUMNS} FROM citations WHERE link_id IN ({placeholders})"
+            " ORDER BY link_id, position",
+            ids,
+        ):
+            citations.setdefault(row[0], []).append(_citation(row))
+        histories: dict[int, list[CheckResult]] = {}
+        for row in self._conn.execute(
+            f"SELECT {_CHECK_COLUMNS} FROM checks WHERE link_id IN ({placeholders})"
+            " ORDER BY link_id, checked_at, id",
+            ids,
+        ):
+            histories.setdefault(row[0], []).append(_check_result(urls[row[0]], row))
+        return citations, histories
+
+    # -- transactions ------------------------------------------------------------------
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        """One write transaction, taken with BEGIN IMMEDIATE.
+
+        A deferred transaction that reads and then writes can fail with
+        SQLITE_BUSY at once, without waiting, when another process wrote in
+        between; taking the write lock up front makes the busy timeout apply.
+        """
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+
+# -- opening and validating -------------------------------------------------------------
+
+
+def _validate_before_opening(path: Path) -> None:
+    """Refuse a file that is not a citecheck database without SQLite writing anything.
+
+    A file marked with our application_id is opened normally (its integrity is
+    SQLite's business from there on). An unmarked SQLite file is inspected through
+    an immutable read-only connection, which creates no -wal/-shm file: one with
+    no tables can become a citecheck database, one with tables belongs to someone.
+    """
+    try:
+        with path.open("rb") as file:
+            header = file.read(_HEADER_SIZE)
+    except OSError as exc:
+        raise StoreError(f"cannot read {path}: {exc.strerror}") from exc
+    if len(header) < _HEADER_SIZE or not header.startswith(_SQLITE_MAGIC):
+        raise CorruptDatabaseError(
+            f"{path} is not a SQLite database (damaged, or some other kind of file);"
+            " it was left untouched"
+        )
+    application_id = int.from_bytes(header[68:72], "big", signed=True)
+    user_version = int.from_bytes(header[60:64], "big", signed=True)
+    if application_id == APPLICATION_ID:
+        _check_schema_version(path, user_version)
+        return
+    if application_id != 0:
+        raise CorruptDatabaseError(
+            f"{path} is another program's SQLite database (application id"
+            f" {application_id:#x}, citecheck's is {APPLICATION_ID:#x}); it was left untouched"
+        )
+    tables = _read_only_table_names(path)
+    if tables:
+        shown = ", ".join(sorted(tables)[:5])
+        raise CorruptDatabaseError(
+            f"{path} is another program's SQLite database (tables: {shown}); it was left untouched"
+        )
+
+
+def _read_only_table_names(path: Path) -> set[str]:
+    uri = path.resolve().as_uri() + "?mode=ro&immutable=1"
+    try:
+        conn = sqlite3.connect(uri, uri=True)
+        try:
+            return {
+                name
+                for (name,) in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')"
+                )
+            }
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise CorruptDatabaseError(
+            f"{path} is a damaged SQLite database ({exc}); it was left untouched"
+        ) from exc
+
+
+def _check_schema_version(path: Path, user_version: int) -> None:
+    if user_version > SCHEMA_VERSION:
+        raise SchemaTooNewError(
+            f"{path} was written by a newer citecheck (schema version {user_version}; this"
+            f" citecheck knows up to {SCHEMA_VERSION}); upgrade citecheck to use it"
+        )
+
+
+def _prepare(db: Database, path: Path) -> None:
+    """Claim, configure and migrate a connection that passed validation."""
+    conn = db.conn
+    conn.execute("PRAGMA foreign_keys = ON")
+    (application_id,) = conn.execute("PRAGMA application_id").fetchone()
+    if application_id != APPLICATION_ID:
+        # Marked before WAL is enabled, so the mark is in the main file's header
+        # where _validate_before_opening reads it.
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            foreign = _table_names(conn) - _OWN_TABLES
+            if foreign:
+                raise CorruptDatabaseError(
+                    f"{path} is another program's SQLite database (tables:"
+                    f" {', '.join(sorted(foreign)[:5])})"
+                )
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    (user_version,) = conn.execute("PRAGMA user_version").fetchone()
+    _check_schema_version(path, user_version)
+    (journal_mode,) = conn.execute("PRAGMA journal_mode = WAL").fetchone()
+    if journal_mode.lower() != "wal":
+        raise StoreError(
+            f"{path}: SQLite could not switch to WAL mode (got {journal_mode!r});"
+            " is it on a network file system?"
+        )
+    conn.execute("PRAGMA synchronous = NORMAL")
+    if user_version == SCHEMA_VERSION:
+        # Each migration sets user_version, so nothing is pending. Damage deeper
+        # than the schema surfaces as CorruptDatabaseError when it is read.
+        missing = _OWN_TABLES - _table_names(conn)
+        if missing:
+            raise CorruptDatabaseError(
+                f"{path} is damaged: the tables {', '.join(sorted(missing))} are missing"
+            )
+        return
+    # Under one write lock, so that two processes opening a new file at once
+    # cannot both see a migration as pending.
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        _MIGRATIONS.apply(db)
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _table_names(conn: sqlite3.Connection) -> set[str]:
+    return {
+        name
+        for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')"
+            " AND name NOT LIKE 'sqlite_%'"
+        )
+    }
+
+
+@contextmanager
+def _translate_errors(path: Path, action: str) -> Iterator[None]:
+    """The one place where sqlite3 errors become citecheck's StoreError family."""
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        code = getattr(exc, "sqlite_errorname", "") or ""
+        if code.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
+            raise CorruptDatabaseError(f"{path} is damaged: could not {action}: {exc}") from exc
+        if code.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+            raise DatabaseBusyError(
+                f"{path} stayed locked by another process for {DEFAULT_BUSY_TIMEOUT_S:g} s:"
+                f" could not {action}"
+            ) from exc
+        raise StoreError(f"{path}: could not {action}: {exc}") from exc
+
+
+# -- the writer lock ------------------------------------------------------------------
+
+
+def _acquire_flock(fd: int, lock_path: Path, db_path: Path, wait_s: float) -> None:
+    deadline = time.monotonic() + max(wait_s, 0)
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(min(_LOCK_POLL_S, max(deadline - time.monotonic(), 0)))
+    pid, started = _read_lock_owner(lock_path)
+    holder = f"citecheck process {pid}" if pid else "another citecheck process"
+    since = f" (running since {started})" if started else ""
+    raise DatabaseBusyError(
+        f"{db_path} is in use by {holder}{since}; wait for it to finish, or stop it"
+    )
+
+
+def _read_lock_owner(lock_path: Path) -> tuple[int | None, str | None]:
+    """The pid and start time the lock holder wrote, if they can be read."""
+    try:
+        text = lock_path.read_text(encoding="utf-8", errors="replace").split()
+    except OSError:
+        return None, None
+    pid = int(text[0]) if text and text[0].isdigit() else None
+    return pid, text[1] if len(text) > 1 else None
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, it is just not ours
+    except OSError as exc:
+        return exc.errno != errno.ESRCH
+    return True
+
+
+# -- rows ⇄ values ---------------------------------------------------------------------
+
+
+def _link_key(url: str) -> tuple[str, bool]:
+    """The links.url key of a cited URL, and whether the URL is valid."""
+    try:
+        return normalize_url(url), True
+    except InvalidURLError:
+        return url.strip(), False
+
+
+def _time_text(moment: datetime) -> str:
+    """ISO-8601 in UTC: as text, these sort in time order."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"times must be timezone-aware, not {moment!r}")
+    return moment.astimezone(UTC).isoformat()
+
+
+def _optional_time_text(moment: datetime | None) -> str | None:
+    return None if moment is None else _time_text(moment)
+
+
+def _now_text() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _parse_time(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def _enum_value(member: Reason | None) -> str | None:
+    return None if member is None else member.value
+
+
+def _link_state(row: tuple) -> LinkState:
+    return LinkState(
+        url=row[1],
+        status=_STATUS_BY_VALUE[row[2]],
+        reason=None if row[3] is None else _REASON_BY_VALUE[row[3]],
+        http_status=row[4],
+        final_url=row[5],
+        title=row[6],
+        page_count=row[7],
+        checked_at=_parse_time(row[8]),
+        first_failure_at=_parse_time(row[9]),
+        consecutive_failures=row[10],
+        last_ok_at=_parse_time(row[11]),
+        ever_ok=bool(row[12]),
+    )
+
+
+def _check_result(url: str, row: tuple) -> CheckResult:
+    """A checks row as the CheckResult that was recorded.
+
+    Built positionally, because reports build a million of these and keyword
+    arguments cost a third more: _CHECK_COLUMNS follows CheckResult's field
+    order (link_id standing for url), which tests/test_store.py asserts.
+    """
+    redirects = row[6]
+    return CheckResult(
+        url,
+        datetime.fromisoformat(row[1]),
+        _STATUS_BY_VALUE[row[2]],
+        None if row[3] is None else _REASON_BY_VALUE[row[3]],
+        row[4],
+        row[5],
+        ()
+        if redirects is None
+        else tuple(
+            Hop(hop_url, code, location) for hop_url, code, location in json.loads(redirects)
+        ),
+        *row[7:],
+    )
+
+
+def _citation(row: tuple) -> Citation:
+    return Citation(
+        url=row[1],
+        document=row[2],
+        line=row[3],
+        column=row[4],
+        title=row[5],
+        context=row[6],
+        page=row[7],
+        accessed=row[8],
+        extra=json.loads(row[9]) if row[9] else {},
+    )

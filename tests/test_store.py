@@ -1,0 +1,714 @@
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from citecheck import store as store_module
+from citecheck.errors import CorruptDatabaseError, DatabaseBusyError, SchemaTooNewError, StoreError
+from citecheck.models import STATUS_ORDER, CheckResult, Citation, Hop, LinkState, Reason, Status
+from citecheck.store import APPLICATION_ID, SCHEMA_VERSION, Store, SyncSummary
+
+T0 = datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
+SUBPROCESS_TIMEOUT_S = 30
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "archive.db"
+
+
+@pytest.fixture
+def store(db_path: Path) -> Iterator[Store]:
+    with Store.open(db_path) as opened:
+        yield opened
+
+
+def sql(path: Path, query: str) -> list[tuple]:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(query).fetchall()
+    finally:
+        conn.close()
+
+
+def full_check(url: str, at: datetime) -> CheckResult:
+    return CheckResult(
+        url=url,
+        checked_at=at,
+        status=Status.REDIRECTED,
+        reason=Reason.PERMANENT_REDIRECT,
+        http_status=200,
+        final_url=url + "new",
+        redirects=(Hop(url, 301, url + "mid"), Hop(url + "mid", 302, url + "new")),
+        title="Ünïcode title",
+        page_count=12,
+        content_type="application/pdf",
+        elapsed_ms=345,
+        detail="moved permanently",
+        etag='"abc"',
+        last_modified="Wed, 21 Oct 2015 07:28:00 GMT",
+        text_fingerprint="0123456789abcdef",
+    )
+
+
+def ok_state(url: str, at: datetime, status: Status = Status.OK) -> LinkState:
+    return LinkState(url=url, status=status, checked_at=at, last_ok_at=at, ever_ok=True)
+
+
+def run_child(code: str, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for_line(child: subprocess.Popen[str], expected: str) -> None:
+    assert child.stdout is not None
+    line = child.stdout.readline().strip()
+    if line != expected:
+        child.kill()
+        _, err = child.communicate(timeout=SUBPROCESS_TIMEOUT_S)
+        pytest.fail(f"child said {line!r} instead of {expected!r}: {err}")
+
+
+def kill_and_reap(child: subprocess.Popen[str]) -> None:
+    os.kill(child.pid, signal.SIGKILL)
+    child.communicate(timeout=SUBPROCESS_TIMEOUT_S)
+
+
+# -- creating, reopening, migrating ------------------------------------------------------
+
+
+def test_create_makes_a_marked_wal_database(db_path: Path) -> None:
+    Store.open(db_path).close()
+    assert sql(db_path, "PRAGMA application_id") == [(APPLICATION_ID,)]
+    assert sql(db_path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+    assert sql(db_path, "PRAGMA journal_mode") == [("wal",)]
+    tables = {name for (name,) in sql(db_path, "SELECT name FROM sqlite_master")}
+    assert {"runs", "links", "citations", "checks", "idx_checks_link_id_checked_at"} <= tables
+
+
+def test_connection_settings(store: Store) -> None:
+    conn = store._conn
+    assert conn.execute("PRAGMA foreign_keys").fetchone() == (1,)
+    assert conn.execute("PRAGMA synchronous").fetchone() == (1,)  # NORMAL
+    assert conn.execute("PRAGMA busy_timeout").fetchone()[0] > 0
+
+
+def test_an_empty_file_counts_as_new(db_path: Path) -> None:
+    db_path.touch()
+    Store.open(db_path).close()
+    assert sql(db_path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+
+
+def test_open_without_create_refuses_a_missing_file(db_path: Path) -> None:
+    with pytest.raises(StoreError, match="no citecheck database"):
+        Store.open(db_path, create=False)
+    assert not db_path.exists()
+
+
+def test_reopen_keeps_the_data_and_migrates_once(db_path: Path) -> None:
+    with Store.open(db_path) as first:
+        first.sync_citations([Citation(url="https://example.org/a")], now=T0)
+    schema = sql(db_path, "SELECT sql FROM sqlite_master ORDER BY name")
+    for _ in range(3):
+        with Store.open(db_path, create=False) as again:
+            assert [link.url for link in again.active_links()] == ["https://example.org/a"]
+    assert sql(db_path, "SELECT name FROM _sqlite_migrations") == [("0001_initial",)]
+    assert sql(db_path, "SELECT sql FROM sqlite_master ORDER BY name") == schema
+
+
+def test_an_interrupted_creation_is_completed(db_path: Path) -> None:
+    conn = sqlite3.connect(db_path)
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    conn.close()
+    with Store.open(db_path) as opened:
+        assert opened.status_counts()["unchecked"] == 0
+    assert sql(db_path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+
+
+def test_an_empty_sqlite_database_is_adopted(db_path: Path) -> None:
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA user_version = 0")
+    conn.execute("VACUUM")
+    conn.close()
+    Store.open(db_path).close()
+    assert sql(db_path, "PRAGMA application_id") == [(APPLICATION_ID,)]
+
+
+# -- refusing files that are not ours ----------------------------------------------------
+
+
+def assert_refused_untouched(path: Path, error: type[Exception], match: str) -> None:
+    before = path.read_bytes()
+    with pytest.raises(error, match=match) as raised:
+        Store.open(path)
+    assert str(path) in str(raised.value)
+    assert path.read_bytes() == before
+    assert not Path(f"{path}-wal").exists()
+    assert not Path(f"{path}-shm").exists()
+    assert not Path(f"{path}-journal").exists()
+
+
+def test_foreign_database_is_refused_and_untouched(db_path: Path) -> None:
+    conn = sqlite3.connect(db_path)
+    conn.execute("CREATE TABLE foo (x)")
+    conn.execute("INSERT INTO foo VALUES (1)")
+    conn.commit()
+    conn.close()
+    assert_refused_untouched(db_path, CorruptDatabaseError, "another program.*foo")
+
+
+def test_foreign_wal_database_is_refused_and_untouched(db_path: Path) -> None:
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("CREATE TABLE foo (x)")
+    conn.commit()
+    conn.close()
+    assert_refused_untouched(db_path, CorruptDatabaseError, "another program")
+
+
+def test_other_application_id_is_refused_and_untouched(db_path: Path) -> None:
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA application_id = 1234")
+    conn.close()
+    assert_refused_untouched(db_path, CorruptDatabaseError, "application id 0x4d2")
+
+
+def test_garbage_file_is_refused_and_untouched(db_path: Path) -> None:
+    db_path.write_bytes(b"these are my notes, not a database\n" * 100)
+    assert_refused_untouched(db_path, CorruptDatabaseError, "not a SQLite database")
+
+
+def test_truncated_header_is_refused_and_untouched(db_path: Path) -> None:
+    db_path.write_bytes(b"SQLite format 3\x00\x10")
+    assert_refused_untouched(db_path, CorruptDatabaseError, "not a SQLite database")
+
+
+def test_damaged_sqlite_file_is_refused_and_untouched(db_path: Path) -> None:
+    conn = sqlite3.connect(db_path)
+    conn.execute("CREATE TABLE foo (x)")
+    conn.commit()
+    conn.close()
+    data = bytearray(db_path.read_bytes())
+    data[100:] = b"\xff" * (len(data) - 100)  # keep the header, wreck the schema page
+    db_path.write_bytes(bytes(data))
+    assert_refused_untouched(db_path, CorruptDatabaseError, "damaged")
+
+
+def test_damaged_citecheck_database_is_refused(db_path: Path) -> None:
+    with Store.open(db_path) as opened:
+        opened.sync_citations([Citation(url="https://example.org/a")], now=T0)
+    data = bytearray(db_path.read_bytes())
+    page_size = int.from_bytes(data[16:18], "big")
+    data[page_size:] = b"\xff" * (len(data) - page_size)
+    db_path.write_bytes(bytes(data))
+    with (
+        pytest.raises(CorruptDatabaseError, match="damaged") as raised,
+        Store.open(db_path) as opened,
+    ):
+        list(opened.active_links())
+    assert str(db_path) in str(raised.value)
+
+
+def test_citecheck_database_missing_its_tables_is_refused(db_path: Path) -> None:
+    Store.open(db_path).close()
+    conn = sqlite3.connect(db_path)
+    conn.execute("DROP TABLE checks")
+    conn.close()
+    with pytest.raises(CorruptDatabaseError, match="checks are missing"):
+        Store.open(db_path)
+
+
+def test_newer_schema_is_refused_and_untouched(db_path: Path) -> None:
+    Store.open(db_path).close()
+    conn = sqlite3.connect(db_path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    assert_refused_untouched(db_path, SchemaTooNewError, "newer citecheck")
+
+
+def test_newer_schema_still_in_the_wal_is_refused(db_path: Path) -> None:
+    Store.open(db_path).close()
+    holder = sqlite3.connect(db_path)  # kept open so the WAL is not checkpointed away
+    holder.execute("PRAGMA wal_autocheckpoint = 0")
+    holder.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    try:
+        with pytest.raises(SchemaTooNewError):
+            Store.open(db_path)
+    finally:
+        holder.close()
+
+
+def test_a_directory_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="directory"):
+        Store.open(tmp_path)
+
+
+# -- citations and links -----------------------------------------------------------------
+
+
+def test_sync_upserts_links_by_normalised_url(store: Store) -> None:
+    summary = store.sync_citations(
+        [
+            Citation(url="HTTPS://Example.org:443/a#top", document="a.md", line=1, column=5),
+            Citation(url="https://example.org/a", document="b.md", line=9, column=1),
+            Citation(url="https://example.org/b", document="b.md", line=10, column=1),
+        ],
+        now=T0,
+    )
+    assert summary == SyncSummary(
+        citations=3, active_links=2, new_links=2, dropped_links=0, invalid_urls=0
+    )
+    links = list(store.active_links())
+    assert [link.url for link in links] == ["https://example.org/a", "https://example.org/b"]
+    assert all(link.status is Status.UNCHECKED for link in links)
+    assert store.link_state("https://EXAMPLE.org/a") == links[0]
+
+
+def test_sync_replaces_citations_and_keeps_dropped_links_history(store: Store) -> None:
+    store.sync_citations(
+        [Citation(url="https://example.org/old"), Citation(url="https://example.org/kept")],
+        now=T0,
+    )
+    run_id = store.begin_run("check", now=T0)
+    old = full_check("https://example.org/old", T0)
+    store.record_check(run_id, old, ok_state(old.url, T0))
+
+    later = T0 + timedelta(days=1)
+    summary = store.sync_citations(
+        [Citation(url="https://example.org/kept", line=2), Citation(url="https://example.org/new")],
+        now=later,
+    )
+    assert summary == SyncSummary(
+        citations=2, active_links=2, new_links=1, dropped_links=1, invalid_urls=0
+    )
+    assert [link.url for link in store.active_links()] == [
+        "https://example.org/kept",
+        "https://example.org/new",
+    ]
+    assert store.history("https://example.org/old") == [old]
+    assert store.link_state("https://example.org/old").status is Status.OK
+    assert sql(store.path, "SELECT line FROM citations") == [(2,), (None,)]
+
+    summary = store.sync_citations([Citation(url="https://example.org/old")], now=later)
+    assert summary.new_links == 0
+    assert summary.dropped_links == 2
+    assert [link.url for link in store.active_links()] == ["https://example.org/old"]
+
+
+def test_sync_is_one_transaction(store: Store) -> None:
+    store.sync_citations([Citation(url="https://example.org/a")], now=T0)
+
+    def citations_then_failure() -> Iterator[Citation]:
+        yield Citation(url="https://example.org/b")
+        raise RuntimeError("the sources file went away")
+
+    with pytest.raises(RuntimeError):
+        store.sync_citations(citations_then_failure(), now=T0)
+    assert [link.url for link in store.active_links()] == ["https://example.org/a"]
+    assert store.link_state("https://example.org/b") is None
+    store.sync_citations([Citation(url="https://example.org/c")], now=T0)
+    assert [link.url for link in store.active_links()] == ["https://example.org/c"]
+
+
+def test_invalid_url_citation_is_kept_under_its_raw_text(store: Store) -> None:
+    summary = store.sync_citations(
+        [Citation(url="  htp//broken link  ", document="a.md", line=3)], now=T0
+    )
+    assert summary.invalid_urls == 1
+    [link] = store.active_links()
+    assert link.url == "htp//broken link"
+    assert store.link_state("htp//broken link ") == link
+    [(_, _, citations, _)] = store.iter_report_rows()
+    assert citations == [Citation(url="  htp//broken link  ", document="a.md", line=3)]
+
+
+def test_title_only_citation_is_stored_without_a_link(store: Store) -> None:
+    summary = store.sync_citations([Citation(url=None, title="A book")], now=T0)
+    assert summary == SyncSummary(
+        citations=1, active_links=0, new_links=0, dropped_links=0, invalid_urls=0
+    )
+    assert list(store.active_links()) == []
+    assert sql(store.path, "SELECT link_id, title FROM citations") == [(None, "A book")]
+
+
+def test_citation_fields_round_trip(store: Store) -> None:
+    citation = Citation(
+        url="https://example.org/a",
+        document="docs/claim.md",
+        line=12,
+        column=40,
+        title="The report",
+        context="Emissions fell by 12%",
+        page="118-122",
+        accessed="2024-01-02",
+        extra={"publisher": "Agency", "note": "ünïcode"},
+    )
+    second = Citation(url="https://example.org/a", document="other.md", line=1)
+    store.sync_citations([citation, second], now=T0)
+    [(_, _, citations, history)] = store.iter_report_rows()
+    assert citations == [citation, second]
+    assert history == []
+
+
+# -- runs and checks -------------------------------------------------------------------
+
+
+def test_record_and_history_round_trip_every_field(store: Store) -> None:
+    url = "https://example.org/report.pdf"
+    store.sync_citations([Citation(url=url)], now=T0)
+    run_id = store.begin_run("check", now=T0)
+    first = full_check(url, T0)
+    second = CheckResult(
+        url=url, checked_at=T0 + timedelta(hours=1), status=Status.FAILING, reason=Reason.TIMEOUT
+    )
+    state = LinkState(
+        url=url,
+        status=Status.FAILING,
+        reason=Reason.TIMEOUT,
+        http_status=None,
+        final_url="https://example.org/final",
+        title="Ünïcode title",
+        page_count=12,
+        checked_at=second.checked_at,
+        first_failure_at=second.checked_at,
+        consecutive_failures=1,
+        last_ok_at=T0,
+        ever_ok=True,
+    )
+    store.record_check(run_id, first, ok_state(url, T0, Status.REDIRECTED))
+    store.record_check(run_id, second, state)
+    assert store.history(url) == [first, second]
+    assert store.link_state(url) == state
+    assert store.history("https://example.org/never-seen") == []
+
+
+def test_history_is_ordered_by_check_time(store: Store) -> None:
+    url = "https://example.org/"
+    run_id = store.begin_run("check", now=T0)
+    late = CheckResult(url=url, checked_at=T0 + timedelta(seconds=1), status=Status.OK)
+    early = CheckResult(url=url, checked_at=T0, status=Status.OK)
+    store.record_check(run_id, late, ok_state(url, late.checked_at))
+    store.record_check(run_id, early, ok_state(url, late.checked_at))
+    assert store.history(url) == [early, late]
+
+
+def test_times_in_other_zones_come_back_as_utc(store: Store) -> None:
+    url = "https://example.org/"
+    paris = datetime(2024, 5, 6, 9, 0, tzinfo=UTC).astimezone(ZoneInfo("Europe/Paris"))
+    run_id = store.begin_run("check", now=paris)
+    store.record_check(
+        run_id, CheckResult(url=url, checked_at=paris, status=Status.OK), ok_state(url, paris)
+    )
+    [check] = store.history(url)
+    assert check.checked_at == paris
+    assert check.checked_at.utcoffset() == timedelta(0)
+
+
+def test_naive_times_are_refused(store: Store) -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        store.begin_run("check", now=datetime(2024, 1, 1))
+
+
+def test_check_columns_follow_checkresult_fields() -> None:
+    columns = [name.strip() for name in store_module._CHECK_COLUMNS.split(",")]
+    fields = [field.name for field in dataclasses.fields(CheckResult)]
+    assert columns[0] == "link_id"
+    assert columns[1:] == fields[1:]
+
+
+def test_record_check_counts_the_run_and_finish_run_closes_it(store: Store) -> None:
+    run_id = store.begin_run("check", now=T0)
+    for index in range(3):
+        result = CheckResult(url=f"https://example.org/{index}", checked_at=T0, status=Status.OK)
+        store.record_check(run_id, result, ok_state(result.url, T0))
+    store.finish_run(run_id, now=T0 + timedelta(minutes=2), outcome="finished", summary={"ok": 3})
+    [run] = store.runs()
+    assert run == {
+        "id": run_id,
+        "command": "check",
+        "started_at": T0,
+        "finished_at": T0 + timedelta(minutes=2),
+        "outcome": "finished",
+        "pid": os.getpid(),
+        "links_checked": 3,
+        "summary": {"ok": 3},
+    }
+
+
+def test_runs_are_newest_first_and_limited(store: Store) -> None:
+    ids = [store.begin_run(f"check {index}", now=T0) for index in range(4)]
+    assert [run["id"] for run in store.runs(limit=2)] == ids[:-3:-1]
+
+
+def test_finish_run_refuses_unknown_outcomes_and_runs(store: Store) -> None:
+    run_id = store.begin_run("check", now=T0)
+    with pytest.raises(ValueError, match="cannot finish"):
+        store.finish_run(run_id, now=T0, outcome="running", summary={})
+    with pytest.raises(StoreError, match="no run 999"):
+        store.finish_run(999, now=T0, outcome="failed", summary={})
+
+
+def test_sqlite_errors_become_store_errors_naming_the_file(store: Store) -> None:
+    result = CheckResult(url="https://example.org/", checked_at=T0, status=Status.OK)
+    with pytest.raises(StoreError, match="record the check") as raised:
+        store.record_check(12345, result, ok_state(result.url, T0))  # no such run
+    assert str(store.path) in str(raised.value)
+    assert store.history(result.url) == []  # the failed transaction left nothing
+
+
+def test_status_counts_cover_active_links_only(store: Store) -> None:
+    urls = [f"https://example.org/{index}" for index in range(4)]
+    store.sync_citations([Citation(url=url) for url in urls], now=T0)
+    run_id = store.begin_run("check", now=T0)
+    for url, status in zip(urls, [Status.OK, Status.OK, Status.BROKEN], strict=False):
+        result = CheckResult(url=url, checked_at=T0, status=status)
+        store.record_check(run_id, result, LinkState(url=url, status=status, checked_at=T0))
+    store.sync_citations([Citation(url=url) for url in urls[1:]], now=T0)
+    counts = store.status_counts()
+    assert list(counts) == [status.value for status in STATUS_ORDER]
+    assert counts == {**dict.fromkeys(counts, 0), "ok": 1, "broken": 1, "unchecked": 1}
+
+
+def test_report_rows_are_ordered_and_complete_across_pages(store: Store) -> None:
+    statuses = [status for status in Status if status is not Status.UNCHECKED]
+    count = store_module._PAGE_SIZE * 2 + 37
+    urls = [f"https://example.org/{index:04d}" for index in range(count)]
+    store.sync_citations(
+        [Citation(url=url, document="a.md", line=index) for index, url in enumerate(urls)]
+        + [Citation(url="https://example.org/gone")],
+        now=T0,
+    )
+    run_id = store.begin_run("check", now=T0)
+    expected: dict[str, Status] = {}
+    for index, url in enumerate(urls):
+        if index % 7 == 0:
+            expected[url] = Status.UNCHECKED
+            continue
+        status = statuses[index % len(statuses)]
+        expected[url] = status
+        for hours in (2, 1):
+            result = CheckResult(url=url, checked_at=T0 + timedelta(hours=hours), status=status)
+            store.record_check(run_id, result, LinkState(url=url, status=status, checked_at=T0))
+    store.sync_citations(
+        [Citation(url=url, document="a.md", line=index) for index, url in enumerate(urls)],
+        now=T0,
+    )
+
+    rows = list(store.iter_report_rows())
+    assert [state.url for _, state, _, _ in rows] == sorted(
+        urls, key=lambda url: (STATUS_ORDER.index(expected[url]), url)
+    )
+    for link_id, state, citations, history in rows:
+        assert state.status is expected[state.url]
+        assert citations == [Citation(url=state.url, document="a.md", line=urls.index(state.url))]
+        if state.status is Status.UNCHECKED:
+            assert history == []
+        else:
+            assert [check.checked_at for check in history] == [
+                T0 + timedelta(hours=1),
+                T0 + timedelta(hours=2),
+            ]
+            assert all(check.url == state.url for check in history)
+        assert sql(store.path, f"SELECT url FROM links WHERE id = {link_id}") == [(state.url,)]
+
+
+def test_active_links_stream_in_id_order_across_pages(store: Store) -> None:
+    count = store_module._PAGE_SIZE + 5
+    urls = [f"https://example.org/{count - index}" for index in range(count)]
+    store.sync_citations([Citation(url=url) for url in urls], now=T0)
+    assert [link.url for link in store.active_links()] == urls
+
+
+# -- processes: the lock, crashes, interrupted runs ------------------------------------------
+
+_HOLD_LOCK = """
+    import sys, time
+    from citecheck.store import Store
+    store = Store.open(sys.argv[1])
+    with store.writer_lock():
+        print("locked", flush=True)
+        time.sleep(float(sys.argv[2]))
+    print("released", flush=True)
+"""
+
+
+def test_writer_lock_refuses_a_second_holder_until_it_is_killed(
+    store: Store, db_path: Path
+) -> None:
+    child = run_child(_HOLD_LOCK, str(db_path), str(SUBPROCESS_TIMEOUT_S))
+    try:
+        wait_for_line(child, "locked")
+        started = time.monotonic()
+        with (
+            pytest.raises(DatabaseBusyError, match=f"process {child.pid} ") as raised,
+            store.writer_lock(wait_s=0.3),
+        ):
+            pytest.fail("the lock was granted twice")
+        assert time.monotonic() - started >= 0.3
+        assert str(db_path) in str(raised.value)
+    finally:
+        kill_and_reap(child)
+    with store.writer_lock():
+        assert Path(f"{db_path}.lock").read_text().split()[0] == str(os.getpid())
+    with store.writer_lock():
+        pass
+
+
+def test_writer_lock_waits_for_a_holder_that_finishes(store: Store, db_path: Path) -> None:
+    child = run_child(_HOLD_LOCK, str(db_path), "0.5")
+    try:
+        wait_for_line(child, "locked")
+        with store.writer_lock(wait_s=SUBPROCESS_TIMEOUT_S):
+            assert child.wait(timeout=SUBPROCESS_TIMEOUT_S) == 0
+    finally:
+        child.kill()
+        child.communicate(timeout=SUBPROCESS_TIMEOUT_S)
+
+
+def test_writer_lock_is_not_reentrant(store: Store) -> None:
+    with (
+        store.writer_lock(),
+        pytest.raises(StoreError, match="already holds"),
+        store.writer_lock(),
+    ):
+        pytest.fail("the lock was granted twice")
+
+
+_RECORD_FOREVER = """
+    import sys
+    from datetime import UTC, datetime, timedelta
+    from citecheck.models import CheckResult, LinkState, Status
+    from citecheck.store import Store
+    store = Store.open(sys.argv[1])
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    run_id = store.begin_run("check", now=start)
+    print("started", flush=True)
+    for index in range(1_000_000):
+        at = start + timedelta(seconds=index)
+        url = f"https://example.org/{index % 50}"
+        result = CheckResult(url=url, checked_at=at, status=Status.OK, title="t" * 200)
+        store.record_check(run_id, result, LinkState(url=url, status=Status.OK, checked_at=at))
+        print(index + 1, flush=True)
+"""
+
+
+def test_kill_9_while_recording_keeps_every_committed_check(db_path: Path) -> None:
+    Store.open(db_path).close()
+    child = run_child(_RECORD_FOREVER, str(db_path))
+    confirmed = 0
+    try:
+        wait_for_line(child, "started")
+        deadline = time.monotonic() + SUBPROCESS_TIMEOUT_S
+        while confirmed < 300 and time.monotonic() < deadline:
+            line = child.stdout.readline()
+            if not line:
+                break
+            confirmed = int(line)
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        rest, err = child.communicate(timeout=SUBPROCESS_TIMEOUT_S)
+    assert confirmed >= 300, err
+    confirmed = max([confirmed, *(int(line) for line in rest.split())])
+
+    assert sql(db_path, "PRAGMA integrity_check") == [("ok",)]
+    with Store.open(db_path) as reopened:
+        (recorded,) = reopened._conn.execute("SELECT COUNT(*) FROM checks").fetchone()
+        assert confirmed <= recorded <= confirmed + 1
+        [run] = reopened.runs()
+        assert run["links_checked"] == recorded
+        reopened.begin_run("check", now=T0)
+        assert reopened.runs()[1]["outcome"] == "interrupted"
+
+
+_BEGIN_RUN = """
+    import sys, time
+    from datetime import UTC, datetime
+    from citecheck.store import Store
+    store = Store.open(sys.argv[1])
+    hold = float(sys.argv[2])
+    if hold:
+        with store.writer_lock():
+            store.begin_run("check", now=datetime.now(UTC))
+            print("running", flush=True)
+            time.sleep(hold)
+    else:
+        store.begin_run("check", now=datetime.now(UTC))
+        print("running", flush=True)
+"""
+
+
+def test_runs_left_by_a_dead_process_are_marked_interrupted(store: Store, db_path: Path) -> None:
+    child = run_child(_BEGIN_RUN, str(db_path), "0")
+    wait_for_line(child, "running")
+    assert child.wait(timeout=SUBPROCESS_TIMEOUT_S) == 0
+    child.communicate(timeout=SUBPROCESS_TIMEOUT_S)
+    assert store.runs()[0]["outcome"] == "running"
+    mine = store.begin_run("check", now=T0)
+    runs = store.runs()
+    assert [(run["id"], run["outcome"]) for run in runs] == [
+        (mine, "running"),
+        (runs[1]["id"], "interrupted"),
+    ]
+    assert runs[1]["pid"] == child.pid
+
+
+def test_a_live_run_holding_the_lock_is_left_alone_until_killed(
+    store: Store, db_path: Path
+) -> None:
+    child = run_child(_BEGIN_RUN, str(db_path), str(SUBPROCESS_TIMEOUT_S))
+    try:
+        wait_for_line(child, "running")
+        store.begin_run("report", now=T0)
+        assert [run["outcome"] for run in store.runs()] == ["running", "running"]
+    finally:
+        kill_and_reap(child)
+    with store.writer_lock():
+        store.begin_run("check", now=T0)
+    # Newest first: this check, this process's report (alive), the killed child's check.
+    assert [run["outcome"] for run in store.runs()] == ["running", "running", "interrupted"]
+
+
+_WRITE_CHECKS = """
+    import sys
+    from datetime import UTC, datetime, timedelta
+    from citecheck.models import CheckResult, LinkState, Status
+    from citecheck.store import Store
+    store = Store.open(sys.argv[1])
+    run_id = store.begin_run("check", now=datetime.now(UTC))
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    for index in range(int(sys.argv[2])):
+        at = start + timedelta(seconds=index)
+        url = f"https://example.org/{sys.argv[3]}/{index % 20}"
+        result = CheckResult(url=url, checked_at=at, status=Status.OK)
+        store.record_check(run_id, result, LinkState(url=url, status=Status.OK, checked_at=at))
+    store.close()
+    print("done", flush=True)
+"""
+
+
+def test_two_processes_writing_at_once_do_not_corrupt_the_database(db_path: Path) -> None:
+    Store.open(db_path).close()
+    children = [run_child(_WRITE_CHECKS, str(db_path), "300", name) for name in ("a", "b")]
+    for child in children:
+        out, err = child.communicate(timeout=SUBPROCESS_TIMEOUT_S * 2)
+        assert child.returncode == 0, err
+        assert out.strip() == "done"
+    assert sql(db_path, "PRAGMA integrity_check") == [("ok",)]
+    assert sql(db_path, "SELECT COUNT(*) FROM checks") == [(600,)]
+    assert sql(db_path, "SELECT COUNT(*) FROM links") == [(40,)]
