@@ -1,0 +1,282 @@
+"""The check stage: links in, one :class:`CheckResult` per link out.
+
+This is where fetching, reading and judging meet: :func:`check_links` fetches each
+link (fetch.py), reads its title (titles.py), asks a random sibling path when the
+soft-404 rule needs it, and classifies the outcome (classify.py). It knows nothing
+of the database or of reports.
+
+Two things make it trustworthy at scale:
+
+* **No false alarms from a dead network.** A failure with no HTTP response at all
+  (DNS, connect, TLS, timeout) is only believed once the network has been seen
+  working *after* that failure: either another host answered since, or a
+  reachability probe did. If neither, the run stops with
+  :class:`~citecheck.errors.NetworkOfflineError` and nothing more is judged.
+* **Politeness without head-of-line blocking.** Links wait in a bounded window,
+  grouped by host; a link is started only when both the global and its host's
+  limit have room, so one slow host never holds the other workers hostage, and
+  memory is bounded by the window, not by the number of links.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from collections import OrderedDict, deque
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from .classify import Classification, classify, needs_sibling_probe, sibling_url
+from .config import Settings
+from .errors import NetworkOfflineError
+from .fetch import Fetcher
+from .models import CheckResult, FetchOutcome, LinkState, PageInfo, Reason, Status
+from .titles import page_info
+from .urls import host_key
+
+#: Links read ahead of the workers. Large enough to span many hosts when the input
+#: is sorted by host; small enough that memory does not grow with the input.
+DEFAULT_WINDOW = 10_000
+#: Sibling-probe answers remembered per (host, directory) within a run.
+_SIBLING_CACHE_SIZE = 2048
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    """One link to check, with what the store remembers of it."""
+
+    url: str
+    previous: LinkState | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+Clock = Callable[[], datetime]
+
+
+class NetworkMonitor:
+    """Decides whether a connection-level failure can be believed.
+
+    A failure is believed when the network was seen working after it happened:
+    an HTTP response from any host, or a successful reachability probe. Probes are
+    single-flight: concurrent failures share one probe.
+    """
+
+    def __init__(self, fetcher: Fetcher) -> None:
+        self._fetcher = fetcher
+        self._last_response = float("-inf")
+        self._last_probe_ok = float("-inf")
+        self._probe: asyncio.Task[bool] | None = None
+        self._probe_started = float("-inf")
+        self.offline = False
+
+    def saw_response(self) -> None:
+        self._last_response = time.monotonic()
+
+    async def seen_working_since(self, since: float) -> bool:
+        """True if the network answered at any moment after ``since`` (monotonic)."""
+        while True:
+            if max(self._last_response, self._last_probe_ok) >= since:
+                return True
+            if self._probe is None or self._probe_started < since:
+                self._probe_started = time.monotonic()
+                self._probe = asyncio.ensure_future(self._run_probe())
+            probe, started = self._probe, self._probe_started
+            up = await asyncio.shield(probe)
+            if started >= since:
+                if not up:
+                    self.offline = True
+                return up
+
+    async def _run_probe(self) -> bool:
+        up = await self._fetcher.is_network_up()
+        if up:
+            self._last_probe_ok = time.monotonic()
+        return up
+
+
+class Checker:
+    """Checks one link: fetch, read, probe a sibling when needed, classify."""
+
+    def __init__(
+        self,
+        fetcher: Fetcher,
+        settings: Settings,
+        *,
+        clock: Clock,
+        monitor: NetworkMonitor | None = None,
+        token: Callable[[], str] = lambda: secrets.token_hex(8),
+    ) -> None:
+        self._fetcher = fetcher
+        self._settings = settings
+        self._clock = clock
+        self.monitor = monitor or NetworkMonitor(fetcher)
+        self._token = token
+        self._siblings: OrderedDict[tuple[str, str], tuple[FetchOutcome, PageInfo]] = (
+            OrderedDict()
+        )
+
+    async def check(self, request: CheckRequest) -> CheckResult:
+        """Check one link. Raises NetworkOfflineError when its failure cannot be trusted."""
+        started = time.monotonic()
+        outcome = await self._fetcher.fetch(
+            request.url, etag=request.etag, last_modified=request.last_modified
+        )
+        if outcome.status_code is not None:
+            self.monitor.saw_response()
+        elif outcome.error is not None and outcome.error.is_connection_level:
+            if not await self.monitor.seen_working_since(started):
+                raise NetworkOfflineError(
+                    f"no host answers and the reachability probe failed "
+                    f"(last error: {outcome.error_detail or outcome.error.value})"
+                )
+        page = page_info(outcome.body, outcome.headers, truncated=outcome.body_truncated)
+        previous = request.previous
+        ever_ok = previous.ever_ok if previous else False
+        sibling = None
+        if self._settings.soft404_probe and needs_sibling_probe(outcome, page):
+            sibling = await self._sibling(outcome.final_url)
+        verdict = classify(outcome, page, sibling=sibling, ever_ok=ever_ok)
+        return _result(request, outcome, page, verdict, self._clock())
+
+    async def _sibling(self, final_url: str) -> tuple[FetchOutcome, PageInfo]:
+        parts = urlsplit(final_url)
+        directory = parts.path.rsplit("/", 1)[0]
+        key = (parts.netloc.lower(), directory)
+        cached = self._siblings.get(key)
+        if cached is not None:
+            self._siblings.move_to_end(key)
+            return cached
+        outcome = await self._fetcher.fetch(sibling_url(final_url, self._token()))
+        probe = (outcome, page_info(outcome.body, outcome.headers))
+        self._siblings[key] = probe
+        if len(self._siblings) > _SIBLING_CACHE_SIZE:
+            self._siblings.popitem(last=False)
+        return probe
+
+
+def _result(
+    request: CheckRequest,
+    outcome: FetchOutcome,
+    page: PageInfo,
+    verdict: Classification,
+    checked_at: datetime,
+) -> CheckResult:
+    not_modified = outcome.status_code == 304
+    previous = request.previous
+    title = page.title
+    page_count = page.page_count
+    if not_modified and previous is not None:
+        title, page_count = previous.title, previous.page_count
+    return CheckResult(
+        url=request.url,
+        checked_at=checked_at,
+        status=verdict.status,
+        reason=verdict.reason,
+        http_status=outcome.status_code,
+        final_url=outcome.final_url if outcome.status_code is not None else None,
+        redirects=outcome.hops,
+        title=title,
+        page_count=page_count,
+        content_type=outcome.content_type,
+        elapsed_ms=outcome.elapsed_ms,
+        detail=verdict.detail,
+        etag=outcome.headers.get("etag") or (request.etag if not_modified else None),
+        last_modified=outcome.headers.get("last-modified")
+        or (request.last_modified if not_modified else None),
+        text_fingerprint=page.text_fingerprint,
+    )
+
+
+async def check_links(
+    requests: Iterable[CheckRequest],
+    checker: Checker,
+    settings: Settings,
+    *,
+    window: int = DEFAULT_WINDOW,
+) -> AsyncIterator[CheckResult]:
+    """Check every request, yielding results as they complete (not in input order).
+
+    At most ``settings.concurrency`` checks run at once and at most
+    ``settings.per_host`` per host; hosts take turns. Raises NetworkOfflineError
+    (after cancelling the checks in flight) when the network is found down.
+    """
+    source = iter(requests)
+    exhausted = False
+    waiting: dict[str, deque[CheckRequest]] = {}
+    waiting_count = 0
+    ready: deque[str] = deque()  # hosts with waiting links and a free slot, round robin
+    in_ready: set[str] = set()
+    active_per_host: dict[str, int] = {}
+    running: dict[asyncio.Task[CheckResult], str] = {}
+
+    def host_limit(host: str) -> int:
+        return settings.per_host if host else settings.concurrency  # "" = never fetched
+
+    def mark_ready(host: str) -> None:
+        if (
+            host in waiting
+            and host not in in_ready
+            and active_per_host.get(host, 0) < host_limit(host)
+        ):
+            ready.append(host)
+            in_ready.add(host)
+
+    def refill() -> None:
+        nonlocal exhausted, waiting_count
+        while not exhausted and waiting_count < window:
+            request = next(source, None)
+            if request is None:
+                exhausted = True
+                return
+            host = host_key(request.url) if request.url.startswith("http") else ""
+            waiting.setdefault(host, deque()).append(request)
+            waiting_count += 1
+            mark_ready(host)
+
+    def start_ready() -> None:
+        nonlocal waiting_count
+        while ready and len(running) < settings.concurrency:
+            host = ready.popleft()
+            in_ready.discard(host)
+            queue = waiting[host]
+            request = queue.popleft()
+            waiting_count -= 1
+            if not queue:
+                del waiting[host]
+            active_per_host[host] = active_per_host.get(host, 0) + 1
+            running[asyncio.ensure_future(checker.check(request))] = host
+            mark_ready(host)
+
+    try:
+        while True:
+            refill()
+            start_ready()
+            if not running:
+                return  # nothing waiting either: start_ready() would have started it
+            done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                host = running.pop(task)
+                active_per_host[host] -= 1
+                if not active_per_host[host]:
+                    del active_per_host[host]
+                mark_ready(host)
+                yield task.result()
+    finally:
+        for task in running:
+            task.cancel()
+        if running:
+            await asyncio.gather(*running, return_exceptions=True)
+
+
+__all__ = [
+    "CheckRequest",
+    "Checker",
+    "NetworkMonitor",
+    "check_links",
+    "Reason",
+    "Status",
+]

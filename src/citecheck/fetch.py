@@ -1,0 +1,667 @@
+"""The HTTP client: one GET per URL, politely, within a deadline, never trusting the server.
+
+Why GET and never HEAD: many servers answer HEAD differently from GET (405, 404, a
+200 for a page that is gone, a redirect to a different place), and the body is
+needed anyway for titles and soft-404 rules. A streamed GET whose body is cut at a
+cap costs little more than a HEAD.
+
+Why decompression is done here by hand: httpx would inflate a gzip body without
+bound, so a small "gzip bomb" could fill memory. The raw bytes are read with
+``aiter_raw`` and inflated with ``zlib`` ``max_length``, so at most the cap of
+decoded bytes is ever produced (``max_body_bytes``, or ``max_pdf_bytes`` for PDFs).
+
+Lower-layer failures are turned into a :class:`~citecheck.models.Reason` in one
+place, :func:`_reason_for`. DNS and the address policy (``Settings.resolve``,
+``Settings.exclude_private``) live in a custom httpcore network backend,
+:class:`_PolicyBackend`, which raises :class:`_PolicyConnectError` carrying its
+Reason, so the mapping never has to guess from messages.
+
+The deadline (``Settings.timeout_s``) covers DNS, connect, headers, body, every
+redirect and every retry, including backoff sleeps. Time spent queued behind other
+URLs for a politeness slot is not counted: a host with many links must not make
+the last of them time out in citecheck's own queue. When the deadline hits while a
+final response's body is being read, the status and the bytes read so far are kept
+(``body_truncated=True``, no error): the server did answer. When it hits before any
+final response, the outcome is ``Reason.TIMEOUT``, unless an earlier try already got
+a retryable answer (a 503, a 429), which is then returned as it was.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email.utils
+import ipaddress
+import random
+import socket
+import ssl
+import time
+import typing
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+from types import TracebackType
+from urllib.parse import urljoin
+
+import httpcore
+import httpx
+
+from .config import Settings
+from .models import FetchOutcome, Hop, Reason
+from .urls import CHECKABLE_SCHEMES, InvalidURLError, host_key, normalize_url, scheme_of
+
+__all__ = ["Fetcher", "RETRYABLE_STATUSES"]
+
+#: Statuses that mean "try again later", not "this link is dead".
+RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_RETRYABLE_REASONS = frozenset({Reason.TIMEOUT, Reason.CONNECTION_ERROR, Reason.DNS_TEMPORARY})
+_PDF_TYPES = frozenset({"application/pdf", "application/x-pdf"})
+
+_ACCEPT = "text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.8"
+_ACCEPT_LANGUAGE = "en;q=0.9, *;q=0.5"
+_ACCEPT_ENCODING = "gzip, deflate"
+
+# getaddrinfo errors that mean "this name does not exist"; the rest are transient.
+_NAME_DOES_NOT_EXIST = frozenset(
+    code
+    for code in (getattr(socket, "EAI_NONAME", None), getattr(socket, "EAI_NODATA", None))
+    if code is not None
+)
+# Cloud metadata endpoints, refused with the private ranges (100.100.100.200 is in
+# the shared 100.64/10 range that ipaddress does not call private).
+_METADATA_ADDRESSES = frozenset(
+    ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200")
+)
+_DISCONNECTED = "Server disconnected without sending a response"
+
+
+class _PolicyConnectError(httpcore.ConnectError):
+    """A connection the backend refused to make, or a name it could not resolve."""
+
+    def __init__(self, message: str, reason: Reason) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def _is_refused_address(address: str) -> bool:
+    """True for addresses ``exclude_private`` keeps citecheck away from."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return (
+        ip in _METADATA_ADDRESSES
+        or ip.is_loopback
+        or ip.is_private
+        or ip.is_link_local
+        or ip.is_reserved
+        or ip.is_multicast
+        or ip.is_unspecified
+    )
+
+
+def _is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
+class _PolicyBackend(httpcore.AsyncNetworkBackend):
+    """Resolves names itself (honouring ``resolve``) and applies the address policy.
+
+    It connects to the resolved IP; httpcore still uses the name for TLS SNI and
+    certificate checks, and httpx for the Host header.
+    """
+
+    def __init__(
+        self,
+        *,
+        resolve: Mapping[str, str],
+        exclude_private: bool,
+        inner: httpcore.AsyncNetworkBackend | None = None,
+    ) -> None:
+        self._resolve_map = {name.lower().rstrip("."): ip for name, ip in resolve.items()}
+        self._exclude_private = exclude_private
+        self._inner = inner if inner is not None else httpcore.AnyIOBackend()
+
+    async def _addresses(self, host: str, port: int, timeout: float | None) -> list[str]:
+        name = host.lower().rstrip(".")
+        if name in self._resolve_map:
+            return [self._resolve_map[name]]
+        if _is_ip_literal(name):
+            return [name]
+        if name == "invalid" or name.endswith(".invalid"):
+            # RFC 6761 §6.4: such names never exist; resolvers should say so at once.
+            raise _PolicyConnectError(f"the name {host} does not exist", Reason.DNS_ERROR)
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(timeout):
+                infos = await loop.getaddrinfo(name, port, type=socket.SOCK_STREAM)
+        except TimeoutError:
+            raise _PolicyConnectError(
+                f"the resolver did not answer for {host} within {timeout} s",
+                Reason.DNS_TEMPORARY,
+            ) from None
+        except socket.gaierror as exc:
+            if exc.errno in _NAME_DOES_NOT_EXIST:
+                raise _PolicyConnectError(
+                    f"the name {host} does not exist ({exc.strerror})", Reason.DNS_ERROR
+                ) from exc
+            raise _PolicyConnectError(
+                f"the resolver failed for {host} ({exc.strerror})", Reason.DNS_TEMPORARY
+            ) from exc
+        return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        addresses = await self._addresses(host, port, timeout)
+        if self._exclude_private:
+            allowed = [a for a in addresses if not _is_refused_address(a)]
+            if not allowed:
+                raise _PolicyConnectError(
+                    f"{host} resolves to {', '.join(addresses)}, a private or reserved "
+                    "address (refused by exclude_private)",
+                    Reason.PRIVATE_ADDRESS,
+                )
+            addresses = allowed
+        options = list(socket_options or ())
+        last_error: httpcore.ConnectError | httpcore.ConnectTimeout | None = None
+        for address in addresses:
+            try:
+                return await self._inner.connect_tcp(
+                    address,
+                    port,
+                    timeout=timeout,
+                    local_address=local_address,
+                    socket_options=options,
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                last_error = exc
+        assert last_error is not None  # addresses is never empty
+        raise last_error
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise _PolicyConnectError(
+            "citecheck does not connect to unix sockets", Reason.UNSUPPORTED_SCHEME
+        )
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+def _policy_transport(settings: Settings) -> httpx.AsyncHTTPTransport:
+    """httpx's own transport (for its exception mapping) over a pool using our backend."""
+    transport = httpx.AsyncHTTPTransport(trust_env=False)
+    transport._pool = httpcore.AsyncConnectionPool(
+        ssl_context=httpx.create_ssl_context(trust_env=False),
+        max_connections=settings.concurrency,
+        max_keepalive_connections=settings.concurrency,
+        keepalive_expiry=5.0,
+        network_backend=_PolicyBackend(
+            resolve=dict(settings.resolve), exclude_private=settings.exclude_private
+        ),
+    )
+    return transport
+
+
+def _exception_chain(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _reason_for(exc: BaseException) -> tuple[Reason, str]:
+    """The one place where lower-layer errors become a Reason and a human sentence."""
+    for link in _exception_chain(exc):
+        if isinstance(link, _PolicyConnectError):
+            return link.reason, str(link)
+    for link in _exception_chain(exc):
+        if isinstance(link, ssl.SSLError):
+            return Reason.TLS_ERROR, f"the TLS handshake failed: {link}"
+    message = next((str(link) for link in _exception_chain(exc) if str(link)), repr(exc))
+    if isinstance(exc, httpx.TimeoutException):
+        return Reason.TIMEOUT, f"the server did not answer in time ({type(exc).__name__})"
+    if isinstance(exc, httpx.RemoteProtocolError) and message.startswith(_DISCONNECTED):
+        return Reason.CONNECTION_ERROR, "the server closed the connection without answering"
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return Reason.UNSUPPORTED_SCHEME, message
+    if isinstance(exc, httpx.ProtocolError):
+        return Reason.PROTOCOL_ERROR, f"the server sent a malformed HTTP response: {message}"
+    if isinstance(exc, httpx.InvalidURL):
+        return Reason.INVALID_URL, message
+    return Reason.CONNECTION_ERROR, f"the connection failed: {message}"
+
+
+def _lower_headers(headers: httpx.Headers) -> dict[str, str]:
+    joined: dict[str, str] = {}
+    for name, value in headers.multi_items():
+        key = name.lower()
+        joined[key] = f"{joined[key]}, {value}" if key in joined else value
+    return joined
+
+
+def _retry_after_s(value: str | None) -> float | None:
+    """Retry-After in seconds from now (delta-seconds or an HTTP date), or None."""
+    if value is None:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+class _Inflater:
+    """Decodes a Content-Encoding without ever producing more than asked for."""
+
+    def __init__(self, encoding: str) -> None:
+        self._identity = encoding in ("", "identity")
+        self._deflate = encoding == "deflate"
+        # 32 + MAX_WBITS: accept both gzip and zlib headers.
+        self._zlib = None if self._identity else zlib.decompressobj(32 + zlib.MAX_WBITS)
+        self._started = False
+
+    def feed(self, data: bytes, max_length: int) -> bytes:
+        """At most ``max_length`` (>= 1) decoded bytes of ``data``; raises zlib.error."""
+        if self._zlib is None:
+            return data[:max_length]
+        if self._deflate and not self._started:
+            self._started = True
+            try:
+                return self._inflate(data, max_length)
+            except zlib.error:
+                # Some servers send raw deflate without the zlib header.
+                self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+        return self._inflate(data, max_length)
+
+    def _inflate(self, data: bytes, max_length: int) -> bytes:
+        assert self._zlib is not None
+        out = self._zlib.decompress(data, max_length)
+        while len(out) < max_length and self._zlib.unconsumed_tail:
+            out += self._zlib.decompress(self._zlib.unconsumed_tail, max_length - len(out))
+        return out
+
+
+def _inflater_for(content_encoding: str | None) -> _Inflater | None:
+    encoding = (content_encoding or "").strip().lower()
+    if encoding in ("", "identity", "gzip", "x-gzip", "deflate"):
+        return _Inflater("gzip" if encoding == "x-gzip" else encoding)
+    return None
+
+
+@dataclass
+class _Progress:
+    """What one fetch has seen so far; kept outside the deadline so it survives it."""
+
+    url: str
+    current_url: str
+    hops: list[Hop] = field(default_factory=list)
+    attempts: int = 0
+    status_code: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytearray = field(default_factory=bytearray)
+    reading_body: bool = False
+    last_retryable: FetchOutcome | None = None
+
+    def outcome(self, **values: typing.Any) -> FetchOutcome:
+        return FetchOutcome(
+            url=self.url,
+            final_url=self.current_url,
+            hops=tuple(self.hops),
+            attempts=max(self.attempts, 1),
+            **values,
+        )
+
+
+class _Deadline:
+    """The per-URL deadline, which can be paused while queued for a politeness slot."""
+
+    def __init__(self, timeout: asyncio.Timeout) -> None:
+        self._timeout = timeout
+
+    def remaining_s(self) -> float:
+        when = self._timeout.when()
+        return float("inf") if when is None else when - asyncio.get_running_loop().time()
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        if self._timeout.expired():
+            yield
+            return
+        remaining = self.remaining_s()
+        self._timeout.reschedule(None)
+        try:
+            yield
+        finally:
+            if not self._timeout.expired():
+                self._timeout.reschedule(asyncio.get_running_loop().time() + remaining)
+
+
+class _HostSlot:
+    __slots__ = ("semaphore", "users")
+
+    def __init__(self, limit: int) -> None:
+        self.semaphore = asyncio.Semaphore(limit)
+        self.users = 0
+
+
+class Fetcher:
+    """Fetches URLs with citecheck's politeness, deadline, retry and size rules.
+
+    Use as an async context manager; it owns one ``httpx.AsyncClient``. ``transport``
+    replaces the network (tests); ``sleep`` replaces the backoff wait (tests).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._settings = settings
+        self._transport = transport
+        self._sleep = sleep
+        self._client: httpx.AsyncClient | None = None
+        self._global_slots = asyncio.Semaphore(settings.concurrency)
+        self._host_slots: dict[str, _HostSlot] = {}
+
+    async def __aenter__(self) -> Fetcher:
+        settings = self._settings
+        self._client = httpx.AsyncClient(
+            transport=self._transport or _policy_transport(settings),
+            follow_redirects=False,
+            trust_env=False,
+            # Cookies are kept per fetch (see _exchange), never across links.
+            cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
+            timeout=httpx.Timeout(settings.timeout_s, connect=settings.connect_timeout_s),
+            headers={
+                "User-Agent": settings.user_agent,
+                "Accept": _ACCEPT,
+                "Accept-Language": _ACCEPT_LANGUAGE,
+                "Accept-Encoding": _ACCEPT_ENCODING,
+            },
+        )
+        await self._client.__aenter__()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_value: BaseException | None = None,
+        traceback: TracebackType | None = None,
+    ) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            await client.__aexit__(exc_type, exc_value, traceback)
+
+    @property
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            raise RuntimeError("use Fetcher as 'async with Fetcher(settings) as fetcher'")
+        return self._client
+
+    async def fetch(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+    ) -> FetchOutcome:
+        """GET ``url``, following redirects; never raises for network problems."""
+        started = time.monotonic()
+        try:
+            target = normalize_url(url)
+        except InvalidURLError as exc:
+            return FetchOutcome(
+                url=url, final_url=url, error=Reason.INVALID_URL, error_detail=str(exc)
+            )
+        if scheme_of(target) not in CHECKABLE_SCHEMES:
+            return FetchOutcome(
+                url=url,
+                final_url=target,
+                error=Reason.UNSUPPORTED_SCHEME,
+                error_detail=f"only http and https links are checked, not {scheme_of(target)}:",
+            )
+        conditional: dict[str, str] = {}
+        if etag:
+            conditional["If-None-Match"] = etag
+        if last_modified:
+            conditional["If-Modified-Since"] = last_modified
+        progress = _Progress(url=url, current_url=target)
+        try:
+            async with asyncio.timeout(self._settings.timeout_s) as timeout:
+                outcome = await self._follow(progress, conditional, _Deadline(timeout))
+        except TimeoutError:
+            outcome = self._on_deadline(progress)
+        return replace(outcome, elapsed_ms=int((time.monotonic() - started) * 1000))
+
+    def _on_deadline(self, progress: _Progress) -> FetchOutcome:
+        if progress.reading_body and progress.status_code is not None:
+            return progress.outcome(
+                status_code=progress.status_code,
+                headers=progress.headers,
+                body=bytes(progress.body),
+                body_truncated=True,
+            )
+        if progress.last_retryable is not None:
+            return progress.last_retryable
+        return progress.outcome(
+            error=Reason.TIMEOUT,
+            error_detail=f"no answer within the {self._settings.timeout_s:g} s deadline",
+        )
+
+    async def _follow(
+        self, progress: _Progress, conditional: dict[str, str], deadline: _Deadline
+    ) -> FetchOutcome:
+        seen = {progress.current_url}
+        cookies = httpx.Cookies()
+        extra_headers = conditional
+        while True:
+            outcome = await self._with_retries(progress, extra_headers, cookies, deadline)
+            location = outcome.headers.get("location")
+            if outcome.status_code not in _REDIRECT_STATUSES or not location:
+                return outcome
+            absolute = urljoin(progress.current_url, location.strip())
+            progress.hops.append(Hop(progress.current_url, outcome.status_code, absolute))
+            try:
+                next_url = normalize_url(absolute)
+            except InvalidURLError as exc:
+                return progress.outcome(
+                    error=Reason.INVALID_URL,
+                    error_detail=f"redirected to an invalid URL: {exc}",
+                )
+            if scheme_of(next_url) not in CHECKABLE_SCHEMES:
+                return progress.outcome(
+                    error=Reason.UNSUPPORTED_SCHEME,
+                    error_detail=f"redirected to a non-http(s) URL: {absolute}",
+                )
+            if next_url in seen:
+                return progress.outcome(
+                    error=Reason.REDIRECT_LOOP,
+                    error_detail=f"the redirects come back to {absolute}",
+                )
+            if len(progress.hops) > self._settings.max_redirects:
+                return progress.outcome(
+                    error=Reason.TOO_MANY_REDIRECTS,
+                    error_detail=f"more than {self._settings.max_redirects} redirects",
+                )
+            seen.add(next_url)
+            progress.current_url = next_url
+            extra_headers = {}
+
+    async def _with_retries(
+        self,
+        progress: _Progress,
+        extra_headers: dict[str, str],
+        cookies: httpx.Cookies,
+        deadline: _Deadline,
+    ) -> FetchOutcome:
+        progress.attempts = 0
+        progress.last_retryable = None
+        while True:
+            progress.attempts += 1
+            may_retry = progress.attempts < self._settings.max_attempts
+            try:
+                async with self._slot(host_key(progress.current_url), deadline):
+                    outcome, delay = await self._exchange(
+                        progress, extra_headers, cookies, may_retry, deadline
+                    )
+            except (httpx.TransportError, httpx.InvalidURL) as exc:
+                reason, detail = _reason_for(exc)
+                outcome = progress.outcome(error=reason, error_detail=detail)
+                if not may_retry or reason not in _RETRYABLE_REASONS:
+                    return outcome
+                delay = self._backoff_s(progress.attempts)
+                if delay >= deadline.remaining_s():
+                    # The deadline would cut the wait short: report what was seen.
+                    return outcome
+            else:
+                if delay is None:
+                    return outcome
+                progress.last_retryable = outcome
+            await self._sleep(delay)
+
+    def _retry_delay(self, status: int, headers: Mapping[str, str], attempt: int) -> float | None:
+        """Seconds to wait before retrying this answer, or None to keep it as final.
+
+        A Retry-After longer than ``max_retry_after_s`` is not waited for: the
+        answer (a 429 or 503) is reported as it is.
+        """
+        if status not in RETRYABLE_STATUSES:
+            return None
+        retry_after = _retry_after_s(headers.get("retry-after"))
+        if retry_after is None:
+            return self._backoff_s(attempt)
+        return retry_after if retry_after <= self._settings.max_retry_after_s else None
+
+    def _backoff_s(self, attempt: int) -> float:
+        """Exponential backoff with jitter, so retries to one host do not move in step."""
+        return self._settings.backoff_s * 2 ** (attempt - 1) * random.uniform(1.0, 1.5)
+
+    @contextlib.asynccontextmanager
+    async def _slot(self, host: str, deadline: _Deadline) -> AsyncIterator[None]:
+        """Hold a per-host slot, then a global one (in that order, so that requests
+        queued for a busy host do not hold global slots other hosts could use)."""
+        slot = self._host_slots.get(host)
+        if slot is None:
+            slot = self._host_slots[host] = _HostSlot(self._settings.per_host)
+        slot.users += 1
+        try:
+            with deadline.paused():
+                await slot.semaphore.acquire()
+            try:
+                with deadline.paused():
+                    await self._global_slots.acquire()
+                try:
+                    yield
+                finally:
+                    self._global_slots.release()
+            finally:
+                slot.semaphore.release()
+        finally:
+            slot.users -= 1
+            if slot.users == 0:
+                del self._host_slots[host]
+
+    async def _exchange(
+        self,
+        progress: _Progress,
+        extra_headers: dict[str, str],
+        cookies: httpx.Cookies,
+        may_retry: bool,
+        deadline: _Deadline,
+    ) -> tuple[FetchOutcome, float | None]:
+        """One request. Returns the outcome and, when it should be retried, the
+        seconds to wait first (the server's Retry-After, or the backoff); None when
+        the outcome is final."""
+        progress.reading_body = False
+        request = self._http.build_request("GET", progress.current_url, headers=extra_headers)
+        cookies.set_cookie_header(request)
+        response = await self._http.send(request, stream=True)
+        try:
+            cookies.extract_cookies(response)
+            status = response.status_code
+            headers = _lower_headers(response.headers)
+            progress.status_code, progress.headers = status, headers
+            delay = self._retry_delay(status, headers, progress.attempts) if may_retry else None
+            if delay is not None and delay < deadline.remaining_s():
+                return progress.outcome(status_code=status, headers=headers), delay
+            if status in _REDIRECT_STATUSES and headers.get("location"):
+                return progress.outcome(status_code=status, headers=headers), None
+            body, truncated, detail = await self._read_body(response, headers, progress)
+            return progress.outcome(
+                status_code=status,
+                headers=headers,
+                body=body,
+                body_truncated=truncated,
+                error_detail=detail,
+            ), None
+        finally:
+            await response.aclose()
+
+    async def _read_body(
+        self, response: httpx.Response, headers: Mapping[str, str], progress: _Progress
+    ) -> tuple[bytes, bool, str | None]:
+        """Up to the cap of decoded bytes; the rest is never read (nor inflated)."""
+        inflater = _inflater_for(headers.get("content-encoding"))
+        if inflater is None:
+            return b"", False, None
+        content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        cap = (
+            self._settings.max_pdf_bytes
+            if content_type in _PDF_TYPES
+            else self._settings.max_body_bytes
+        )
+        body = progress.body = bytearray()
+        progress.reading_body = True
+        async for chunk in response.aiter_raw():
+            try:
+                decoded = inflater.feed(chunk, cap - len(body) + 1)
+            except zlib.error as exc:
+                return bytes(body), True, f"the body could not be decompressed: {exc}"
+            body += decoded
+            if len(body) > cap:
+                del body[cap:]
+                return bytes(body), True, None
+        return bytes(body), False, None
+
+    async def is_network_up(self) -> bool:
+        """True if any of ``settings.probe_urls`` gives any HTTP response at all."""
+        probes = [asyncio.ensure_future(self._probe(url)) for url in self._settings.probe_urls]
+        try:
+            for finished in asyncio.as_completed(probes):
+                if await finished:
+                    return True
+            return False
+        finally:
+            for probe in probes:
+                probe.cancel()
+            await asyncio.gather(*probes, return_exceptions=True)
+
+    async def _probe(self, url: str) -> bool:
+        try:
+            async with asyncio.timeout(self._settings.connect_timeout_s):
+                async with self._http.stream("GET", url):
+                    return True
+        except (TimeoutError, httpx.HTTPError, httpx.InvalidURL):
+            return False

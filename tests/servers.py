@@ -1,0 +1,830 @@
+"""The fake web: a real HTTP/1.1 server on 127.0.0.1 that misbehaves on request.
+
+It is written on raw asyncio streams (so it can drip, reset and send garbage) and
+runs its own event loop in a daemon thread, so tests can drive in-process async code
+and the real CLI in a subprocess against it alike. Keep-alive is supported
+(Content-Length and chunked responses). Virtual hosts are chosen by the Host header:
+reach ``news.test`` by mapping it to 127.0.0.1 with ``Settings.resolve`` (see
+:meth:`FakeWeb.resolve_for`) or the CLI's resolve option.
+
+Built-in routes, on every host except ``soft404.test`` and ``spa.test``:
+
+======================================  ===============================================
+``/``                                   200, the front page (``<title>Front page``)
+``/ok``                                 200 HTML, ``<title>OK page</title>``
+``/page/<name>``                        200 HTML titled ``<name>``
+``/status/<code>``                      that status (200-999), small HTML body
+``/redirect/<code>?to=<path-or-url>``   that status with ``Location: <to>`` (default /ok)
+``/chain/<n>``                          n redirects (302, relative) then ``/ok``
+``/loop/a``, ``/loop/b``                302 to each other
+``/to-front``                           301 from a deep link to ``/``
+``/to-login``                           302 to ``/login?next=/to-login``
+``/login``                              200 sign-in form (``<title>Sign in``)
+``/drip?bytes=N&interval=S``            headers at once (Content-Length N, default 100),
+                                        then one byte every S seconds (default 1)
+``/slow-headers?delay=S``               the OK page after S seconds (default 5)
+``/slow-body?delay=S``                  headers, then the body after S seconds (default 5)
+``/huge?bytes=N``                       an HTML body of N bytes (default 4 GiB), generated
+                                        in blocks as it is sent, never held in memory
+``/gzip-bomb``                          ``Content-Encoding: gzip``, ~1 MB that inflates to
+                                        1 GiB (computed once, on first use)
+``/flaky/<key>?fail=N&code=C``          the first N requests per key answer C (default 2,
+                                        503), later ones 200
+``/retry-after?seconds=S&key=K``        first request per key: 429 + ``Retry-After: S``
+                                        (default 1); later ones 200
+``/challenge``                          403, ``cf-mitigated: challenge``,
+                                        ``server: cloudflare``, "Just a moment..."
+``/charset/<case>``                     non-ASCII titles, see :data:`CHARSET_TITLES`:
+                                        ``header`` (charset in Content-Type), ``meta``
+                                        (only ``<meta charset>``), ``undeclared``
+                                        (windows-1252, no declaration), ``conflict``
+                                        (header says iso-8859-1, meta and bytes utf-8)
+``/pdf?title=T&pages=N``                a real PDF (pypdf) with Title T and N pages
+``/reset``                              closes the connection with a TCP reset
+``/garbage``                            bytes that are not HTTP, then closes
+``/conditional``                        ETag + Last-Modified; 304 when If-None-Match or
+                                        If-Modified-Since matches
+``/articles/about-404-errors``          200, a genuine article about 404 errors
+anything else                           404 "Not Found"
+======================================  ===============================================
+
+Ready-made hosts for soft-404 tests:
+
+- ``soft404.test``: every path answers 200 with the same "Page not found" page,
+  except ``/articles/real-story``, a real article.
+- ``spa.test``: every path answers 200 with the same app shell (``<title>App``, no
+  not-found words): the false-positive guard.
+
+Add behaviours with :meth:`FakeWeb.route` (a handler ``async def h(request, reply)``,
+see :class:`Reply`) or static pages with :meth:`FakeWeb.page`. Measurements
+(:attr:`FakeWeb.requests`, :meth:`FakeWeb.count`, :meth:`FakeWeb.max_concurrency`)
+are thread-safe. The request log keeps the latest ``log_limit`` requests and can be
+emptied with :meth:`FakeWeb.clear_log`, so memory stays bounded in long benchmarks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import html
+import io
+import socket
+import ssl
+import struct
+import threading
+import time
+import zlib
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from http import HTTPStatus
+from types import TracebackType
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
+
+from pypdf import PdfWriter
+
+__all__ = ["CHARSET_TITLES", "FakeWeb", "RecordedRequest", "Reply", "Request"]
+
+#: The title each ``/charset/<case>`` page means (what a correct reader extracts).
+CHARSET_TITLES: dict[str, str] = {
+    "header": "Café – Überblick",
+    "meta": "Ñandú: über die Straße",
+    "undeclared": "“Smart” quotes – café",
+    "conflict": "Zürich – naïve café",
+}
+
+_GIB = 1024**3
+_BOMB_BLOCKS = 1024  # of 1 MiB: the bomb inflates to 1 GiB
+_BLOCK = 64 * 1024
+_MAX_HEADER_BYTES = 64 * 1024
+_STOP_TIMEOUT_S = 2.0
+_LAST_MODIFIED = datetime(2024, 1, 15, 12, 0, 0, tzinfo=UTC)
+_ETAG = '"v1-conditional"'
+
+
+@dataclass(frozen=True)
+class Request:
+    """A request as a handler sees it. ``host`` has no port; header names are lower-case."""
+
+    method: str
+    target: str
+    path: str
+    query: Mapping[str, str]
+    headers: Mapping[str, str]
+    host: str
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request in the log; times are ``time.monotonic()`` seconds.
+
+    ``finished_at`` is None while the request is still being answered.
+    """
+
+    host: str
+    method: str
+    path: str
+    headers: Mapping[str, str]
+    started_at: float
+    finished_at: float | None
+
+
+class _LogEntry:
+    """A log slot, written when a request arrives so that a client that has its
+    answer always finds its request counted; finished when the answer is sent."""
+
+    __slots__ = ("request", "started_at", "finished_at")
+
+    def __init__(self, request: Request, started_at: float) -> None:
+        self.request = request
+        self.started_at = started_at
+        self.finished_at: float | None = None
+
+    def snapshot(self) -> RecordedRequest:
+        return RecordedRequest(
+            host=self.request.host,
+            method=self.request.method,
+            path=self.request.path,
+            headers=self.request.headers,
+            started_at=self.started_at,
+            finished_at=self.finished_at,
+        )
+
+
+Handler = Callable[[Request, "Reply"], Awaitable[None]]
+
+
+class Reply:
+    """How a handler answers. Use :meth:`send` for a whole response, or
+    :meth:`start` + :meth:`write` (+ :meth:`end`) to stream one; :meth:`reset` and
+    :meth:`raw` misbehave. A connection is kept alive unless the handler closes it."""
+
+    def __init__(self, writer: asyncio.StreamWriter, method: str) -> None:
+        self._writer = writer
+        self._head_only = method == "HEAD"
+        self._chunked = False
+        self.started = False
+        self.keep_alive = True
+
+    async def send(
+        self,
+        status: int = 200,
+        body: bytes | str = b"",
+        headers: Mapping[str, str] | None = None,
+        *,
+        content_type: str = "text/html; charset=utf-8",
+    ) -> None:
+        data = body.encode() if isinstance(body, str) else body
+        all_headers = {"Content-Type": content_type, **(headers or {})}
+        if status in (204, 304):
+            all_headers.pop("Content-Type", None)
+            data = b""
+        await self.start(status, all_headers, content_length=len(data))
+        await self.write(data)
+
+    async def start(
+        self, status: int, headers: Mapping[str, str] | None = None, *, content_length: int | None
+    ) -> None:
+        """Send the status line and headers; ``content_length=None`` means chunked."""
+        try:
+            phrase = HTTPStatus(status).phrase
+        except ValueError:
+            phrase = "Unknown"
+        lines = [f"HTTP/1.1 {status} {phrase}"]
+        names = {name.lower() for name in (headers or {})}
+        lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+        if "date" not in names:
+            lines.append(f"Date: {format_datetime(datetime.now(UTC), usegmt=True)}")
+        if status not in (204, 304) and not (100 <= status < 200):
+            if content_length is None:
+                self._chunked = True
+                lines.append("Transfer-Encoding: chunked")
+            else:
+                lines.append(f"Content-Length: {content_length}")
+        if not self.keep_alive:
+            lines.append("Connection: close")
+        self.started = True
+        self._writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        await self._writer.drain()
+
+    async def write(self, data: bytes) -> None:
+        if self._head_only or not data:
+            return
+        if self._chunked:
+            self._writer.write(b"%x\r\n%s\r\n" % (len(data), data))
+        else:
+            self._writer.write(data)
+        await self._writer.drain()
+
+    async def end(self) -> None:
+        """Finish a chunked body (no-op otherwise)."""
+        if self._chunked and not self._head_only:
+            self._writer.write(b"0\r\n\r\n")
+            await self._writer.drain()
+
+    def reset(self) -> None:
+        """Drop the connection with a TCP reset, answering nothing."""
+        sock = self._writer.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self._writer.transport.abort()
+        self.keep_alive = False
+        self.started = True
+
+    async def raw(self, data: bytes) -> None:
+        """Send bytes as they are, then close the connection."""
+        self.started = True
+        self.keep_alive = False
+        self._writer.write(data)
+        await self._writer.drain()
+
+
+def _html(title: str, body: str = "", *, lang: str = "en") -> bytes:
+    return (
+        f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title></head>\n<body>{body}</body></html>\n"
+    ).encode()
+
+
+def _page_start(title: str) -> bytes:
+    """The opening of a page whose body goes on (and on)."""
+    return f"<!DOCTYPE html>\n<html><head><title>{title}</title></head>\n<body>\n".encode()
+
+
+def _number(query: Mapping[str, str], name: str, default: float) -> float:
+    try:
+        return float(query[name])
+    except (KeyError, ValueError):
+        return default
+
+
+_bomb_lock = threading.Lock()
+_bomb: bytes | None = None
+
+
+def _gzip_bomb() -> bytes:
+    """~1 MB of gzip that inflates to 1 GiB of HTML, built once in about half a second.
+
+    Each 1 MiB block of spaces is compressed from a reset dictionary (a full flush),
+    so its compressed form is the same every time and is simply repeated; only the
+    CRC has to walk the whole gibibyte.
+    """
+    global _bomb
+    with _bomb_lock:
+        if _bomb is None:
+            head = _page_start("Bomb")
+            block = b" " * (1024 * 1024)
+            compressor = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+            prefix = compressor.compress(head) + compressor.flush(zlib.Z_FULL_FLUSH)
+            unit = compressor.compress(block) + compressor.flush(zlib.Z_FULL_FLUSH)
+            crc = zlib.crc32(head)
+            for _ in range(_BOMB_BLOCKS):
+                crc = zlib.crc32(block, crc)
+            size = len(head) + _BOMB_BLOCKS * len(block)
+            _bomb = b"".join(
+                (
+                    b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff",  # gzip header, no name
+                    prefix,
+                    unit * _BOMB_BLOCKS,
+                    compressor.flush(),
+                    struct.pack("<II", crc, size & 0xFFFFFFFF),
+                )
+            )
+        return _bomb
+
+
+def _pdf(title: str, pages: int) -> bytes:
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": title})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+_SOFT_404_PAGE = _html(
+    "Page not found | Daily Bugle",
+    "<h1>Sorry, this page could not be found</h1><p>Try the search box or go to the "
+    '<a href="/">front page</a>.</p>',
+)
+_APP_SHELL = _html("App", '<div id="root"></div><script src="/static/app.js"></script>')
+_ABOUT_404 = _html(
+    "What a 404 error means, and how to fix broken links",
+    "<h1>What a 404 error means</h1><p>A 404 Not Found error says the server has no "
+    "page at that address. Page not found errors often follow a site redesign; this "
+    "article explains how archives help readers when links break.</p>",
+)
+_REAL_STORY = _html(
+    "Council approves the new river bridge | Daily Bugle",
+    "<h1>Council approves the new river bridge</h1><p>The city council voted on "
+    "Tuesday to fund the bridge, which will open in 2027.</p>",
+)
+
+
+class FakeWeb:
+    """The server. ``with FakeWeb() as web:`` or ``web = FakeWeb().start()``."""
+
+    host: str = "127.0.0.1"
+
+    def __init__(
+        self,
+        *,
+        latency_s: float = 0.0,
+        log_limit: int = 20_000,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self.latency_s = latency_s
+        self.port = 0
+        self._ssl = ssl_context
+        self._lock = threading.Lock()
+        self._log: collections.deque[_LogEntry] = collections.deque(maxlen=log_limit)
+        self._routes: dict[tuple[str | None, str], Handler] = {}
+        self._in_flight: collections.Counter[str] = collections.Counter()
+        self._in_flight_total = 0
+        self._max_in_flight: dict[str, int] = {}
+        self._max_in_flight_total = 0
+        self._per_key: collections.Counter[str] = collections.Counter()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._server: asyncio.Server | None = None
+        self._connections: set[asyncio.Task[None]] = set()
+        self._install_builtins()
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    def start(self) -> FakeWeb:
+        ready = threading.Event()
+        failure: list[BaseException] = []
+        loop = asyncio.new_event_loop()
+
+        def run() -> None:
+            asyncio.set_event_loop(loop)
+            try:
+                self._server = loop.run_until_complete(
+                    asyncio.start_server(
+                        self._serve_connection, self.host, 0, ssl=self._ssl, backlog=1024
+                    )
+                )
+                self.port = self._server.sockets[0].getsockname()[1]
+            except BaseException as exc:  # reported to the starting thread
+                failure.append(exc)
+                ready.set()
+                loop.close()
+                return
+            ready.set()
+            try:
+                loop.run_forever()
+            finally:
+                loop.close()
+
+        self._loop = loop
+        self._thread = threading.Thread(target=run, name="fake-web", daemon=True)
+        self._thread.start()
+        if not ready.wait(_STOP_TIMEOUT_S) or failure:
+            raise RuntimeError(f"the fake web did not start: {failure}")
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and join the thread, within about two seconds."""
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None or not thread.is_alive():
+            return
+        future = asyncio.run_coroutine_threadsafe(self._shutdown(), loop)
+        with contextlib.suppress(Exception):
+            future.result(timeout=_STOP_TIMEOUT_S)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(_STOP_TIMEOUT_S)
+        self._loop = self._thread = None
+
+    async def _shutdown(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for task in list(self._connections):
+            task.cancel()
+        if self._connections:
+            await asyncio.wait(self._connections, timeout=_STOP_TIMEOUT_S / 2)
+
+    def __enter__(self) -> FakeWeb:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- configuration ---------------------------------------------------------------
+
+    def url(self, path: str, host: str = "127.0.0.1") -> str:
+        scheme = "https" if self._ssl is not None else "http"
+        return f"{scheme}://{host}:{self.port}{path}"
+
+    def resolve_for(self, *hosts: str) -> tuple[tuple[str, str], ...]:
+        """``Settings.resolve`` pairs that send these names to this server."""
+        return tuple((name, self.host) for name in hosts)
+
+    def route(self, path: str, handler: Handler, *, host: str | None = None) -> None:
+        """Add or replace a behaviour: ``path`` exactly, or a prefix if it ends with '*'.
+
+        Routes for a ``host`` take precedence over routes for every host.
+        """
+        with self._lock:
+            self._routes[(host.lower() if host else None, path)] = handler
+
+    def page(
+        self,
+        path: str,
+        *,
+        status: int = 200,
+        body: bytes | str = b"",
+        headers: Mapping[str, str] | None = None,
+        host: str | None = None,
+    ) -> None:
+        """A static page; call again to change it (a page dies, moves, comes back)."""
+        fixed_headers = dict(headers or {})
+        content_type = fixed_headers.pop("Content-Type", None) or fixed_headers.pop(
+            "content-type", "text/html; charset=utf-8"
+        )
+
+        async def static(request: Request, reply: Reply) -> None:
+            await reply.send(status, body, fixed_headers, content_type=content_type)
+
+        self.route(path, static, host=host)
+
+    # -- measurements ----------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """A copy of the request log (the latest ``log_limit`` requests)."""
+        with self._lock:
+            return [entry.snapshot() for entry in self._log]
+
+    def clear_log(self) -> None:
+        """Forget logged requests, concurrency peaks and per-key counters."""
+        with self._lock:
+            self._log.clear()
+            self._max_in_flight.clear()
+            self._max_in_flight_total = self._in_flight_total
+            self._per_key.clear()
+
+    def max_concurrency(self, host: str | None = None) -> int:
+        """Most requests in flight at once, for one Host or in total."""
+        with self._lock:
+            if host is None:
+                return self._max_in_flight_total
+            return self._max_in_flight.get(host.lower(), 0)
+
+    def count(self, path: str | None = None, host: str | None = None) -> int:
+        """Logged requests, optionally only for one path (without query) and Host."""
+        with self._lock:
+            return sum(
+                1
+                for entry in self._log
+                if (path is None or entry.request.path == path)
+                and (host is None or entry.request.host == host.lower())
+            )
+
+    # -- serving ---------------------------------------------------------------------
+
+    async def _serve_connection(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._connections.add(task)
+        try:
+            while True:
+                request = await self._read_request(reader)
+                if request is None:
+                    break
+                reply = Reply(writer, request.method)
+                if request.headers.get("connection", "").lower() == "close":
+                    reply.keep_alive = False
+                await self._answer(request, reply)
+                if not reply.keep_alive:
+                    break
+        except (ConnectionError, asyncio.IncompleteReadError, ssl.SSLError):
+            pass
+        except asyncio.CancelledError:
+            pass
+        finally:
+            self._connections.discard(task)
+            if not writer.transport.is_closing():
+                writer.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(writer.wait_closed(), 0.5)
+
+    async def _read_request(self, reader: asyncio.StreamReader) -> Request | None:
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+        except asyncio.IncompleteReadError:
+            return None
+        except asyncio.LimitOverrunError:
+            return None
+        if len(head) > _MAX_HEADER_BYTES:
+            return None
+        lines = head.decode("latin-1").split("\r\n")
+        try:
+            method, target, _version = lines[0].split(" ", 2)
+        except ValueError:
+            return None
+        headers: dict[str, str] = {}
+        for line in lines[1:]:
+            if ":" in line:
+                name, value = line.split(":", 1)
+                key = name.strip().lower()
+                headers[key] = (
+                    f"{headers[key]}, {value.strip()}" if key in headers else value.strip()
+                )
+        length = int(headers.get("content-length", "0") or 0)
+        if length:
+            await reader.readexactly(length)
+        parts = urlsplit(target)
+        host = headers.get("host", self.host).rsplit(":", 1)[0].strip("[]").lower()
+        if parts.hostname:  # absolute-form request target
+            host = parts.hostname.lower()
+        return Request(
+            method=method.upper(),
+            target=target,
+            path=unquote(parts.path) or "/",
+            query=dict(parse_qsl(parts.query, keep_blank_values=True)),
+            headers=headers,
+            host=host,
+        )
+
+    def _handler_for(self, host: str, path: str) -> Handler:
+        with self._lock:
+            for route_host in (host, None):
+                exact = self._routes.get((route_host, path))
+                if exact is not None:
+                    return exact
+                prefixes = [
+                    (pattern, handler)
+                    for (h, pattern), handler in self._routes.items()
+                    if h == route_host and pattern.endswith("*") and path.startswith(pattern[:-1])
+                ]
+                if prefixes:
+                    return max(prefixes, key=lambda item: len(item[0]))[1]
+        return _not_found
+
+    async def _answer(self, request: Request, reply: Reply) -> None:
+        entry = _LogEntry(request, time.monotonic())
+        with self._lock:
+            self._log.append(entry)
+            self._in_flight[request.host] += 1
+            self._in_flight_total += 1
+            self._max_in_flight[request.host] = max(
+                self._max_in_flight.get(request.host, 0), self._in_flight[request.host]
+            )
+            self._max_in_flight_total = max(self._max_in_flight_total, self._in_flight_total)
+        try:
+            if self.latency_s > 0:
+                await asyncio.sleep(self.latency_s)
+            handler = self._handler_for(request.host, request.path)
+            try:
+                await handler(request, reply)
+                await reply.end()
+            except (ConnectionError, asyncio.CancelledError):
+                reply.keep_alive = False
+                raise
+            except Exception as exc:  # a broken handler must not kill the server
+                reply.keep_alive = False
+                if not reply.started:
+                    await reply.send(500, _html("Handler error", html.escape(repr(exc))))
+        finally:
+            with self._lock:
+                self._in_flight[request.host] -= 1
+                if not self._in_flight[request.host]:
+                    del self._in_flight[request.host]
+                self._in_flight_total -= 1
+                entry.finished_at = time.monotonic()
+
+    def _next_for_key(self, key: str) -> int:
+        """How many earlier requests used ``key`` (then counts this one)."""
+        with self._lock:
+            seen = self._per_key[key]
+            self._per_key[key] = seen + 1
+            return seen
+
+    # -- built-in routes -------------------------------------------------------------
+
+    def _install_builtins(self) -> None:
+        static = {
+            "/": _html("Front page", "<h1>Welcome</h1>"),
+            "/ok": _html("OK page", "<h1>OK</h1><p>This page is fine.</p>"),
+            "/articles/about-404-errors": _ABOUT_404,
+            "/login": _html(
+                "Sign in",
+                '<form method="post"><input name="user"><input type="password" '
+                'name="password"><button>Sign in</button></form>',
+            ),
+        }
+        for path, body in static.items():
+            self.page(path, body=body)
+        self.route("/page/*", _page)
+        self.route("/status/*", _status)
+        self.route("/redirect/*", _redirect)
+        self.route("/chain/*", _chain)
+        self.route("/loop/a", _redirect_to("/loop/b"))
+        self.route("/loop/b", _redirect_to("/loop/a"))
+        self.route("/to-front", _redirect_to("/", status=301))
+        self.route("/to-login", _redirect_to("/login?next=" + quote("/to-login", safe="")))
+        self.route("/drip", _drip)
+        self.route("/slow-headers", _slow_headers)
+        self.route("/slow-body", _slow_body)
+        self.route("/huge", _huge)
+        self.route("/gzip-bomb", _serve_gzip_bomb)
+        self.route("/flaky/*", self._flaky)
+        self.route("/retry-after", self._retry_after)
+        self.route("/challenge", _challenge)
+        self.route("/charset/*", _charset)
+        self.route("/pdf", _serve_pdf)
+        self.route("/reset", _reset)
+        self.route("/garbage", _garbage)
+        self.route("/conditional", _conditional)
+        self.page("/*", body=_SOFT_404_PAGE, host="soft404.test")
+        self.page("/articles/real-story", body=_REAL_STORY, host="soft404.test")
+        self.page("/*", body=_APP_SHELL, host="spa.test")
+
+    async def _flaky(self, request: Request, reply: Reply) -> None:
+        key = "flaky:" + request.path.removeprefix("/flaky/")
+        failures = int(_number(request.query, "fail", 2))
+        code = int(_number(request.query, "code", 503))
+        if self._next_for_key(key) < failures:
+            await reply.send(code, _html(f"{code} {_phrase(code)}"))
+        else:
+            await reply.send(200, _html("Recovered", "<p>It works now.</p>"))
+
+    async def _retry_after(self, request: Request, reply: Reply) -> None:
+        key = "retry-after:" + request.query.get("key", "default")
+        seconds = request.query.get("seconds", "1")
+        if self._next_for_key(key) == 0:
+            await reply.send(429, _html("Too Many Requests"), {"Retry-After": seconds})
+        else:
+            await reply.send(200, _html("After the wait"))
+
+
+def _phrase(code: int) -> str:
+    try:
+        return HTTPStatus(code).phrase
+    except ValueError:
+        return "Unknown"
+
+
+async def _not_found(request: Request, reply: Reply) -> None:
+    await reply.send(404, _html("404 Not Found", "<h1>Not Found</h1>"))
+
+
+async def _page(request: Request, reply: Reply) -> None:
+    name = request.path.removeprefix("/page/")
+    await reply.send(200, _html(name, f"<h1>{html.escape(name)}</h1><p>A page.</p>"))
+
+
+async def _status(request: Request, reply: Reply) -> None:
+    text = request.path.removeprefix("/status/")
+    if not (text.isdigit() and 200 <= int(text) <= 999):
+        await reply.send(400, _html("Bad status"))
+        return
+    code = int(text)
+    await reply.send(code, _html(f"{code} {_phrase(code)}"))
+
+
+async def _redirect(request: Request, reply: Reply) -> None:
+    text = request.path.removeprefix("/redirect/")
+    code = int(text) if text.isdigit() else 302
+    await reply.send(code, b"", {"Location": request.query.get("to", "/ok")})
+
+
+def _redirect_to(location: str, status: int = 302) -> Handler:
+    async def handler(request: Request, reply: Reply) -> None:
+        await reply.send(status, b"", {"Location": location})
+
+    return handler
+
+
+async def _chain(request: Request, reply: Reply) -> None:
+    text = request.path.removeprefix("/chain/")
+    remaining = int(text) if text.isdigit() else 0
+    if remaining <= 0:
+        await reply.send(200, _html("OK page", "<h1>OK</h1>"))
+        return
+    location = f"/chain/{remaining - 1}" if remaining > 1 else "/ok"
+    await reply.send(302, b"", {"Location": location})
+
+
+async def _drip(request: Request, reply: Reply) -> None:
+    size = int(_number(request.query, "bytes", 100))
+    interval = _number(request.query, "interval", 1.0)
+    await reply.start(200, {"Content-Type": "text/html"}, content_length=size)
+    for _ in range(size):
+        await reply.write(b"x")
+        await asyncio.sleep(interval)
+
+
+async def _slow_headers(request: Request, reply: Reply) -> None:
+    await asyncio.sleep(_number(request.query, "delay", 5.0))
+    await reply.send(200, _html("OK page", "<h1>Slow</h1>"))
+
+
+async def _slow_body(request: Request, reply: Reply) -> None:
+    body = _html("Slow body", "<p>Finally.</p>")
+    await reply.start(200, {"Content-Type": "text/html"}, content_length=len(body))
+    await asyncio.sleep(_number(request.query, "delay", 5.0))
+    await reply.write(body)
+
+
+async def _huge(request: Request, reply: Reply) -> None:
+    size = int(_number(request.query, "bytes", 4 * _GIB))
+    head = _page_start("Huge")
+    block = (b"<p>" + b"filler " * 9360 + b"</p>\n")[:_BLOCK]
+    await reply.start(200, {"Content-Type": "text/html"}, content_length=size)
+    sent = 0
+    while sent < size:
+        data = head if sent == 0 else block
+        data = data[: size - sent]
+        await reply.write(data)
+        sent += len(data)
+
+
+async def _serve_gzip_bomb(request: Request, reply: Reply) -> None:
+    data = await asyncio.get_running_loop().run_in_executor(None, _gzip_bomb)
+    headers = {"Content-Type": "text/html", "Content-Encoding": "gzip"}
+    await reply.start(200, headers, content_length=len(data))
+    for offset in range(0, len(data), _BLOCK):
+        await reply.write(data[offset : offset + _BLOCK])
+
+
+async def _challenge(request: Request, reply: Reply) -> None:
+    body = _html(
+        "Just a moment...",
+        "<h1>Checking your browser before accessing the site.</h1>"
+        "<noscript>Enable JavaScript and cookies to continue</noscript>",
+    )
+    headers = {"cf-mitigated": "challenge", "Server": "cloudflare", "cf-ray": "8a1b2c3d4e5f-AMS"}
+    await reply.send(403, body, headers)
+
+
+async def _charset(request: Request, reply: Reply) -> None:
+    case = request.path.removeprefix("/charset/")
+    title = CHARSET_TITLES.get(case)
+    if title is None:
+        await _not_found(request, reply)
+        return
+    if case == "header":
+        body = f"<html><head><title>{title}</title></head><body>x</body></html>"
+        await reply.send(200, body.encode("utf-8"), content_type="text/html; charset=utf-8")
+    elif case == "meta":
+        body = (
+            '<html><head><meta charset="iso-8859-1">'
+            f"<title>{title}</title></head><body>x</body></html>"
+        )
+        await reply.send(200, body.encode("iso-8859-1"), content_type="text/html")
+    elif case == "undeclared":
+        body = f"<html><head><title>{title}</title></head><body>x</body></html>"
+        await reply.send(200, body.encode("windows-1252"), content_type="text/html")
+    else:
+        body = (
+            f'<html><head><meta charset="utf-8"><title>{title}</title></head><body>x</body></html>'
+        )
+        await reply.send(200, body.encode("utf-8"), content_type="text/html; charset=iso-8859-1")
+
+
+async def _serve_pdf(request: Request, reply: Reply) -> None:
+    title = request.query.get("title", "A report")
+    pages = max(1, int(_number(request.query, "pages", 1)))
+    await reply.send(200, _pdf(title, pages), content_type="application/pdf")
+
+
+async def _reset(request: Request, reply: Reply) -> None:
+    reply.reset()
+
+
+async def _garbage(request: Request, reply: Reply) -> None:
+    await reply.raw(b"SSH-2.0-OpenSSH_9.6\r\n\x00\xff\xfe not http at all \x1b[0m\r\n\r\n")
+
+
+async def _conditional(request: Request, reply: Reply) -> None:
+    validators = {
+        "ETag": _ETAG,
+        "Last-Modified": format_datetime(_LAST_MODIFIED, usegmt=True),
+    }
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:
+        tags = {tag.strip() for tag in if_none_match.split(",")}
+        if _ETAG in tags or "*" in tags:
+            await reply.send(304, b"", validators)
+            return
+    elif "if-modified-since" in request.headers:
+        try:
+            since = parsedate_to_datetime(request.headers["if-modified-since"])
+        except (TypeError, ValueError):
+            since = None
+        if since is not None and since >= _LAST_MODIFIED:
+            await reply.send(304, b"", validators)
+            return
+    await reply.send(200, _html("Conditional page", "<p>Version 1.</p>"), validators)
