@@ -319,6 +319,8 @@ def _fill(existing: Citation, new: Citation) -> Citation:
         for name in _FILLABLE
         if not getattr(existing, name) and getattr(new, name)
     }
+    if set(changes) <= {"column"}:
+        changes = {}  # sources.csv has no column: nothing a user would see was filled
     extra = dict(existing.extra)
     for name, value in new.extra.items():
         if value and not extra.get(name):

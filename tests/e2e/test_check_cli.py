@@ -173,7 +173,8 @@ def test_confirmation_policy_across_days(cli: CLI, web: FakeWeb) -> None:
     assert result.returncode == 0, result.stderr
     link = cli.links()[url]
     assert (link["status"], link["consecutive_failures"], link["title"]) == ("ok", 0, "Back")
-    assert [h["status"] for h in link["history"]] == ["failing"] * 3 + ["broken", "ok"]
+    # the history records what each check saw; the verdict is the link's status
+    assert [h["status"] for h in link["history"]] == ["failing"] * 4 + ["ok"]
 
 
 def test_politeness_limits_are_measured_at_the_server(cli: CLI, web: FakeWeb) -> None:
@@ -248,7 +249,7 @@ def test_a_second_check_on_the_same_db_refuses(cli: CLI, web: FakeWeb) -> None:
             time.sleep(0.05)
         second = cli("check")
         assert second.returncode == 2
-        assert "busy" in second.stderr.lower() or "another" in second.stderr.lower()
+        assert "in use by citecheck process" in second.stderr
     finally:
         first.wait(timeout=60)
     assert first.returncode == 0

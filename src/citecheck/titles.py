@@ -1,0 +1,428 @@
+"""Read what a page says it is: title, first heading, a text sample, a fingerprint.
+
+Pure: bytes and headers in, a :class:`PageInfo` out. The body is the start of the
+response (at most the configured cap), so everything here copes with documents cut
+off anywhere, with wrong or missing charsets and with hostile markup, and never
+raises on what a server sends.
+
+Parser choice: lxml (libxml2) rather than the stdlib ``html.parser``. On Python
+3.11 ``html.parser`` is quadratic on crafted malformed markup (400 KB of ``<a``
+takes minutes, CVE-2025-6069) and raises ``AssertionError`` on ``<![``; building a
+BeautifulSoup tree costs about a second for 65,000 tags. libxml2 parses a 512 KB
+body in milliseconds, recovers from broken markup and stops nesting at 256 levels.
+We walk lxml's tree directly and use bs4 only for charset detection
+(:class:`~bs4.dammit.UnicodeDammit`).
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import html
+import io
+import logging
+import re
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+
+import charset_normalizer
+from bs4.dammit import EncodingDetector, UnicodeDammit
+from lxml import etree
+from pypdf import PdfReader
+
+from .models import PageInfo
+
+#: Titles and headlines longer than this are cut: enough for any real title.
+MAX_TITLE_CHARS = 500
+#: Length of :attr:`PageInfo.text_sample`.
+TEXT_SAMPLE_CHARS = 2_000
+#: Main text read from a page, for the sample and the fingerprint. Enough to tell
+#: pages apart; bounds the work on a page of 500 KB of text.
+MAX_TEXT_CHARS = 50_000
+#: A fingerprint needs at least this many words: fewer say nothing about a page.
+MIN_FINGERPRINT_WORDS = 8
+
+_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+#: Content types that say nothing, so the body is sniffed.
+_UNTYPED = frozenset({"application/octet-stream", "binary/octet-stream", "application/unknown"})
+#: WHATWG MIME sniffing: a body whose first tag is one of these is HTML.
+_HTML_SNIFF = re.compile(
+    rb"<(?:!doctype\s+html|html|head|script|iframe|h1|div|font|table|a|style|title|b|body|br|p"
+    rb"|!--)[\s>]",
+    re.IGNORECASE,
+)
+#: Labels browsers decode as windows-1252, whatever they say (WHATWG Encoding).
+_WINDOWS_1252_LABELS = frozenset(
+    {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii", "windows-1252"}
+)
+#: Charsets worth believing from a detector (as codecs.lookup() names them).
+#: Detection cannot tell the Latin code pages apart on short text (it guesses cp1257
+#: for French), but it does recognise these; any other guess falls back to
+#: windows-1252, the web's legacy default.
+_DISTINCT_CHARSETS = frozenset(
+    {
+        "shift_jis", "cp932", "euc_jp", "iso2022_jp", "gb2312", "gbk", "gb18030", "big5",
+        "big5hkscs", "euc_kr", "cp949", "johab", "koi8-r", "koi8-u", "cp1251", "cp1253",
+        "iso8859-7", "cp1255", "iso8859-8", "cp1256", "iso8859-6", "tis-620", "cp874",
+    }
+)  # fmt: skip
+_DETECTION_BYTES = 64 * 1024
+#: Bytes searched for <meta charset>. Browsers prescan 1,024; a little more finds it
+#: behind a long preamble, and a small window bounds bs4's search, which is
+#: quadratic on hostile input (65,000 "<meta c=" take a quarter second at 512 KB).
+_META_SCAN_BYTES = 4096
+#: Elements whose text is not the page's main content.
+_HIDDEN_TAGS = frozenset(
+    {
+        "head", "script", "style", "noscript", "template", "nav", "header", "footer", "aside",
+        "form", "svg", "math", "iframe", "object", "select", "button", "title",
+    }
+)  # fmt: skip
+#: Inline elements: their boundaries do not separate words.
+_INLINE_TAGS = frozenset(
+    {
+        "a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "font", "i", "kbd",
+        "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var",
+    }
+)  # fmt: skip
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_WORD = re.compile(r"\w+")
+#: Bytes after "<dc:title" searched for its value: bounds the search in a 32 MB PDF.
+_XMP_TITLE_WINDOW = 4096
+_XMP_TITLE = re.compile(rb"<dc:title\b.*?<rdf:li\b[^>]*>(.*?)</rdf:li>", re.DOTALL | re.IGNORECASE)
+
+
+def page_info(body: bytes, headers: Mapping[str, str], *, truncated: bool = False) -> PageInfo:
+    """What the body says it is; ``PageInfo()`` for anything but HTML and PDF.
+
+    ``headers`` have lower-case names; ``truncated`` says the body was cut off at
+    the fetch cap (so a trailing partial character is dropped, not mis-decoded).
+    """
+    content_type = _media_type(headers)
+    if content_type == "application/pdf" or body.startswith(b"%PDF-"):
+        return _pdf_info(body, truncated=truncated)
+    if _is_html(body, content_type):
+        return _html_info(_decode_html(body, headers, truncated=truncated))
+    return PageInfo()
+
+
+def html_text(body: bytes, headers: Mapping[str, str]) -> str:
+    """The main visible text of an HTML body, white space collapsed (at most
+    :data:`MAX_TEXT_CHARS` characters)."""
+    root = _parse(_decode_html(body, headers, truncated=False))
+    return _main_text(root) if root is not None else ""
+
+
+def fingerprint(text: str) -> str | None:
+    """A 64-bit simhash of the text's word 3-shingles, as 16 hex digits.
+
+    Near-identical texts get fingerprints a few bits apart, so two renderings of the
+    same "page not found" template compare as similar though they echo different
+    paths. None when the text has fewer than :data:`MIN_FINGERPRINT_WORDS` words.
+    """
+    words = _WORD.findall(text[:MAX_TEXT_CHARS].casefold())
+    if len(words) < MIN_FINGERPRINT_WORDS:
+        return None
+    shingles = (" ".join(words[i : i + 3]) for i in range(len(words) - 2))
+    # Each shingle hash as a row of 64 '0'/'1' bytes; zip(*rows) turns the rows into 64
+    # columns so that the per-bit votes are summed in C, not bit by bit in Python.
+    rows = [f"{_hash64(shingle):064b}".encode("ascii") for shingle in shingles]
+    half = len(rows) / 2
+    bits = "".join(
+        "1" if sum(column) - ord("0") * len(rows) > half else "0"
+        for column in zip(*rows, strict=True)
+    )
+    return f"{int(bits, 2):016x}"
+
+
+def similarity(fp_a: str, fp_b: str) -> float:
+    """1.0 for equal fingerprints, down to 0.0 when all 64 bits differ."""
+    return 1 - (int(fp_a, 16) ^ int(fp_b, 16)).bit_count() / 64
+
+
+def _hash64(text: str) -> int:
+    # Stable across processes and machines, unlike the salted built-in hash().
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")
+
+
+def _media_type(headers: Mapping[str, str]) -> str | None:
+    raw = headers.get("content-type")
+    if not raw:
+        return None
+    return raw.split(";", 1)[0].strip().lower() or None
+
+
+def _header_charset(headers: Mapping[str, str]) -> str | None:
+    raw = headers.get("content-type") or ""
+    for parameter in raw.split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip("'\"").lower() or None
+    return None
+
+
+def _is_html(body: bytes, content_type: str | None) -> bool:
+    if content_type in _HTML_TYPES:
+        return True
+    if content_type is not None and content_type not in _UNTYPED:
+        return False
+    start = EncodingDetector.strip_byte_order_mark(body[:1024])[0].lstrip(b" \t\r\n\f")
+    return _HTML_SNIFF.match(start) is not None
+
+
+def _decode_html(body: bytes, headers: Mapping[str, str], *, truncated: bool) -> str:
+    """Decode as a browser would: byte-order mark, then the header charset, then
+    <meta>, then detection.
+
+    Two departures, both for servers that lie: a declared Western single-byte
+    charset is not believed over a body that is valid UTF-8 (the classic
+    misconfiguration), and a declared charset that fails to decode is skipped.
+    """
+    if truncated:
+        body = _drop_partial_utf8(body)
+    has_bom = EncodingDetector.strip_byte_order_mark(body[:4])[1] is not None
+    declared = [
+        _browser_label(charset)
+        for charset in (
+            None if has_bom else _header_charset(headers),
+            EncodingDetector.find_declared_encoding(body[:_META_SCAN_BYTES], is_html=True),
+        )
+        if charset
+    ]
+    candidates: list[str] = []
+    if "windows-1252" in declared and _is_utf8(body):
+        candidates.append("utf-8")
+    candidates += [*declared, "utf-8"]
+    if not has_bom and not any(_decodes(body, charset) for charset in candidates):
+        candidates.append(_detected_charset(body))
+    # latin-1 decodes any byte: UnicodeDammit never falls back to its own detection
+    # (unreliable on Latin text) or to a pass that fills the text with U+FFFD.
+    candidates.append("latin-1")
+    dammit = UnicodeDammit(body, known_definite_encodings=candidates, is_html=True)
+    return dammit.unicode_markup or ""
+
+
+def _browser_label(charset: str) -> str:
+    charset = charset.strip().lower()
+    if charset in _WINDOWS_1252_LABELS:
+        return "windows-1252"
+    if charset.startswith("utf-16"):
+        # A document that could be scanned for <meta> is ASCII-compatible: browsers
+        # read a declared UTF-16 as UTF-8.
+        return "utf-8"
+    return charset
+
+
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return not body.isascii()
+
+
+def _drop_partial_utf8(body: bytes) -> bytes:
+    """Drop a multi-byte UTF-8 sequence cut off by truncation, which would otherwise
+    make the whole body fail to decode as UTF-8."""
+    for back in range(1, min(4, len(body)) + 1):
+        byte = body[-back]
+        if byte & 0xC0 != 0x80:  # not a continuation byte: the start of the last char
+            needed = 2 if byte & 0xE0 == 0xC0 else 3 if byte & 0xF0 == 0xE0 else 4
+            if byte >= 0xC0 and back < needed:
+                return body[:-back]
+            return body
+    return body
+
+
+def _decodes(body: bytes, charset: str) -> bool:
+    try:
+        body.decode(charset)
+    except (UnicodeDecodeError, LookupError):
+        return False
+    return True
+
+
+def _detected_charset(body: bytes) -> str:
+    best = charset_normalizer.from_bytes(body[:_DETECTION_BYTES]).best()
+    guess = codecs.lookup(best.encoding).name if best is not None else None
+    return guess if guess in _DISTINCT_CHARSETS else "windows-1252"
+
+
+def _parse(text: str) -> etree._Element | None:
+    text = _CONTROL_CHARS.sub("", text)
+    parser = etree.HTMLParser(
+        recover=True,
+        no_network=True,
+        remove_comments=True,
+        remove_pis=True,
+        collect_ids=False,
+        huge_tree=False,
+        encoding="utf-8",
+    )
+    try:
+        return etree.fromstring(text.encode("utf-8", "replace"), parser)
+    except (etree.LxmlError, ValueError):
+        return None
+
+
+def _html_info(text: str) -> PageInfo:
+    root = _parse(text)
+    if root is None:
+        return PageInfo()
+    main_text = _main_text(root)
+    return PageInfo(
+        title=_document_title(root)
+        or _meta_title(root, "og:title")
+        or _meta_title(root, "twitter:title"),
+        headline=_clean_title(_element_text(next(root.iter("h1"), None))),
+        text_sample=_sample(main_text) or None,
+        text_fingerprint=fingerprint(main_text),
+    )
+
+
+def _document_title(root: etree._Element) -> str | None:
+    for element in root.iter("title"):
+        if any(ancestor.tag in ("svg", "math") for ancestor in element.iterancestors()):
+            continue
+        title = _clean_title(_element_text(element))
+        if title:
+            return title
+    return None
+
+
+def _meta_title(root: etree._Element, name: str) -> str | None:
+    for element in root.iter("meta"):
+        key = element.get("property") or element.get("name") or ""
+        if key.strip().lower() == name:
+            title = _clean_title(element.get("content"))
+            if title:
+                return title
+    return None
+
+
+def _element_text(element: etree._Element | None) -> str | None:
+    if element is None:
+        return None
+    return "".join(piece for piece in element.itertext() if isinstance(piece, str))
+
+
+def _main_text(root: etree._Element) -> str:
+    """The visible text of <body> without navigation, forms and scripts, collapsed."""
+    body = root.find("body")
+    start = body if body is not None else root
+    pieces: list[str] = []
+    size = 0
+    walker = etree.iterwalk(start, events=("start", "end"))
+    for event, element in walker:
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if event == "start":
+            if element is not start and (tag in _HIDDEN_TAGS or element.get("hidden") is not None):
+                walker.skip_subtree()  # its "end" still comes, for the tail
+                continue
+            texts = ("" if tag in _INLINE_TAGS else " ", element.text or "")
+        else:
+            hidden = tag in _HIDDEN_TAGS or element.get("hidden") is not None
+            tail = element.tail if element is not start else None
+            texts = ("" if tag in _INLINE_TAGS and not hidden else " ", tail or "")
+        pieces.extend(texts)
+        size += len(texts[1])
+        if size >= MAX_TEXT_CHARS:
+            break
+    return _collapse("".join(pieces))[:MAX_TEXT_CHARS]
+
+
+def _sample(text: str) -> str:
+    if len(text) <= TEXT_SAMPLE_CHARS:
+        return text
+    cut = text[:TEXT_SAMPLE_CHARS]
+    space = cut.rfind(" ", TEXT_SAMPLE_CHARS - 100)
+    return cut[:space] if space > 0 else cut
+
+
+def _collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _clean_title(text: str | None) -> str | None:
+    if text is None:
+        return None
+    title = _collapse(_CONTROL_CHARS.sub("", text))[:MAX_TITLE_CHARS].rstrip()
+    return title or None
+
+
+def _pdf_info(body: bytes, *, truncated: bool) -> PageInfo:
+    """Title and page count from the PDF's own metadata, whatever can be read.
+
+    A PDF cut off at the fetch cap has lost its cross-reference table (it is at the
+    end), so pypdf cannot open it; the XMP packet, which writers leave uncompressed
+    and often near the start, may still name the title.
+    """
+    with _PYPDF_SILENCER.reading():
+        try:
+            reader = PdfReader(io.BytesIO(body), strict=False)
+        except Exception:  # pypdf raises many types on broken files; all mean "unreadable"
+            return PageInfo(title=_xmp_title(body))
+        title = _pdf_title(reader) or _xmp_title(body)
+        try:
+            page_count: int | None = len(reader.pages)
+        except Exception:
+            page_count = None
+    if truncated and page_count == 0:
+        page_count = None
+    return PageInfo(title=title, page_count=page_count)
+
+
+def _pdf_title(reader: PdfReader) -> str | None:
+    try:
+        if reader.is_encrypted:
+            reader.decrypt("")  # most "encrypted" PDFs only restrict printing or copying
+        metadata = reader.metadata
+        raw = metadata.title if metadata is not None else None
+    except Exception:
+        return None
+    return _clean_title(str(raw)) if raw is not None else None
+
+
+def _xmp_title(body: bytes) -> str | None:
+    start = body.find(b"<dc:title")
+    if start < 0:
+        return None
+    match = _XMP_TITLE.match(body, start, start + _XMP_TITLE_WINDOW)
+    if match is None:
+        return None
+    return _clean_title(html.unescape(match.group(1).decode("utf-8", "replace")))
+
+
+class _PypdfSilencer:
+    """Silences pypdf's log messages about malformed files while PDFs are read: a
+    link checker meets many, and each is already reflected in the values returned.
+
+    pypdf logs on per-module loggers it creates as it goes, so the level is raised
+    on their parent, ``pypdf``; a count of readers under a lock restores the level
+    when the last concurrent reader is done.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._readers = 0
+        self._saved_level = logging.NOTSET
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        logger = logging.getLogger("pypdf")
+        with self._lock:
+            if self._readers == 0:
+                self._saved_level = logger.level
+                logger.setLevel(logging.CRITICAL + 1)
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._readers -= 1
+                if self._readers == 0:
+                    logger.setLevel(self._saved_level)
+
+
+_PYPDF_SILENCER = _PypdfSilencer()
