@@ -14,9 +14,11 @@ from pathlib import Path
 from ..errors import InputError
 from ._claims import MAX_CONTEXT_CHARS, Extraction
 from ._spans import UrlSpan, find_url_spans
+from .docx import extract_docx
 from .html import extract_html
 from .markdown import extract_markdown
 from .matching import match_titles, normalise_title
+from .pdf import extract_pdf
 from .text import extract_text
 
 __all__ = [
@@ -24,9 +26,11 @@ __all__ = [
     "MAX_DOCUMENT_BYTES",
     "Extraction",
     "UrlSpan",
+    "extract_docx",
     "extract_file",
     "extract_html",
     "extract_markdown",
+    "extract_pdf",
     "extract_text",
     "find_url_spans",
     "match_titles",
@@ -43,6 +47,11 @@ _READERS = {
     ".markdown": extract_markdown,
     ".html": extract_html,
     ".htm": extract_html,
+}
+#: Binary formats, read from the file itself.
+_FILE_READERS = {
+    ".docx": extract_docx,
+    ".pdf": extract_pdf,
 }
 
 
@@ -69,8 +78,13 @@ def read_document(path: Path) -> str:
 def extract_file(path: Path, *, document: str | None = None) -> Extraction:
     """The citations of one document, read by its suffix.
 
-    .md/.markdown are Markdown, .html/.htm are HTML, anything else is plain text.
-    ``document`` is how citations name the file (default: the path as given).
+    .md/.markdown are Markdown, .html/.htm are HTML, .docx is Word, .pdf is PDF
+    (its link annotations), anything else is plain text. ``document`` is how
+    citations name the file (default: the path as given).
     """
+    name = str(path) if document is None else document
+    file_reader = _FILE_READERS.get(path.suffix.lower())
+    if file_reader is not None:
+        return file_reader(path, name)
     reader = _READERS.get(path.suffix.lower(), extract_text)
-    return reader(read_document(path), str(path) if document is None else document)
+    return reader(read_document(path), name)
