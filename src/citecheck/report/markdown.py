@@ -31,13 +31,16 @@ _SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~&])")
 # Bytes that end or break a "<...>" destination: white space, controls, "<", ">" and
 # "\\" (which would escape the closing ">").
 _UNSAFE_IN_TARGET = re.compile(r"[\x00-\x20\x7f<>\\]")
+_LIST_MARKER = re.compile(r"^(-|\d{1,9}\.)(?=\s|$)")
 _WEB_URL = re.compile(r"(?i)https?://\S+")
 
 
 def escape(text: str) -> str:
     """Text safe inside a Markdown paragraph, list item or table cell (one line)."""
     one_line = " ".join(text.split())
-    return _SPECIAL.sub(r"\\\1", one_line)
+    escaped = _SPECIAL.sub(r"\\\1", one_line)
+    # At the start of a list item, "- x" or "1. x" would open a nested list.
+    return _LIST_MARKER.sub(lambda m: m.group()[:-1] + "\\" + m.group()[-1], escaped)
 
 
 def link_target(url: str) -> str:

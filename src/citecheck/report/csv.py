@@ -1,0 +1,97 @@
+"""The CSV report, for spreadsheets: one row per link, the JSON report's fields.
+
+Lists are joined with ``"; "``; the history is summarised as its length and its
+last checks as text. A cell a spreadsheet would run as a formula (one starting
+with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) is prefixed with a
+single quote, because titles and URLs come from the web. The file starts with a
+UTF-8 byte-order mark so that Excel reads non-ASCII titles correctly. Written row
+by row while iterating the links once.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping
+from typing import Any, TextIO
+
+from . import LinkReport, Report
+from .json import link_to_dict
+
+#: Checks of the history written out as text; the rest are only counted.
+HISTORY_IN_CSV = 10
+#: The columns, in the JSON report's order; ``extra`` holds any additional fields.
+FIELDS = (
+    "url",
+    "status",
+    "reason",
+    "http_status",
+    "final_url",
+    "title",
+    "checked_at",
+    "first_failure_at",
+    "consecutive_failures",
+    "last_ok_at",
+    "archive_url",
+    "archive_timestamp",
+    "cited_in",
+    "citations",
+    "detail",
+    "page_count",
+    "extra",
+    "history_count",
+    "history_recent",
+)
+_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_JOIN = "; "
+
+
+def neutralise(value: Any) -> Any:
+    """``value``, with a leading quote if it is text a spreadsheet would evaluate."""
+    if isinstance(value, str) and value.startswith(_FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def _citation_text(citation: Mapping[str, Any]) -> str:
+    where = citation["document"] or "sources.csv"
+    if citation["line"] is not None:
+        where += f":{citation['line']}"
+    if citation["page"]:
+        where += f" (p. {citation['page']})"
+    if citation["title"]:
+        where += f", cited as “{citation['title']}”"
+    if citation["context"]:
+        where += f": “{citation['context']}”"
+    return where
+
+
+def _check_text(check: Mapping[str, Any]) -> str:
+    parts = [check["checked_at"] or "", check["status"]]
+    if check["http_status"] is not None:
+        parts.append(str(check["http_status"]))
+    if check["reason"] is not None:
+        parts.append(check["reason"])
+    return " ".join(parts)
+
+
+def link_to_row(link: LinkReport) -> dict[str, Any]:
+    """One link as a CSV row (before formula neutralisation)."""
+    data = link_to_dict(link)
+    history = data.pop("history")
+    row = {name: data.pop(name) for name in FIELDS if name in data}
+    row["cited_in"] = _JOIN.join(row["cited_in"])
+    row["citations"] = _JOIN.join(_citation_text(c) for c in row["citations"])
+    row["extra"] = _JOIN.join(f"{key}={value}" for key, value in data.items())
+    row["history_count"] = len(history)
+    row["history_recent"] = _JOIN.join(_check_text(c) for c in history[-HISTORY_IN_CSV:])
+    return row
+
+
+def write_csv(report: Report, out: TextIO) -> None:
+    """Write one header row and one row per link, streaming the links."""
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(FIELDS)
+    for link in report.iter_links():
+        row = link_to_row(link)
+        writer.writerow([neutralise(row[name]) for name in FIELDS])

@@ -1,0 +1,358 @@
+"""The HTML report: one self-contained page maintainers would rather look at than read.
+
+The page loads nothing: its style and script are inline and allowed by their
+SHA-256 hashes in a Content-Security-Policy meta (``default-src 'none'``), so it
+works as a mail attachment, offline or on a static host, and an injected
+``<script>`` or ``onerror=`` would be refused even if escaping failed. Everything
+from the web or from documents goes through Jinja2's autoescaping; the script reads
+what it needs from the DOM and ``data-*`` attributes, never from page data pasted
+into code. Only http(s) URLs become links, opened with ``noopener noreferrer``.
+
+The page is written while iterating ``report.iter_links()`` once, through
+``Template.generate()``, so memory stays bounded for 10,000 links x 100 checks.
+Every row is in the HTML, so with JavaScript off all links are shown; the script
+only adds filtering, search and sorting.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from typing import TextIO
+
+import jinja2
+from markupsafe import Markup
+
+from ..models import STATUS_ORDER, CheckResult, Status
+from . import LinkReport, Report, ordered_summary
+
+#: Badge text and glyph: a status is never told by colour alone.
+_LABELS = {
+    Status.BROKEN: ("Broken", "✕"),
+    Status.FAILING: ("Failing", "!"),
+    Status.BLOCKED: ("Blocked", "⊘"),
+    Status.REDIRECTED: ("Redirected", "↪"),
+    Status.OK: ("OK", "✓"),
+    Status.SKIPPED: ("Skipped", "–"),
+    Status.UNCHECKED: ("Unchecked", "?"),
+}
+#: One-letter CSS classes of history marks: a history strip has 100 of them per link.
+_MARK_CLASS = {
+    Status.OK: "o",
+    Status.REDIRECTED: "r",
+    Status.BROKEN: "b",
+    Status.FAILING: "f",
+    Status.BLOCKED: "k",
+    Status.SKIPPED: "s",
+    Status.UNCHECKED: "u",
+}
+#: The statuses drawn in the health chart, bottom of each bar first.
+_CHART_SERIES = (Status.OK, Status.REDIRECTED, Status.BLOCKED, Status.FAILING, Status.BROKEN)
+_CHART_WIDTH = 800
+_CHART_HEIGHT = 220
+_PLOT_LEFT, _PLOT_RIGHT, _PLOT_TOP, _PLOT_BOTTOM = 48, 790, 12, 190
+# No white space or control characters: a browser strips those, so "java\tscript:"
+# must not sneak through as text that only looks like it is not a link.
+_WEB_URL = re.compile(r"(?i)https?://[^\x00-\x20\x7f]+")
+_WAYBACK_TIMESTAMP = re.compile(r"(\d{4})(\d{2})(\d{2})(\d{2})?(\d{2})?\d*")
+
+
+def is_web_url(url: str | None) -> bool:
+    """True when ``url`` may become a link: http(s), nothing a browser would rewrite."""
+    return url is not None and _WEB_URL.fullmatch(url) is not None
+
+
+@dataclass(frozen=True)
+class _Citation:
+    where: str
+    document: str | None
+    page: str | None
+    title: str | None
+    context: str | None
+
+
+@dataclass(frozen=True)
+class _Action:
+    """What to do, and the URL to do it with (shown as a link only if http(s))."""
+
+    text: str
+    target: str | None = None
+
+    @property
+    def target_is_link(self) -> bool:
+        return is_web_url(self.target)
+
+
+@dataclass(frozen=True)
+class _Row:
+    """What the template shows for one link, computed once from a LinkReport."""
+
+    status: str
+    label: str
+    glyph: str
+    rank: int
+    why: str
+    url: str
+    url_is_link: bool
+    title_seen: str | None
+    titles_cited: tuple[str, ...]
+    citations: tuple[_Citation, ...]
+    failing_since: datetime | None
+    consecutive_failures: int
+    shows_failure: bool
+    last_ok_at: datetime | None
+    marks: tuple[tuple[str, str], ...]
+    archive_url: str | None
+    archive_is_link: bool
+    archive_when: str | None
+    action: _Action
+
+
+@dataclass(frozen=True)
+class _Segment:
+    css: str
+    y: float
+    height: float
+
+
+@dataclass(frozen=True)
+class _Bar:
+    x: float
+    width: float
+    label: str
+    segments: tuple[_Segment, ...]
+
+
+@dataclass(frozen=True)
+class _RunCounts:
+    when: datetime
+    counts: tuple[int, ...]  # in _CHART_SERIES order
+
+
+@dataclass(frozen=True)
+class _Chart:
+    bars: tuple[_Bar, ...]
+    runs: tuple[_RunCounts, ...]
+    max_total: int
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _when(value: datetime | None) -> str:
+    return _utc(value).strftime("%Y-%m-%d %H:%M UTC") if value is not None else "never"
+
+
+def _iso(value: datetime | None) -> str:
+    return _utc(value).isoformat() if value is not None else ""
+
+
+def _mark(check: CheckResult) -> tuple[str, str]:
+    """One history mark: its CSS class and the label shown on hover and read aloud."""
+    parts = [_utc(check.checked_at).strftime("%Y-%m-%d"), check.status.value]
+    if check.http_status is not None:
+        parts.append(str(check.http_status))
+    if check.reason is not None:
+        parts.append(check.reason.value)
+    return _MARK_CLASS[check.status], " ".join(parts)
+
+
+def _archive_when(timestamp: str | None) -> str | None:
+    """A Wayback timestamp (``20240501123000``) as a date a person reads."""
+    if timestamp is None:
+        return None
+    match = _WAYBACK_TIMESTAMP.fullmatch(timestamp)
+    if match is None:
+        return timestamp
+    year, month, day, hour, minute = match.groups()
+    date = f"{year}-{month}-{day}"
+    return f"{date} {hour}:{minute} UTC" if hour and minute else date
+
+
+def _action(link: LinkReport) -> _Action:
+    state = link.state
+    if state.status is Status.BROKEN:
+        if link.archive_url:
+            return _Action("Swap in the archived copy", link.archive_url)
+        return _Action("Find a replacement")
+    if state.status is Status.REDIRECTED:
+        return _Action("Update to the redirect target", state.final_url)
+    if state.status is Status.BLOCKED:
+        return _Action("Look by hand: the site refuses automated checks")
+    if state.status is Status.FAILING:
+        return _Action("Wait: re-checked on later runs")
+    if state.status is Status.UNCHECKED:
+        return _Action("Wait for the next run")
+    return _Action("Nothing to do")
+
+
+def _why(link: LinkReport) -> str:
+    state = link.state
+    parts = []
+    if state.reason is not None:
+        parts.append(state.reason.value)
+    if state.http_status is not None:
+        parts.append(f"HTTP {state.http_status}")
+    if link.detail:
+        parts.append(link.detail)
+    return " · ".join(parts)
+
+
+def _row(link: LinkReport) -> _Row:
+    state = link.state
+    label, glyph = _LABELS[state.status]
+    citations = tuple(
+        _Citation(
+            where=c.cited_in or "sources.csv",
+            document=c.document,
+            page=c.page,
+            title=c.title,
+            context=c.context,
+        )
+        for c in link.citations
+    )
+    titles_cited = tuple(
+        dict.fromkeys(c.title for c in link.citations if c.title and c.title != state.title)
+    )
+    return _Row(
+        status=state.status.value,
+        label=label,
+        glyph=glyph,
+        rank=STATUS_ORDER.index(state.status),
+        why=_why(link),
+        url=state.url,
+        url_is_link=is_web_url(state.url),
+        title_seen=state.title,
+        titles_cited=titles_cited,
+        citations=citations,
+        failing_since=state.first_failure_at,
+        consecutive_failures=state.consecutive_failures,
+        shows_failure=state.status.is_error or state.status is Status.BLOCKED,
+        last_ok_at=state.last_ok_at,
+        marks=tuple(_mark(check) for check in link.history),
+        archive_url=link.archive_url,
+        archive_is_link=is_web_url(link.archive_url),
+        archive_when=_archive_when(link.archive_timestamp),
+        action=_action(link),
+    )
+
+
+def _chart(timeline: Sequence[tuple[datetime, Mapping[str, int]]]) -> _Chart:
+    """Stacked bars, one per run, scaled to the largest run."""
+    runs = tuple(
+        _RunCounts(when, tuple(int(counts.get(s.value, 0)) for s in _CHART_SERIES))
+        for when, counts in timeline
+    )
+    max_total = max((sum(run.counts) for run in runs), default=0)
+    if not runs:
+        return _Chart(bars=(), runs=(), max_total=0)
+    slot = (_PLOT_RIGHT - _PLOT_LEFT) / len(runs)
+    scale = (_PLOT_BOTTOM - _PLOT_TOP) / max_total if max_total else 0.0
+    bars = []
+    for index, run in enumerate(runs):
+        y = float(_PLOT_BOTTOM)
+        segments = []
+        for status, count in zip(_CHART_SERIES, run.counts, strict=True):
+            height = count * scale
+            if height > 0:
+                y -= height
+                segments.append(_Segment(_MARK_CLASS[status], round(y, 2), round(height, 2)))
+        label = ", ".join(
+            f"{count} {status.value}"
+            for status, count in zip(_CHART_SERIES, run.counts, strict=True)
+        )
+        bars.append(
+            _Bar(
+                x=round(_PLOT_LEFT + index * slot + slot * 0.1, 2),
+                width=round(max(slot * 0.8, 0.5), 2),
+                label=f"{_when(run.when)}: {label}",
+                segments=tuple(segments),
+            )
+        )
+    return _Chart(bars=tuple(bars), runs=runs, max_total=max_total)
+
+
+def _static(name: str) -> str:
+    text = (resources.files(__package__) / "templates" / name).read_text(encoding="utf-8")
+    # The HTML parser turns CRLF into LF before the browser hashes an inline block.
+    return text.replace("\r\n", "\n")
+
+
+def _sha256(text: str) -> str:
+    return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()
+
+
+@functools.cache
+def _assets() -> tuple[Markup, Markup, str]:
+    """The inline style and script (trusted files shipped with citecheck) and the CSP."""
+    style = _static("report.css")
+    script = _static("report.js")
+    for name, text, tag in (("report.css", style, "</style"), ("report.js", script, "</script")):
+        if tag in text.lower():
+            raise RuntimeError(f"{name} must not contain {tag}>")
+    csp = (
+        "default-src 'none'; "
+        f"style-src '{_sha256(style)}'; "
+        f"script-src '{_sha256(script)}'; "
+        "base-uri 'none'; form-action 'none'"
+    )
+    return Markup(style), Markup(script), csp
+
+
+@functools.cache
+def _template() -> jinja2.Template:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("citecheck.report", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["when"] = _when
+    env.filters["iso"] = _iso
+    return env.get_template("report.html.j2")
+
+
+def _rows(report: Report) -> Iterator[_Row]:
+    for link in report.iter_links():
+        yield _row(link)
+
+
+def write_html(report: Report, out: TextIO) -> None:
+    """Write the report as one self-contained HTML page, streaming the links."""
+    style, script, csp = _assets()
+    summary = ordered_summary(report.summary)
+    statuses = [
+        {
+            "value": s.value,
+            "label": _LABELS[s][0],
+            "glyph": _LABELS[s][1],
+            "count": summary[s.value],
+        }
+        for s in STATUS_ORDER
+    ]
+    chart = _chart(report.timeline)
+    stream = _template().generate(
+        csp=csp,
+        style=style,
+        script=script,
+        generated_at=report.generated_at,
+        total=sum(summary.values()),
+        statuses=statuses,
+        chart=chart,
+        series=[
+            {"css": _MARK_CLASS[s], "label": _LABELS[s][0], "value": s.value} for s in _CHART_SERIES
+        ],
+        chart_size=(_CHART_WIDTH, _CHART_HEIGHT),
+        plot=(_PLOT_LEFT, _PLOT_RIGHT, _PLOT_TOP, _PLOT_BOTTOM),
+        rows=_rows(report),
+    )
+    for chunk in stream:
+        out.write(chunk)
