@@ -69,6 +69,7 @@ import collections
 import contextlib
 import html
 import io
+import json
 import socket
 import ssl
 import struct
@@ -77,7 +78,7 @@ import time
 import zlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from http import HTTPStatus
 from types import TracebackType
@@ -85,7 +86,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from pypdf import PdfWriter
 
-__all__ = ["CHARSET_TITLES", "FakeWeb", "RecordedRequest", "Reply", "Request"]
+__all__ = ["CHARSET_TITLES", "FakeWayback", "FakeWeb", "RecordedRequest", "Reply", "Request"]
 
 #: The title each ``/charset/<case>`` page means (what a correct reader extracts).
 CHARSET_TITLES: dict[str, str] = {
@@ -114,6 +115,7 @@ class Request:
     query: Mapping[str, str]
     headers: Mapping[str, str]
     host: str
+    body: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -542,8 +544,7 @@ class FakeWeb:
                     f"{headers[key]}, {value.strip()}" if key in headers else value.strip()
                 )
         length = int(headers.get("content-length", "0") or 0)
-        if length:
-            await reader.readexactly(length)
+        body = await reader.readexactly(length) if length else b""
         parts = urlsplit(target)
         host = headers.get("host", self.host).rsplit(":", 1)[0].strip("[]").lower()
         if parts.hostname:  # absolute-form request target
@@ -555,6 +556,7 @@ class FakeWeb:
             query=dict(parse_qsl(parts.query, keep_blank_values=True)),
             headers=headers,
             host=host,
+            body=body,
         )
 
     def _handler_for(self, host: str, path: str) -> Handler:
@@ -828,3 +830,254 @@ async def _conditional(request: Request, reply: Reply) -> None:
             await reply.send(304, b"", validators)
             return
     await reply.send(200, _html("Conditional page", "<p>Version 1.</p>"), validators)
+
+
+# -- the fake Wayback Machine ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FakeCapture:
+    """One capture in the fake archive's index."""
+
+    original: str
+    timestamp: str
+    status: int = 200
+    mimetype: str = "text/html"
+
+
+@dataclass
+class _FakeJob:
+    url: str
+    polls_left: int
+    timestamp: str | None = None
+
+
+def _wayback_key(url: str) -> str:
+    """How the fake index matches URLs: without scheme, like CDX's canonical form."""
+    return url.split("://", 1)[-1].rstrip("/").lower()
+
+
+def _ts_bound(value: str, fill: str) -> str:
+    """A partial CDX timestamp padded to 14 digits (``from`` with 0s, ``to`` with 9s)."""
+    return (value + fill * 14)[:14]
+
+
+def _ts_datetime(value: str) -> datetime:
+    return datetime.strptime(value, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+
+
+class FakeWayback(FakeWeb):
+    """A Wayback Machine on 127.0.0.1, for ``CITECHECK_WAYBACK_URL`` (see :meth:`base`).
+
+    ==============================  ==============================================
+    ``GET /cdx/search/cdx``         the index: ``url``, ``output=json``, ``fl``,
+                                    ``filter=statuscode:200``, ``sort=closest`` +
+                                    ``closest``, ``from``, ``to``, ``limit``;
+                                    ``[]`` when nothing matches
+    ``POST /save``                  SPN2: form ``url=``; ``{"url", "job_id"}``; needs
+                                    ``Authorization: LOW key:secret`` when ``keys`` set
+    ``GET /save/status/<job>``      ``pending`` for ``pending_polls`` polls, then
+                                    ``success`` with the new capture's timestamp
+    ``GET /save/<url>``             anonymous save: 200, the capture named in
+                                    ``Content-Location`` and ``Link`` (or only one of
+                                    them: ``anonymous_headers``)
+    ``GET /web/<ts>/<url>``         replay: the capture's status and a small page
+    ==============================  ==============================================
+
+    Behaviours: :meth:`add_capture` fills the index; :meth:`fail_next` makes the next
+    requests to an endpoint (``cdx``, ``save``, ``status``) answer a given status
+    (a 429 with ``Retry-After``, a 523); ``ignore_status_filter`` serves non-200
+    captures despite the filter (the client must still refuse them);
+    ``capture_status`` is the status new captures get (a bot wall: 403);
+    ``index_new_captures=False`` keeps new captures out of the index; ``cdx_latency_s``
+    delays every CDX answer. New captures are timestamped from ``now`` (settable).
+    """
+
+    def __init__(self, *, cdx_latency_s: float = 0.0, log_limit: int = 20_000) -> None:
+        self._captures: dict[str, list[FakeCapture]] = collections.defaultdict(list)
+        self._jobs: dict[str, _FakeJob] = {}
+        self._faults: dict[str, collections.deque[tuple[int, dict[str, str]]]] = (
+            collections.defaultdict(collections.deque)
+        )
+        self.cdx_latency_s = cdx_latency_s
+        self.keys: tuple[str, str] | None = None
+        self.pending_polls = 0
+        self.capture_status = 200
+        self.index_new_captures = True
+        self.ignore_status_filter = False
+        self.anonymous_headers: tuple[str, ...] = ("content-location", "link")
+        self.now: datetime | None = None
+        self.saved: list[str] = []
+        self._made = 0
+        super().__init__(log_limit=log_limit)
+
+    def _install_builtins(self) -> None:
+        self.route("/cdx/search/cdx", self._cdx)
+        self.route("/save", self._spn2)
+        self.route("/save/status/*", self._status)
+        self.route("/save/*", self._anonymous)
+        self.route("/web/*", self._replay)
+
+    @property
+    def base(self) -> str:
+        """The value for ``CITECHECK_WAYBACK_URL``."""
+        return self.url("").rstrip("/")
+
+    def add_capture(
+        self, original: str, timestamp: str, *, status: int = 200, mimetype: str = "text/html"
+    ) -> None:
+        with self._lock:
+            self._captures[_wayback_key(original)].append(
+                FakeCapture(original, timestamp, status, mimetype)
+            )
+
+    def captures(self, original: str) -> list[FakeCapture]:
+        with self._lock:
+            return list(self._captures.get(_wayback_key(original), []))
+
+    def fail_next(
+        self,
+        endpoint: str,
+        status: int,
+        *,
+        times: int = 1,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """The next ``times`` requests to ``endpoint`` answer ``status`` (an HTML page)."""
+        with self._lock:
+            for _ in range(times):
+                self._faults[endpoint].append((status, dict(headers or {})))
+
+    def finish_jobs(self) -> None:
+        """Let every SPN2 job succeed at its next poll."""
+        with self._lock:
+            self.pending_polls = 0
+            for job in self._jobs.values():
+                job.polls_left = 0
+
+    async def _fault(self, endpoint: str, reply: Reply) -> bool:
+        with self._lock:
+            queue = self._faults[endpoint]
+            fault = queue.popleft() if queue else None
+        if fault is None:
+            return False
+        status, headers = fault
+        await reply.send(status, _html(f"{status} {_phrase(status)}"), headers)
+        return True
+
+    def _new_capture(self, original: str) -> FakeCapture:
+        with self._lock:
+            self._made += 1
+            moment = (self.now or datetime.now(UTC)).astimezone(UTC)
+            moment = moment.replace(microsecond=0) + timedelta(seconds=self._made)
+            timestamp = moment.strftime("%Y%m%d%H%M%S")
+            capture = FakeCapture(original, timestamp, self.capture_status)
+            self.saved.append(original)
+            if self.index_new_captures:
+                self._captures[_wayback_key(original)].append(capture)
+            return capture
+
+    async def _cdx(self, request: Request, reply: Reply) -> None:
+        if self.cdx_latency_s > 0:
+            await asyncio.sleep(self.cdx_latency_s)
+        if await self._fault("cdx", reply):
+            return
+        query = request.query
+        rows = self.captures(query.get("url", ""))
+        if query.get("filter") == "statuscode:200" and not self.ignore_status_filter:
+            rows = [row for row in rows if row.status == 200]
+        if "from" in query:
+            rows = [row for row in rows if row.timestamp >= _ts_bound(query["from"], "0")]
+        if "to" in query:
+            rows = [row for row in rows if row.timestamp <= _ts_bound(query["to"], "9")]
+        if query.get("sort") == "closest" and "closest" in query:
+            target = _ts_datetime(_ts_bound(query["closest"], "0"))
+            rows.sort(key=lambda row: abs((_ts_datetime(row.timestamp) - target).total_seconds()))
+        else:
+            rows.sort(key=lambda row: row.timestamp)
+        rows = rows[: int(query.get("limit", "10000"))]
+        fields = query.get("fl", "timestamp,original,statuscode,mimetype,digest").split(",")
+        values = {
+            "timestamp": lambda row: row.timestamp,
+            "original": lambda row: row.original,
+            "statuscode": lambda row: str(row.status),
+            "mimetype": lambda row: row.mimetype,
+            "digest": lambda row: f"D{row.timestamp}",
+        }
+        table = [fields] + [[values[name](row) for name in fields] for row in rows] if rows else []
+        await reply.send(200, json.dumps(table), content_type="application/json")
+
+    def _authorised(self, request: Request) -> bool:
+        if self.keys is None:
+            return True
+        expected = f"LOW {self.keys[0]}:{self.keys[1]}"
+        return request.headers.get("authorization") == expected
+
+    async def _spn2(self, request: Request, reply: Reply) -> None:
+        if request.method != "POST":
+            await reply.send(405, _html("Method Not Allowed"))
+            return
+        if await self._fault("save", reply):
+            return
+        if not self._authorised(request):
+            body = {"status": "error", "status_ext": "error:unauthorized", "message": "Bad keys"}
+            await reply.send(401, json.dumps(body), content_type="application/json")
+            return
+        url = dict(parse_qsl(request.body.decode())).get("url", "")
+        with self._lock:
+            job_id = f"spn2-{len(self._jobs) + 1:06d}"
+            self._jobs[job_id] = _FakeJob(url, self.pending_polls)
+        await reply.send(
+            200, json.dumps({"url": url, "job_id": job_id}), content_type="application/json"
+        )
+
+    async def _status(self, request: Request, reply: Reply) -> None:
+        if await self._fault("status", reply):
+            return
+        job_id = request.path.removeprefix("/save/status/")
+        with self._lock:
+            job = self._jobs.get(job_id)
+            pending = job is not None and job.polls_left > 0
+            if job is not None and pending:
+                job.polls_left -= 1
+        if job is None:
+            body = {"status": "error", "status_ext": "error:not-found", "message": "No such job"}
+        elif pending:
+            body = {"status": "pending", "job_id": job_id}
+        else:
+            if job.timestamp is None:
+                job.timestamp = self._new_capture(job.url).timestamp
+            body = {
+                "status": "success",
+                "job_id": job_id,
+                "original_url": job.url,
+                "timestamp": job.timestamp,
+            }
+        await reply.send(200, json.dumps(body), content_type="application/json")
+
+    async def _anonymous(self, request: Request, reply: Reply) -> None:
+        if await self._fault("save", reply):
+            return
+        original = request.target.split("/save/", 1)[1]
+        capture = self._new_capture(original)
+        replay = f"/web/{capture.timestamp}/{original}"
+        headers: dict[str, str] = {}
+        if "content-location" in self.anonymous_headers:
+            headers["Content-Location"] = replay
+        if "location" in self.anonymous_headers:
+            headers["Location"] = replay
+        if "link" in self.anonymous_headers:
+            headers["Link"] = (
+                f'<{original}>; rel="original", <{self.base}{replay}>; rel="memento"; '
+                f'datetime="{format_datetime(_ts_datetime(capture.timestamp), usegmt=True)}"'
+            )
+        status = 302 if "location" in self.anonymous_headers else 200
+        await reply.send(status, _html("Saved"), headers)
+
+    async def _replay(self, request: Request, reply: Reply) -> None:
+        timestamp, _, original = request.target.removeprefix("/web/").partition("/")
+        match = next((c for c in self.captures(original) if c.timestamp == timestamp), None)
+        if match is None:
+            await reply.send(404, _html("Wayback Machine has not archived that URL."))
+            return
+        await reply.send(match.status, _html(f"Archived {original}"))

@@ -20,16 +20,27 @@ from typing import Any
 import click
 
 from . import __version__
+from .archive import ArchiveSummary
 from .config import (
     DEFAULT_CONCURRENCY,
+    DEFAULT_MAX_SAVES,
     DEFAULT_PER_HOST,
     DEFAULT_TIMEOUT_S,
+    ArchiveSettings,
     Settings,
+    archive_settings_from_env,
     probe_urls_from_env,
 )
 from .errors import CitecheckError, InputError
 from .models import STATUS_ORDER, CheckResult, LinkState, Status
-from .pipeline import CheckSummary, build_report, check_links_in_store, load_sources, utc_now
+from .pipeline import (
+    CheckSummary,
+    archive_links_in_store,
+    build_report,
+    check_links_in_store,
+    load_sources,
+    utc_now,
+)
 from .report import FORMATS, write_report
 from .store import Store
 
@@ -140,6 +151,69 @@ def check_options(func: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def archive_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option(
+            "--no-save",
+            is_flag=True,
+            help="Only look up archived copies; ask for no new capture.",
+        ),
+        click.option(
+            "--max-saves",
+            type=click.IntRange(min=0),
+            default=DEFAULT_MAX_SAVES,
+            show_default=True,
+            help="Capture requests (Save Page Now) at most in this run.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _archive_settings(no_save: bool, max_saves: int) -> ArchiveSettings:
+    try:
+        return archive_settings_from_env(save=not no_save, max_saves=max_saves)
+    except ValueError as exc:
+        raise InputError(str(exc)) from exc
+
+
+def _print_archive_summary(summary: ArchiveSummary, *, quiet: bool) -> None:
+    if summary.unreachable:
+        click.echo(
+            f"citecheck: the Wayback Machine is unreachable: {summary.unreachable_detail}."
+            " Nothing was recorded because of it; the next run tries again.",
+            err=True,
+        )
+        return
+    if quiet:
+        return
+    line = (
+        f"Archive: {summary.with_copy} of {summary.links} links have a copy"
+        f" ({summary.looked_up} looked up, {summary.cached} from earlier runs)"
+    )
+    if summary.saves_requested or summary.saves_left or summary.saves_pending:
+        line += (
+            f"; {summary.saves_requested} captures requested, {summary.saves_verified}"
+            f" verified, {summary.saves_pending} pending, {summary.saves_left} left for"
+            " the next run"
+        )
+    click.echo(line + ".")
+
+
+def _run_archive(
+    db_path: Path, no_save: bool, max_saves: int, *, command: str, quiet: bool
+) -> ArchiveSummary:
+    archive_settings = _archive_settings(no_save, max_saves)
+    settings = Settings(probe_urls=probe_urls_from_env())
+    with Store.open(db_path, create=False) as store:
+        summary = archive_links_in_store(
+            store, settings, archive_settings, clock=_clock(), command=command
+        )
+    _print_archive_summary(summary, quiet=quiet)
+    return summary
 
 
 def _settings(
@@ -363,6 +437,33 @@ def report(db_path: Path, fmt: str, output: Path | None) -> None:
 
 
 @cli.command()
+@db_option
+@archive_options
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing; the exit code tells.")
+@_library_errors
+def archive(db_path: Path, no_save: bool, max_saves: int, quiet: bool) -> None:
+    """Find every cited link's archived copy; capture live pages that need one.
+
+    A broken link gets the closest capture that answered 200 before its citation's
+    accessed date (else before it started failing); a live link gets its newest.
+    Live links with no capture newer than 30 days are captured with Save Page Now
+    (SPN2 when IA_ACCESS_KEY and IA_SECRET_KEY are set), under the archive's rate
+    limits. CITECHECK_WAYBACK_URL sets the archive's address.
+
+    Exit code 0: done (captures that failed are left for the next run); 2: bad
+    input or database; 3: the archive is unreachable (nothing was recorded).
+
+    Example:
+
+        citecheck archive --db archive.db --max-saves 50
+    """
+    if not db_path.exists():
+        raise InputError(f"{db_path}: no such database (run 'citecheck check' first)")
+    summary = _run_archive(db_path, no_save, max_saves, command="archive", quiet=quiet)
+    sys.exit(summary.exit_code)
+
+
+@cli.command()
 @click.argument("url")
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Print the history as JSON.")
@@ -417,6 +518,7 @@ def history(url: str, db_path: Path, as_json: bool) -> None:
 @sources_option
 @db_option
 @check_options
+@archive_options
 @click.option(
     "--report-md",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -439,18 +541,24 @@ def run(
     quiet: bool,
     report_md: Path,
     report_json: Path,
+    no_save: bool,
+    max_saves: int,
     **options: Any,
 ) -> None:
-    """The scheduled job: check every link, then write the reports.
+    """The scheduled job: check every link, archive, then write the reports.
 
-    Same exit codes as check. Reports are written atomically, so a web server
-    never serves half a file.
+    Same exit codes as check: an unreachable archive is reported but does not
+    change them, and the reports are still written (with the copies found by
+    earlier runs). Reports are written atomically, so a web server never serves
+    half a file.
 
     Example:
 
         citecheck run
     """
     summary = _run_check(sources_path, db_path, verbose, quiet, command="run", **options)
+    if not summary.offline:
+        _run_archive(db_path, no_save, max_saves, command="run-archive", quiet=quiet)
     with Store.open(db_path, create=False) as store:
         built = build_report(store, now=_clock()())
         for path, fmt in ((report_md, "md"), (report_json, "json")):

@@ -7,8 +7,10 @@ named here, once, with the reason for its value.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 from . import __version__
 
@@ -58,6 +60,60 @@ class ConfirmationPolicy:
     span: timedelta = DEFAULT_CONFIRM_SPAN
 
 
+#: Due-based schedule (schedule.py): how long after a check each kind of link is
+#: checked again. ``ok`` links are cheap to leave alone for a week: a page that dies
+#: on Monday is reported within seven days, and the sites we cite are asked once a
+#: week, not every night.
+DEFAULT_OK_INTERVAL = timedelta(days=7)
+#: ``failing`` links daily: the confirmation policy needs DEFAULT_CONFIRM_FAILURES
+#: failed checks spanning DEFAULT_CONFIRM_SPAN, which daily checks reach in three
+#: to four nights; at the ``ok`` interval it would take weeks.
+DEFAULT_FAILING_INTERVAL = timedelta(days=1)
+#: ``broken`` links rarely, in case they come back (sites restore pages, domains
+#: are renewed).
+DEFAULT_BROKEN_INTERVAL = timedelta(days=30)
+#: ``blocked`` links: the site refuses automated checks, so asking often is rude
+#: and tells us nothing new; a human must look anyway.
+DEFAULT_BLOCKED_INTERVAL = timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """How long after its last check a link is due again, by its status.
+
+    New links are always due at once. ``redirected`` links count as ``ok``.
+    """
+
+    ok: timedelta = DEFAULT_OK_INTERVAL
+    failing: timedelta = DEFAULT_FAILING_INTERVAL
+    broken: timedelta = DEFAULT_BROKEN_INTERVAL
+    blocked: timedelta = DEFAULT_BLOCKED_INTERVAL
+
+    def __post_init__(self) -> None:
+        for name in ("ok", "failing", "broken", "blocked"):
+            if getattr(self, name) <= timedelta(0):
+                raise ValueError(f"the {name} interval must be positive, not {getattr(self, name)}")
+
+
+@dataclass(frozen=True)
+class ReportOutput:
+    """One report file ``run`` writes: ``format`` is one of report.FORMATS."""
+
+    path: Path
+    format: str
+
+
+#: What ``run`` writes when neither the command line nor citecheck.toml says.
+DEFAULT_REPORT_OUTPUTS: tuple[ReportOutput, ...] = (
+    ReportOutput(Path("report.md"), "md"),
+    ReportOutput(Path("report.json"), "json"),
+)
+#: The environment variables that hold the Wayback Machine's SPN2 keys. A config file
+#: names the variables, never the keys, so it can be committed.
+DEFAULT_WAYBACK_ACCESS_KEY_ENV = "IA_ACCESS_KEY"
+DEFAULT_WAYBACK_SECRET_KEY_ENV = "IA_SECRET_KEY"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a check needs to know, resolved from CLI, env and config file."""
@@ -81,6 +137,18 @@ class Settings:
     #: Refuse loopback, private, link-local and cloud-metadata addresses, checked
     #: after DNS resolution (a public name resolving to 169.254.169.254 is refused).
     exclude_private: bool = False
+    #: When each link is next due (``run``, ``check --due``): see schedule.py.
+    schedule: Schedule = field(default_factory=Schedule)
+    #: HTTP status codes taken as ``ok`` (e.g. 999 from a site known to answer it).
+    accepted_status: frozenset[int] = frozenset()
+    #: A link whose URL matches one of these (``re.search``) is skipped, not fetched.
+    exclude_patterns: tuple[re.Pattern[str], ...] = ()
+    #: A link on one of these domains (lower-case, IDNA) or their subdomains is skipped.
+    exclude_domains: tuple[str, ...] = ()
+    #: The reports ``run`` writes, each atomically.
+    report_outputs: tuple[ReportOutput, ...] = DEFAULT_REPORT_OUTPUTS
+    wayback_access_key_env: str = DEFAULT_WAYBACK_ACCESS_KEY_ENV
+    wayback_secret_key_env: str = DEFAULT_WAYBACK_SECRET_KEY_ENV
 
     def __post_init__(self) -> None:
         for name in ("concurrency", "per_host", "max_redirects", "max_attempts"):
@@ -96,3 +164,143 @@ def probe_urls_from_env(default: tuple[str, ...] = DEFAULT_PROBE_URLS) -> tuple[
     if raw is None:
         return default
     return tuple(u for u in raw.replace(",", " ").split() if u)
+
+
+# -- the Wayback Machine (archive.py) ---------------------------------------------------
+
+#: The base of every Wayback call: CDX, Save Page Now, job status and replay.
+DEFAULT_WAYBACK_URL = "https://web.archive.org"
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """At most ``calls`` requests per ``period_s`` seconds, evenly spaced."""
+
+    calls: float
+    period_s: float = 60.0
+
+    def __post_init__(self) -> None:
+        if self.calls <= 0 or self.period_s <= 0:
+            raise ValueError(f"a rate limit must be positive, not {self.calls}/{self.period_s} s")
+
+    @property
+    def interval_s(self) -> float:
+        return self.period_s / self.calls
+
+
+#: The archive's limits are strict and change over time; these are set at about 80%
+#: of the figures published in 2025 so that citecheck stays clear of them.
+#: CDX look-ups: 60 a minute published.
+DEFAULT_CDX_RATE_LIMIT = RateLimit(0.8 * 60)
+#: Save Page Now without keys: 3 captures a minute (and 200 a day, see DEFAULT_MAX_SAVES).
+DEFAULT_SAVE_RATE_LIMIT = RateLimit(0.8 * 3)
+#: Save Page Now with keys (SPN2): 7 captures a minute.
+DEFAULT_AUTH_SAVE_RATE_LIMIT = RateLimit(0.8 * 7)
+#: SPN2 job status polls: no published figure; treated like CDX look-ups.
+DEFAULT_STATUS_RATE_LIMIT = RateLimit(0.8 * 60)
+#: Capture requests per run. A run is nightly, so this also keeps an anonymous user
+#: below the published 200 captures a day.
+DEFAULT_MAX_SAVES = 160
+#: A live link whose newest good capture is older than this gets a new one.
+DEFAULT_CAPTURE_MAX_AGE = timedelta(days=30)
+#: CDX look-ups in flight at once; the rate limit, not this, is the real bound.
+DEFAULT_CDX_CONCURRENCY = 32
+#: CDX rows asked for per look-up: enough to skip a few bad captures near the date.
+DEFAULT_CDX_LIMIT = 8
+#: Tries of one request that the archive answers 429 before it is left for the next run.
+DEFAULT_ARCHIVE_MAX_TRIES = 3
+#: Seconds to wait after a 429 that carries no Retry-After.
+DEFAULT_ARCHIVE_RETRY_AFTER_S = 60.0
+#: A Retry-After longer than this ends the run's use of that endpoint: what is left
+#: waits for the next run rather than holding a cron job for hours.
+DEFAULT_ARCHIVE_MAX_RETRY_AFTER_S = 600.0
+#: Seconds between two polls of one SPN2 job, and how long one run polls a job before
+#: leaving it (its id is kept in archive.db) for the next run.
+DEFAULT_POLL_INTERVAL_S = 6.0
+DEFAULT_POLL_BUDGET_S = 180.0
+#: Connection-level failures in a row, with no HTTP answer between them, after which
+#: the archive is taken to be unreachable and the run stops.
+DEFAULT_ARCHIVE_UNREACHABLE_AFTER = 5
+#: Bytes of a CDX or SPN2 JSON answer read at most (a look-up asks for a few rows).
+DEFAULT_ARCHIVE_MAX_BODY_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ArchiveSettings:
+    """How ``citecheck archive`` talks to the Wayback Machine."""
+
+    wayback_url: str = DEFAULT_WAYBACK_URL
+    access_key: str | None = None
+    secret_key: str | None = None
+    save: bool = True
+    max_saves: int = DEFAULT_MAX_SAVES
+    capture_max_age: timedelta = DEFAULT_CAPTURE_MAX_AGE
+    cdx_rate: RateLimit = DEFAULT_CDX_RATE_LIMIT
+    #: None: DEFAULT_AUTH_SAVE_RATE_LIMIT with keys, DEFAULT_SAVE_RATE_LIMIT without.
+    save_rate: RateLimit | None = None
+    status_rate: RateLimit = DEFAULT_STATUS_RATE_LIMIT
+    cdx_concurrency: int = DEFAULT_CDX_CONCURRENCY
+    cdx_limit: int = DEFAULT_CDX_LIMIT
+    max_tries: int = DEFAULT_ARCHIVE_MAX_TRIES
+    default_retry_after_s: float = DEFAULT_ARCHIVE_RETRY_AFTER_S
+    max_retry_after_s: float = DEFAULT_ARCHIVE_MAX_RETRY_AFTER_S
+    poll_interval_s: float = DEFAULT_POLL_INTERVAL_S
+    poll_budget_s: float = DEFAULT_POLL_BUDGET_S
+    unreachable_after: int = DEFAULT_ARCHIVE_UNREACHABLE_AFTER
+
+    def __post_init__(self) -> None:
+        if self.max_saves < 0:
+            raise ValueError(f"max_saves cannot be negative, not {self.max_saves}")
+        for name in ("cdx_concurrency", "cdx_limit", "max_tries", "unreachable_after"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, not {getattr(self, name)}")
+        if (self.access_key is None) != (self.secret_key is None):
+            raise ValueError("give both IA_ACCESS_KEY and IA_SECRET_KEY, or neither")
+
+    @property
+    def authenticated(self) -> bool:
+        return self.access_key is not None and self.secret_key is not None
+
+    @property
+    def effective_save_rate(self) -> RateLimit:
+        if self.save_rate is not None:
+            return self.save_rate
+        return DEFAULT_AUTH_SAVE_RATE_LIMIT if self.authenticated else DEFAULT_SAVE_RATE_LIMIT
+
+
+def _rate_from_env(name: str, default: RateLimit) -> RateLimit:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        return RateLimit(float(raw))
+    except ValueError as exc:
+        raise ValueError(f"{name}={raw!r} is not a positive number of requests a minute") from exc
+
+
+def archive_settings_from_env(**overrides: object) -> ArchiveSettings:
+    """ArchiveSettings from the environment, then ``overrides``.
+
+    ``CITECHECK_WAYBACK_URL`` (the base of every Wayback call), ``IA_ACCESS_KEY`` and
+    ``IA_SECRET_KEY`` (SPN2), and ``CITECHECK_WAYBACK_CDX_PER_MIN``,
+    ``CITECHECK_WAYBACK_SAVES_PER_MIN``, ``CITECHECK_WAYBACK_STATUS_PER_MIN`` (rate
+    limits, requests a minute; lower them if the archive's published limits drop).
+    Raises ValueError for a value that cannot be used.
+    """
+    access = os.environ.get(DEFAULT_WAYBACK_ACCESS_KEY_ENV) or None
+    secret = os.environ.get(DEFAULT_WAYBACK_SECRET_KEY_ENV) or None
+    save_rate_raw = os.environ.get("CITECHECK_WAYBACK_SAVES_PER_MIN")
+    values: dict[str, object] = {
+        "wayback_url": (os.environ.get("CITECHECK_WAYBACK_URL") or DEFAULT_WAYBACK_URL).rstrip("/"),
+        "access_key": access,
+        "secret_key": secret,
+        "cdx_rate": _rate_from_env("CITECHECK_WAYBACK_CDX_PER_MIN", DEFAULT_CDX_RATE_LIMIT),
+        "status_rate": _rate_from_env(
+            "CITECHECK_WAYBACK_STATUS_PER_MIN", DEFAULT_STATUS_RATE_LIMIT
+        ),
+        "save_rate": _rate_from_env("CITECHECK_WAYBACK_SAVES_PER_MIN", DEFAULT_SAVE_RATE_LIMIT)
+        if save_rate_raw
+        else None,
+    }
+    values.update(overrides)
+    return ArchiveSettings(**values)  # type: ignore[arg-type]

@@ -424,6 +424,12 @@ class Fetcher:
             raise RuntimeError("use Fetcher as 'async with Fetcher(settings) as fetcher'")
         return self._client
 
+    @property
+    def client(self) -> httpx.AsyncClient:
+        """The one ``httpx.AsyncClient``, for the Wayback client (archive.py), which
+        must share its transport, DNS policy and connection pool."""
+        return self._http
+
     async def fetch(
         self, url: str, *, etag: str | None = None, last_modified: str | None = None
     ) -> FetchOutcome:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 
 class Status(str, enum.Enum):
@@ -222,3 +222,25 @@ class FetchOutcome:
         """The media type without parameters, lower-case (``text/html``)."""
         raw = self.headers.get("content-type")
         return raw.split(";", 1)[0].strip().lower() or None if raw else None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One Wayback capture of a URL, as the CDX index lists it.
+
+    ``timestamp`` is the 14-digit CDX timestamp (``YYYYMMDDhhmmss``, UTC), which is
+    also how reports spell ``archive_timestamp``. ``status_code`` is None when the
+    index has no status (``-``, e.g. for revisits). ``found_by`` says how citecheck
+    found it: ``cdx-before``, ``cdx-after``, ``cdx-latest`` or ``save``.
+    """
+
+    timestamp: str
+    original: str
+    status_code: int | None = None
+    mimetype: str | None = None
+    digest: str | None = None
+    found_by: str = "cdx-before"
+
+    @property
+    def captured_at(self) -> datetime:
+        return datetime.strptime(self.timestamp, "%Y%m%d%H%M%S").replace(tzinfo=UTC)

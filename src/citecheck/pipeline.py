@@ -1,4 +1,4 @@
-"""The job, as library calls: sources → check → record → report.
+"""The job, as library calls: sources → check → record → archive → report.
 
 Every CLI command is one call here, so the job can be scripted without the CLI::
 
@@ -13,19 +13,27 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from .archive import ArchiveSummary, ArchiveUnreachableError, WaybackClient, archive_links
 from .check import Checker, CheckRequest, Clock, check_links
-from .config import Settings
+from .config import ArchiveSettings, Settings
 from .errors import NetworkOfflineError
 from .fetch import Fetcher
 from .models import CheckResult, LinkState, Status
-from .report import Report, links_from_rows
+from .report import LinkReport, Report
 from .sources import iter_sources
 from .store import Store
 from .verdict import next_state
+
+if TYPE_CHECKING:
+    import httpx
+
+#: Seconds one Wayback request may take: SPN2 and the CDX index are often slow.
+DEFAULT_ARCHIVE_TIMEOUT_S = 60.0
 
 
 def utc_now() -> datetime:
@@ -138,11 +146,69 @@ def check_links_in_store(
     )
 
 
+async def _archive_all(
+    store: Store,
+    settings: Settings,
+    archive_settings: ArchiveSettings,
+    clock: Clock,
+    transport: httpx.AsyncBaseTransport | None,
+) -> ArchiveSummary:
+    async with Fetcher(settings, transport=transport) as fetcher:
+        client = WaybackClient(
+            fetcher.client,
+            archive_settings,
+            timeout_s=max(settings.timeout_s, DEFAULT_ARCHIVE_TIMEOUT_S),
+        )
+        return await archive_links(store, client, archive_settings, clock=clock)
+
+
+def archive_links_in_store(
+    store: Store,
+    settings: Settings,
+    archive_settings: ArchiveSettings,
+    *,
+    clock: Clock = utc_now,
+    command: str = "archive",
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> ArchiveSummary:
+    """Find every cited link's archived copy and capture live pages that need one.
+
+    Holds the writer lock and records the run like a check. If the archive cannot be
+    reached at all, the run is recorded as ``offline`` and the summary says so
+    (exit code 3); nothing was marked because of it.
+    """
+    started = time.monotonic()
+    with store.writer_lock():
+        run_id = store.begin_run(command, now=clock())
+        outcome = "failed"
+        summary = ArchiveSummary()
+        try:
+            summary = asyncio.run(_archive_all(store, settings, archive_settings, clock, transport))
+            outcome = "finished"
+        except ArchiveUnreachableError as exc:
+            outcome = "offline"
+            summary = ArchiveSummary(unreachable=True, unreachable_detail=str(exc))
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            outcome = "interrupted"
+            raise
+        finally:
+            store.finish_run(run_id, now=clock(), outcome=outcome, summary=summary.counts())
+    return replace(summary, elapsed_s=time.monotonic() - started)
+
+
 def build_report(store: Store, *, now: datetime) -> Report:
-    """The report over every cited link, streamed from the store."""
+    """The report over every cited link, streamed from the store, with each link's
+    archived copy (for a broken link, the one to swap in; for a live one, its newest)."""
 
-    def rows() -> Iterator[tuple]:
-        for _link_id, state, citations, history in store.iter_report_rows():
-            yield state, citations, history
+    def links() -> Iterator[LinkReport]:
+        for link_id, state, citations, history in store.iter_report_rows():
+            copy = store.archive_copy(link_id)
+            yield LinkReport(
+                state=state,
+                citations=citations,
+                history=history,
+                archive_url=copy[0] if copy else None,
+                archive_timestamp=copy[1] if copy else None,
+            )
 
-    return Report(generated_at=now, summary=store.status_counts(), links=links_from_rows(rows))
+    return Report(generated_at=now, summary=store.status_counts(), links=links)

@@ -42,13 +42,22 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from .errors import CorruptDatabaseError, DatabaseBusyError, SchemaTooNewError, StoreError
-from .models import STATUS_ORDER, CheckResult, Citation, Hop, LinkState, Reason, Status
+from .models import (
+    STATUS_ORDER,
+    CheckResult,
+    Citation,
+    Hop,
+    LinkState,
+    Reason,
+    Snapshot,
+    Status,
+)
 from .urls import InvalidURLError, normalize_url
 
 #: ``PRAGMA application_id`` of a citecheck database: "CitC" in ASCII.
 APPLICATION_ID = 0x43697443
 #: ``PRAGMA user_version`` this citecheck writes; it refuses files with a higher one.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 #: Seconds a statement waits for another process's write transaction to finish.
 #: Writes are short (one check, one sync), so a longer wait means something is stuck.
 DEFAULT_BUSY_TIMEOUT_S = 30.0
@@ -62,7 +71,18 @@ RUN_OUTCOMES = frozenset({"running", "finished", "offline", "interrupted", "fail
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _HEADER_SIZE = 100
-_OWN_TABLES = frozenset({"runs", "links", "citations", "checks", Migrations.migrations_table})
+_OWN_TABLES = frozenset(
+    {
+        "runs",
+        "links",
+        "citations",
+        "checks",
+        "snapshots",
+        "archive_lookups",
+        "captures",
+        Migrations.migrations_table,
+    }
+)
 _STATUS_BY_VALUE = {status.value: status for status in Status}
 _REASON_BY_VALUE = {reason.value: reason for reason in Reason}
 _STATUS_RANK_SQL = (
@@ -74,10 +94,15 @@ _LINK_COLUMNS = (
     "id, url, status, reason, http_status, final_url, title, page_count, checked_at, "
     "first_failure_at, consecutive_failures, last_ok_at, ever_ok"
 )
+_LINK_WIDTH = len(_LINK_COLUMNS.split(","))
 #: In CheckResult's field order, link_id standing for url (see _check_result).
 _CHECK_COLUMNS = (
     "link_id, checked_at, status, reason, http_status, final_url, redirects, title, "
     "page_count, content_type, elapsed_ms, detail, etag, last_modified, text_fingerprint"
+)
+_CAPTURE_COLUMNS = (
+    "captures.id, captures.link_id, links.url, captures.requested_at, captures.mode,"
+    " captures.state, captures.job_id, captures.timestamp, captures.detail"
 )
 _CITATION_COLUMNS = (
     "link_id, url_as_cited, document, line, col, title, context, page, accessed, extra"
@@ -94,6 +119,59 @@ class SyncSummary:
     dropped_links: int  # links cited before this sync and no longer
     invalid_urls: int  # citations whose URL is not a checkable URL (kept, keyed by raw text)
 
+
+@dataclass(frozen=True)
+class ArchiveLookup:
+    """A link's cached CDX answer: which copy was chosen, against which date, when.
+
+    ``anchor`` is the date the copy was chosen before (None: the newest copy was
+    wanted). ``timestamp`` is None when no acceptable copy was found.
+    """
+
+    looked_up_at: datetime
+    anchor: datetime | None
+    timestamp: str | None
+    archive_url: str | None
+    found_by: str | None
+
+
+@dataclass(frozen=True)
+class CaptureRecord:
+    """One capture request (Save Page Now) and what became of it.
+
+    ``state`` is one of :data:`CAPTURE_STATES`.
+    """
+
+    id: int
+    link_id: int
+    url: str
+    requested_at: datetime
+    mode: str  # "spn2" or "anonymous"
+    state: str
+    job_id: str | None = None
+    timestamp: str | None = None
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class ArchiveRow:
+    """What archiving needs to know about one cited link."""
+
+    link_id: int
+    state: LinkState
+    accessed: tuple[str, ...]  # the citations' accessed dates, as given
+    content_type: str | None  # of the latest successful check
+    lookup: ArchiveLookup | None
+    last_capture: CaptureRecord | None
+
+
+#: pending: an SPN2 job to poll; verified: a capture confirmed by the CDX index;
+#: unverified: the archive said done but the index does not show a good copy (yet);
+#: unknown: 5xx or timeout, to be confirmed by a later look-up; failed: the archive
+#: refused; rate_limited: given up after repeated 429s in a run.
+CAPTURE_STATES = frozenset(
+    {"pending", "verified", "unverified", "unknown", "failed", "rate_limited"}
+)
 
 _MIGRATIONS = Migrations("citecheck")
 
@@ -184,6 +262,62 @@ def _migration_0001_initial(db: Database) -> None:
     db["checks"].create_index(["link_id", "checked_at"])
     db["checks"].create_index(["run_id"])
     _set_schema_version(db, 1)
+
+
+@_MIGRATIONS(name="0002_archive")
+def _migration_0002_archive(db: Database) -> None:
+    """Wayback snapshots found, each link's chosen copy, and capture requests."""
+    db["snapshots"].create(
+        {
+            "id": int,
+            "link_id": int,
+            "timestamp": str,
+            "original": str,
+            "status_code": int,
+            "mimetype": str,
+            "digest": str,
+            "found_by": str,
+            "found_at": str,
+            "accepted": int,
+            "rejected_because": str,
+        },
+        pk="id",
+        not_null={"link_id", "timestamp", "original", "found_by", "found_at", "accepted"},
+        foreign_keys=[("link_id", "links", "id")],
+    )
+    db["snapshots"].create_index(["link_id", "timestamp", "original"], unique=True)
+    db["archive_lookups"].create(
+        {
+            "link_id": int,
+            "looked_up_at": str,
+            "anchor": str,
+            "timestamp": str,
+            "archive_url": str,
+            "found_by": str,
+        },
+        pk="link_id",
+        not_null={"looked_up_at"},
+        foreign_keys=[("link_id", "links", "id")],
+    )
+    db["captures"].create(
+        {
+            "id": int,
+            "link_id": int,
+            "requested_at": str,
+            "finished_at": str,
+            "mode": str,
+            "job_id": str,
+            "state": str,
+            "timestamp": str,
+            "detail": str,
+        },
+        pk="id",
+        not_null={"link_id", "requested_at", "mode", "state"},
+        foreign_keys=[("link_id", "links", "id")],
+    )
+    db["captures"].create_index(["link_id", "id"])
+    db["captures"].create_index(["state"])
+    _set_schema_version(db, 2)
 
 
 def _set_schema_version(db: Database, version: int) -> None:
@@ -619,6 +753,251 @@ class Store:
             histories.setdefault(row[0], []).append(_check_result(urls[row[0]], row))
         return citations, histories
 
+    # -- archive -------------------------------------------------------------------------
+
+    def iter_archive_rows(self) -> Iterator[ArchiveRow]:
+        """Every cited link with its accessed dates, cached look-up and latest capture.
+
+        Ordered by link id and read a page at a time, like :meth:`active_links`.
+        """
+        last_id = 0
+        while True:
+            with _translate_errors(self.path, "read the links to archive"):
+                rows = self._conn.execute(
+                    f"SELECT {_LINK_COLUMNS},"
+                    " (SELECT json_group_array(DISTINCT accessed) FROM citations"
+                    "   WHERE citations.link_id = links.id AND accessed IS NOT NULL),"
+                    " (SELECT content_type FROM checks WHERE checks.link_id = links.id"
+                    "   AND status IN ('ok', 'redirected') ORDER BY checked_at DESC, id DESC"
+                    "   LIMIT 1),"
+                    " l.looked_up_at, l.anchor, l.timestamp, l.archive_url, l.found_by,"
+                    " (SELECT id FROM captures WHERE captures.link_id = links.id"
+                    "   ORDER BY id DESC LIMIT 1)"
+                    " FROM links LEFT JOIN archive_lookups AS l ON l.link_id = links.id"
+                    " WHERE links.id > ? AND EXISTS"
+                    " (SELECT 1 FROM citations WHERE citations.link_id = links.id)"
+                    " ORDER BY links.id LIMIT ?",
+                    (last_id, _PAGE_SIZE),
+                ).fetchall()
+                capture_ids = [row[-1] for row in rows if row[-1] is not None]
+                captures = self._captures_by_id(capture_ids)
+            for row in rows:
+                link = row[:_LINK_WIDTH]
+                accessed, content_type = row[_LINK_WIDTH], row[_LINK_WIDTH + 1]
+                lookup = (
+                    None
+                    if row[_LINK_WIDTH + 2] is None
+                    else ArchiveLookup(
+                        looked_up_at=datetime.fromisoformat(row[_LINK_WIDTH + 2]),
+                        anchor=_parse_time(row[_LINK_WIDTH + 3]),
+                        timestamp=row[_LINK_WIDTH + 4],
+                        archive_url=row[_LINK_WIDTH + 5],
+                        found_by=row[_LINK_WIDTH + 6],
+                    )
+                )
+                yield ArchiveRow(
+                    link_id=row[0],
+                    state=_link_state(link),
+                    accessed=tuple(json.loads(accessed)) if accessed else (),
+                    content_type=content_type,
+                    lookup=lookup,
+                    last_capture=captures.get(row[-1]) if row[-1] is not None else None,
+                )
+            if len(rows) < _PAGE_SIZE:
+                return
+            last_id = rows[-1][0]
+
+    def _captures_by_id(self, ids: list[int]) -> dict[int, CaptureRecord]:
+        if not ids:
+            return {}
+        placeholders = ", ".join("?" * len(ids))
+        return {
+            row[0]: _capture(row)
+            for row in self._conn.execute(
+                f"SELECT {_CAPTURE_COLUMNS} FROM captures JOIN links ON links.id = captures.link_id"
+                f" WHERE captures.id IN ({placeholders})",
+                ids,
+            )
+        }
+
+    def record_lookup(
+        self,
+        link_id: int,
+        *,
+        looked_up_at: datetime,
+        anchor: datetime | None,
+        found: Iterable[tuple[Snapshot, str | None]],
+        chosen: Snapshot | None,
+        archive_url: str | None,
+    ) -> None:
+        """Record a CDX look-up: every snapshot seen (with why it was rejected, or
+        None when acceptable) and the copy chosen, in one transaction."""
+        with _translate_errors(self.path, "record a Wayback look-up"), self._write():
+            self._upsert_snapshots(link_id, found, _time_text(looked_up_at))
+            self._conn.execute(
+                "INSERT INTO archive_lookups (link_id, looked_up_at, anchor, timestamp,"
+                " archive_url, found_by) VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (link_id) DO UPDATE SET looked_up_at = excluded.looked_up_at,"
+                " anchor = excluded.anchor, timestamp = excluded.timestamp,"
+                " archive_url = excluded.archive_url, found_by = excluded.found_by",
+                (
+                    link_id,
+                    _time_text(looked_up_at),
+                    _optional_time_text(anchor),
+                    chosen.timestamp if chosen else None,
+                    archive_url,
+                    chosen.found_by if chosen else None,
+                ),
+            )
+
+    def record_snapshots(
+        self, link_id: int, found: Iterable[tuple[Snapshot, str | None]], *, now: datetime
+    ) -> None:
+        """Record snapshots seen outside a look-up (verifying a capture)."""
+        with _translate_errors(self.path, "record Wayback snapshots"), self._write():
+            self._upsert_snapshots(link_id, found, _time_text(now))
+
+    def _upsert_snapshots(
+        self, link_id: int, found: Iterable[tuple[Snapshot, str | None]], now_text: str
+    ) -> None:
+        self._conn.executemany(
+            "INSERT INTO snapshots (link_id, timestamp, original, status_code, mimetype, digest,"
+            " found_by, found_at, accepted, rejected_because)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (link_id, timestamp, original) DO UPDATE SET"
+            " status_code = excluded.status_code, mimetype = excluded.mimetype,"
+            " accepted = excluded.accepted, rejected_because = excluded.rejected_because",
+            [
+                (
+                    link_id,
+                    snapshot.timestamp,
+                    snapshot.original,
+                    snapshot.status_code,
+                    snapshot.mimetype,
+                    snapshot.digest,
+                    snapshot.found_by,
+                    now_text,
+                    int(rejected is None),
+                    rejected,
+                )
+                for snapshot, rejected in found
+            ],
+        )
+
+    def snapshots(self, url: str) -> list[tuple[Snapshot, str | None]]:
+        """Every snapshot recorded for ``url``, oldest first, with why it was rejected."""
+        key = _link_key(url)[0]
+        with _translate_errors(self.path, f"read the snapshots of {key}"):
+            return [
+                (
+                    Snapshot(
+                        timestamp=row[0],
+                        original=row[1],
+                        status_code=row[2],
+                        mimetype=row[3],
+                        digest=row[4],
+                        found_by=row[5],
+                    ),
+                    row[6],
+                )
+                for row in self._conn.execute(
+                    "SELECT timestamp, original, status_code, mimetype, digest, found_by,"
+                    " rejected_because FROM snapshots JOIN links ON links.id = snapshots.link_id"
+                    " WHERE links.url = ? ORDER BY timestamp, snapshots.id",
+                    (key,),
+                )
+            ]
+
+    def forget_lookup(self, link_id: int) -> None:
+        """Drop a link's cached look-up, so that the next run asks the CDX index again."""
+        with _translate_errors(self.path, "forget a Wayback look-up"), self._write():
+            self._conn.execute("DELETE FROM archive_lookups WHERE link_id = ?", (link_id,))
+
+    def archive_copy(self, link_id: int) -> tuple[str, str] | None:
+        """The chosen copy of a link as ``(archive_url, timestamp)``, if there is one."""
+        with _translate_errors(self.path, "read an archived copy"):
+            row = self._conn.execute(
+                "SELECT archive_url, timestamp FROM archive_lookups"
+                " WHERE link_id = ? AND timestamp IS NOT NULL",
+                (link_id,),
+            ).fetchone()
+        return None if row is None else (row[0], row[1])
+
+    def add_capture(
+        self,
+        link_id: int,
+        *,
+        requested_at: datetime,
+        mode: str,
+        state: str,
+        job_id: str | None = None,
+        timestamp: str | None = None,
+        detail: str | None = None,
+    ) -> int:
+        """Record a capture request; returns its id."""
+        _check_capture_state(state)
+        with _translate_errors(self.path, "record a capture request"), self._write():
+            cursor = self._conn.execute(
+                "INSERT INTO captures (link_id, requested_at, finished_at, mode, job_id, state,"
+                " timestamp, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    link_id,
+                    _time_text(requested_at),
+                    None if state == "pending" else _time_text(requested_at),
+                    mode,
+                    job_id,
+                    state,
+                    timestamp,
+                    detail,
+                ),
+            )
+        return cursor.lastrowid
+
+    def update_capture(
+        self,
+        capture_id: int,
+        *,
+        state: str,
+        now: datetime,
+        timestamp: str | None = None,
+        detail: str | None = None,
+    ) -> None:
+        """Record what became of a capture request."""
+        _check_capture_state(state)
+        with _translate_errors(self.path, "update a capture request"), self._write():
+            cursor = self._conn.execute(
+                "UPDATE captures SET state = ?, finished_at = ?,"
+                " timestamp = COALESCE(?, timestamp), detail = COALESCE(?, detail)"
+                " WHERE id = ?",
+                (
+                    state,
+                    None if state == "pending" else _time_text(now),
+                    timestamp,
+                    detail,
+                    capture_id,
+                ),
+            )
+            if cursor.rowcount != 1:
+                raise StoreError(f"{self.path}: there is no capture {capture_id}")
+
+    def pending_captures(self) -> Iterator[CaptureRecord]:
+        """SPN2 jobs still to poll (left by this run or an earlier one), oldest first."""
+        last_id = 0
+        while True:
+            with _translate_errors(self.path, "read the pending captures"):
+                rows = self._conn.execute(
+                    f"SELECT {_CAPTURE_COLUMNS} FROM captures"
+                    " JOIN links ON links.id = captures.link_id"
+                    " WHERE captures.state = 'pending' AND captures.job_id IS NOT NULL"
+                    " AND captures.id > ? ORDER BY captures.id LIMIT ?",
+                    (last_id, _PAGE_SIZE),
+                ).fetchall()
+            for row in rows:
+                yield _capture(row)
+            if len(rows) < _PAGE_SIZE:
+                return
+            last_id = rows[-1][0]
+
     # -- transactions ------------------------------------------------------------------
 
     @contextmanager
@@ -913,3 +1292,22 @@ def _citation(row: tuple) -> Citation:
         accessed=row[8],
         extra=json.loads(row[9]) if row[9] else {},
     )
+
+
+def _capture(row: tuple) -> CaptureRecord:
+    return CaptureRecord(
+        id=row[0],
+        link_id=row[1],
+        url=row[2],
+        requested_at=datetime.fromisoformat(row[3]),
+        mode=row[4],
+        state=row[5],
+        job_id=row[6],
+        timestamp=row[7],
+        detail=row[8],
+    )
+
+
+def _check_capture_state(state: str) -> None:
+    if state not in CAPTURE_STATES:
+        raise ValueError(f"{state!r} is not a capture state ({', '.join(sorted(CAPTURE_STATES))})")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from servers import FakeWeb
+from servers import FakeWayback, FakeWeb
 
 #: Names the e2e tests use for virtual hosts of the fake web.
 HOSTS = ("news.test", "ngo.test", "soft404.test", "spa.test", "gov.test", "video.test") + tuple(
@@ -101,3 +101,20 @@ def cli(tmp_path: Path, web: FakeWeb) -> CLI:
     env["CITECHECK_PROBE_URLS"] = web.url("/ok")
     env["PYTHONUNBUFFERED"] = "1"
     return CLI(cwd=tmp_path, web=web, env=env)
+
+
+#: Requests a minute the e2e runs allow themselves against the fake Wayback.
+FAST_WAYBACK_PER_MIN = "60000"
+
+
+@pytest.fixture
+def wayback(cli: CLI) -> Iterator[FakeWayback]:
+    """A fake Wayback Machine on 127.0.0.1; ``cli`` is pointed at it (anonymous saves,
+    rate limits raised so that runs take milliseconds)."""
+    with FakeWayback() as server:
+        cli.env["CITECHECK_WAYBACK_URL"] = server.base
+        for name in ("CDX", "SAVES", "STATUS"):
+            cli.env[f"CITECHECK_WAYBACK_{name}_PER_MIN"] = FAST_WAYBACK_PER_MIN
+        cli.env.pop("IA_ACCESS_KEY", None)
+        cli.env.pop("IA_SECRET_KEY", None)
+        yield server
