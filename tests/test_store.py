@@ -128,7 +128,7 @@ def test_reopen_keeps_the_data_and_migrates_once(db_path: Path) -> None:
     for _ in range(3):
         with Store.open(db_path, create=False) as again:
             assert [link.url for link in again.active_links()] == ["https://example.org/a"]
-    assert sql(db_path, "SELECT name FROM _sqlite_migrations") == [("0001_initial",), ("0002_archive",)]
+    assert sql(db_path, "SELECT name FROM _sqlite_migrations") == [("0001_initial",), ("0002_archive",), ("0003_fixes",)]
     assert sql(db_path, "SELECT sql FROM sqlite_master ORDER BY name") == schema
 
 

@@ -115,9 +115,7 @@ class Checker:
         self._clock = clock
         self.monitor = monitor or NetworkMonitor(fetcher)
         self._token = token
-        self._siblings: OrderedDict[tuple[str, str], tuple[FetchOutcome, PageInfo]] = (
-            OrderedDict()
-        )
+        self._siblings: OrderedDict[tuple[str, str], tuple[FetchOutcome, PageInfo]] = OrderedDict()
 
     async def check(self, request: CheckRequest) -> CheckResult:
         """Check one link. Raises NetworkOfflineError when its failure cannot be trusted."""
@@ -127,12 +125,15 @@ class Checker:
         )
         if outcome.status_code is not None:
             self.monitor.saw_response()
-        elif outcome.error is not None and outcome.error.is_connection_level:
-            if not await self.monitor.seen_working_since(started):
-                raise NetworkOfflineError(
-                    f"no host answers and the reachability probe failed "
-                    f"(last error: {outcome.error_detail or outcome.error.value})"
-                )
+        elif (
+            outcome.error is not None
+            and outcome.error.is_connection_level
+            and not await self.monitor.seen_working_since(started)
+        ):
+            raise NetworkOfflineError(
+                f"no host answers and the reachability probe failed "
+                f"(last error: {outcome.error_detail or outcome.error.value})"
+            )
         page = page_info(outcome.body, outcome.headers, truncated=outcome.body_truncated)
         previous = request.previous
         ever_ok = previous.ever_ok if previous else False

@@ -38,8 +38,12 @@ from .pipeline import (
     archive_links_in_store,
     build_report,
     check_links_in_store,
+    fix_decisions,
     load_sources,
+    plan_document_fix,
+    undo_document_fix,
     utc_now,
+    write_document_fix,
 )
 from .report import FORMATS, write_report
 from .store import Store
@@ -275,9 +279,7 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument(
-    "documents", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False)
-)
+@click.argument("documents", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option(
     "-o",
     "--output",
@@ -313,9 +315,7 @@ def extract(documents: tuple[str, ...], output: Path) -> None:
         found.extend(extraction.citations)
         found.extend(matched)
         urls = {c.url for c in extraction.citations}
-        click.echo(
-            f"{document}: {len(extraction.citations)} citations of {len(urls)} URLs"
-        )
+        click.echo(f"{document}: {len(extraction.citations)} citations of {len(urls)} URLs")
         for citation in matched:
             click.echo(
                 f"  {citation.cited_in}: “{citation.title}”"
@@ -331,9 +331,7 @@ def extract(documents: tuple[str, ...], output: Path) -> None:
             )
     merged, summary = merge_citations(current, found)
     write_sources(output, merged, existing.fieldnames if existing else None)
-    click.echo(
-        f"{output}: {summary.added} added, {summary.kept} kept, {summary.filled} filled in"
-    )
+    click.echo(f"{output}: {summary.added} added, {summary.kept} kept, {summary.filled} filled in")
 
 
 @cli.command()
@@ -461,6 +459,73 @@ def archive(db_path: Path, no_save: bool, max_saves: int, quiet: bool) -> None:
         raise InputError(f"{db_path}: no such database (run 'citecheck check' first)")
     summary = _run_archive(db_path, no_save, max_saves, command="archive", quiet=quiet)
     sys.exit(summary.exit_code)
+
+
+@cli.command()
+@click.argument(
+    "documents",
+    nargs=-1,
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+)
+@db_option
+@click.option("--write", is_flag=True, help="Apply the changes (default: show them only).")
+@click.option(
+    "--redirects", is_flag=True, help="Also update permanently redirected links to their target."
+)
+@click.option(
+    "--style",
+    type=click.Choice(["replace", "robust"]),
+    default="replace",
+    show_default=True,
+    help="replace: swap the URL; robust: keep it and add the archived copy beside it "
+    "(Robust Links attributes in HTML, an [archived] link in Markdown).",
+)
+@click.option("--undo", is_flag=True, help="Restore each document as it was before its last fix.")
+@_library_errors
+def fix(
+    documents: tuple[Path, ...], db_path: Path, write: bool, redirects: bool, style: str, undo: bool
+) -> None:
+    """Swap dead citations in documents for their archived copies.
+
+    A dry run by default: prints a unified diff of what would change and a summary
+    (swapped, updated, left for a human, and why); the documents are not touched.
+    With --write, each document is rewritten atomically and every swap is recorded
+    in the database, so --undo can restore it byte for byte. Reads .txt, .md,
+    .html and .docx.
+
+    Example:
+
+        citecheck fix campaign.md            # review the diff
+        citecheck fix campaign.md --write    # apply it
+        citecheck fix campaign.md --undo     # put it back
+    """
+    if not db_path.exists():
+        raise InputError(f"{db_path}: no such database (run 'citecheck run' first)")
+    clock = _clock()
+    with Store.open(db_path, create=False) as store:
+        if undo:
+            for document in documents:
+                plan = undo_document_fix(store, document, now=clock())
+                click.echo(f"{document}: restored {len(plan.replacements)} URLs")
+            return
+        wayback = _archive_settings(False, 0).wayback_url
+        decisions = fix_decisions(store)
+        for document in documents:
+            plan = plan_document_fix(
+                document,
+                decisions,
+                redirects=redirects,
+                style=style,
+                archive_prefixes=(f"{wayback}/web/",),
+            )
+            diff = plan.diff()
+            if diff and not write:
+                click.echo(diff, nl=False)
+            click.echo(plan.summary(), err=not write and bool(diff))
+            if write and plan.replacements:
+                write_document_fix(store, document, plan, now=clock())
+                click.echo(f"{document}: written; undo with 'citecheck fix --undo {document}'")
 
 
 @cli.command()

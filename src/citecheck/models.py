@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
     """What a maintainer should think of a link.
 
     ``failing`` is a transient failure that the confirmation policy has not yet
@@ -53,7 +53,7 @@ STATUS_ORDER: tuple[Status, ...] = (
 )
 
 
-class Reason(str, enum.Enum):
+class Reason(enum.StrEnum):
     """Why a check ended as it did. Every non-ok status carries one."""
 
     NOT_FOUND = "not_found"  # 404

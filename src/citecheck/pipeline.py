@@ -11,6 +11,8 @@ Every CLI command is one call here, so the job can be scripted without the CLI::
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -21,12 +23,25 @@ from typing import TYPE_CHECKING
 from .archive import ArchiveSummary, ArchiveUnreachableError, WaybackClient, archive_links
 from .check import Checker, CheckRequest, Clock, check_links
 from .config import ArchiveSettings, Settings
-from .errors import NetworkOfflineError
+from .errors import FixError, InputError, NetworkOfflineError
 from .fetch import Fetcher
+from .fix import (
+    Decision,
+    DocxPlan,
+    FixPlan,
+    Replacement,
+    TargetSwap,
+    plan_docx_fix,
+    plan_docx_undo,
+    plan_fix,
+    plan_undo,
+    rebase_plan,
+    write_atomically,
+)
 from .models import CheckResult, LinkState, Status
 from .report import LinkReport, Report
 from .sources import iter_sources
-from .store import Store
+from .store import FixRecord, Store
 from .verdict import next_state
 
 if TYPE_CHECKING:
@@ -212,3 +227,149 @@ def build_report(store: Store, *, now: datetime) -> Report:
             )
 
     return Report(generated_at=now, summary=store.status_counts(), links=links)
+
+
+# -- fix: the editors' swap ---------------------------------------------------------------
+
+
+def fix_decisions(store: Store) -> dict[str, Decision]:
+    """What ``fix`` should do with each cited link, from its status and archived copy.
+
+    Broken links with a good capture are swapped; redirected ones updated (fix.py
+    applies that only with ``--redirects``); broken links without a capture, failing
+    and blocked links are left for a human, with the reason.
+    """
+    decisions: dict[str, Decision] = {}
+    for row in store.iter_archive_rows():
+        state = row.state
+        why = state.status.value + (f" ({state.reason.value})" if state.reason else "")
+        lookup = row.lookup
+        if state.status is Status.BROKEN:
+            if lookup is not None and lookup.timestamp and lookup.archive_url:
+                date = f"{lookup.timestamp[:4]}-{lookup.timestamp[4:6]}-{lookup.timestamp[6:8]}"
+                decisions[state.url] = Decision(
+                    state.url, "swap", lookup.archive_url, date, f"{why}; archived {date}"
+                )
+            else:
+                decisions[state.url] = Decision(
+                    state.url, "leave", why=f"{why}; no good capture in the archive yet"
+                )
+        elif state.status is Status.REDIRECTED and state.final_url:
+            decisions[state.url] = Decision(
+                state.url, "update", state.final_url, why=f"moved permanently to {state.final_url}"
+            )
+        elif state.status is Status.FAILING:
+            decisions[state.url] = Decision(
+                state.url, "leave", why=f"{why}: not yet confirmed, checked again on later runs"
+            )
+        elif state.status is Status.BLOCKED:
+            decisions[state.url] = Decision(
+                state.url, "leave", why=f"{why}: the site refuses automated checks, look by hand"
+            )
+    return decisions
+
+
+def _document_key(path: Path) -> str:
+    return str(path.resolve())
+
+
+def plan_document_fix(
+    path: Path,
+    decisions: dict[str, Decision],
+    *,
+    redirects: bool,
+    style: str,
+    archive_prefixes: tuple[str, ...],
+) -> FixPlan | DocxPlan:
+    """Plan the swaps in one document (nothing is written)."""
+    if path.suffix.lower() == ".docx":
+        return plan_docx_fix(
+            path, decisions, redirects=redirects, archive_prefixes=archive_prefixes,
+            document=str(path),
+        )  # fmt: skip
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the document ({exc.strerror})") from exc
+    return plan_fix(
+        str(path), data, decisions, style=style, redirects=redirects,
+        archive_prefixes=archive_prefixes,
+    )  # fmt: skip
+
+
+def write_document_fix(store: Store, path: Path, plan: FixPlan | DocxPlan, *, now: datetime) -> int:
+    """Apply a plan to the document (atomically) and record every swap for --undo.
+
+    The document is read again first: a change since planning that makes a planned
+    swap no longer match is refused with FixError naming it.
+    """
+    if isinstance(plan, DocxPlan):
+        plan.write()
+        records = [
+            FixRecord(
+                document=str(path),
+                line=swap.line,
+                column=swap.column,
+                start=0,
+                end=0,
+                old_url=swap.old_url,
+                new_url=swap.new_url,
+                action=swap.action,
+                old_text=b"",
+                new_text=b"",
+                part=json.dumps(dataclasses.asdict(swap)),
+            )  # fmt: skip
+            for swap in plan.replacements
+        ]
+    else:
+        plan = rebase_plan(plan, path.read_bytes())
+        write_atomically(path, plan.apply())
+        records = [
+            FixRecord(
+                document=str(path),
+                line=item.line,
+                column=item.column,
+                start=item.start,
+                end=item.end,
+                old_url=item.old_url,
+                new_url=item.new_url,
+                action=item.action,
+                old_text=item.old_text,
+                new_text=item.new_text,
+            )  # fmt: skip
+            for item in plan.replacements
+        ]
+    if not records:
+        return 0
+    return store.record_fix(_document_key(path), records, now=now)
+
+
+def undo_document_fix(store: Store, path: Path, *, now: datetime) -> FixPlan | DocxPlan:
+    """Restore the swaps of the last fix of ``path`` and mark that fix undone."""
+    records = store.last_fix(_document_key(path))
+    if not records:
+        raise FixError(f"{path}: citecheck has no fix of this document to undo")
+    if path.suffix.lower() == ".docx":
+        swaps = [TargetSwap(**json.loads(record.part or "{}")) for record in records]
+        plan: FixPlan | DocxPlan = plan_docx_undo(path, swaps, document=str(path))
+        plan.write()
+    else:
+        replacements = [
+            Replacement(
+                document=str(path),
+                line=r.line,
+                column=r.column,
+                start=r.start,
+                end=r.end,
+                old_text=r.old_text,
+                new_text=r.new_text,
+                old_url=r.old_url,
+                new_url=r.new_url,
+                action=r.action,
+            )  # fmt: skip
+            for r in records
+        ]
+        plan = plan_undo(str(path), path.read_bytes(), replacements)
+        write_atomically(path, plan.apply())
+    store.mark_fix_undone(records[0].batch or 0, now=now)
+    return plan

@@ -30,7 +30,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -57,7 +57,7 @@ from .urls import InvalidURLError, normalize_url
 #: ``PRAGMA application_id`` of a citecheck database: "CitC" in ASCII.
 APPLICATION_ID = 0x43697443
 #: ``PRAGMA user_version`` this citecheck writes; it refuses files with a higher one.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: Seconds a statement waits for another process's write transaction to finish.
 #: Writes are short (one check, one sync), so a longer wait means something is stuck.
 DEFAULT_BUSY_TIMEOUT_S = 30.0
@@ -163,6 +163,30 @@ class ArchiveRow:
     content_type: str | None  # of the latest successful check
     lookup: ArchiveLookup | None
     last_capture: CaptureRecord | None
+
+
+@dataclass(frozen=True)
+class FixRecord:
+    """One URL swapped in a document by ``citecheck fix --write``.
+
+    ``start``/``end`` are byte offsets in the document as it was before the fix,
+    ``old_text``/``new_text`` the exact bytes, so ``--undo`` can put them back;
+    ``part`` is set for Word documents (the relationship changed, as JSON).
+    """
+
+    document: str
+    line: int
+    column: int
+    start: int
+    end: int
+    old_url: str
+    new_url: str
+    action: str
+    old_text: bytes
+    new_text: bytes
+    part: str | None = None
+    batch: int | None = None
+    fixed_at: datetime | None = None
 
 
 #: pending: an SPN2 job to poll; verified: a capture confirmed by the CDX index;
@@ -318,6 +342,34 @@ def _migration_0002_archive(db: Database) -> None:
     db["captures"].create_index(["link_id", "id"])
     db["captures"].create_index(["state"])
     _set_schema_version(db, 2)
+
+
+@_MIGRATIONS(name="0003_fixes")
+def _migration_0003_fixes(db: Database) -> None:
+    """Every swap ``fix --write`` made, so ``fix --undo`` can restore it exactly."""
+    db["fixes"].create(
+        {
+            "id": int,
+            "batch": int,
+            "document": str,
+            "fixed_at": str,
+            "line": int,
+            "col": int,
+            "start": int,
+            "end": int,
+            "old_url": str,
+            "new_url": str,
+            "action": str,
+            "old_text": bytes,
+            "new_text": bytes,
+            "part": str,
+            "undone_at": str,
+        },
+        pk="id",
+        not_null={"batch", "document", "fixed_at", "old_url", "new_url", "action"},
+    )
+    db["fixes"].create_index(["document", "batch"])
+    _set_schema_version(db, 3)
 
 
 def _set_schema_version(db: Database, version: int) -> None:
@@ -999,6 +1051,58 @@ class Store:
             last_id = rows[-1][0]
 
     # -- transactions ------------------------------------------------------------------
+
+    # -- fixes ---------------------------------------------------------------------------
+
+    def record_fix(self, document: str, swaps: Sequence[FixRecord], *, now: datetime) -> int:
+        """Record the swaps written to ``document`` as one batch; returns the batch."""
+        with _translate_errors(self.path, f"record the fix of {document}"), self._write():
+            batch = self._conn.execute("SELECT COALESCE(MAX(batch), 0) + 1 FROM fixes").fetchone()[
+                0
+            ]
+            self._conn.executemany(
+                'INSERT INTO fixes (batch, document, fixed_at, line, col, start, "end",'
+                " old_url, new_url, action, old_text, new_text, part)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        batch,
+                        document,
+                        _time_text(now),
+                        swap.line,
+                        swap.column,
+                        swap.start,
+                        swap.end,
+                        swap.old_url,
+                        swap.new_url,
+                        swap.action,
+                        swap.old_text,
+                        swap.new_text,
+                        swap.part,
+                    )
+                    for swap in swaps
+                ],
+            )
+        return batch
+
+    def last_fix(self, document: str) -> list[FixRecord]:
+        """The swaps of the latest fix of ``document`` not yet undone (empty if none)."""
+        with _translate_errors(self.path, f"read the fixes of {document}"):
+            rows = self._conn.execute(
+                'SELECT document, line, col, start, "end", old_url, new_url, action,'
+                " old_text, new_text, part, batch, fixed_at FROM fixes"
+                " WHERE batch = (SELECT MAX(batch) FROM fixes"
+                "   WHERE document = ? AND undone_at IS NULL)"
+                " ORDER BY start, id",
+                (document,),
+            ).fetchall()
+        return [FixRecord(*row[:12], fixed_at=datetime.fromisoformat(row[12])) for row in rows]
+
+    def mark_fix_undone(self, batch: int, *, now: datetime) -> None:
+        with _translate_errors(self.path, "record an undone fix"), self._write():
+            self._conn.execute(
+                "UPDATE fixes SET undone_at = ? WHERE batch = ?", (_time_text(now), batch)
+            )
 
     @contextmanager
     def _write(self) -> Iterator[None]:

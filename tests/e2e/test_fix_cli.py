@@ -1,0 +1,85 @@
+"""`citecheck fix` end to end: extract → check (a page dies) → archive → fix → undo."""
+
+from __future__ import annotations
+
+import os
+import stat
+from datetime import UTC, datetime
+
+import pytest
+from conftest import CLI
+from servers import FakeWayback
+
+pytestmark = pytest.mark.e2e
+
+NOW = "2025-06-01T12:00:00+00:00"
+
+
+def test_fix_swaps_a_dead_citation_for_its_capture_and_undo_restores_it(
+    cli: CLI, wayback: FakeWayback
+) -> None:
+    wayback.now = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+    web = cli.web
+    web.page("/reports/2021/rise.html", body="<title>The RISE report</title>", host="ngo.test")
+    dying = web.url("/reports/2021/rise.html", host="ngo.test")
+    alive = web.url("/ok", host="news.test")
+    failing = web.url("/status/503", host="gov.test")
+    doc = cli.cwd / "campaign.md"
+    original = (
+        "\ufeff# Our evidence\r\n"
+        f"The state keeps a database of 7 million foreigners ({dying}) [p.67].\r\n"
+        f"See also <{alive}> and the regulator: {failing}.\r\n"
+        "```\r\n"
+        f"{dying}\r\n"
+        "```\r\n"
+        f"Again: [the report]({dying}).\r\n"
+    ).encode()
+    doc.write_bytes(original)
+    os.chmod(doc, 0o640)
+
+    assert cli("extract", "campaign.md").returncode == 0
+    assert cli("check", "--timeout", "3", now=NOW).returncode == 0
+    web.page("/reports/2021/rise.html", status=404, body="gone", host="ngo.test")  # it dies
+    wayback.add_capture(dying, "20210714093000")
+    wayback.add_capture(dying, "20250601130000", status=404)
+    assert cli("check", "--timeout", "3", now=NOW).returncode == 1
+    assert cli("archive", "--no-save", now=NOW).returncode == 0
+
+    dry = cli("fix", "campaign.md")
+    assert dry.returncode == 0, dry.stderr
+    capture = f"{wayback.base}/web/20210714093000/{dying}"
+    assert f"+The state keeps a database of 7 million foreigners ({capture}) [p.67]." in dry.stdout
+    assert "failing (server_error)" in dry.stderr
+    assert doc.read_bytes() == original  # a dry run touches nothing
+
+    wrote = cli("fix", "campaign.md", "--write")
+    assert wrote.returncode == 0, wrote.stderr
+    fixed = doc.read_bytes()
+    assert fixed == original.replace(
+        f"({dying}) [p.67]".encode(), f"({capture}) [p.67]".encode()
+    ).replace(f"]({dying})".encode(), f"]({capture})".encode())
+    assert fixed.count(dying.encode()) == 3  # the code block is left alone; the capture names it
+    assert stat.S_IMODE(doc.stat().st_mode) == 0o640
+
+    again = cli("extract", "campaign.md", "-o", "after.csv")
+    assert again.returncode == 0
+    assert capture in (cli.cwd / "after.csv").read_text()
+
+    undone = cli("fix", "campaign.md", "--undo")
+    assert undone.returncode == 0, undone.stderr
+    assert doc.read_bytes() == original
+    assert cli("fix", "campaign.md", "--undo").returncode == 2  # nothing left to undo
+
+
+def test_fix_robust_style_keeps_the_link_and_adds_the_copy(cli: CLI, wayback: FakeWayback) -> None:
+    dying = cli.web.url("/status/404", host="news.test")
+    wayback.add_capture(dying, "20200101000000")
+    doc = cli.cwd / "post.html"
+    doc.write_text(f'<p><a href="{dying}">source</a></p>\n')
+    cli("extract", "post.html")
+    cli("check")
+    cli("archive", "--no-save")
+    result = cli("fix", "post.html", "--style", "robust")
+    assert result.returncode == 0, result.stderr
+    assert 'data-versionurl="' in result.stdout and 'data-originalurl="' in result.stdout
+    assert doc.read_text() == f'<p><a href="{dying}">source</a></p>\n'
