@@ -26,7 +26,7 @@ from report_fixtures import (
     fixture_report,
 )
 
-from citecheck.models import STATUS_ORDER, Status
+from citecheck.models import STATUS_ORDER, LinkState, Status
 from citecheck.report import FORMATS, LinkReport, Report, write_report
 from citecheck.report.html import is_web_url, write_html
 
@@ -230,6 +230,47 @@ def test_history_strip_has_one_labelled_mark_per_check(soup: BeautifulSoup) -> N
     assert long_strip[90].get_text() == "2024-05-22 failing 503 server_error"
     assert long_strip[-1].get_text() == "2024-05-31 broken 404 not_found"
     assert long_strip[-1]["class"] == ["b"]
+
+
+def test_history_marks_are_utc_days_with_escaped_labels() -> None:
+    history = [
+        ("2024-05-01T23:30:00-02:00", "failing", "timeout", None),  # 2 May in UTC
+        ("2024-05-02T10:00:00", "ok", None, 200),  # no zone: taken as UTC
+        ("2024-05-03T06:00:00.123456+00:00", "broken", "gone", 410),
+        ("2024-05-03T06:00:00.123456+00:00", "broken", "gone", 410),  # cached
+        ("<i>x</i>00+00:00", "ok", None, None),  # not a time: shown as text, escaped
+    ]
+    link = LinkReport(
+        state=LinkState(url="https://example.org/", status=Status.BROKEN),
+        citations=[],
+        history=history,
+    )
+    soup = BeautifulSoup(_render(fixture_report([link])), "html.parser")
+    marks = soup.select(".h b")
+    assert [(mark["class"], mark.get_text()) for mark in marks] == [
+        (["f"], "2024-05-02 failing timeout"),
+        (["o"], "2024-05-02 ok 200"),
+        (["b"], "2024-05-03 broken 410 gone"),
+        (["b"], "2024-05-03 broken 410 gone"),
+        (["o"], "<i>x</i>00 ok"),
+    ]
+    assert not soup.select(".h i")
+    assert "5 checks, oldest first" in _text(soup.select_one(".h"))
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        ("2024-05-01T00:00:00+00:00", "haunted", None, 200),
+        ("2024-05-01T00:00:00+00:00", "ok", "why", 200),
+    ],
+)
+def test_unknown_statuses_and_reasons_in_a_history_are_refused(entry: tuple) -> None:
+    link = LinkReport(
+        state=LinkState(url="https://example.org/", status=Status.OK), citations=[], history=[entry]
+    )
+    with pytest.raises(ValueError):
+        _render(fixture_report([link]))
 
 
 def test_row_shows_titles_citations_dates_and_archive(soup: BeautifulSoup) -> None:

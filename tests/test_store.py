@@ -17,7 +17,16 @@ import pytest
 
 from citecheck import store as store_module
 from citecheck.errors import CorruptDatabaseError, DatabaseBusyError, SchemaTooNewError, StoreError
-from citecheck.models import STATUS_ORDER, CheckResult, Citation, Hop, LinkState, Reason, Status
+from citecheck.models import (
+    STATUS_ORDER,
+    CheckResult,
+    Citation,
+    Hop,
+    LinkState,
+    Reason,
+    Snapshot,
+    Status,
+)
 from citecheck.store import APPLICATION_ID, SCHEMA_VERSION, Store, SyncSummary
 
 T0 = datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
@@ -128,7 +137,12 @@ def test_reopen_keeps_the_data_and_migrates_once(db_path: Path) -> None:
     for _ in range(3):
         with Store.open(db_path, create=False) as again:
             assert [link.url for link in again.active_links()] == ["https://example.org/a"]
-    assert sql(db_path, "SELECT name FROM _sqlite_migrations") == [("0001_initial",), ("0002_archive",), ("0003_fixes",)]
+    assert sql(db_path, "SELECT name FROM _sqlite_migrations") == [
+        ("0001_initial",),
+        ("0002_archive",),
+        ("0003_fixes",),
+        ("0004_schedule",),
+    ]
     assert sql(db_path, "SELECT sql FROM sqlite_master ORDER BY name") == schema
 
 
@@ -334,8 +348,8 @@ def test_invalid_url_citation_is_kept_under_its_raw_text(store: Store) -> None:
     [link] = store.active_links()
     assert link.url == "htp//broken link"
     assert store.link_state("htp//broken link ") == link
-    [(_, _, citations, _)] = store.iter_report_rows()
-    assert citations == [Citation(url="  htp//broken link  ", document="a.md", line=3)]
+    [row] = store.iter_report_rows()
+    assert row.citations == [Citation(url="  htp//broken link  ", document="a.md", line=3)]
 
 
 def test_title_only_citation_is_stored_without_a_link(store: Store) -> None:
@@ -361,9 +375,9 @@ def test_citation_fields_round_trip(store: Store) -> None:
     )
     second = Citation(url="https://example.org/a", document="other.md", line=1)
     store.sync_citations([citation, second], now=T0)
-    [(_, _, citations, history)] = store.iter_report_rows()
-    assert citations == [citation, second]
-    assert history == []
+    [row] = store.iter_report_rows()
+    assert row.citations == [citation, second]
+    assert list(row.history) == []
 
 
 # -- runs and checks -------------------------------------------------------------------
@@ -511,21 +525,121 @@ def test_report_rows_are_ordered_and_complete_across_pages(store: Store) -> None
     )
 
     rows = list(store.iter_report_rows())
-    assert [state.url for _, state, _, _ in rows] == sorted(
+    assert [row.state.url for row in rows] == sorted(
         urls, key=lambda url: (STATUS_ORDER.index(expected[url]), url)
     )
-    for link_id, state, citations, history in rows:
+    for row in rows:
+        state = row.state
         assert state.status is expected[state.url]
-        assert citations == [Citation(url=state.url, document="a.md", line=urls.index(state.url))]
+        assert row.citations == [
+            Citation(url=state.url, document="a.md", line=urls.index(state.url))
+        ]
         if state.status is Status.UNCHECKED:
-            assert history == []
+            assert (list(row.history), row.check_count) == ([], 0)
         else:
-            assert [check.checked_at for check in history] == [
-                T0 + timedelta(hours=1),
-                T0 + timedelta(hours=2),
+            assert list(row.history) == [
+                (_text(T0 + timedelta(hours=hours)), state.status.value, None, None)
+                for hours in (1, 2)
             ]
-            assert all(check.url == state.url for check in history)
-        assert sql(store.path, f"SELECT url FROM links WHERE id = {link_id}") == [(state.url,)]
+            assert row.check_count == 2
+        assert sql(store.path, f"SELECT url FROM links WHERE id = {row.link_id}") == [(state.url,)]
+    without = list(store.iter_report_rows(latest=0))
+    assert [row.state for row in without] == [row.state for row in rows]
+    assert all(row.history == () and row.check_count is None for row in without)
+    latest = list(store.iter_report_rows(latest=1))
+    assert [row.state for row in latest] == [row.state for row in rows]
+    for full, cut in zip(rows, latest, strict=True):
+        assert list(cut.history) == list(full.history)[-1:]
+        assert cut.check_count == full.check_count
+
+
+def _text(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+def test_report_rows_carry_the_latest_detail_and_the_archived_copy(store: Store) -> None:
+    urls = ["https://example.org/a", "https://example.org/b", "https://example.org/c"]
+    store.sync_citations([Citation(url=url) for url in urls], now=T0)
+    run_id = store.begin_run("check", now=T0)
+    for hours, detail in ((2, "later"), (1, "earlier")):
+        result = CheckResult(
+            url=urls[0], checked_at=T0 + timedelta(hours=hours), status=Status.OK, detail=detail
+        )
+        store.record_check(run_id, result, ok_state(urls[0], result.checked_at))
+    link_ids = {row.state.url: row.link_id for row in store.iter_archive_rows()}
+    copy = Snapshot("20240101000000", urls[0], 200)
+    store.record_lookup(
+        link_ids[urls[0]], looked_up_at=T0, anchor=None, found=[(copy, None)], chosen=copy,
+        archive_url="https://web.archive.org/web/20240101000000/https://example.org/a",
+    )  # fmt: skip
+    store.record_lookup(
+        link_ids[urls[1]], looked_up_at=T0, anchor=None, found=[], chosen=None, archive_url=None
+    )
+    rows = {row.state.url: row for row in store.iter_report_rows(latest=0)}
+    assert rows[urls[0]].detail == "later"
+    assert rows[urls[0]].archive_url.endswith("/20240101000000/https://example.org/a")
+    assert rows[urls[0]].archive_timestamp == "20240101000000"
+    for url in urls[1:]:  # no acceptable copy found; never looked up
+        assert (rows[url].detail, rows[url].archive_url, rows[url].archive_timestamp) == (
+            None,
+            None,
+            None,
+        )
+
+
+def test_report_rows_with_the_latest_checks_only(store: Store) -> None:
+    url = "https://example.org/a"
+    store.sync_citations([Citation(url=url), Citation(url="https://example.org/b")], now=T0)
+    run_id = store.begin_run("check", now=T0)
+    # Recorded out of order, two at the same time: the latest are by time, then by id.
+    for hours, status in ((3, Status.OK), (1, Status.FAILING), (5, Status.BROKEN), (5, Status.OK)):
+        result = CheckResult(url=url, checked_at=T0 + timedelta(hours=hours), status=status)
+        store.record_check(run_id, result, LinkState(url=url, status=status, checked_at=T0))
+    everything = {row.state.url: row for row in store.iter_report_rows()}
+    assert [entry[1] for entry in everything[url].history] == ["failing", "ok", "broken", "ok"]
+    for latest in (1, 3, 4, 10):
+        rows = {row.state.url: row for row in store.iter_report_rows(latest=latest)}
+        assert list(rows[url].history) == list(everything[url].history)[-latest:]
+        assert rows[url].check_count == 4
+        unchecked = rows["https://example.org/b"]
+        assert (list(unchecked.history), unchecked.check_count) == ([], 0)
+    with pytest.raises(ValueError):
+        list(store.iter_report_rows(latest=-1))
+
+
+def test_report_rows_of_an_unknown_status_fail_rather_than_vanish(store: Store) -> None:
+    store.sync_citations([Citation(url="https://example.org/a")], now=T0)
+    conn = sqlite3.connect(store.path)
+    with conn:
+        conn.execute("UPDATE links SET status = 'haunted'")
+    conn.close()
+    with pytest.raises(KeyError):
+        list(store.iter_report_rows())
+
+
+def test_run_timeline_is_check_runs_that_ended_oldest_first(store: Store) -> None:
+    outcomes = [
+        ("check", "finished"),
+        ("archive", "finished"),
+        ("run", "offline"),
+        ("run", "interrupted"),
+        ("run-archive", "finished"),
+        ("check", "failed"),
+        ("run", "finished"),
+    ]
+    for index, (command, outcome) in enumerate(outcomes):
+        run_id = store.begin_run(command, now=T0 + timedelta(hours=index))
+        store.finish_run(
+            run_id, now=T0 + timedelta(hours=index, minutes=5), outcome=outcome,
+            summary={"ok": index, "broken": 1},
+        )  # fmt: skip
+    store.begin_run("check", now=T0 + timedelta(days=1))  # still running: not counted
+    assert store.run_timeline(10) == [
+        (T0 + timedelta(hours=index, minutes=5), {"ok": index, "broken": 1}) for index in (0, 2, 6)
+    ]
+    assert store.run_timeline(2) == [
+        (T0 + timedelta(hours=index, minutes=5), {"ok": index, "broken": 1}) for index in (2, 6)
+    ]
 
 
 def test_active_links_stream_in_id_order_across_pages(store: Store) -> None:
@@ -622,7 +736,9 @@ def test_kill_9_while_recording_keeps_every_committed_check(db_path: Path) -> No
             confirmed = int(line)
     finally:
         os.kill(child.pid, signal.SIGKILL)
-        rest, err = child.communicate(timeout=SUBPROCESS_TIMEOUT_S)
+        child.wait(timeout=SUBPROCESS_TIMEOUT_S)
+        # read() and not communicate(): lines already in the reader's buffer count too
+        rest, err = child.stdout.read(), child.stderr.read()
     assert confirmed >= 300, err
     confirmed = max([confirmed, *(int(line) for line in rest.split())])
 

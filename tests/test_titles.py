@@ -118,6 +118,154 @@ def test_text_sample_is_capped_near_the_sample_length_on_a_word_boundary():
     assert sample.split()[-1] in ("lorem", "ipsum")
 
 
+# --- main text without boilerplate ---------------------------------------------------
+
+#: Text a reader came for, long enough to be kept on its own.
+STORY = "The river report found nitrate levels had fallen for the third year running."
+
+
+def _text(body: str) -> str | None:
+    return page_info(body.encode(), HTML_UTF8).text_sample
+
+
+def test_the_single_article_is_the_main_text():
+    body = (
+        "<body><div class='menu'>Home World Sport</div><p>Site-wide notice.</p>"
+        f"<article><h1>Nitrates fall</h1><p>{STORY}</p></article>"
+        "<div class='footer-links'>Jobs Contact</div></body>"
+    )
+    assert _text(body) == f"Nitrates fall {STORY}"
+
+
+def test_teaser_and_comment_articles_do_not_hide_the_story():
+    body = (
+        f"<body><p>Outside.</p><article><h1>Story</h1><p>{STORY}</p>"
+        "<section><article><p>A reader's nested comment.</p></article></section></article>"
+        "<aside><article>Teaser one</article></aside>"
+        "<div class='related-stories'><article>Teaser two</article></div></body>"
+    )
+    assert _text(body) == f"Story {STORY} A reader's nested comment."
+
+
+def test_the_body_s_classes_do_not_disqualify_the_article():
+    body = (
+        "<body class='single has-ads cookie-consent-shown'><div class='menu'>Home</div>"
+        f"<div id='page'><article class='post tag-ads'><p>{STORY}</p></article></div></body>"
+    )
+    assert _text(body) == STORY
+
+
+def test_several_articles_fall_back_to_main_then_body():
+    listing = f"<article><p>{STORY}</p></article><article><p>Second story.</p></article>"
+    in_main = f"<body><p>Outside main.</p><main>{listing}</main></body>"
+    no_main = f"<body><p>Outside main.</p>{listing}</body>"
+    assert _text(in_main) == f"{STORY} Second story."
+    assert _text(no_main) == f"Outside main. {STORY} Second story."
+
+
+def test_landmark_roles_aria_hidden_and_time_are_dropped():
+    body = (
+        "<body><div role='banner'>Masthead</div><div role='navigation'>Menu</div>"
+        "<div role='search'>Search the site</div>"
+        f"<p>Published <time datetime='2024-03-12'>12 March 2024</time> in Science.</p>"
+        f"<p>{STORY}</p><div role='complementary note'>Sidebar</div>"
+        "<div aria-hidden='true'>Ad label</div><div aria-hidden='false'>Kept.</div>"
+        "<div role='contentinfo'>Copyright</div><div role='main'>Main role kept.</div></body>"
+    )
+    assert _text(body) == f"Published in Science. {STORY} Kept. Main role kept."
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        'class="ad"',
+        'class="ad-slot top"',
+        'id="ads_728x90"',
+        'class="adSlot"',
+        'class="GoogleAds"',
+        'class="advertisement"',
+        'class="sponsored-content"',
+        'class="promoBox"',
+        'class="related_stories"',
+        'class="recommendations"',
+        'class="most-read"',
+        'class="mostRead"',
+        'id="mostread"',
+        'class="newsletter-signup"',
+        'id="cookie-banner"',
+        'class="consent-dialog"',
+        'class="share-tools"',
+        'class="sd-sharing-enabled"',
+        'class="social-links"',
+        'id="comments"',
+        'class="comment-list"',
+        'class="byline"',
+        'class="dateline"',
+    ],
+)
+def test_class_or_id_naming_boilerplate_is_dropped(name):
+    body = f"<body><h1>Story</h1><p>{STORY}</p><div {name}>Boilerplate here</div></body>"
+    assert _text(body) == f"Story {STORY}"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        'class="header-inner"',
+        'class="download-box"',
+        'class="loading"',
+        'class="address"',
+        'class="badge"',
+        'class="commentary"',
+        'class="shared-layout"',
+        'class="readmore"',
+        'class="story-body"',
+        'id="content"',
+    ],
+)
+def test_class_or_id_that_only_contains_a_boilerplate_word_is_kept(name):
+    body = f"<body><h1>Story</h1><p>{STORY}</p><div {name}>Content here</div></body>"
+    assert _text(body) == f"Story {STORY} Content here"
+
+
+def test_wrappers_of_the_headline_are_kept_whatever_their_classes_say():
+    # WordPress writes tag slugs into a post's classes; modal scripts hide the page.
+    body = (
+        "<body class='single has-ads'><div id='page' aria-hidden='true'>"
+        "<div class='post tag-social-media category-advertising'>"
+        f"<h1>Story</h1><p>{STORY}</p><div class='share-bar'>Share</div></div>"
+        "</div><div class='newsletter'>Sign up</div></body>"
+    )
+    assert _text(body) == f"Story {STORY}"
+
+
+def test_a_short_page_keeps_its_whole_text_for_the_soft_404_rules():
+    body = (
+        "<body><div class='site-header'>Example News</div><div class='promo'>Subscribe</div>"
+        "<main><h1>Page not found</h1><p>Sorry.</p></main></body>"
+    )
+    assert _text(body) == "Example News Subscribe Page not found Sorry."
+
+
+def test_a_not_found_template_matches_itself_whatever_its_rails_say():
+    template = (
+        "<body><nav>Home News Sport</nav><main><h1>Page not found</h1><p>We looked everywhere "
+        "for /2019/05/river but the page you requested does not exist on this server any "
+        "more. Try the search box or start again from our front page.</p>"
+        "<p>Served <time>{time}</time>.</p></main><div class='most-read'>{rail}</div></body>"
+    )
+    a = page_info(template.format(time="03:00:01", rail="Floods").encode(), HTML)
+    b = page_info(template.format(time="03:00:09", rail="Elections, Tennis").encode(), HTML)
+    assert a.text_fingerprint is not None
+    assert a.text_fingerprint == b.text_fingerprint
+    assert a.text_sample is not None and a.text_sample.startswith("Page not found We looked")
+
+
+def test_html_text_drops_boilerplate_too():
+    body = f"<body><div class='ad'>Buy</div><h1>Story</h1><p>{STORY}</p></body>".encode()
+    assert html_text(body, HTML) == f"Story {STORY}"
+
+
 # --- charsets ----------------------------------------------------------------------
 
 
@@ -232,6 +380,15 @@ def test_empty_html_body():
         pytest.param(b"<b>x</b>" * 65_000, id="many-tags"),
         pytest.param(b"<meta c=" * 65_000, id="meta-charset-scan"),
         pytest.param(b"\xff\xfe\x00<" * 130_000, id="binary"),
+        pytest.param(b'<div class="ad-slot x">w</div>' * 17_000, id="many-boilerplate-classes"),
+        pytest.param(
+            b"".join(b'<p class="c%d-%d">w</p>' % (i, i) for i in range(25_000)),
+            id="many-distinct-classes",
+        ),
+        pytest.param(b'<p class="' + b"ad-" * 170_000 + b'">x</p>', id="long-class"),
+        pytest.param(b"<article>" * 60_000, id="nested-articles"),
+        pytest.param(b"<div><article>x</article></div>" * 16_000, id="many-articles"),
+        pytest.param(b"<h1><div role=navigation>" * 40_000, id="nested-headline"),
     ],
 )
 def test_hostile_pages_finish_fast_and_do_not_raise(body):
@@ -343,7 +500,9 @@ _HEADERS = st.sampled_from(
 _HTMLISH = st.lists(
     st.sampled_from(
         [b"<title>", b"</title>", b"<h1>", b"<p>", b"<nav>", b"&amp;", b"&#", b"<!--", b"<![",
-         b"\x00", b"\xff", b"\xc3", b"%PDF-", b"<meta charset=utf-16>", b"word ", b"<", b">"]
+         b"\x00", b"\xff", b"\xc3", b"%PDF-", b"<meta charset=utf-16>", b"word ", b"<", b">",
+         b"<article>", b"</article>", b"<main>", b"<time>", b"<div class='ad'>", b"</div>",
+         b"<p aria-hidden=true>", b"<div role=navigation>"]
     ),
     max_size=60,
 ).map(b"".join)  # fmt: skip

@@ -34,6 +34,7 @@ from .config import Settings
 from .errors import NetworkOfflineError
 from .fetch import Fetcher
 from .models import CheckResult, FetchOutcome, LinkState, PageInfo, Reason, Status
+from .schedule import is_excluded
 from .titles import page_info
 from .urls import host_key
 
@@ -119,6 +120,15 @@ class Checker:
 
     async def check(self, request: CheckRequest) -> CheckResult:
         """Check one link. Raises NetworkOfflineError when its failure cannot be trusted."""
+        excluded = is_excluded(request.url, self._settings)
+        if excluded is not None:
+            return CheckResult(
+                url=request.url,
+                checked_at=self._clock(),
+                status=Status.SKIPPED,
+                reason=Reason.EXCLUDED,
+                detail=excluded,
+            )
         started = time.monotonic()
         outcome = await self._fetcher.fetch(
             request.url, etag=request.etag, last_modified=request.last_modified
@@ -140,7 +150,13 @@ class Checker:
         sibling = None
         if self._settings.soft404_probe and needs_sibling_probe(outcome, page):
             sibling = await self._sibling(outcome.final_url)
-        verdict = classify(outcome, page, sibling=sibling, ever_ok=ever_ok)
+        verdict = classify(
+            outcome,
+            page,
+            sibling=sibling,
+            ever_ok=ever_ok,
+            accepted_status=self._settings.accepted_status,
+        )
         return _result(request, outcome, page, verdict, self._clock())
 
     async def _sibling(self, final_url: str) -> tuple[FetchOutcome, PageInfo]:
@@ -278,6 +294,4 @@ __all__ = [
     "Checker",
     "NetworkMonitor",
     "check_links",
-    "Reason",
-    "Status",
 ]

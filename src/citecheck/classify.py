@@ -140,12 +140,15 @@ def classify(
     *,
     sibling: tuple[FetchOutcome, PageInfo] | None = None,
     ever_ok: bool = False,
+    accepted_status: frozenset[int] = frozenset(),
 ) -> Classification:
     """Judge one fetch of a cited URL.
 
     ``sibling`` is the fetch of :func:`sibling_url` (when :func:`needs_sibling_probe`
     said so) and what titles.py read from it; ``ever_ok`` says the link has worked
     before, which turns a bare 403 from "forbidden" into "bot protection".
+    ``accepted_status`` are codes the user has declared fine for their links (a site
+    known to answer 999 to every robot, say): they are ok, by configuration.
     """
     if outcome.error is not None:
         return _classify_error(outcome.error, outcome.error_detail)
@@ -153,6 +156,10 @@ def classify(
     if code is None:
         return Classification(
             Status.FAILING, Reason.PROTOCOL_ERROR, "no response and no error were recorded"
+        )
+    if code in accepted_status and not 200 <= code < 300:
+        return Classification(
+            Status.OK, None, f"HTTP {code}, accepted by configuration (http.accepted_status)"
         )
     if 200 <= code < 300:
         return _classify_success(outcome, page, code, sibling)

@@ -13,11 +13,13 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from . import __version__
 from .archive import ArchiveSummary
@@ -31,9 +33,11 @@ from .config import (
     archive_settings_from_env,
     probe_urls_from_env,
 )
+from .configfile import archive_overrides, load_config, resolve_settings
 from .errors import CitecheckError, InputError
-from .models import STATUS_ORDER, CheckResult, LinkState, Status
+from .models import STATUS_ORDER, CheckResult, LinkState
 from .pipeline import (
+    CHANGE_KINDS,
     CheckSummary,
     archive_links_in_store,
     build_report,
@@ -80,18 +84,6 @@ def _library_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _resolve_pairs(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-    pairs = []
-    for value in values:
-        host, sep, address = value.rpartition(":") if value.count(":") == 1 else ("", "", "")
-        if not sep:
-            host, sep, address = value.partition("=")
-        if not sep or not host or not address:
-            raise click.BadParameter(f"{value!r} is not HOST:ADDRESS", param_hint="--resolve")
-        pairs.append((host.lower(), address))
-    return tuple(pairs)
-
-
 def db_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--db",
@@ -100,6 +92,15 @@ def db_option(func: Callable[..., Any]) -> Callable[..., Any]:
         default="archive.db",
         show_default=True,
         help="The SQLite store.",
+    )(func)
+
+
+def config_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--config",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Options file (default: citecheck.toml in the working folder, if any).",
     )(func)
 
 
@@ -114,74 +115,242 @@ def sources_option(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
-def check_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    options = [
-        click.option(
-            "--concurrency",
-            type=click.IntRange(min=1),
-            default=DEFAULT_CONCURRENCY,
-            show_default=True,
-            help="Requests in flight at once, all hosts together.",
-        ),
-        click.option(
-            "--per-host",
-            type=click.IntRange(min=1),
-            default=DEFAULT_PER_HOST,
-            show_default=True,
-            help="Requests in flight at once to one host.",
-        ),
-        click.option(
-            "--timeout",
-            type=click.FloatRange(min=0, min_open=True),
-            default=DEFAULT_TIMEOUT_S,
-            show_default=True,
-            help="Seconds one URL may take in all (connect, body, redirects, retries).",
-        ),
-        click.option("--user-agent", default=None, help="The User-Agent header to send."),
-        click.option(
-            "--resolve",
-            multiple=True,
-            metavar="HOST:ADDRESS",
-            help="Resolve HOST to ADDRESS instead of asking DNS (like curl --resolve).",
-        ),
-        click.option(
-            "--no-soft404-probe",
-            is_flag=True,
-            help="Do not ask a random sibling path to detect soft 404s.",
-        ),
-        click.option("-v", "--verbose", is_flag=True, help="Print a line per URL checked."),
-        click.option("-q", "--quiet", is_flag=True, help="Print nothing; the exit code tells."),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+def _options(*options: Callable[..., Any]) -> Callable[..., Any]:
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return decorate
 
 
-def archive_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    options = [
-        click.option(
-            "--no-save",
-            is_flag=True,
-            help="Only look up archived copies; ask for no new capture.",
-        ),
-        click.option(
-            "--max-saves",
-            type=click.IntRange(min=0),
-            default=DEFAULT_MAX_SAVES,
-            show_default=True,
-            help="Capture requests (Save Page Now) at most in this run.",
-        ),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+check_options = _options(
+    click.option(
+        "--concurrency",
+        type=click.IntRange(min=1),
+        default=DEFAULT_CONCURRENCY,
+        show_default=True,
+        help="Requests in flight at once, all hosts together.",
+    ),
+    click.option(
+        "--per-host",
+        type=click.IntRange(min=1),
+        default=DEFAULT_PER_HOST,
+        show_default=True,
+        help="Requests in flight at once to one host.",
+    ),
+    click.option(
+        "--timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=DEFAULT_TIMEOUT_S,
+        show_default=True,
+        help="Seconds one URL may take in all (connect, body, redirects, retries).",
+    ),
+    click.option("--user-agent", default=None, help="The User-Agent header to send."),
+    click.option(
+        "--resolve",
+        multiple=True,
+        metavar="HOST:ADDRESS",
+        help="Resolve HOST to ADDRESS instead of asking DNS (like curl --resolve).",
+    ),
+    click.option(
+        "--accept-status",
+        type=click.IntRange(100, 999),
+        multiple=True,
+        metavar="CODE",
+        help="Treat this HTTP status as ok (for a site known to answer it to robots).",
+    ),
+    click.option(
+        "--exclude",
+        multiple=True,
+        metavar="REGEX",
+        help="Skip URLs matching this regular expression.",
+    ),
+    click.option(
+        "--exclude-domain",
+        multiple=True,
+        metavar="DOMAIN",
+        help="Skip URLs on this domain and its subdomains.",
+    ),
+    click.option(
+        "--exclude-private",
+        is_flag=True,
+        help="Refuse loopback, private, link-local and cloud-metadata addresses "
+        "(checked after DNS resolution).",
+    ),
+    click.option(
+        "--no-soft404-probe",
+        is_flag=True,
+        help="Do not ask a random sibling path to detect soft 404s.",
+    ),
+    click.option("-v", "--verbose", is_flag=True, help="Print a line per URL checked."),
+    click.option("-q", "--quiet", is_flag=True, help="Print nothing; the exit code tells."),
+)
+
+archive_options = _options(
+    click.option(
+        "--no-save",
+        is_flag=True,
+        help="Only look up archived copies; ask for no new capture.",
+    ),
+    click.option(
+        "--max-saves",
+        type=click.IntRange(min=0),
+        default=DEFAULT_MAX_SAVES,
+        show_default=True,
+        help="Capture requests (Save Page Now) at most in this run.",
+    ),
+)
+
+#: Options that have a citecheck.toml key: option → (key, value as the file writes it).
+_CONFIG_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "concurrency": ("http.concurrency", lambda v: v),
+    "per_host": ("http.per_host", lambda v: v),
+    "timeout": ("http.timeout", lambda v: v),
+    "user_agent": ("http.user_agent", lambda v: v),
+    "resolve": ("http.resolve", list),
+    "accept_status": ("http.accepted_status", list),
+    "no_soft404_probe": ("http.soft404_probe", lambda v: not v),
+    "exclude": ("exclude.patterns", list),
+    "exclude_domain": ("exclude.domains", list),
+    "exclude_private": ("exclude.private", lambda v: v),
+    "output": ("reports.outputs", lambda v: [str(path) for path in v]),
+    "no_save": ("wayback.no_save", lambda v: v),
+    "max_saves": ("wayback.max_saves", lambda v: v),
+}
 
 
-def _archive_settings(no_save: bool, max_saves: int) -> ArchiveSettings:
+@dataclass(frozen=True)
+class _Job:
+    """A command's options resolved: command line over citecheck.toml over defaults."""
+
+    settings: Settings
+    archive: ArchiveSettings
+    sources: Path
+    db: Path
+    verbose: bool
+    quiet: bool
+
+
+def _job(params: dict[str, Any]) -> _Job:
+    ctx = click.get_current_context()
+
+    def given(name: str) -> bool:
+        return ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE
+
+    file = load_config(params.get("config"), cwd=Path.cwd())
+    overrides = {
+        key: convert(params[name])
+        for name, (key, convert) in _CONFIG_KEYS.items()
+        if name in params and given(name)
+    }
+    settings = replace(resolve_settings(file, overrides), probe_urls=probe_urls_from_env())
     try:
-        return archive_settings_from_env(save=not no_save, max_saves=max_saves)
+        archive = archive_settings_from_env(**archive_overrides(file, overrides, env=os.environ))
     except ValueError as exc:
         raise InputError(str(exc)) from exc
+
+    def pick(name: str, from_file: Any, default: Any) -> Any:
+        if name in params and given(name):
+            return params[name]
+        return from_file if from_file is not None else params.get(name, default)
+
+    return _Job(
+        settings=settings,
+        archive=archive,
+        sources=pick("sources_path", file.sources, Path("sources.csv")),
+        db=pick("db_path", file.db, Path("archive.db")),
+        verbose=bool(pick("verbose", file.verbose, False)),
+        quiet=bool(pick("quiet", file.quiet, False)),
+    )
+
+
+def _existing_db(job: _Job, hint: str = "run 'citecheck check' first") -> Path:
+    if not job.db.exists():
+        raise InputError(f"{job.db}: no such database ({hint})")
+    return job.db
+
+
+def _result_line(result: CheckResult, state: LinkState) -> str:
+    verdict = state.status.value
+    if state.reason is not None:
+        verdict += f" ({state.reason.value})"
+    code = f" {result.http_status}" if result.http_status is not None else ""
+    return f"{verdict:<28}{code:>4}  {result.url}"
+
+
+class _Progress:
+    """A one-line progress count on a terminal's standard error; silent elsewhere."""
+
+    def __init__(self, total: int, *, enabled: bool) -> None:
+        self.total = total
+        self.done = 0
+        self.enabled = enabled and total > 0
+
+    def advance(self, result: CheckResult, state: LinkState) -> None:
+        self.done += 1
+        if self.enabled:
+            click.echo(f"\rChecked {self.done} of {self.total} links", err=True, nl=False)
+
+    def finish(self) -> None:
+        if self.enabled and self.done:
+            click.echo("\r\033[K", err=True, nl=False)
+
+
+_CHANGE_TITLES = {
+    "newly_broken": "Newly broken",
+    "recovered": "Recovered",
+    "newly_drifted": "Newly drifted (the page changed since it was cited)",
+}
+
+
+def _print_summary(summary: CheckSummary, store: Store, *, quiet: bool) -> None:
+    if summary.offline:
+        click.echo(
+            "citecheck: the network looks unreachable: "
+            f"{summary.offline_detail}. Nothing was marked broken; the run is recorded "
+            "as offline.",
+            err=True,
+        )
+    if quiet:
+        return
+    parts = [
+        f"{summary.counts.get(s.value, 0)} {s.value}"
+        for s in STATUS_ORDER
+        if summary.counts.get(s.value, 0)
+    ]
+    checked = f"{summary.checked} links"
+    if summary.due is not None:
+        checked = f"{summary.checked} of {sum(summary.counts.values())} links (those due)"
+    quiet_run = not summary.changed and not summary.offline
+    changes = "; no change since the last run" if quiet_run else ""
+    click.echo(
+        f"Checked {checked} in {summary.elapsed_s:.1f}s: "
+        + (", ".join(parts) if parts else "no links")
+        + f"{changes}."
+    )
+    for kind in CHANGE_KINDS:
+        urls = summary.changes.get(kind) or []
+        if urls:
+            click.echo(f"{_CHANGE_TITLES[kind]} ({len(urls)}):")
+        for url in urls:
+            click.echo("  " + _change_line(store, url))
+
+
+def _change_line(store: Store, url: str) -> str:
+    state = store.link_state(url)
+    if state is None:
+        return url
+    line = url
+    if state.reason is not None:
+        line += f" ({state.reason.value}"
+        line += f", HTTP {state.http_status})" if state.http_status else ")"
+    if state.drift:
+        line += (
+            f" ({state.drift.get('kind')} changed: “{state.drift.get('before_title')}”"
+            f" → “{state.drift.get('after_title')}”)"
+        )
+    return line
 
 
 def _print_archive_summary(summary: ArchiveSummary, *, quiet: bool) -> None:
@@ -207,69 +376,17 @@ def _print_archive_summary(summary: ArchiveSummary, *, quiet: bool) -> None:
     click.echo(line + ".")
 
 
-def _run_archive(
-    db_path: Path, no_save: bool, max_saves: int, *, command: str, quiet: bool
-) -> ArchiveSummary:
-    archive_settings = _archive_settings(no_save, max_saves)
-    settings = Settings(probe_urls=probe_urls_from_env())
-    with Store.open(db_path, create=False) as store:
-        summary = archive_links_in_store(
-            store, settings, archive_settings, clock=_clock(), command=command
-        )
-    _print_archive_summary(summary, quiet=quiet)
-    return summary
-
-
-def _settings(
-    concurrency: int,
-    per_host: int,
-    timeout: float,
-    user_agent: str | None,
-    resolve: tuple[str, ...],
-    no_soft404_probe: bool,
-) -> Settings:
-    extra: dict[str, Any] = {}
-    if user_agent:
-        extra["user_agent"] = user_agent
-    return Settings(
-        concurrency=concurrency,
-        per_host=per_host,
-        timeout_s=timeout,
-        resolve=_resolve_pairs(resolve),
-        soft404_probe=not no_soft404_probe,
-        probe_urls=probe_urls_from_env(),
-        **extra,
-    )
-
-
-def _result_line(result: CheckResult, state: LinkState) -> str:
-    verdict = state.status.value
-    if state.reason is not None:
-        verdict += f" ({state.reason.value})"
-    code = f" {result.http_status}" if result.http_status is not None else ""
-    return f"{verdict:<28}{code:>4}  {result.url}"
-
-
-def _print_summary(summary: CheckSummary, *, quiet: bool) -> None:
-    if quiet:
-        return
-    if summary.offline:
-        click.echo(
-            "citecheck: the network looks unreachable: "
-            f"{summary.offline_detail}. Nothing was marked broken; the run is recorded "
-            "as offline.",
-            err=True,
-        )
-    parts = [
-        f"{summary.counts.get(s.value, 0)} {s.value}"
-        for s in STATUS_ORDER
-        if summary.counts.get(s.value, 0)
-    ]
-    click.echo(
-        f"Checked {summary.checked} links in {summary.elapsed_s:.1f}s: "
-        + (", ".join(parts) if parts else "no links")
-        + "."
-    )
+def _write_file_atomically(path: Path, write: Callable[[Any], None]) -> None:
+    """Write through a temporary file beside ``path``, then rename it over."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as out:
+            write(out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 @click.group()
@@ -335,17 +452,13 @@ def extract(documents: tuple[str, ...], output: Path) -> None:
 
 
 @cli.command()
+@config_option
 @sources_option
 @db_option
 @check_options
+@click.option("--due", is_flag=True, help="Check only the links the schedule says are due.")
 @_library_errors
-def check(
-    sources_path: Path,
-    db_path: Path,
-    verbose: bool,
-    quiet: bool,
-    **options: Any,
-) -> None:
+def check(due: bool, **params: Any) -> None:
     """Check every URL in sources.csv once and record the results.
 
     Exit code 0: no broken link; 1: broken links; 2: bad input or database;
@@ -355,91 +468,85 @@ def check(
 
         citecheck check --sources sources.csv --db archive.db
     """
-    summary = _run_check(sources_path, db_path, verbose, quiet, command="check", **options)
+    job = _job(params)
+    summary = _run_check(job, command="check", due_only=due)
     sys.exit(summary.exit_code)
 
 
-def _run_check(
-    sources_path: Path,
-    db_path: Path,
-    verbose: bool,
-    quiet: bool,
-    *,
-    command: str,
-    **options: Any,
-) -> CheckSummary:
-    if not sources_path.exists():
-        raise InputError(f"{sources_path}: no such file (create it with 'citecheck extract')")
-    settings = _settings(**options)
+def _run_check(job: _Job, *, command: str, due_only: bool) -> CheckSummary:
+    if not job.sources.exists():
+        raise InputError(f"{job.sources}: no such file (create it with 'citecheck extract')")
     clock = _clock()
-    on_result = None
-    if verbose and not quiet:
+    with Store.open(job.db) as store:
+        load_sources(store, job.sources, now=clock())
+        total = sum(store.status_counts().values())
+        progress = _Progress(
+            total, enabled=sys.stderr.isatty() and not job.verbose and not job.quiet
+        )
 
         def on_result(result: CheckResult, state: LinkState) -> None:
-            click.echo(_result_line(result, state))
+            progress.advance(result, state)
+            if job.verbose and not job.quiet:
+                click.echo(_result_line(result, state))
 
-    with Store.open(db_path) as store:
-        load_sources(store, sources_path, now=clock())
-        summary = check_links_in_store(
-            store, settings, clock=clock, command=command, on_result=on_result
-        )
-    _print_summary(summary, quiet=quiet)
+        try:
+            summary = check_links_in_store(
+                store,
+                job.settings,
+                clock=clock,
+                command=command,
+                due_only=due_only,
+                on_result=on_result,
+            )
+        finally:
+            progress.finish()
+        _print_summary(summary, store, quiet=job.quiet)
     return summary
 
 
-def _write_file_atomically(path: Path, write: Callable[[Any], None]) -> None:
-    """Write through a temporary file beside ``path``, then rename it over."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="\n") as out:
-            write(out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 @cli.command()
+@config_option
 @db_option
 @click.option(
     "--format",
     "fmt",
     type=click.Choice(FORMATS),
     required=True,
-    help="json for tools, md for people (GitHub issues, mail).",
+    help="json for tools, md for GitHub issues and mail, html for people, csv for spreadsheets.",
 )
 @click.option(
     "-o",
     "--output",
+    "report_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="Write to this file (atomically) instead of standard output.",
 )
 @_library_errors
-def report(db_path: Path, fmt: str, output: Path | None) -> None:
+def report(fmt: str, report_path: Path | None, **params: Any) -> None:
     """Report the status of every cited link, what needs a human first.
 
     Example:
 
-        citecheck report --format md -o report.md
+        citecheck report --format html -o report.html
     """
-    if not db_path.exists():
-        raise InputError(f"{db_path}: no such database (run 'citecheck check' first)")
-    with Store.open(db_path, create=False) as store:
-        built = build_report(store, now=_clock()())
-        if output is None:
+    job = _job(params)
+    with Store.open(_existing_db(job), create=False) as store:
+        built = build_report(store, now=_clock()(), schedule=job.settings.schedule)
+        if report_path is None:
             write_report(built, fmt, sys.stdout)
         else:
-            _write_file_atomically(output, lambda out: write_report(built, fmt, out))
+            _write_file_atomically(report_path, lambda out: write_report(built, fmt, out))
 
 
 @cli.command()
+@config_option
 @db_option
 @archive_options
+@click.option("-v", "--verbose", is_flag=True, help="Print the summary line.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing; the exit code tells.")
 @_library_errors
-def archive(db_path: Path, no_save: bool, max_saves: int, quiet: bool) -> None:
+def archive(**params: Any) -> None:
     """Find every cited link's archived copy; capture live pages that need one.
 
     A broken link gets the closest capture that answered 200 before its citation's
@@ -455,10 +562,18 @@ def archive(db_path: Path, no_save: bool, max_saves: int, quiet: bool) -> None:
 
         citecheck archive --db archive.db --max-saves 50
     """
-    if not db_path.exists():
-        raise InputError(f"{db_path}: no such database (run 'citecheck check' first)")
-    summary = _run_archive(db_path, no_save, max_saves, command="archive", quiet=quiet)
+    job = _job(params)
+    summary = _run_archive(job, command="archive", quiet=job.quiet)
     sys.exit(summary.exit_code)
+
+
+def _run_archive(job: _Job, *, command: str, quiet: bool) -> ArchiveSummary:
+    with Store.open(_existing_db(job), create=False) as store:
+        summary = archive_links_in_store(
+            store, job.settings, job.archive, clock=_clock(), command=command
+        )
+    _print_archive_summary(summary, quiet=quiet)
+    return summary
 
 
 @cli.command()
@@ -482,9 +597,15 @@ def archive(db_path: Path, no_save: bool, max_saves: int, quiet: bool) -> None:
     "(Robust Links attributes in HTML, an [archived] link in Markdown).",
 )
 @click.option("--undo", is_flag=True, help="Restore each document as it was before its last fix.")
+@config_option
 @_library_errors
 def fix(
-    documents: tuple[Path, ...], db_path: Path, write: bool, redirects: bool, style: str, undo: bool
+    documents: tuple[Path, ...],
+    write: bool,
+    redirects: bool,
+    style: str,
+    undo: bool,
+    **params: Any,
 ) -> None:
     """Swap dead citations in documents for their archived copies.
 
@@ -500,16 +621,15 @@ def fix(
         citecheck fix campaign.md --write    # apply it
         citecheck fix campaign.md --undo     # put it back
     """
-    if not db_path.exists():
-        raise InputError(f"{db_path}: no such database (run 'citecheck run' first)")
+    job = _job(params)
     clock = _clock()
-    with Store.open(db_path, create=False) as store:
+    with Store.open(_existing_db(job, "run 'citecheck run' first"), create=False) as store:
         if undo:
             for document in documents:
                 plan = undo_document_fix(store, document, now=clock())
                 click.echo(f"{document}: restored {len(plan.replacements)} URLs")
             return
-        wayback = _archive_settings(False, 0).wayback_url
+        wayback = job.archive.wayback_url
         decisions = fix_decisions(store)
         for document in documents:
             plan = plan_document_fix(
@@ -530,22 +650,22 @@ def fix(
 
 @cli.command()
 @click.argument("url")
+@config_option
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Print the history as JSON.")
 @_library_errors
-def history(url: str, db_path: Path, as_json: bool) -> None:
+def history(url: str, as_json: bool, **params: Any) -> None:
     """Show every check of one URL, oldest first.
 
     Example:
 
         citecheck history https://edri.org/
     """
-    if not db_path.exists():
-        raise InputError(f"{db_path}: no such database (run 'citecheck check' first)")
-    with Store.open(db_path, create=False) as store:
+    job = _job(params)
+    with Store.open(_existing_db(job), create=False) as store:
         state = store.link_state(url)
         if state is None:
-            raise InputError(f"{url} is not in {db_path}")
+            raise InputError(f"{url} is not in {job.db}")
         checks = store.history(url)
     if as_json:
         click.echo(
@@ -580,55 +700,48 @@ def history(url: str, db_path: Path, as_json: bool) -> None:
 
 
 @cli.command()
+@config_option
 @sources_option
 @db_option
 @check_options
 @archive_options
+@click.option("--all", "check_all", is_flag=True, help="Check every link now, due or not.")
 @click.option(
-    "--report-md",
+    "-o",
+    "--output",
+    multiple=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    default="report.md",
-    show_default=True,
-    help="Where to write the Markdown report.",
-)
-@click.option(
-    "--report-json",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default="report.json",
-    show_default=True,
-    help="Where to write the JSON report.",
+    metavar="FILE",
+    help="A report to write, its format told by the extension (.md, .html, .json, .csv); "
+    "repeat for several. Default: report.md and report.json.",
 )
 @_library_errors
-def run(
-    sources_path: Path,
-    db_path: Path,
-    verbose: bool,
-    quiet: bool,
-    report_md: Path,
-    report_json: Path,
-    no_save: bool,
-    max_saves: int,
-    **options: Any,
-) -> None:
-    """The scheduled job: check every link, archive, then write the reports.
+def run(check_all: bool, **params: Any) -> None:
+    """The scheduled job: check the links that are due, archive, write the reports.
 
-    Same exit codes as check: an unreachable archive is reported but does not
-    change them, and the reports are still written (with the copies found by
-    earlier runs). Reports are written atomically, so a web server never serves
-    half a file.
+    Safe to leave in cron: one run at a time (a second exits at once with code 2),
+    each link checked when the schedule says it is due (new links at once, ok
+    links weekly, failing ones daily, broken ones monthly), and quiet when nothing
+    changed: one summary line, or the changes (newly broken, recovered, drifted)
+    when something did. Same exit codes as check; an unreachable archive is
+    reported but changes none of them. Reports are written atomically, so a web
+    server never serves half a file.
 
     Example:
 
         citecheck run
     """
-    summary = _run_check(sources_path, db_path, verbose, quiet, command="run", **options)
+    job = _job(params)
+    summary = _run_check(job, command="run", due_only=not check_all)
     if not summary.offline:
-        _run_archive(db_path, no_save, max_saves, command="run-archive", quiet=quiet)
-    with Store.open(db_path, create=False) as store:
-        built = build_report(store, now=_clock()())
-        for path, fmt in ((report_md, "md"), (report_json, "json")):
-            _write_file_atomically(path, lambda out, fmt=fmt: write_report(built, fmt, out))
+        _run_archive(job, command="run-archive", quiet=job.quiet or not job.verbose)
+    with Store.open(job.db, create=False) as store:
+        built = build_report(store, now=_clock()(), schedule=job.settings.schedule)
+        for output in job.settings.report_outputs:
+            _write_file_atomically(
+                output.path, lambda out, fmt=output.format: write_report(built, fmt, out)
+            )
     sys.exit(summary.exit_code)
 
 
-__all__ = ["cli", "Status"]
+__all__ = ["cli"]

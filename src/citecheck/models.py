@@ -14,6 +14,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 
 class Status(enum.StrEnum):
@@ -152,6 +153,15 @@ class PageInfo:
 
 
 @dataclass(frozen=True)
+class PageSnapshot:
+    """What a page was when citecheck first saw it live: the drift baseline."""
+
+    title: str | None
+    text_fingerprint: str | None
+    seen_at: datetime
+
+
+@dataclass(frozen=True)
 class CheckResult:
     """The outcome of checking one URL once: a row of the history.
 
@@ -193,6 +203,12 @@ class LinkState:
     consecutive_failures: int = 0
     last_ok_at: datetime | None = None
     ever_ok: bool = False
+    #: Validators of the last successful response, sent back as If-None-Match /
+    #: If-Modified-Since so an unchanged page costs the site a 304.
+    etag: str | None = None
+    last_modified: str | None = None
+    #: None, or how the live page drifted from what was first seen (drift.py's JSON).
+    drift: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -244,3 +260,11 @@ class Snapshot:
     @property
     def captured_at(self) -> datetime:
         return datetime.strptime(self.timestamp, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+
+
+#: One check as reports show it, in the order of its fields: when (ISO-8601 text in
+#: UTC, as the store writes it), the status and the reason (their enum values; the
+#: reason None when there is none) and the HTTP status (None when no answer came).
+#: A plain tuple and not a CheckResult because reports read a million of them:
+#: these are the rows SQLite returns, built into nothing else.
+HistoryEntry = tuple[str, str, str | None, int | None]

@@ -14,7 +14,7 @@ import asyncio
 import dataclasses
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING
 
 from .archive import ArchiveSummary, ArchiveUnreachableError, WaybackClient, archive_links
 from .check import Checker, CheckRequest, Clock, check_links
-from .config import ArchiveSettings, Settings
+from .config import ArchiveSettings, ConfirmationPolicy, Schedule, Settings
+from .drift import detect_drift, drift_from_json, drift_to_json
 from .errors import FixError, InputError, NetworkOfflineError
 from .fetch import Fetcher
 from .fix import (
@@ -38,8 +39,9 @@ from .fix import (
     rebase_plan,
     write_atomically,
 )
-from .models import CheckResult, LinkState, Status
-from .report import LinkReport, Report
+from .models import CheckResult, LinkState, PageInfo, PageSnapshot, Status
+from .report import TIMELINE_RUNS, LinkReport, Report
+from .schedule import due_links, next_due
 from .sources import iter_sources
 from .store import FixRecord, Store
 from .verdict import next_state
@@ -55,9 +57,14 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+#: The kinds of change a run reports, in the order the summary prints them.
+CHANGE_KINDS = ("newly_broken", "recovered", "newly_drifted")
+
+
 @dataclass(frozen=True)
 class CheckSummary:
-    """What one check run did. ``counts`` are all cited links by status after the run."""
+    """What one check run did. ``counts`` are all cited links by status after the run;
+    ``changes`` maps each of CHANGE_KINDS to the URLs it concerns."""
 
     run_id: int
     checked: int
@@ -65,11 +72,16 @@ class CheckSummary:
     elapsed_s: float
     offline: bool = False
     offline_detail: str | None = None
-    newly: dict[str, list[str]] = field(default_factory=dict)
+    due: int | None = None  # links due this run (None: every link was checked)
+    changes: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def broken(self) -> int:
         return self.counts.get(Status.BROKEN.value, 0)
+
+    @property
+    def changed(self) -> bool:
+        return any(self.changes.get(kind) for kind in CHANGE_KINDS)
 
     @property
     def exit_code(self) -> int:
@@ -93,9 +105,51 @@ def load_sources(store: Store, sources: Path, *, now: datetime) -> int:
     return counted
 
 
-def _requests(states: Iterator[LinkState]) -> Iterator[CheckRequest]:
+def judge(
+    previous: LinkState | None,
+    result: CheckResult,
+    baseline: PageSnapshot | None,
+    policy: ConfirmationPolicy,
+) -> tuple[LinkState, PageSnapshot | None]:
+    """The link's new state after ``result``, and the drift baseline to store (if new).
+
+    The confirmation policy decides the status (verdict.py). A fresh success also
+    renews the validators for conditional requests and is compared with the page
+    as first seen (drift.py); the first live sighting becomes that baseline. A 304
+    proves the page unchanged, so validators and drift stand.
+    """
+    state = next_state(previous, result, policy)
+    fresh = result.status.is_success and result.http_status != 304
+    if not fresh:
+        return state, None
+    state = replace(state, etag=result.etag, last_modified=result.last_modified)
+    if result.title is None and result.text_fingerprint is None:
+        return state, None
+    if baseline is None:
+        snapshot = PageSnapshot(result.title, result.text_fingerprint, result.checked_at)
+        return replace(state, drift=None), snapshot
+    page = PageInfo(title=result.title, text_fingerprint=result.text_fingerprint)
+    before = drift_from_json(dict(previous.drift)) if previous and previous.drift else None
+    drift = detect_drift(baseline, page, now=result.checked_at, previous=before)
+    return replace(state, drift=drift_to_json(drift)), None
+
+
+def _change(previous: LinkState | None, state: LinkState) -> str | None:
+    before = previous.status if previous is not None else Status.UNCHECKED
+    if state.status is Status.BROKEN and before is not Status.BROKEN:
+        return "newly_broken"
+    if state.status.is_success and before in (Status.BROKEN, Status.FAILING):
+        return "recovered"
+    if state.drift is not None and (previous is None or previous.drift is None):
+        return "newly_drifted"
+    return None
+
+
+def _requests(states: Iterable[LinkState]) -> Iterator[CheckRequest]:
     for state in states:
-        yield CheckRequest(url=state.url, previous=state)
+        yield CheckRequest(
+            url=state.url, previous=state, etag=state.etag, last_modified=state.last_modified
+        )
 
 
 async def _check_all(
@@ -103,15 +157,21 @@ async def _check_all(
     run_id: int,
     settings: Settings,
     clock: Clock,
+    states: Iterable[LinkState],
+    changes: dict[str, list[str]],
     on_result: Callable[[CheckResult, LinkState], None] | None,
 ) -> int:
     checked = 0
     async with Fetcher(settings) as fetcher:
         checker = Checker(fetcher, settings, clock=clock)
-        async for result in check_links(_requests(store.active_links()), checker, settings):
+        async for result in check_links(_requests(states), checker, settings):
             previous = store.link_state(result.url)
-            state = next_state(previous, result, settings.confirmation)
-            store.record_check(run_id, result, state)
+            baseline = store.drift_baseline(result.url) if result.status.is_success else None
+            state, new_baseline = judge(previous, result, baseline, settings.confirmation)
+            store.record_check(run_id, result, state, baseline=new_baseline)
+            kind = _change(previous, state)
+            if kind is not None:
+                changes[kind].append(state.url)
             checked += 1
             if on_result is not None:
                 on_result(result, state)
@@ -124,9 +184,11 @@ def check_links_in_store(
     *,
     clock: Clock = utc_now,
     command: str = "check",
+    due_only: bool = False,
     on_result: Callable[[CheckResult, LinkState], None] | None = None,
 ) -> CheckSummary:
-    """Check every cited link once and record each result as it comes.
+    """Check the cited links (all of them, or with ``due_only`` those the schedule
+    says are due) and record each result as it comes.
 
     Holds the store's writer lock for the whole run (a second run refuses with
     DatabaseBusyError). If the network turns out to be down, the checks already
@@ -136,12 +198,21 @@ def check_links_in_store(
     """
     started = time.monotonic()
     with store.writer_lock():
-        run_id = store.begin_run(command, now=clock())
+        now = clock()
+        run_id = store.begin_run(command, now=now)
+        states: Iterable[LinkState] = store.active_links()
+        due = None
+        if due_only:
+            due = sum(1 for _ in due_links(store.active_links(), settings.schedule, now))
+            states = due_links(states, settings.schedule, now)
+        changes: dict[str, list[str]] = {kind: [] for kind in CHANGE_KINDS}
         outcome = "failed"
         offline_detail = None
         checked = 0
         try:
-            checked = asyncio.run(_check_all(store, run_id, settings, clock, on_result))
+            checked = asyncio.run(
+                _check_all(store, run_id, settings, clock, states, changes, on_result)
+            )
             outcome = "finished"
         except NetworkOfflineError as exc:
             outcome, offline_detail = "offline", str(exc)
@@ -150,6 +221,7 @@ def check_links_in_store(
             raise
         finally:
             counts = store.status_counts()
+            store.record_changes(run_id, changes)
             store.finish_run(run_id, now=clock(), outcome=outcome, summary=counts)
     return CheckSummary(
         run_id=run_id,
@@ -158,6 +230,8 @@ def check_links_in_store(
         elapsed_s=time.monotonic() - started,
         offline=outcome == "offline",
         offline_detail=offline_detail,
+        due=due,
+        changes=changes,
     )
 
 
@@ -211,22 +285,36 @@ def archive_links_in_store(
     return replace(summary, elapsed_s=time.monotonic() - started)
 
 
-def build_report(store: Store, *, now: datetime) -> Report:
+def build_report(store: Store, *, now: datetime, schedule: Schedule | None = None) -> Report:
     """The report over every cited link, streamed from the store, with each link's
-    archived copy (for a broken link, the one to swap in; for a live one, its newest)."""
+    archived copy (for a broken link, the one to swap in; for a live one, its newest),
+    its drift, and when the schedule (if given) next checks it."""
 
-    def links() -> Iterator[LinkReport]:
-        for link_id, state, citations, history in store.iter_report_rows():
-            copy = store.archive_copy(link_id)
+    def links(latest: int | None = None) -> Iterator[LinkReport]:
+        for row in store.iter_report_rows(latest=latest):
+            state = row.state
+            extra: dict[str, object] = {"drift": dict(state.drift) if state.drift else None}
+            if schedule is not None:
+                due = next_due(state, schedule)
+                extra["next_due"] = due.isoformat() if due is not None else None
             yield LinkReport(
                 state=state,
-                citations=citations,
-                history=history,
-                archive_url=copy[0] if copy else None,
-                archive_timestamp=copy[1] if copy else None,
+                citations=row.citations,
+                history=row.history,
+                archive_url=row.archive_url,
+                archive_timestamp=row.archive_timestamp,
+                extra=extra,
+                detail=row.detail,
+                check_count=row.check_count,
             )
 
-    return Report(generated_at=now, summary=store.status_counts(), links=links)
+    return Report(
+        generated_at=now,
+        summary=store.status_counts(),
+        links=links,
+        links_latest=links,
+        timeline=store.run_timeline(TIMELINE_RUNS),
+    )
 
 
 # -- fix: the editors' swap ---------------------------------------------------------------

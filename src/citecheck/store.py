@@ -46,8 +46,10 @@ from .models import (
     STATUS_ORDER,
     CheckResult,
     Citation,
+    HistoryEntry,
     Hop,
     LinkState,
+    PageSnapshot,
     Reason,
     Snapshot,
     Status,
@@ -57,7 +59,7 @@ from .urls import InvalidURLError, normalize_url
 #: ``PRAGMA application_id`` of a citecheck database: "CitC" in ASCII.
 APPLICATION_ID = 0x43697443
 #: ``PRAGMA user_version`` this citecheck writes; it refuses files with a higher one.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 #: Seconds a statement waits for another process's write transaction to finish.
 #: Writes are short (one check, one sync), so a longer wait means something is stuck.
 DEFAULT_BUSY_TIMEOUT_S = 30.0
@@ -92,7 +94,7 @@ _STATUS_RANK_SQL = (
 )
 _LINK_COLUMNS = (
     "id, url, status, reason, http_status, final_url, title, page_count, checked_at, "
-    "first_failure_at, consecutive_failures, last_ok_at, ever_ok"
+    "first_failure_at, consecutive_failures, last_ok_at, ever_ok, etag, last_modified, drift"
 )
 _LINK_WIDTH = len(_LINK_COLUMNS.split(","))
 #: In CheckResult's field order, link_id standing for url (see _check_result).
@@ -163,6 +165,26 @@ class ArchiveRow:
     content_type: str | None  # of the latest successful check
     lookup: ArchiveLookup | None
     last_capture: CaptureRecord | None
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """What a report shows about one cited link, as :meth:`Store.iter_report_rows` reads it.
+
+    ``detail`` is the latest check's sentence; ``archive_url``/``archive_timestamp``
+    the chosen archived copy (None when there is none); ``history`` the checks
+    asked for (every one, or the latest few, or none), oldest first;
+    ``check_count`` how many checks the link has (None when none were asked for).
+    """
+
+    link_id: int
+    state: LinkState
+    citations: list[Citation]
+    history: Sequence[HistoryEntry]
+    detail: str | None = None
+    archive_url: str | None = None
+    archive_timestamp: str | None = None
+    check_count: int | None = None
 
 
 @dataclass(frozen=True)
@@ -370,6 +392,20 @@ def _migration_0003_fixes(db: Database) -> None:
     )
     db["fixes"].create_index(["document", "batch"])
     _set_schema_version(db, 3)
+
+
+@_MIGRATIONS(name="0004_schedule")
+def _migration_0004_schedule(db: Database) -> None:
+    """Validators for conditional requests, the drift baseline and verdict, and what
+    changed in each run."""
+    db["links"].add_column("etag", str)
+    db["links"].add_column("last_modified", str)
+    db["links"].add_column("baseline_title", str)
+    db["links"].add_column("baseline_fingerprint", str)
+    db["links"].add_column("baseline_at", str)
+    db["links"].add_column("drift", str)
+    db["runs"].add_column("changes", str)
+    _set_schema_version(db, 4)
 
 
 def _set_schema_version(db: Database, version: int) -> None:
@@ -638,11 +674,19 @@ class Store:
                 )
         return cursor.lastrowid
 
-    def record_check(self, run_id: int, result: CheckResult, state: LinkState) -> None:
+    def record_check(
+        self,
+        run_id: int,
+        result: CheckResult,
+        state: LinkState,
+        *,
+        baseline: PageSnapshot | None = None,
+    ) -> None:
         """Append ``result`` to the history and store ``state`` as the link's verdict.
 
         One transaction, committed before returning. The check's link is
-        ``state.url``; it is created if it was never synced.
+        ``state.url``; it is created if it was never synced. ``baseline``, when
+        given, becomes the page's drift baseline (what it was when first seen live).
         """
         checked_at = _time_text(result.checked_at)
         with _translate_errors(self.path, f"record the check of {state.url}"), self._write():
@@ -678,7 +722,8 @@ class Store:
             self._conn.execute(
                 "UPDATE links SET status = ?, reason = ?, http_status = ?, final_url = ?,"
                 " title = ?, page_count = ?, checked_at = ?, first_failure_at = ?,"
-                " consecutive_failures = ?, last_ok_at = ?, ever_ok = ? WHERE id = ?",
+                " consecutive_failures = ?, last_ok_at = ?, ever_ok = ?, etag = ?,"
+                " last_modified = ?, drift = ? WHERE id = ?",
                 (
                     state.status.value,
                     _enum_value(state.reason),
@@ -691,12 +736,57 @@ class Store:
                     state.consecutive_failures,
                     _optional_time_text(state.last_ok_at),
                     int(state.ever_ok),
+                    state.etag,
+                    state.last_modified,
+                    json.dumps(dict(state.drift), sort_keys=True) if state.drift else None,
                     link_id,
                 ),
             )
+            if baseline is not None:
+                self._conn.execute(
+                    "UPDATE links SET baseline_title = ?, baseline_fingerprint = ?,"
+                    " baseline_at = ? WHERE id = ?",
+                    (
+                        baseline.title,
+                        baseline.text_fingerprint,
+                        _time_text(baseline.seen_at),
+                        link_id,
+                    ),
+                )
             self._conn.execute(
                 "UPDATE runs SET links_checked = links_checked + 1 WHERE id = ?", (run_id,)
             )
+
+    def drift_baseline(self, url: str) -> PageSnapshot | None:
+        """What the page at ``url`` was when first seen live, or None if never."""
+        with _translate_errors(self.path, f"read the drift baseline of {url}"):
+            row = self._conn.execute(
+                "SELECT baseline_title, baseline_fingerprint, baseline_at FROM links"
+                " WHERE url = ? AND baseline_at IS NOT NULL",
+                (_link_key(url)[0],),
+            ).fetchone()
+        if row is None:
+            return None
+        return PageSnapshot(title=row[0], text_fingerprint=row[1], seen_at=_parse_time(row[2]))
+
+    def record_changes(self, run_id: int, changes: Mapping[str, Sequence[str]]) -> None:
+        """What a run changed (newly broken, recovered, newly drifted: URLs)."""
+        with _translate_errors(self.path, "record the run's changes"), self._write():
+            self._conn.execute(
+                "UPDATE runs SET changes = ? WHERE id = ?",
+                (json.dumps({k: list(v) for k, v in changes.items()}, sort_keys=True), run_id),
+            )
+
+    def last_changes(self) -> tuple[datetime, dict[str, list[str]]] | None:
+        """When the latest check run finished and what it changed, if any run did."""
+        with _translate_errors(self.path, "read the last run's changes"):
+            row = self._conn.execute(
+                "SELECT finished_at, changes FROM runs WHERE changes IS NOT NULL"
+                " AND outcome = 'finished' ORDER BY id DESC LIMIT 1"
+            ).fetchone()
+        if row is None:
+            return None
+        return _parse_time(row[0]), json.loads(row[1])
 
     def finish_run(
         self, run_id: int, *, now: datetime, outcome: str, summary: Mapping[str, int]
@@ -747,48 +837,72 @@ class Store:
                 )
             ]
 
-    def iter_report_rows(
-        self,
-    ) -> Iterator[tuple[int, LinkState, list[Citation], list[CheckResult]]]:
-        """``(link_id, state, citations, history)`` for every active link, streamed.
+    def iter_report_rows(self, *, latest: int | None = None) -> Iterator[ReportRow]:
+        """Every active link as reports show it, streamed.
 
         Ordered as reports list them: by status (broken, failing, blocked,
         redirected, ok, skipped, unchecked), then by URL. Citations are in source
-        order, history oldest first. Links are read a page at a time, and each
-        page's citations and checks with one indexed query each, so memory holds
-        one page and nothing pins a WAL snapshot between pages.
+        order, history oldest first. Links are read a page at a time, status by
+        status along the URL index, then each page's citations and checks with
+        indexed queries, all in one read transaction: a page is consistent
+        (a check written meanwhile is in its history and its state, or in
+        neither), memory holds one page, and nothing pins a WAL snapshot between
+        pages. ``latest=n`` reads only each link's latest ``n`` checks (reports that
+        show a few), ``latest=0`` none at all (reports that show none); the latest
+        detail and archived copy are read either way.
         """
-        after: tuple[int, str] = (-1, "")
-        while True:
-            with _translate_errors(self.path, "read the report"):
-                links = self._conn.execute(
-                    f"SELECT {_LINK_COLUMNS}, {_STATUS_RANK_SQL} AS rank FROM links"
-                    f" WHERE ({_STATUS_RANK_SQL}, url) > (?, ?) AND EXISTS"
-                    " (SELECT 1 FROM citations WHERE citations.link_id = links.id)"
-                    " ORDER BY rank, url LIMIT ?",
-                    (*after, _PAGE_SIZE),
-                ).fetchall()
-                if not links:
-                    return
-                urls = {row[0]: row[1] for row in links}
-                citations, histories = self._page_details(urls)
-            for row in links:
-                link_id = row[0]
-                yield (
-                    link_id,
-                    _link_state(row),
-                    citations.get(link_id, []),
-                    histories.get(link_id, []),
-                )
-            if len(links) < _PAGE_SIZE:
-                return
-            after = (links[-1][-1], links[-1][1])
+        if latest is not None and latest < 0:
+            raise ValueError(f"latest must be None or at least 0, not {latest}")
+        # Statuses citecheck does not know come last, as before, and fail loudly in
+        # _link_state rather than being left out of the report.
+        passes: list[tuple[str, tuple[str, ...]]] = [
+            ("status = ?", (status.value,)) for status in STATUS_ORDER
+        ]
+        known = tuple(status.value for status in STATUS_ORDER)
+        passes.append((f"status NOT IN ({', '.join('?' * len(known))})", known))
+        for condition, values in passes:
+            after = ""
+            while True:
+                with _translate_errors(self.path, "read the report"), self._read():
+                    links = self._conn.execute(
+                        f"SELECT {_LINK_COLUMNS},"
+                        " (SELECT detail FROM checks WHERE checks.link_id = links.id"
+                        "   ORDER BY checked_at DESC, id DESC LIMIT 1),"
+                        " lookups.archive_url, lookups.timestamp"
+                        " FROM links LEFT JOIN archive_lookups AS lookups"
+                        "   ON lookups.link_id = links.id AND lookups.timestamp IS NOT NULL"
+                        f" WHERE {condition} AND url > ? AND EXISTS"
+                        " (SELECT 1 FROM citations WHERE citations.link_id = links.id)"
+                        " ORDER BY url LIMIT ?",
+                        (*values, after, _PAGE_SIZE),
+                    ).fetchall()
+                    if not links:
+                        break
+                    ids = [row[0] for row in links]
+                    citations = self._page_citations(ids)
+                    histories = self._page_histories(ids, latest) if latest != 0 else None
+                for row in links:
+                    link_id = row[0]
+                    detail, archive_url, archive_timestamp = row[_LINK_WIDTH:]
+                    history, count = (
+                        ((), None) if histories is None else histories.get(link_id, ((), 0))
+                    )
+                    yield ReportRow(
+                        link_id,
+                        _link_state(row),
+                        citations.get(link_id, []),
+                        history,
+                        detail,
+                        archive_url,
+                        archive_timestamp,
+                        count,
+                    )
+                if len(links) < _PAGE_SIZE:
+                    break
+                after = links[-1][1]
 
-    def _page_details(
-        self, urls: Mapping[int, str]
-    ) -> tuple[dict[int, list[Citation]], dict[int, list[CheckResult]]]:
-        placeholders = ", ".join("?" * len(urls))
-        ids = tuple(urls)
+    def _page_citations(self, ids: Sequence[int]) -> dict[int, list[Citation]]:
+        placeholders = ", ".join("?" * len(ids))
         citations: dict[int, list[Citation]] = {}
         for row in self._conn.execute(
             f"SELECT {_CITATION_COLUMNS} FROM citations WHERE link_id IN ({placeholders})"
@@ -796,14 +910,79 @@ class Store:
             ids,
         ):
             citations.setdefault(row[0], []).append(_citation(row))
-        histories: dict[int, list[CheckResult]] = {}
-        for row in self._conn.execute(
-            f"SELECT {_CHECK_COLUMNS} FROM checks WHERE link_id IN ({placeholders})"
-            " ORDER BY link_id, checked_at, id",
+        return citations
+
+    def _page_histories(
+        self, ids: Sequence[int], latest: int | None
+    ) -> dict[int, tuple[list[HistoryEntry], int]]:
+        """Each link's checks (all, or its ``latest``) as raw rows, oldest first, and
+        how many checks it has.
+
+        The rows carry no link id: how many belong to each link comes from a
+        second, index-only query in the same read transaction, and each link's
+        history is a slice of the one list SQLite returned. Grouping a million
+        rows in Python instead costs more than reading them.
+        """
+        placeholders = ", ".join("?" * len(ids))
+        counts = self._conn.execute(
+            f"SELECT link_id, COUNT(*) FROM checks WHERE link_id IN ({placeholders})"
+            " GROUP BY link_id ORDER BY link_id",
             ids,
-        ):
-            histories.setdefault(row[0], []).append(_check_result(urls[row[0]], row))
-        return citations, histories
+        ).fetchall()
+        if latest is None:
+            rows = self._conn.execute(
+                "SELECT checked_at, status, reason, http_status FROM checks"
+                f" WHERE link_id IN ({placeholders}) ORDER BY link_id, checked_at, id",
+                ids,
+            ).fetchall()
+        else:
+            rows = self._conn.execute(
+                "SELECT checks.checked_at, checks.status, checks.reason, checks.http_status"
+                " FROM links JOIN checks ON checks.id IN (SELECT id FROM checks AS latest"
+                "   WHERE latest.link_id = links.id"
+                "   ORDER BY latest.checked_at DESC, latest.id DESC LIMIT ?)"
+                f" WHERE links.id IN ({placeholders})"
+                " ORDER BY links.id, checks.checked_at, checks.id",
+                (latest, *ids),
+            ).fetchall()
+        histories: dict[int, tuple[list[HistoryEntry], int]] = {}
+        start = 0
+        for link_id, count in counts:
+            taken = count if latest is None else min(count, latest)
+            histories[link_id] = (rows[start : start + taken], count)
+            start += taken
+        return histories
+
+    def run_timeline(self, limit: int) -> list[tuple[datetime, dict[str, int]]]:
+        """Link health over the latest ``limit`` check runs, oldest first.
+
+        Each is (when the run finished, its counts by status). Only runs that
+        checked links (``check``, ``run``) and reached their end count: finished
+        ones, and offline ones, whose counts are the links as they stood.
+        """
+        with _translate_errors(self.path, "read the runs"):
+            rows = self._conn.execute(
+                "SELECT finished_at, summary FROM runs WHERE command IN ('check', 'run')"
+                " AND outcome IN ('finished', 'offline') AND finished_at IS NOT NULL"
+                " ORDER BY id DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [
+            (datetime.fromisoformat(finished_at), json.loads(summary) if summary else {})
+            for finished_at, summary in reversed(rows)
+        ]
+
+    @contextmanager
+    def _read(self) -> Iterator[None]:
+        """One read transaction, so that the statements inside see one snapshot."""
+        if self._conn.in_transaction:
+            yield
+            return
+        self._conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self._conn.execute("COMMIT")
 
     # -- archive -------------------------------------------------------------------------
 
@@ -1357,6 +1536,9 @@ def _link_state(row: tuple) -> LinkState:
         consecutive_failures=row[10],
         last_ok_at=_parse_time(row[11]),
         ever_ok=bool(row[12]),
+        etag=row[13],
+        last_modified=row[14],
+        drift=json.loads(row[15]) if row[15] else None,
     )
 
 

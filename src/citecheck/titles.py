@@ -17,9 +17,11 @@ We walk lxml's tree directly and use bs4 only for charset detection
 from __future__ import annotations
 
 import codecs
+import functools
 import hashlib
 import html
 import io
+import itertools
 import logging
 import re
 import threading
@@ -86,6 +88,29 @@ _INLINE_TAGS = frozenset(
         "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var",
     }
 )  # fmt: skip
+#: ARIA landmarks that hold a site's furniture rather than the page's content.
+_BOILERPLATE_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search"})
+#: class/id tokens that mark boilerplate only as whole words: "ad" must not match
+#: "header" or "download", "comment" not "commentary", "share" not "shared".
+_BOILERPLATE_WORDS = frozenset(
+    {"ad", "ads", "share", "shares", "sharing", "comment", "comments", "commenting"}
+)
+#: class/id tokens that mark boilerplate as a word or a word's start: "advert" also
+#: matches "advertisement", "promo" "promoted", "recommend" "recommendations".
+_BOILERPLATE_STEMS = (
+    "advert", "sponsor", "promo", "related", "recommend", "mostread", "newsletter", "cookie",
+    "consent", "social", "byline", "dateline",
+)  # fmt: skip
+#: Consecutive class/id tokens that mark boilerplate ("most-read", "mostRead").
+_BOILERPLATE_PHRASES = frozenset({("most", "read")})
+#: Characters of a class or id attribute tokenised: real ones are far shorter, and
+#: the cap bounds both the work on hostile attributes and the memory of the cache.
+_MAX_CLASS_CHARS = 256
+#: Words of a class or id: split on non-alphanumerics and at camelCase humps.
+_CLASS_TOKEN = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+#: <article> elements examined when looking for the page's single one: a page with
+#: more is a listing, and the bound keeps the ancestor checks cheap on hostile pages.
+_MAX_ARTICLES = 64
 _CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _WORD = re.compile(r"\w+")
 #: Bytes after "<dc:title" searched for its value: bounds the search in a 32 MB PDF.
@@ -308,28 +333,133 @@ def _element_text(element: etree._Element | None) -> str | None:
 
 
 def _main_text(root: etree._Element) -> str:
-    """The visible text of <body> without navigation, forms and scripts, collapsed."""
+    """The page's main text, collapsed: what a reader came for, without boilerplate.
+
+    The fingerprint that drift detection compares is taken from this text, so
+    everything that changes while the article does not (date lines, ads, "related
+    stories" rails, share bars, comment counts) is left out. Read from the page's
+    single <article>, or else its single <main>, or else <body>; inside it, landmarks
+    of navigation, banners, footers, asides and search, aria-hidden elements, <time>
+    and elements whose class or id names boilerplate are dropped.
+
+    Class names are a guess. WordPress writes a post's tag slugs into the classes of
+    its wrapper ("tag-social-media"), and modal scripts set aria-hidden on the whole
+    page, so the ancestors of the first <h1> are never dropped for their attributes.
+    When the filters leave fewer than :data:`MIN_FINGERPRINT_WORDS` words, the
+    whole of <body> is read as before them: a short page ("Page not found") keeps its
+    text for the soft-404 rules.
+    """
     body = root.find("body")
-    start = body if body is not None else root
+    page = body if body is not None else root
+    container = _content_container(page)
+    headline = next(container.iter("h1"), None)
+    protected = {headline, *headline.iterancestors()} if headline is not None else set()
+    text = _visible_text(container, protected=protected, drop_boilerplate=True)
+    if _has_words(text, MIN_FINGERPRINT_WORDS):
+        return text
+    return _visible_text(page, protected=set(), drop_boilerplate=False)
+
+
+def _content_container(page: etree._Element) -> etree._Element:
+    """The page's single <article> outside boilerplate, else its single <main>,
+    else ``page``.
+
+    A listing has many articles, and a story page often has teaser <article>s in its
+    "related" rail or comments as <article>s nested in the story: neither counts.
+    """
+    articles = []
+    for examined, article in enumerate(page.iter("article")):
+        if examined == _MAX_ARTICLES:
+            return _single_main(page)
+        # Up to ``page`` only: <body class="has-ads"> says nothing about the story.
+        ancestors = list(
+            itertools.takewhile(lambda node: node is not page, article.iterancestors())
+        )
+        if any(ancestor.tag == "article" for ancestor in ancestors):
+            continue
+        if _is_hidden(article) or any(_is_dropped(ancestor) for ancestor in ancestors):
+            continue
+        articles.append(article)
+    if len(articles) == 1:
+        return articles[0]
+    return _single_main(page)
+
+
+def _single_main(page: etree._Element) -> etree._Element:
+    mains = list(itertools.islice(page.iter("main"), 2))
+    return mains[0] if len(mains) == 1 and not _is_hidden(mains[0]) else page
+
+
+def _visible_text(
+    start: etree._Element, *, protected: set[etree._Element], drop_boilerplate: bool
+) -> str:
+    """The text under ``start`` without hidden elements (and, with
+    ``drop_boilerplate``, without boilerplate), white space collapsed."""
     pieces: list[str] = []
     size = 0
+    dropped: etree._Element | None = None
     walker = etree.iterwalk(start, events=("start", "end"))
     for event, element in walker:
         tag = element.tag if isinstance(element.tag, str) else ""
         if event == "start":
-            if element is not start and (tag in _HIDDEN_TAGS or element.get("hidden") is not None):
+            if element is not start and (
+                _is_hidden(element)
+                or (drop_boilerplate and _is_boilerplate(element, tag, protected))
+            ):
+                dropped = element
                 walker.skip_subtree()  # its "end" still comes, for the tail
                 continue
             texts = ("" if tag in _INLINE_TAGS else " ", element.text or "")
         else:
-            hidden = tag in _HIDDEN_TAGS or element.get("hidden") is not None
+            inline = tag in _INLINE_TAGS and element is not dropped
             tail = element.tail if element is not start else None
-            texts = ("" if tag in _INLINE_TAGS and not hidden else " ", tail or "")
+            texts = ("" if inline else " ", tail or "")
         pieces.extend(texts)
         size += len(texts[1])
         if size >= MAX_TEXT_CHARS:
             break
     return _collapse("".join(pieces))[:MAX_TEXT_CHARS]
+
+
+def _is_hidden(element: etree._Element) -> bool:
+    return element.tag in _HIDDEN_TAGS or element.get("hidden") is not None
+
+
+def _is_dropped(element: etree._Element) -> bool:
+    """Whether the element or its subtree is left out of the main text."""
+    tag = element.tag if isinstance(element.tag, str) else ""
+    return _is_hidden(element) or _is_boilerplate(element, tag, set())
+
+
+def _is_boilerplate(element: etree._Element, tag: str, protected: set[etree._Element]) -> bool:
+    if tag == "time":
+        return True
+    if element in protected:
+        return False
+    role = element.get("role")
+    if role and not _BOILERPLATE_ROLES.isdisjoint(role.lower().split()):
+        return True
+    if (element.get("aria-hidden") or "").strip().lower() == "true":
+        return True
+    return any(
+        _names_boilerplate(value[:_MAX_CLASS_CHARS])
+        for value in (element.get("class"), element.get("id"))
+        if value
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _names_boilerplate(class_or_id: str) -> bool:
+    """Whether a class or id attribute names boilerplate ("ad-slot", "mostRead",
+    "related_stories"), matching whole words and word starts, never inner parts."""
+    tokens = [token.lower() for token in _CLASS_TOKEN.findall(class_or_id)]
+    if any(token in _BOILERPLATE_WORDS or token.startswith(_BOILERPLATE_STEMS) for token in tokens):
+        return True
+    return any(pair in _BOILERPLATE_PHRASES for pair in itertools.pairwise(tokens))
+
+
+def _has_words(text: str, count: int) -> bool:
+    return sum(1 for _ in itertools.islice(_WORD.finditer(text), count)) >= count
 
 
 def _sample(text: str) -> str:

@@ -19,6 +19,7 @@ This module is pure: no I/O, no clock. The caller passes the check's own time.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from .config import ConfirmationPolicy
@@ -63,8 +64,10 @@ def next_state(
         ):
             status = Status.BROKEN
 
-    return LinkState(
-        url=previous.url,
+    # replace(), not a new LinkState: what this policy does not decide (the page's
+    # validators, its drift) carries over for the caller to update.
+    return replace(
+        previous,
         status=status,
         reason=check.reason,
         http_status=check.http_status,

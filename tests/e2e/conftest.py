@@ -99,6 +99,9 @@ def cli(tmp_path: Path, web: FakeWeb) -> CLI:
         and key.lower() not in ("http_proxy", "https_proxy", "all_proxy")
     }
     env["CITECHECK_PROBE_URLS"] = web.url("/ok")
+    # No test may reach the real archive: without the `wayback` fixture, it is a
+    # closed port on this machine (the archive step then reports it unreachable).
+    env["CITECHECK_WAYBACK_URL"] = "http://127.0.0.1:9"
     env["PYTHONUNBUFFERED"] = "1"
     return CLI(cwd=tmp_path, web=web, env=env)
 

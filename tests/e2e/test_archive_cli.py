@@ -40,7 +40,7 @@ def test_run_checks_then_archives_then_reports(cli: CLI, wayback: FakeWayback) -
     wayback.add_capture(dead, "20250601130000", status=404)  # the archive saw it die
     cli.write_sources([live, dead, "mailto:press@example.org"])
 
-    result = cli("run", now=NOW)
+    result = cli("run", "-v", now=NOW)  # -v: run prints the archive's line too
 
     assert result.returncode == 1, result.stderr  # a broken link: check's exit code
     assert "Archive: 2 of 2 links have a copy" in result.stdout

@@ -2,39 +2,61 @@
 
 A report is built from what the store holds (link states, citations, history) and
 knows nothing of HTTP. Links are streamed: a report over 10,000 links with 100
-checks each never holds more than one link's history at a time.
+checks each never holds more than one page of links (see store.py) at a time.
+
+A link's history is a list of :data:`~citecheck.models.HistoryEntry` tuples (the
+rows SQLite returns), not of CheckResults: a report reads a million checks, and
+building a dataclass for each took longer than reading and writing them all.
+Formats that show none of it, or only the latest checks, ask for just that
+(``Report.iter_links(latest=0)``), so the rest is not even read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TextIO
 
-from ..models import STATUS_ORDER, CheckResult, Citation, LinkState
+from ..models import STATUS_ORDER, CheckResult, Citation, HistoryEntry, LinkState
+
+#: Runs the health chart shows, the latest ones: three months of nightly runs.
+TIMELINE_RUNS = 100
 
 
 @dataclass(frozen=True)
 class LinkReport:
-    """Everything a report shows about one link."""
+    """Everything a report shows about one link.
+
+    ``detail`` is the sentence that explains the latest verdict, from the latest
+    check; it is carried on its own so that it is there when the history is not.
+    ``check_count`` is how many checks the link has when ``history`` holds only the
+    latest ones (None: ``history`` is all of them).
+    """
 
     state: LinkState
     citations: list[Citation]
-    history: list[CheckResult]  # oldest first
+    history: Sequence[HistoryEntry]  # oldest first
     archive_url: str | None = None
     archive_timestamp: str | None = None
     extra: Mapping[str, object] = field(default_factory=dict)
+    detail: str | None = None
+    check_count: int | None = None
 
     @property
-    def last_check(self) -> CheckResult | None:
-        return self.history[-1] if self.history else None
+    def checks(self) -> int:
+        """How many checks the link has."""
+        return len(self.history) if self.check_count is None else self.check_count
 
-    @property
-    def detail(self) -> str | None:
-        """The sentence that explains the latest verdict, from the latest check."""
-        last = self.last_check
-        return last.detail if last is not None else None
+
+def history_entry(check: CheckResult) -> HistoryEntry:
+    """``check`` as a history entry, for reports built from values rather than a store."""
+    return (
+        check.checked_at.isoformat(),
+        check.status.value,
+        None if check.reason is None else check.reason.value,
+        check.http_status,
+    )
 
 
 @dataclass(frozen=True)
@@ -44,7 +66,9 @@ class Report:
     ``links`` is a zero-argument callable returning a fresh iterator over the links
     in :data:`~citecheck.models.STATUS_ORDER` (broken first), then by URL; formats
     rely on that order to write their sections in one pass, so the report never
-    holds all links in memory.
+    holds all links in memory. ``links_latest``, when given, is the same stream
+    with each history cut to its latest ``n`` checks (``n`` may be 0), the rest
+    left unread.
     """
 
     generated_at: datetime
@@ -52,8 +76,13 @@ class Report:
     links: Callable[[], Iterator[LinkReport]]
     #: Link health over runs, oldest first: (run finished at, counts by status).
     timeline: Sequence[tuple[datetime, Mapping[str, int]]] = ()
+    links_latest: Callable[[int], Iterator[LinkReport]] | None = None
 
-    def iter_links(self) -> Iterator[LinkReport]:
+    def iter_links(self, *, latest: int | None = None) -> Iterator[LinkReport]:
+        """The links; with ``latest=n``, histories may hold only the latest ``n``
+        checks (or all of them: a format slices what it shows)."""
+        if latest is not None and self.links_latest is not None:
+            return self.links_latest(latest)
         return self.links()
 
 
@@ -85,15 +114,3 @@ def write_report(report: Report, fmt: str, out: TextIO) -> None:
         write_csv(report, out)
     else:
         raise ValueError(f"unknown report format {fmt!r} (expected one of {', '.join(FORMATS)})")
-
-
-def links_from_rows(
-    rows: Callable[[], Iterable[tuple[LinkState, list[Citation], list[CheckResult]]]],
-) -> Callable[[], Iterator[LinkReport]]:
-    """Adapt the store's report rows to a re-iterable stream of LinkReports."""
-
-    def stream() -> Iterator[LinkReport]:
-        for state, citations, history in rows():
-            yield LinkReport(state=state, citations=citations, history=history)
-
-    return stream

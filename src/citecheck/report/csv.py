@@ -14,8 +14,9 @@ import csv
 from collections.abc import Mapping
 from typing import Any, TextIO
 
+from ..models import HistoryEntry, Reason, Status
 from . import LinkReport, Report
-from .json import link_to_dict
+from .json import link_fields
 
 #: Checks of the history written out as text; the rest are only counted.
 HISTORY_IN_CSV = 10
@@ -65,33 +66,39 @@ def _citation_text(citation: Mapping[str, Any]) -> str:
     return where
 
 
-def _check_text(check: Mapping[str, Any]) -> str:
-    parts = [check["checked_at"] or "", check["status"]]
-    if check["http_status"] is not None:
-        parts.append(str(check["http_status"]))
-    if check["reason"] is not None:
-        parts.append(check["reason"])
+def _check_text(entry: HistoryEntry) -> str:
+    checked_at, status, reason, http_status = entry
+    parts = [checked_at or "", Status(status).value]
+    if http_status is not None:
+        parts.append(str(http_status))
+    if reason is not None:
+        parts.append(Reason(reason).value)
     return " ".join(parts)
 
 
 def link_to_row(link: LinkReport) -> dict[str, Any]:
     """One link as a CSV row (before formula neutralisation)."""
-    data = link_to_dict(link)
-    history = data.pop("history")
+    data = link_fields(link)
+    data.pop("history", None)
     row = {name: data.pop(name) for name in FIELDS if name in data}
     row["cited_in"] = _JOIN.join(row["cited_in"])
     row["citations"] = _JOIN.join(_citation_text(c) for c in row["citations"])
     row["extra"] = _JOIN.join(f"{key}={value}" for key, value in data.items())
-    row["history_count"] = len(history)
-    row["history_recent"] = _JOIN.join(_check_text(c) for c in history[-HISTORY_IN_CSV:])
+    row["history_count"] = link.checks
+    row["history_recent"] = _JOIN.join(
+        _check_text(entry) for entry in link.history[-HISTORY_IN_CSV:]
+    )
     return row
 
 
 def write_csv(report: Report, out: TextIO) -> None:
-    """Write one header row and one row per link, streaming the links."""
+    """Write one header row and one row per link, streaming the links.
+
+    Only the checks written out are read; the rest of each history is counted.
+    """
     out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(FIELDS)
-    for link in report.iter_links():
+    for link in report.iter_links(latest=HISTORY_IN_CSV):
         row = link_to_row(link)
         writer.writerow([neutralise(row[name]) for name in FIELDS])
