@@ -25,7 +25,8 @@ from citecheck.archive import (
 from citecheck.config import ArchiveSettings, RateLimit, Settings
 from citecheck.errors import ArchiveError, RateLimitedError
 from citecheck.models import CheckResult, Citation, LinkState, Reason, Snapshot, Status
-from citecheck.pipeline import archive_links_in_store, build_report
+from citecheck.pipeline import archive_links_in_store
+from citecheck.report.build import build_report
 from citecheck.store import Store
 
 BASE = "https://wayback.test"

@@ -10,8 +10,8 @@ import pytest
 from bs4 import BeautifulSoup
 from report_fixtures import NOW, fill_fixture_store, fixture_links
 
-from citecheck.pipeline import build_report
 from citecheck.report import FORMATS, LinkReport, Report, write_report
+from citecheck.report.build import build_report
 from citecheck.report.csv import HISTORY_IN_CSV
 from citecheck.store import Store
 

@@ -18,12 +18,12 @@ import json
 import pytest
 from report_fixtures import HOSTILE_DETAIL, NOW, fill_fixture_store
 
-from citecheck.pipeline import build_report
 from citecheck.report import FORMATS, write_report
+from citecheck.report.build import build_report
 from citecheck.store import Store
 
 PINNED_SHA256 = {
-    "json": "282f77fb77578f3bb00adc40f95bedbdd4ec157bae2dc0790eb0b2d66abc2743",
+    "json": "555435a347c46300343c5933ce2e5911465310cfc35612daaf6093a6b2be8493",
     "md": "8177f405bba0f5d61da6c3e088c5b2b71894c9d24457d80ca50328c0d11f6d63",
     "csv": "d26d67604cf8a0b1d913b39d4d2a5eb2a09c22d1b350fe3df73ee2925d2cd2ed",
     "html": "323bd3b0c9f529a4412744deec71ca92a38ec706263229019de9f9ca7d0b7c8c",

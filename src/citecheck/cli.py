@@ -4,6 +4,10 @@ Each command turns options into library objects, makes one library call, and
 prints. Library errors become exit codes here and nowhere else:
 0 no broken link; 1 broken links present; 2 usage or input error (bad CSV,
 unusable database, busy database); 3 the network looks offline.
+
+The jobs (pipeline.py and what it pulls in: httpx, lxml, pypdf) are imported by
+the commands that run them, not at start-up: `citecheck report` over a million
+history rows should not spend a third of its time importing an HTTP client.
 """
 
 from __future__ import annotations
@@ -16,13 +20,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from click.core import ParameterSource
 
 from . import __version__
-from .archive import ArchiveSummary
 from .config import (
     DEFAULT_CONCURRENCY,
     DEFAULT_MAX_SAVES,
@@ -35,22 +38,14 @@ from .config import (
 )
 from .configfile import archive_overrides, load_config, resolve_settings
 from .errors import CitecheckError, InputError
-from .models import STATUS_ORDER, CheckResult, LinkState
-from .pipeline import (
-    CHANGE_KINDS,
-    CheckSummary,
-    archive_links_in_store,
-    build_report,
-    check_links_in_store,
-    fix_decisions,
-    load_sources,
-    plan_document_fix,
-    undo_document_fix,
-    utc_now,
-    write_document_fix,
-)
+from .models import CHANGE_KINDS, STATUS_ORDER, CheckResult, LinkState
 from .report import FORMATS, write_report
+from .report.build import build_report
 from .store import Store
+
+if TYPE_CHECKING:
+    from .archive import ArchiveSummary
+    from .pipeline import CheckSummary
 
 EXIT_OK, EXIT_BROKEN, EXIT_USAGE, EXIT_OFFLINE = 0, 1, 2, 3
 
@@ -59,7 +54,7 @@ def _clock() -> Callable[[], datetime]:
     """The clock: the real one, or a fixed instant from ``CITECHECK_NOW`` (tests, replays)."""
     fixed = os.environ.get("CITECHECK_NOW")
     if not fixed:
-        return utc_now
+        return lambda: datetime.now(UTC)
     try:
         instant = datetime.fromisoformat(fixed.replace("Z", "+00:00"))
     except ValueError as exc:
@@ -476,6 +471,8 @@ def check(due: bool, **params: Any) -> None:
 def _run_check(job: _Job, *, command: str, due_only: bool) -> CheckSummary:
     if not job.sources.exists():
         raise InputError(f"{job.sources}: no such file (create it with 'citecheck extract')")
+    from .pipeline import check_links_in_store, load_sources
+
     clock = _clock()
     with Store.open(job.db) as store:
         load_sources(store, job.sources, now=clock())
@@ -568,6 +565,8 @@ def archive(**params: Any) -> None:
 
 
 def _run_archive(job: _Job, *, command: str, quiet: bool) -> ArchiveSummary:
+    from .pipeline import archive_links_in_store
+
     with Store.open(_existing_db(job), create=False) as store:
         summary = archive_links_in_store(
             store, job.settings, job.archive, clock=_clock(), command=command
@@ -621,6 +620,13 @@ def fix(
         citecheck fix campaign.md --write    # apply it
         citecheck fix campaign.md --undo     # put it back
     """
+    from .pipeline import (
+        fix_decisions,
+        plan_document_fix,
+        undo_document_fix,
+        write_document_fix,
+    )
+
     job = _job(params)
     clock = _clock()
     with Store.open(_existing_db(job, "run 'citecheck run' first"), create=False) as store:

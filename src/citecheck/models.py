@@ -54,6 +54,10 @@ STATUS_ORDER: tuple[Status, ...] = (
 )
 
 
+#: What a run reports as changed since the run before, in the order it prints them.
+CHANGE_KINDS: tuple[str, ...] = ("newly_broken", "recovered", "newly_drifted")
+
+
 class Reason(enum.StrEnum):
     """Why a check ended as it did. Every non-ok status carries one."""
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from .archive import ArchiveSummary, ArchiveUnreachableError, WaybackClient, archive_links
 from .check import Checker, CheckRequest, Clock, check_links
-from .config import ArchiveSettings, ConfirmationPolicy, Schedule, Settings
+from .config import ArchiveSettings, ConfirmationPolicy, Settings
 from .drift import detect_drift, drift_from_json, drift_to_json
 from .errors import FixError, InputError, NetworkOfflineError
 from .fetch import Fetcher
@@ -39,9 +39,8 @@ from .fix import (
     rebase_plan,
     write_atomically,
 )
-from .models import CheckResult, LinkState, PageInfo, PageSnapshot, Status
-from .report import TIMELINE_RUNS, LinkReport, Report
-from .schedule import due_links, next_due
+from .models import CHANGE_KINDS, CheckResult, LinkState, PageInfo, PageSnapshot, Status
+from .schedule import due_links
 from .sources import iter_sources
 from .store import FixRecord, Store
 from .verdict import next_state
@@ -55,10 +54,6 @@ DEFAULT_ARCHIVE_TIMEOUT_S = 60.0
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-#: The kinds of change a run reports, in the order the summary prints them.
-CHANGE_KINDS = ("newly_broken", "recovered", "newly_drifted")
 
 
 @dataclass(frozen=True)
@@ -283,38 +278,6 @@ def archive_links_in_store(
         finally:
             store.finish_run(run_id, now=clock(), outcome=outcome, summary=summary.counts())
     return replace(summary, elapsed_s=time.monotonic() - started)
-
-
-def build_report(store: Store, *, now: datetime, schedule: Schedule | None = None) -> Report:
-    """The report over every cited link, streamed from the store, with each link's
-    archived copy (for a broken link, the one to swap in; for a live one, its newest),
-    its drift, and when the schedule (if given) next checks it."""
-
-    def links(latest: int | None = None) -> Iterator[LinkReport]:
-        for row in store.iter_report_rows(latest=latest):
-            state = row.state
-            extra: dict[str, object] = {"drift": dict(state.drift) if state.drift else None}
-            if schedule is not None:
-                due = next_due(state, schedule)
-                extra["next_due"] = due.isoformat() if due is not None else None
-            yield LinkReport(
-                state=state,
-                citations=row.citations,
-                history=row.history,
-                archive_url=row.archive_url,
-                archive_timestamp=row.archive_timestamp,
-                extra=extra,
-                detail=row.detail,
-                check_count=row.check_count,
-            )
-
-    return Report(
-        generated_at=now,
-        summary=store.status_counts(),
-        links=links,
-        links_latest=links,
-        timeline=store.run_timeline(TIMELINE_RUNS),
-    )
 
 
 # -- fix: the editors' swap ---------------------------------------------------------------

@@ -606,13 +606,15 @@ class Store:
         )
         return cursor.lastrowid, True
 
-    def active_links(self) -> Iterator[LinkState]:
-        """Every link cited by at least one citation, ordered by id, a page at a time."""
+    def active_links(self, *, drifted_only: bool = False) -> Iterator[LinkState]:
+        """Every link cited by at least one citation (with ``drifted_only``, those whose
+        page drifted), ordered by id, a page at a time."""
         last_id = 0
+        drifted = " AND drift IS NOT NULL" if drifted_only else ""
         while True:
             with _translate_errors(self.path, "read the links"):
                 rows = self._conn.execute(
-                    f"SELECT {_LINK_COLUMNS} FROM links WHERE id > ? AND EXISTS"
+                    f"SELECT {_LINK_COLUMNS} FROM links WHERE id > ?{drifted} AND EXISTS"
                     " (SELECT 1 FROM citations WHERE citations.link_id = links.id)"
                     " ORDER BY id LIMIT ?",
                     (last_id, _PAGE_SIZE),

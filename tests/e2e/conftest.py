@@ -2,86 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import json
 import os
-import subprocess
-import sys
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from clirunner import CLI
 from servers import FakeWayback, FakeWeb
-
-#: Names the e2e tests use for virtual hosts of the fake web.
-HOSTS = ("news.test", "ngo.test", "soft404.test", "spa.test", "gov.test", "video.test") + tuple(
-    f"h{n}.test" for n in range(10)
-)
-#: Generous bound for one CLI call: a hung run fails the test instead of the suite.
-CLI_TIMEOUT_S = 90
-
-
-@dataclass
-class CLI:
-    """Runs ``python -m citecheck`` in ``cwd`` with the fake web's names resolved."""
-
-    cwd: Path
-    web: FakeWeb
-    env: dict[str, str]
-
-    def __call__(
-        self,
-        *args: str,
-        now: str | None = None,
-        resolve: bool = True,
-        timeout: float = CLI_TIMEOUT_S,
-    ) -> subprocess.CompletedProcess[str]:
-        env = dict(self.env)
-        if now is not None:
-            env["CITECHECK_NOW"] = now
-        extra: list[str] = []
-        if resolve and args and args[0] in ("check", "run"):
-            for host in HOSTS:
-                extra += ["--resolve", f"{host}:127.0.0.1"]
-        return subprocess.run(
-            [sys.executable, "-m", "citecheck", *args, *extra],
-            cwd=self.cwd,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-
-    def popen(self, *args: str) -> subprocess.Popen[str]:
-        extra: list[str] = []
-        for host in HOSTS:
-            extra += ["--resolve", f"{host}:127.0.0.1"]
-        return subprocess.Popen(
-            [sys.executable, "-m", "citecheck", *args, *extra],
-            cwd=self.cwd,
-            env=self.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-
-    def write_sources(self, urls: Sequence[str], name: str = "sources.csv") -> Path:
-        path = self.cwd / name
-        with open(path, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["url", "title", "cited_in", "context", "accessed"])
-            for line, url in enumerate(urls, start=1):
-                writer.writerow([url, "", f"campaign.md:{line}", "", ""])
-        return path
-
-    def report(self) -> dict:
-        result = self("report", "--format", "json")
-        assert result.returncode == 0, result.stderr
-        return json.loads(result.stdout)
-
-    def links(self) -> dict[str, dict]:
-        return {link["url"]: link for link in self.report()["links"]}
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import sqlite3
 from datetime import UTC, datetime
 
 import pytest
-from conftest import CLI
+from clirunner import CLI
 from servers import FakeWayback
 
 pytestmark = pytest.mark.e2e

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import CLI
+from clirunner import CLI
 from servers import CHARSET_TITLES, FakeWeb
 
 pytestmark = pytest.mark.e2e

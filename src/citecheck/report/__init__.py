@@ -77,6 +77,11 @@ class Report:
     #: Link health over runs, oldest first: (run finished at, counts by status).
     timeline: Sequence[tuple[datetime, Mapping[str, int]]] = ()
     links_latest: Callable[[int], Iterator[LinkReport]] | None = None
+    #: What the latest check run changed: CHANGE_KINDS → URLs, and when it finished.
+    changes: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    changes_at: datetime | None = None
+    #: The live links whose page drifted from what was first seen (streamed).
+    drifted: Callable[[], Iterator[LinkState]] = lambda: iter(())
 
     def iter_links(self, *, latest: int | None = None) -> Iterator[LinkReport]:
         """The links; with ``latest=n``, histories may hold only the latest ``n``

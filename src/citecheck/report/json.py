@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TextIO
 
-from ..models import HistoryEntry, Reason, Status
+from ..models import CHANGE_KINDS, HistoryEntry, Reason, Status
 from . import LinkReport, Report, ordered_summary
 
 
@@ -142,6 +142,10 @@ def write_json(report: Report, out: TextIO) -> None:
     head = {
         "generated_at": _time(report.generated_at),
         "summary": ordered_summary(report.summary),
+        "changes": {
+            "run_finished_at": _time(report.changes_at),
+            **{kind: list(report.changes.get(kind) or []) for kind in CHANGE_KINDS},
+        },
     }
     parts = ["{\n"]
     for key, value in head.items():

@@ -12,7 +12,7 @@ import re
 from datetime import datetime
 from typing import TextIO
 
-from ..models import STATUS_ORDER, Status
+from ..models import CHANGE_KINDS, STATUS_ORDER, Status
 from . import LinkReport, Report, ordered_summary
 
 #: Sections listed link by link; the rest are summarised by count.
@@ -99,6 +99,44 @@ def _entry(link: LinkReport) -> list[str]:
     return lines
 
 
+_CHANGE_TITLES = {
+    "newly_broken": "Newly broken",
+    "recovered": "Recovered",
+    "newly_drifted": "Newly drifted",
+}
+
+
+def _write_changes(report: Report, out: TextIO) -> None:
+    changed = [(kind, report.changes.get(kind) or []) for kind in CHANGE_KINDS]
+    if not any(urls for _, urls in changed):
+        return
+    out.write(f"\n## Changes in the last run ({_date(report.changes_at)})\n\n")
+    for kind, urls in changed:
+        if urls:
+            out.write(f"- {_CHANGE_TITLES[kind]}: " + ", ".join(_url(url) for url in urls) + "\n")
+
+
+def _write_drifted(report: Report, out: TextIO) -> None:
+    """Live pages that changed since they were cited: the claim may have lost its proof."""
+    heading = False
+    for state in report.drifted():
+        if not heading:
+            out.write("\n## Drifted: the page changed since it was cited, check the claim\n\n")
+            heading = True
+        drift = state.drift or {}
+        label = escape(state.title) if state.title else escape(state.url)
+        what = {"title": "title", "text": "text", "title+text": "title and text"}.get(
+            str(drift.get("kind")), "page"
+        )
+        line = f"- {_linked(label, state.url)}: the {what} changed"
+        if drift.get("before_title") != drift.get("after_title"):
+            before = escape(str(drift.get("before_title") or ""))
+            after = escape(str(drift.get("after_title") or ""))
+            line += f" (“{before}” → “{after}”)"
+        since = str(drift.get("since") or "")[:10]
+        out.write(line + (f", since {escape(since)}" if since else "") + "\n")
+
+
 def write_markdown(report: Report, out: TextIO) -> None:
     summary = ordered_summary(report.summary)
     total = sum(summary.values())
@@ -107,6 +145,8 @@ def write_markdown(report: Report, out: TextIO) -> None:
     out.write("| Status | Links |\n|---|---:|\n")
     for status in STATUS_ORDER:
         out.write(f"| {status.value} | {summary[status.value]} |\n")
+    _write_changes(report, out)
+    _write_drifted(report, out)
     current: Status | None = None
     # Ordered by status (see Report). The history is not shown, so it is not read.
     for link in report.iter_links(latest=0):

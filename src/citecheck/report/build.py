@@ -1,0 +1,48 @@
+"""Build a :class:`Report` from the store: the one place reports meet the database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from ..config import Schedule
+from ..schedule import next_due
+from ..store import Store
+from . import TIMELINE_RUNS, LinkReport, Report
+
+
+def build_report(store: Store, *, now: datetime, schedule: Schedule | None = None) -> Report:
+    """The report over every cited link, streamed from the store, with each link's
+    archived copy (for a broken link, the one to swap in; for a live one, its newest),
+    its drift, when the schedule (if given) next checks it, and what the latest run
+    changed."""
+
+    def links(latest: int | None = None) -> Iterator[LinkReport]:
+        for row in store.iter_report_rows(latest=latest):
+            state = row.state
+            extra: dict[str, object] = {"drift": dict(state.drift) if state.drift else None}
+            if schedule is not None:
+                due = next_due(state, schedule)
+                extra["next_due"] = due.isoformat() if due is not None else None
+            yield LinkReport(
+                state=state,
+                citations=row.citations,
+                history=row.history,
+                archive_url=row.archive_url,
+                archive_timestamp=row.archive_timestamp,
+                extra=extra,
+                detail=row.detail,
+                check_count=row.check_count,
+            )
+
+    last = store.last_changes()
+    return Report(
+        generated_at=now,
+        summary=store.status_counts(),
+        links=links,
+        links_latest=links,
+        timeline=store.run_timeline(TIMELINE_RUNS),
+        changes=last[1] if last else {},
+        changes_at=last[0] if last else None,
+        drifted=lambda: store.active_links(drifted_only=True),
+    )
