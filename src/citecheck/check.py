@@ -214,8 +214,9 @@ async def check_links(
     settings: Settings,
     *,
     window: int = DEFAULT_WINDOW,
-) -> AsyncIterator[CheckResult]:
-    """Check every request, yielding results as they complete (not in input order).
+) -> AsyncIterator[tuple[CheckRequest, CheckResult]]:
+    """Check every request, yielding ``(request, result)`` as each completes (not in
+    input order).
 
     At most ``settings.concurrency`` checks run at once and at most
     ``settings.per_host`` per host; hosts take turns. Raises NetworkOfflineError
@@ -228,7 +229,8 @@ async def check_links(
     ready: deque[str] = deque()  # hosts with waiting links and a free slot, round robin
     in_ready: set[str] = set()
     active_per_host: dict[str, int] = {}
-    running: dict[asyncio.Task[CheckResult], str] = {}
+    running: dict[asyncio.Task[CheckResult], tuple[str, CheckRequest]] = {}
+    finished: asyncio.Queue[asyncio.Task[CheckResult]] = asyncio.Queue()
 
     def host_limit(host: str) -> int:
         return settings.per_host if host else settings.concurrency  # "" = never fetched
@@ -265,7 +267,9 @@ async def check_links(
             if not queue:
                 del waiting[host]
             active_per_host[host] = active_per_host.get(host, 0) + 1
-            running[asyncio.ensure_future(checker.check(request))] = host
+            task = asyncio.ensure_future(checker.check(request))
+            task.add_done_callback(finished.put_nowait)
+            running[task] = (host, request)
             mark_ready(host)
 
     try:
@@ -274,14 +278,13 @@ async def check_links(
             start_ready()
             if not running:
                 return  # nothing waiting either: start_ready() would have started it
-            done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                host = running.pop(task)
-                active_per_host[host] -= 1
-                if not active_per_host[host]:
-                    del active_per_host[host]
-                mark_ready(host)
-                yield task.result()
+            task = await finished.get()
+            host, request = running.pop(task)
+            active_per_host[host] -= 1
+            if not active_per_host[host]:
+                del active_per_host[host]
+            mark_ready(host)
+            yield request, task.result()
     finally:
         for task in running:
             task.cancel()

@@ -159,8 +159,8 @@ async def _check_all(
     checked = 0
     async with Fetcher(settings) as fetcher:
         checker = Checker(fetcher, settings, clock=clock)
-        async for result in check_links(_requests(states), checker, settings):
-            previous = store.link_state(result.url)
+        async for request, result in check_links(_requests(states), checker, settings):
+            previous = request.previous
             baseline = store.drift_baseline(result.url) if result.status.is_success else None
             state, new_baseline = judge(previous, result, baseline, settings.confirmation)
             store.record_check(run_id, result, state, baseline=new_baseline)

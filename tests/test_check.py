@@ -1,0 +1,245 @@
+"""Tests for citecheck.check: the dispatcher, the network monitor, and one link's check
+(respx for HTTP, a fake checker for scheduling, a fake fetcher for the monitor)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections import Counter
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+import respx
+
+from citecheck.check import Checker, CheckRequest, NetworkMonitor, check_links
+from citecheck.config import Settings
+from citecheck.errors import NetworkOfflineError
+from citecheck.fetch import Fetcher
+from citecheck.models import CheckResult, LinkState, Reason, Status
+
+NOW = datetime(2026, 11, 1, 3, 0, tzinfo=UTC)
+SETTINGS = Settings(max_attempts=1, probe_urls=("https://probe.example/",))
+
+
+def _clock() -> datetime:
+    return NOW
+
+
+class _CountingChecker:
+    """Stands in for Checker: records how many checks run at once, per host and in all."""
+
+    def __init__(self, delay_s: float = 0.01) -> None:
+        self.delay_s = delay_s
+        self.active: Counter[str] = Counter()
+        self.peak: Counter[str] = Counter()
+        self.total = 0
+        self.peak_total = 0
+        self.order: list[str] = []
+
+    async def check(self, request: CheckRequest) -> CheckResult:
+        host = request.url.split("/")[2]
+        self.active[host] += 1
+        self.total += 1
+        self.peak[host] = max(self.peak[host], self.active[host])
+        self.peak_total = max(self.peak_total, self.total)
+        self.order.append(host)
+        try:
+            await asyncio.sleep(self.delay_s)
+        finally:
+            self.active[host] -= 1
+            self.total -= 1
+        return CheckResult(url=request.url, checked_at=NOW, status=Status.OK)
+
+
+async def _drain(requests, checker, settings, **kwargs) -> list[tuple[CheckRequest, CheckResult]]:
+    return [pair async for pair in check_links(requests, checker, settings, **kwargs)]
+
+
+async def test_every_request_is_checked_once_and_paired_with_its_result() -> None:
+    requests = [CheckRequest(f"https://h{n % 3}.example/{n}") for n in range(30)]
+    pairs = await _drain(requests, _CountingChecker(), Settings())
+    assert sorted(r.url for r, _ in pairs) == sorted(r.url for r in requests)
+    assert all(request.url == result.url for request, result in pairs)
+
+
+async def test_per_host_and_global_limits_hold() -> None:
+    checker = _CountingChecker()
+    requests = [CheckRequest(f"https://h{n % 5}.example/{n}") for n in range(100)]
+    await _drain(requests, checker, Settings(concurrency=6, per_host=2))
+    assert max(checker.peak.values()) == 2
+    assert checker.peak_total == 6
+
+
+async def test_links_grouped_by_host_do_not_block_other_hosts() -> None:
+    """Input sorted by host (as a sources.csv often is): hosts still take turns, so
+    the first host's queue does not hold the workers hostage."""
+    checker = _CountingChecker()
+    requests = [CheckRequest(f"https://h{n // 20}.example/{n}") for n in range(100)]
+    await _drain(requests, checker, Settings(concurrency=10, per_host=2))
+    assert checker.peak_total == 10
+    assert set(checker.order[:10]) == {f"h{n}.example" for n in range(5)}
+
+
+async def test_the_window_bounds_what_is_read_ahead() -> None:
+    read = 0
+
+    def requests():
+        nonlocal read
+        for n in range(50):
+            read += 1
+            yield CheckRequest(f"https://h{n % 2}.example/{n}")
+
+    checker = _CountingChecker()
+    stream = check_links(requests(), checker, Settings(concurrency=2, per_host=1), window=5)
+    await anext(stream)
+    assert read <= 5 + 2 + 1  # the window, what is running, and the one just read
+    await stream.aclose()
+
+
+async def test_an_error_cancels_the_checks_in_flight() -> None:
+    class Failing(_CountingChecker):
+        async def check(self, request: CheckRequest) -> CheckResult:
+            if request.url.endswith("/3"):
+                raise NetworkOfflineError("down")
+            return await super().check(request)
+
+    checker = Failing(delay_s=0.05)
+    requests = [CheckRequest(f"https://h{n}.example/{n}") for n in range(10)]
+    with pytest.raises(NetworkOfflineError):
+        await _drain(requests, checker, Settings())
+    assert checker.total == 0  # every other check was cancelled and awaited
+
+
+class _FakeFetcher:
+    def __init__(self, up: bool) -> None:
+        self.up = up
+        self.probes = 0
+
+    async def is_network_up(self) -> bool:
+        self.probes += 1
+        await asyncio.sleep(0.01)
+        return self.up
+
+
+async def test_monitor_probes_once_for_concurrent_failures() -> None:
+    fetcher = _FakeFetcher(up=False)
+    monitor = NetworkMonitor(fetcher)  # type: ignore[arg-type]
+    since = time.monotonic()
+    answers = await asyncio.gather(*(monitor.seen_working_since(since) for _ in range(10)))
+    assert answers == [False] * 10
+    assert fetcher.probes == 1
+    assert monitor.offline
+
+
+async def test_monitor_believes_a_failure_once_another_host_answered_after_it() -> None:
+    fetcher = _FakeFetcher(up=False)
+    monitor = NetworkMonitor(fetcher)  # type: ignore[arg-type]
+    since = time.monotonic()
+    monitor.saw_response()
+    assert await monitor.seen_working_since(since)
+    assert fetcher.probes == 0
+
+
+async def test_monitor_does_not_trust_a_probe_older_than_the_failure() -> None:
+    fetcher = _FakeFetcher(up=True)
+    monitor = NetworkMonitor(fetcher)  # type: ignore[arg-type]
+    assert await monitor.seen_working_since(time.monotonic())
+    fetcher.up = False
+    await asyncio.sleep(0.01)
+    assert not await monitor.seen_working_since(time.monotonic())
+    assert fetcher.probes == 2
+
+
+@respx.mock
+async def test_a_connection_failure_with_a_dead_network_raises_offline() -> None:
+    respx.get("https://probe.example/").mock(side_effect=httpx.ConnectError("down"))
+    respx.get("https://campaign.example/page").mock(side_effect=httpx.ConnectError("down"))
+    async with Fetcher(SETTINGS) as fetcher:
+        checker = Checker(fetcher, SETTINGS, clock=_clock)
+        with pytest.raises(NetworkOfflineError):
+            await checker.check(CheckRequest("https://campaign.example/page"))
+
+
+@respx.mock
+async def test_a_connection_failure_with_a_working_network_is_believed() -> None:
+    respx.get("https://probe.example/").respond(204)
+    respx.get("https://campaign.example/page").mock(side_effect=httpx.ConnectError("refused"))
+    async with Fetcher(SETTINGS) as fetcher:
+        checker = Checker(fetcher, SETTINGS, clock=_clock)
+        result = await checker.check(CheckRequest("https://campaign.example/page"))
+    assert (result.status, result.reason) == (Status.FAILING, Reason.CONNECTION_ERROR)
+
+
+@respx.mock
+async def test_soft_404_probe_asks_a_sibling_once_per_directory() -> None:
+    not_found = "<title>Page not found</title><h1>Sorry, this page could not be found</h1>"
+    respx.get(url__regex=r"https://soft\.example/news/.*").respond(200, html=not_found)
+    settings = Settings(max_attempts=1)
+    async with Fetcher(settings) as fetcher:
+        checker = Checker(fetcher, settings, clock=_clock, token=lambda: "zz9probe")
+        first = await checker.check(CheckRequest("https://soft.example/news/a-dead-story"))
+        second = await checker.check(CheckRequest("https://soft.example/news/another"))
+    assert (first.status, first.reason) == (Status.BROKEN, Reason.SOFT_404)
+    assert (second.status, second.reason) == (Status.BROKEN, Reason.SOFT_404)
+    probes = [c for c in respx.calls if "zz9probe" in str(c.request.url)]
+    assert len(probes) == 1  # cached for the directory /news
+
+
+@respx.mock
+async def test_a_real_page_is_ok_when_its_sibling_is_a_real_404() -> None:
+    respx.get("https://news.example/2024/story").respond(
+        200, html="<title>What a 404 error means</title><p>Errors explained at length.</p>"
+    )
+    respx.get(url__regex=r"https://news\.example/2024/(?!story).*").respond(404)
+    settings = Settings(max_attempts=1)
+    async with Fetcher(settings) as fetcher:
+        result = await Checker(fetcher, settings, clock=_clock).check(
+            CheckRequest("https://news.example/2024/story")
+        )
+    assert (result.status, result.title) == (Status.OK, "What a 404 error means")
+
+
+@respx.mock(assert_all_mocked=True)
+async def test_excluded_links_are_skipped_without_a_request() -> None:
+    settings = Settings(
+        exclude_domains=("intranet.example",), exclude_patterns=(re.compile("/private/"),)
+    )
+    async with Fetcher(settings) as fetcher:
+        checker = Checker(fetcher, settings, clock=_clock)
+        by_domain = await checker.check(CheckRequest("https://www.intranet.example/x"))
+        by_pattern = await checker.check(CheckRequest("https://example.org/private/y"))
+    assert (by_domain.status, by_domain.reason) == (Status.SKIPPED, Reason.EXCLUDED)
+    assert "intranet.example" in (by_domain.detail or "")
+    assert (by_pattern.status, by_pattern.reason) == (Status.SKIPPED, Reason.EXCLUDED)
+    assert not respx.calls
+
+
+@respx.mock
+async def test_a_304_keeps_the_stored_title_and_validators() -> None:
+    route = respx.get("https://example.org/report.pdf").respond(304)
+    previous = LinkState(
+        url="https://example.org/report.pdf", status=Status.OK, title="RISE", page_count=120
+    )
+    settings = Settings(max_attempts=1)
+    async with Fetcher(settings) as fetcher:
+        result = await Checker(fetcher, settings, clock=_clock).check(
+            CheckRequest(previous.url, previous=previous, etag='"v1"')
+        )
+    assert route.calls.last.request.headers["if-none-match"] == '"v1"'
+    assert (result.status, result.title, result.page_count, result.etag) == (
+        Status.OK, "RISE", 120, '"v1"',
+    )  # fmt: skip
+
+
+@respx.mock
+async def test_accepted_status_codes_are_ok() -> None:
+    respx.get("https://social.example/profile").respond(999)
+    settings = Settings(max_attempts=1, accepted_status=frozenset({999}))
+    async with Fetcher(settings) as fetcher:
+        result = await Checker(fetcher, settings, clock=_clock).check(
+            CheckRequest("https://social.example/profile")
+        )
+    assert result.status is Status.OK
+    assert "accepted by configuration" in (result.detail or "")
