@@ -24,8 +24,8 @@ from citecheck.store import Store
 
 PINNED_SHA256 = {
     "json": "555435a347c46300343c5933ce2e5911465310cfc35612daaf6093a6b2be8493",
-    "md": "8177f405bba0f5d61da6c3e088c5b2b71894c9d24457d80ca50328c0d11f6d63",
-    "csv": "d26d67604cf8a0b1d913b39d4d2a5eb2a09c22d1b350fe3df73ee2925d2cd2ed",
+    "md": "12bf3fef7c09825c189ea54d61dfc0c1ad8bdffb0426573a3df27a6b7af66e8a",
+    "csv": "2c56f927d50d617c69aa8ad689382040c9c01b51842b54c609d7dc0b69a969be",
     "html": "323bd3b0c9f529a4412744deec71ca92a38ec706263229019de9f9ca7d0b7c8c",
 }
 

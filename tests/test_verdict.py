@@ -208,6 +208,22 @@ def test_title_and_page_count_survive_failures() -> None:
     assert state.http_status == 410
 
 
+def test_an_error_pages_title_does_not_replace_the_pages() -> None:
+    state = fold(
+        [
+            ok(T0, title="Annual report"),
+            check(
+                Status.BLOCKED,
+                T0 + timedelta(days=1),
+                Reason.BOT_PROTECTION,
+                title="Just a moment...",
+            ),
+            check(Status.BROKEN, T0 + timedelta(days=2), Reason.NOT_FOUND, title="Page not found"),
+        ]
+    )
+    assert state.title == "Annual report"
+
+
 def test_a_new_title_replaces_the_old_one() -> None:
     state = fold([ok(T0, title="Draft"), ok(T0 + timedelta(days=1), title="Final")])
     assert state.title == "Final"
@@ -280,7 +296,8 @@ def test_invariants_over_any_sequence(
         if previous is not None and previous.checked_at > result.checked_at:
             assert state == previous
             continue
-        last_title = result.title if result.title is not None else last_title
+        if result.title is not None and result.status.is_success:
+            last_title = result.title  # only a page that answered names the link
         assert state.checked_at == result.checked_at
         assert state.title == last_title
         if result.status.is_success:

@@ -695,7 +695,8 @@ def history(url: str, as_json: bool, **params: Any) -> None:
         return
     click.echo(f"{state.url}")
     verdict = state.status.value + (f" ({state.reason.value})" if state.reason else "")
-    click.echo(f"now: {verdict}; {state.consecutive_failures} failed checks in a row")
+    failures = state.consecutive_failures
+    click.echo(f"now: {verdict}; {failures} failed check{'s' if failures != 1 else ''} in a row")
     for check_ in checks:
         reason = check_.reason.value if check_.reason else ""
         code = str(check_.http_status) if check_.http_status is not None else "-"

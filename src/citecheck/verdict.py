@@ -49,6 +49,7 @@ def next_state(
     last_ok_at = previous.last_ok_at
     ever_ok = previous.ever_ok
     status = check.status
+    fresh = check.status.is_success
 
     if check.status.is_success:
         consecutive_failures = 0
@@ -72,8 +73,12 @@ def next_state(
         reason=check.reason,
         http_status=check.http_status,
         final_url=check.final_url,
-        title=check.title if check.title is not None else previous.title,
-        page_count=check.page_count if check.page_count is not None else previous.page_count,
+        # Only a page that answered is the cited page: a 404 page's or a bot wall's
+        # title ("Just a moment...") must not replace the one last seen.
+        title=check.title if check.title is not None and fresh else previous.title,
+        page_count=check.page_count
+        if check.page_count is not None and fresh
+        else previous.page_count,
         checked_at=check.checked_at,
         first_failure_at=first_failure_at,
         consecutive_failures=consecutive_failures,

@@ -90,12 +90,15 @@ def _entry(link: LinkReport) -> list[str]:
         if citation.context:
             where += f": “{escape(citation.context)}”"
         lines.append(f"  - Cited in {where}")
-    if state.status.is_error or state.status is Status.BLOCKED:
+    if state.status.is_error:
+        failures = state.consecutive_failures
         lines.append(
             f"  - Failing since {_date(state.first_failure_at)}"
-            f" ({state.consecutive_failures} failed checks in a row)"
+            f" ({failures} failed check{'s' if failures != 1 else ''} in a row)"
             f" · last good check: {_date(state.last_ok_at)}"
         )
+    elif state.status is Status.BLOCKED:
+        lines.append(f"  - Last good check: {_date(state.last_ok_at)}")
     return lines
 
 
