@@ -26,6 +26,7 @@ import click
 from click.core import ParameterSource
 
 from . import __version__
+from .atomic import atomic_output
 from .config import (
     DEFAULT_CONCURRENCY,
     DEFAULT_MAX_SAVES,
@@ -372,16 +373,9 @@ def _print_archive_summary(summary: ArchiveSummary, *, quiet: bool) -> None:
 
 
 def _write_file_atomically(path: Path, write: Callable[[Any], None]) -> None:
-    """Write through a temporary file beside ``path``, then rename it over."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="\n") as out:
-            write(out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    """Write a report through a temporary file beside ``path``, then rename it over."""
+    with atomic_output(path, text=True, newline="\n") as out:
+        write(out)
 
 
 @click.group()

@@ -29,15 +29,11 @@ their hyperlink relationships instead, and leaves every other zip member as it w
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import hashlib
 import html
-import os
 import re
 import shutil
-import stat
-import tempfile
 import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -47,6 +43,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
+from .atomic import atomic_output
 from .errors import FixError, InputError
 from .extract import Extraction, extract_html, extract_markdown, extract_text, find_url_spans
 from .extract.docx import DocxLink, docx_hyperlinks
@@ -757,53 +754,10 @@ def _find_on_line(
     return None
 
 
-@contextlib.contextmanager
-def _atomic_output(path: Path) -> Iterator[BinaryIO]:
-    """A temporary file beside ``path`` that replaces it only if the block succeeds.
-
-    The temporary file gets the original's permission bits, is fsynced, then renamed
-    over the original (atomic on POSIX and Windows): a reader sees the old document
-    or the new one, never half of one. A symbolic link is followed, not replaced.
-    """
-    target = path.resolve() if path.is_symlink() else path
-    try:
-        mode = stat.S_IMODE(target.stat().st_mode)
-    except FileNotFoundError:
-        mode = None
-    descriptor, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    temporary = Path(name)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(temporary, mode)
-        os.replace(temporary, target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    _fsync_directory(target.parent)
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename durable; not every platform can open a directory."""
-    try:
-        descriptor = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
-
-
 def write_atomically(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` through a temporary file beside it (same mode)."""
     try:
-        with _atomic_output(path) as out:
+        with atomic_output(path) as out:
             out.write(data)
     except OSError as exc:
         raise FixError(f"{path}: cannot write: {exc.strerror or exc}") from exc
@@ -885,7 +839,7 @@ class DocxPlan:
     def write(self) -> None:
         """Apply the plan to the document itself, atomically."""
         try:
-            with _atomic_output(self.path) as out:
+            with atomic_output(self.path) as out:
                 self.apply(out)
         except OSError as exc:
             raise FixError(f"{self.path}: cannot write: {exc.strerror or exc}") from exc

@@ -375,21 +375,7 @@ def write_document_fix(store: Store, path: Path, plan: FixPlan | DocxPlan, *, no
     else:
         plan = rebase_plan(plan, path.read_bytes())
         write_atomically(path, plan.apply())
-        records = [
-            FixRecord(
-                document=str(path),
-                line=item.line,
-                column=item.column,
-                start=item.start,
-                end=item.end,
-                old_url=item.old_url,
-                new_url=item.new_url,
-                action=item.action,
-                old_text=item.old_text,
-                new_text=item.new_text,
-            )  # fmt: skip
-            for item in plan.replacements
-        ]
+        records = [FixRecord(**dataclasses.asdict(item)) for item in plan.replacements]
     if not records:
         return 0
     return store.record_fix(_document_key(path), records, now=now)
@@ -405,21 +391,8 @@ def undo_document_fix(store: Store, path: Path, *, now: datetime) -> FixPlan | D
         plan: FixPlan | DocxPlan = plan_docx_undo(path, swaps, document=str(path))
         plan.write()
     else:
-        replacements = [
-            Replacement(
-                document=str(path),
-                line=r.line,
-                column=r.column,
-                start=r.start,
-                end=r.end,
-                old_text=r.old_text,
-                new_text=r.new_text,
-                old_url=r.old_url,
-                new_url=r.new_url,
-                action=r.action,
-            )  # fmt: skip
-            for r in records
-        ]
+        names = [field.name for field in dataclasses.fields(Replacement)]
+        replacements = [Replacement(**{n: getattr(r, n) for n in names}) for r in records]
         plan = plan_undo(str(path), path.read_bytes(), replacements)
         write_atomically(path, plan.apply())
     store.mark_fix_undone(records[0].batch or 0, now=now)

@@ -11,14 +11,13 @@ from __future__ import annotations
 import csv
 import dataclasses
 import hashlib
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from .atomic import atomic_output
 from .errors import InputError
 from .models import Citation
 from .urls import InvalidURLError, normalize_url
@@ -28,8 +27,6 @@ SOURCE_COLUMNS = ("url", "title", "cited_in", "context", "accessed", "page")
 _BOM = b"\xef\xbb\xbf"
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _LINE_SUFFIX = re.compile(r"^(?P<document>.+):(?P<line>\d+)$", re.DOTALL)
-#: Permissions of a sources.csv written where there was none.
-_NEW_FILE_MODE = 0o644
 
 
 @dataclass(frozen=True)
@@ -384,38 +381,8 @@ def write_sources(
         extra_columns = [
             name for name in fieldnames if name.strip().casefold() not in SOURCE_COLUMNS
         ]
-    try:
-        mode = os.stat(path).st_mode & 0o7777
-    except FileNotFoundError:
-        mode = _NEW_FILE_MODE
-    descriptor, temporary = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as stream:
-            writer = csv.writer(stream, lineterminator="\n")
-            writer.writerow([*SOURCE_COLUMNS, *extra_columns])
-            for citation in citations:
-                writer.writerow(citation_to_row(citation, extra_columns))
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    _fsync_directory(path.parent)
-
-
-def _fsync_directory(folder: Path) -> None:
-    """Make the rename itself durable; not every platform can open a folder."""
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
+    with atomic_output(path, text=True, newline="") as stream:
+        writer = csv.writer(stream, lineterminator="\n")
+        writer.writerow([*SOURCE_COLUMNS, *extra_columns])
+        for citation in citations:
+            writer.writerow(citation_to_row(citation, extra_columns))
