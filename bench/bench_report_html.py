@@ -1,9 +1,11 @@
 """Benchmark the HTML report: 10,000 links x 100 checks, streamed.
 
-Links are generated lazily, one at a time, the way the store streams them, so the
-peak RSS measures the renderer and not the fixture. Prints the time taken, the
-peak RSS of the process, and the size of the file (raw and gzipped, as a mail or a
-static host would send it).
+Links are generated lazily, one at a time, the way the store streams them, with
+histories as the store returns them (HistoryEntry tuples), so the peak RSS measures
+the renderer and not the fixture. As after a scheduled run, each link has its next
+check date, 1% of the live links have drifted, and the last run changed a few
+dozen links. Prints the time taken, the peak RSS of the process, and the size of
+the file (raw and gzipped, as a mail or a static host would send it).
 
     python bench/bench_report_html.py [--links N] [--checks N] [-o bench/out/report.html]
 """
@@ -19,7 +21,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from citecheck.models import STATUS_ORDER, CheckResult, Citation, LinkState, Reason, Status
+from citecheck.models import STATUS_ORDER, Citation, HistoryEntry, LinkState, Reason, Status
 from citecheck.report import LinkReport, Report
 from citecheck.report.html import write_html
 
@@ -41,6 +43,26 @@ _CHECK_OF = {
     Status.REDIRECTED: (301, Reason.PERMANENT_REDIRECT),
     Status.OK: (200, None),
 }
+#: One live link in this many has drifted.
+_DRIFT_EVERY = 100
+#: Links of each kind the last run changed.
+_CHANGED = 20
+
+
+def _url(index: int) -> str:
+    return f"https://site{index % 500}.example.org/reports/{index:06d}/annual-review.pdf"
+
+
+def _drift(index: int, status: Status) -> dict[str, object] | None:
+    if not status.is_success or index % _DRIFT_EVERY:
+        return None
+    return {
+        "kind": "title+text",
+        "before_title": f"Annual review {index}: housing, rents & the <cost> of living",
+        "after_title": "Page moved: see our new <site>",
+        "similarity": 0.5,
+        "since": (NOW - timedelta(days=index % 30)).isoformat(),
+    }
 
 
 def _counts(links: int) -> dict[Status, int]:
@@ -50,19 +72,18 @@ def _counts(links: int) -> dict[Status, int]:
 
 
 def _link(index: int, status: Status, checks: int) -> LinkReport:
-    url = f"https://site{index % 500}.example.org/reports/{index:06d}/annual-review.pdf"
-    history = []
+    url = _url(index)
+    history: list[HistoryEntry] = []
     if status in _CHECK_OF:
         for day in range(checks):
             check_status = status if day >= checks - 5 else Status.OK
             http_status, reason = _CHECK_OF[check_status]
             history.append(
-                CheckResult(
-                    url=url,
-                    checked_at=NOW - timedelta(days=checks - day),
-                    status=check_status,
-                    http_status=http_status,
-                    reason=reason,
+                (
+                    (NOW - timedelta(days=checks - day)).isoformat(),
+                    check_status.value,
+                    None if reason is None else reason.value,
+                    http_status,
                 )
             )
     failing = status.is_error or status is Status.BLOCKED
@@ -86,24 +107,41 @@ def _link(index: int, status: Status, checks: int) -> LinkReport:
         context="Rents rose by 12% in the year to March, the fastest rise on record.",
     )
     archive = f"https://web.archive.org/web/20240101000000/{url}" if index % 2 else None
+    due = NOW + timedelta(days=1 + index % 7) if history else None
     return LinkReport(
         state=state,
         citations=[citation],
         history=history,
         archive_url=archive,
         archive_timestamp="20240101000000" if archive else None,
+        extra={
+            "drift": _drift(index, status),
+            "next_due": due.isoformat() if due is not None else None,
+        },
     )
 
 
 def build_report(links: int, checks: int, runs: int = 100) -> Report:
     counts = _counts(links)
 
-    def stream() -> Iterator[LinkReport]:
+    def statuses() -> Iterator[tuple[int, Status]]:
         index = 0
         for status in STATUS_ORDER:
             for _ in range(counts[status]):
-                yield _link(index, status, checks)
+                yield index, status
                 index += 1
+
+    def stream() -> Iterator[LinkReport]:
+        for index, status in statuses():
+            yield _link(index, status, checks)
+
+    def drifted() -> Iterator[LinkState]:
+        for index, status in statuses():
+            drift = _drift(index, status)
+            if drift is not None:
+                yield LinkState(
+                    url=_url(index), status=status, title=str(drift["after_title"]), drift=drift
+                )
 
     timeline = [
         (NOW - timedelta(days=runs - run), {s.value: n for s, n in counts.items()})
@@ -114,6 +152,13 @@ def build_report(links: int, checks: int, runs: int = 100) -> Report:
         summary={status.value: count for status, count in counts.items()},
         links=stream,
         timeline=timeline,
+        changes={
+            "newly_broken": [_url(index) for index in range(_CHANGED)],
+            "recovered": [_url(links - 1 - index) for index in range(_CHANGED)],
+            "newly_drifted": [_url(index * _DRIFT_EVERY) for index in range(_CHANGED)],
+        },
+        changes_at=NOW,
+        drifted=drifted,
     )
 
 

@@ -4,14 +4,31 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
-from report_fixtures import FORMULA_TITLES, MD_BREAKER, NOW, fixture_links, fixture_report
+from report_fixtures import (
+    DRIFT_SINCE,
+    FORMULA_TITLES,
+    MD_BREAKER,
+    NEXT_DUE,
+    NOW,
+    drift,
+    fill_fixture_store,
+    fixture_links,
+    fixture_report,
+    scheduled_links,
+    scheduled_report,
+)
 
+from citecheck.config import Schedule
 from citecheck.models import LinkState, Status
 from citecheck.report import FORMATS, LinkReport, Report, write_report
-from citecheck.report.csv import FIELDS, HISTORY_IN_CSV, neutralise, write_csv
+from citecheck.report.build import build_report
+from citecheck.report.csv import FIELDS, HISTORY_IN_CSV, drift_text, neutralise, write_csv
 from citecheck.report.json import link_to_dict
+from citecheck.store import Store
 
 
 def _write(report: Report) -> str:
@@ -85,10 +102,75 @@ def test_extra_fields_are_kept() -> None:
         state=LinkState(url="https://example.org/", status=Status.OK),
         citations=[],
         history=[],
-        extra={"drift": "title changed", "score": 3},
+        extra={"drift": None, "next_due": None, "score": 3, "owner": "=team"},
     )
     row = _read(_write(fixture_report([link])))[0]
-    assert row["extra"] == "drift=title changed; score=3"
+    assert row["extra"] == "score=3; owner==team"
+    assert row["drift"] == "" and row["next_due"] == ""
+
+
+def test_drift_and_next_due_columns_follow_the_json_fields() -> None:
+    assert FIELDS.index("page_count") < FIELDS.index("drift") < FIELDS.index("next_due")
+    assert FIELDS.index("next_due") < FIELDS.index("extra")
+    json_fields = list(link_to_dict(scheduled_links()[0]))
+    assert json_fields.index("drift") < json_fields.index("next_due")
+
+
+def test_drift_is_its_kind_and_since_when_and_next_due_its_time() -> None:
+    rows = {row["url"]: row for row in _read(_write(scheduled_report()))}
+    assert rows["https://ok.example.com/"]["drift"] == f"title+text since {DRIFT_SINCE}"
+    assert rows["https://old.example.com/page"]["drift"] == f"text since {DRIFT_SINCE}"
+    assert rows["https://example.org/gone"]["drift"] == ""
+    assert rows["https://example.org/gone"]["next_due"] == NEXT_DUE
+    assert rows["https://new.example.com/unchecked"]["next_due"] == ""
+    assert all(row["extra"] == "" for row in rows.values())
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, ""),
+        ({}, ""),
+        (
+            drift("title", "A", "B", since="2024-05-20T06:00:00+00:00"),
+            "title since 2024-05-20T06:00:00+00:00",
+        ),
+        ({"kind": "text"}, "text"),
+        ({"since": "2024-05-20"}, "drift since 2024-05-20"),
+        ("title changed", "title changed"),
+    ],
+)
+def test_drift_text(value: object, expected: str) -> None:
+    assert drift_text(value) == expected
+
+
+@pytest.mark.parametrize("trigger", sorted(FORMULA_TITLES))
+def test_drift_and_next_due_cells_are_neutralised(trigger: str) -> None:
+    hostile = FORMULA_TITLES[trigger]
+    link = LinkReport(
+        state=LinkState(url="https://example.org/", status=Status.OK),
+        citations=[],
+        history=[],
+        extra={"drift": {"kind": hostile, "since": "x"}, "next_due": hostile},
+    )
+    row = _read(_write(fixture_report([link])))[0]
+    assert row["drift"] == f"'{hostile} since x"
+    assert row["next_due"] == "'" + hostile
+
+
+def test_next_due_from_a_store_with_a_schedule(tmp_path: Path) -> None:
+    path = tmp_path / "archive.db"
+    fill_fixture_store(path)
+    with Store.open(path, create=False) as store:
+        out = io.StringIO()
+        write_csv(build_report(store, now=NOW, schedule=Schedule()), out)
+    rows = {row["url"]: row for row in _read(out.getvalue())}
+    assert rows["https://new.example.com/unchecked"]["next_due"] == ""
+    for url in ("https://example.org/gone", "https://ok.example.com/"):
+        due = datetime.fromisoformat(rows[url]["next_due"])
+        checked = datetime.fromisoformat(rows[url]["checked_at"])
+        assert checked < due <= checked + timedelta(days=30)
+    assert all(row["drift"] == "" and row["extra"] == "" for row in rows.values())
 
 
 @pytest.mark.parametrize("trigger", sorted(FORMULA_TITLES))

@@ -11,6 +11,9 @@ from collections.abc import Iterator
 import pytest
 from bs4 import BeautifulSoup, Tag
 from report_fixtures import (
+    DRIFT_AFTER_TITLE,
+    DRIFT_BEFORE_TITLE,
+    FORMULA_TITLES,
     HOSTILE_CONTEXT,
     HOSTILE_DETAIL,
     HOSTILE_DOCUMENT,
@@ -20,13 +23,17 @@ from report_fixtures import (
     LONG_HISTORY,
     MD_BREAKER,
     NOW,
+    SCHEDULED_CHANGES,
     XSS_IMG,
     XSS_SCRIPT,
+    drift,
     fixture_links,
     fixture_report,
+    scheduled_links,
+    scheduled_report,
 )
 
-from citecheck.models import STATUS_ORDER, LinkState, Status
+from citecheck.models import CHANGE_KINDS, STATUS_ORDER, LinkState, Status
 from citecheck.report import FORMATS, LinkReport, Report, write_report
 from citecheck.report.html import is_web_url, write_html
 
@@ -47,12 +54,27 @@ def soup(page: str) -> BeautifulSoup:
     return BeautifulSoup(page, "html.parser")
 
 
+@pytest.fixture(scope="module")
+def scheduled_page() -> str:
+    return _render(scheduled_report())
+
+
+@pytest.fixture(scope="module")
+def scheduled(scheduled_page: str) -> BeautifulSoup:
+    return BeautifulSoup(scheduled_page, "html.parser")
+
+
 def _rows(soup: BeautifulSoup) -> list[Tag]:
     return soup.select("#links tbody tr")
 
 
 def _text(tag: Tag) -> str:
     return " ".join(tag.get_text(" ").split())
+
+
+def _flat(tag: Tag) -> str:
+    """The text as a reader sees it: inline elements joined without added spaces."""
+    return " ".join(tag.get_text().split())
 
 
 def _hash(text: str) -> str:
@@ -371,3 +393,218 @@ def test_links_are_streamed_in_one_pass() -> None:
     assert out.first_row_written_after is not None
     assert out.first_row_written_after < len(links) // 2
     assert len(re.findall(r"<tr data-status=", out.getvalue())) == len(links)
+
+
+# -- what a scheduled run adds: changes, drift, next check --------------------------
+
+
+def _row_of(soup: BeautifulSoup, url: str) -> Tag:
+    return next(row for row in _rows(soup) if _text(row.select_one(".url")) == url)
+
+
+def test_no_changes_drift_or_next_check_sections_without_them(soup: BeautifulSoup) -> None:
+    assert soup.find(id="h-changes") is None
+    assert soup.find(id="h-drifted") is None
+    assert not soup.select("#links tr[data-drift], #links .drift-mark, #links .next")
+    assert "next check" not in _text(soup.body)
+
+
+def test_changes_of_the_last_run_come_first(scheduled: BeautifulSoup) -> None:
+    sections = scheduled.main.find_all("section", recursive=False)
+    assert sections[0]["aria-labelledby"] == "h-changes"
+    heading = _flat(scheduled.find(id="h-changes"))
+    assert heading == "Changes in the last run (2024-06-01 05:00 UTC)"
+    kinds = [block["class"][1] for block in scheduled.select(".changes .change")]
+    assert kinds == [f"ch-{kind}" for kind in CHANGE_KINDS]
+    for kind in CHANGE_KINDS:
+        block = scheduled.select_one(f".ch-{kind}")
+        urls = SCHEDULED_CHANGES[kind]
+        assert _text(block.h3).endswith(f"({len(urls)})")
+        assert [_text(li) for li in block.select("li")] == urls
+    assert _text(scheduled.select_one(".ch-newly_broken h3")) == "Newly broken (3)"
+
+
+def test_changed_urls_are_escaped_and_only_web_urls_linked(
+    scheduled_page: str, scheduled: BeautifulSoup
+) -> None:
+    block = scheduled.select_one(".ch-newly_broken")
+    assert [a["href"] for a in block.find_all("a")] == SCHEDULED_CHANGES["newly_broken"][:2]
+    assert JAVASCRIPT_URL in _text(block)
+    assert HOSTILE_HTTP_URL not in scheduled_page
+
+
+def test_a_kind_without_urls_is_left_out() -> None:
+    report = fixture_report(changes={"newly_broken": [], "recovered": ["https://ok.example.org/"]})
+    soup = BeautifulSoup(_render(report), "html.parser")
+    assert [_text(h) for h in soup.select(".changes h3")] == ["Recovered (1)"]
+    empty = fixture_report(changes={"newly_broken": [], "recovered": [], "newly_drifted": []})
+    assert BeautifulSoup(_render(empty), "html.parser").find(id="h-changes") is None
+
+
+def test_drifted_section_lists_each_drifted_page_with_the_action(
+    scheduled: BeautifulSoup,
+) -> None:
+    section = scheduled.select_one("section.drifted")
+    assert _text(section.h2) == "Drifted: the page changed since it was cited"
+    assert _text(section.select_one(".todo")) == (
+        "Check that the page still supports the claim; "
+        "swap in the archived copy from before the change if not."
+    )
+    entries = section.select(".drifts li")
+    assert [a["href"] for a in section.find_all("a")] == [
+        "https://old.example.com/page",
+        "https://ok.example.com/",
+    ]
+    text_only, both = (_flat(entry) for entry in entries)
+    assert text_only.startswith(f"{FORMULA_TITLES['-']} https://old.example.com/page The text")
+    assert "%" not in text_only + both  # fingerprint similarity is not a share of the text
+    assert "The text changed since 2024-05-20." in text_only
+    assert "Title:" not in text_only  # the title did not change
+    assert "The title and text changed since 2024-05-20." in both
+    assert both.endswith(f"Title: {DRIFT_BEFORE_TITLE} → {DRIFT_AFTER_TITLE}")
+    assert _flat(entries[1].select_one("q.before")) == DRIFT_BEFORE_TITLE
+    assert _flat(entries[1].select_one("q.after")) == DRIFT_AFTER_TITLE
+    assert entries[1].select_one("time")["datetime"] == "2024-05-20T06:00:00+00:00"
+
+
+@pytest.mark.parametrize("hostile", [DRIFT_BEFORE_TITLE, DRIFT_AFTER_TITLE])
+def test_hostile_drift_titles_are_text(
+    scheduled_page: str, scheduled: BeautifulSoup, hostile: str
+) -> None:
+    assert hostile in _text(scheduled.select_one("section.drifted"))
+    assert hostile not in scheduled_page
+
+
+def test_no_markup_from_drift_or_changes_survives(scheduled: BeautifulSoup) -> None:
+    assert len(scheduled.find_all("svg")) == 1  # the chart
+    assert len(scheduled.find_all("script")) == 1
+    for tag in scheduled.find_all(True):
+        assert not [name for name in tag.attrs if name.lower().startswith("on")], tag.name
+    assert not scheduled.select("q span, q script, .drifts svg")
+
+
+def test_drifted_section_reads_its_stream_once_and_skips_what_is_not_a_drift() -> None:
+    opened = []
+    states = [
+        LinkState(url="https://a.example/", status=Status.OK, drift=drift("title", "A", "B")),
+        LinkState(url="https://b.example/", status=Status.OK, drift=None),
+        LinkState(url="javascript:alert(1)", status=Status.OK, drift=drift("text", "T", "T")),
+    ]
+
+    def drifted() -> Iterator[LinkState]:
+        opened.append(1)
+        return iter(states)
+
+    report = Report(generated_at=NOW, summary={}, links=lambda: iter(()), drifted=drifted)
+    soup = BeautifulSoup(_render(report), "html.parser")
+    assert opened == [1]
+    entries = soup.select(".drifts li")
+    assert len(entries) == 2
+    assert [a["href"] for a in soup.select(".drifts a")] == ["https://a.example/"]
+    assert "javascript:alert(1)" in _text(entries[1])
+
+
+def test_drifted_rows_carry_a_labelled_marker(scheduled: BeautifulSoup) -> None:
+    drifted = scheduled.select("#links tbody tr[data-drift]")
+    assert [_text(row.select_one(".url")) for row in drifted] == [
+        "https://old.example.com/page",
+        "https://ok.example.com/",
+    ]
+    assert [row["data-drift"] for row in drifted] == ["text", "title and text"]
+    marks = [_text(row.select_one(".drift-mark")) for row in drifted]
+    assert marks == [
+        "≠ Drifted text changed since 2024-05-20",
+        "≠ Drifted title and text changed since 2024-05-20",
+    ]
+    assert len(scheduled.select("#links .drift-mark")) == 2
+
+
+def test_a_drifted_live_link_asks_for_a_check_of_the_claim(scheduled: BeautifulSoup) -> None:
+    ok = _row_of(scheduled, "https://ok.example.com/")
+    assert _text(ok.select_one(".action")) == (
+        "Check that the page still supports the claim; "
+        "swap in the archived copy from before the change if not"
+    )
+    moved = _row_of(scheduled, "https://old.example.com/page")
+    assert _text(moved.select_one(".action")) == (
+        "Check that the redirect target still supports the claim, then update to it "
+        "https://new.example.com/page"
+    )
+    assert _text(_row_of(scheduled, "https://ok.example.org/").select_one(".action")) == (
+        "Nothing to do"
+    )
+
+
+def test_each_row_says_when_it_is_checked_next(scheduled: BeautifulSoup) -> None:
+    nexts = {
+        _text(row.select_one(".url")): _text(row.select_one(".next")) for row in _rows(scheduled)
+    }
+    assert len(nexts) == len(scheduled_links())
+    assert nexts["https://example.org/gone"] == "next check 2024-06-08"
+    assert nexts[JAVASCRIPT_URL] == "next check at the next run"
+    assert nexts["https://new.example.com/unchecked"] == "next check at the next run"
+    time = _rows(scheduled)[0].select_one(".next time")
+    assert time["datetime"] == "2024-06-08T06:00:00+00:00"
+
+
+def test_next_check_and_drift_values_that_are_not_times_are_escaped_text() -> None:
+    hostile = "<script>window.pwned=5</script>"
+    link = LinkReport(
+        state=LinkState(url="https://example.org/", status=Status.OK),
+        citations=[],
+        history=[],
+        extra={"next_due": hostile, "drift": drift("weird", None, hostile, "x", since=hostile)},
+    )
+    page = _render(fixture_report([link]))
+    soup = BeautifulSoup(page, "html.parser")
+    row = _rows(soup)[0]
+    assert _text(row.select_one(".next")) == f"next check {hostile}"
+    assert row.select_one(".next time") is None
+    assert _text(row.select_one(".drift-mark")) == f"≠ Drifted page changed since {hostile}"
+    entry = _flat(soup.select_one(".drifts li"))
+    assert (
+        entry == f"https://example.org/ The page changed since {hostile}. Title: none → {hostile}"
+    )
+    assert hostile not in page and len(soup.find_all("script")) == 1
+
+
+def test_an_archived_copy_taken_after_the_drift_is_flagged() -> None:
+    def link(timestamp: str) -> LinkReport:
+        url = f"https://example.org/{timestamp}"
+        return LinkReport(
+            state=LinkState(url=url, status=Status.OK),
+            citations=[],
+            history=[],
+            archive_url=f"https://web.archive.org/web/{timestamp}/{url}",
+            archive_timestamp=timestamp,
+            extra={"drift": drift("title", "Before", "After")},
+        )
+
+    soup = BeautifulSoup(
+        _render(fixture_report([link("20240519235959"), link("20240520000000")])), "html.parser"
+    )
+    before, after = (row.find("td", attrs={"data-label": "Archived copy"}) for row in _rows(soup))
+    assert _text(before) == "2024-05-19 23:59 UTC"
+    assert _text(after) == (
+        "2024-05-20 00:00 UTC taken after the page changed: look for an older copy"
+    )
+
+
+def test_drift_filter_is_in_the_controls(scheduled: BeautifulSoup) -> None:
+    toggle = scheduled.select_one("#controls #drift-filter input#drift-only")
+    assert toggle is not None and not toggle.has_attr("checked")
+
+
+def test_scheduled_page_links_only_cited_urls(scheduled: BeautifulSoup) -> None:
+    allowed: set[str] = set()
+    for link in scheduled_links():
+        allowed.update(u for u in (link.state.url, link.archive_url, link.state.final_url) if u)
+    hrefs = {tag["href"] for tag in scheduled.find_all(href=True)}
+    assert hrefs <= allowed
+    assert not scheduled.find_all(src=True)
+
+
+def test_csp_hashes_match_the_scheduled_page(scheduled: BeautifulSoup) -> None:
+    meta = scheduled.find("meta", attrs={"http-equiv": "Content-Security-Policy"})
+    assert f"script-src '{_hash(scheduled.find('script').string)}'" in meta["content"]
+    assert f"style-src '{_hash(scheduled.find('style').string)}'" in meta["content"]

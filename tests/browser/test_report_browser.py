@@ -1,9 +1,14 @@
 """The HTML report in headless Chromium: it loads clean, works, and runs nothing hostile.
 
-Each test renders the fixture report (every status, a long history, hostile titles)
-to a file and opens it over file://, as a maintainer opening a mail attachment.
-One test saves a screenshot to test-artifacts/report.png; with
-``CITECHECK_UPDATE_SCREENSHOT=1`` it also refreshes docs/report.png for the README.
+Each test renders the fixture report of a scheduled run (every status, a long
+history, hostile titles, the last run's changes, drifted pages with hostile titles,
+next check dates) to a file and opens it over file://, as a maintainer opening a
+mail attachment. One test saves screenshots to test-artifacts/: report.png (that
+fixture) and report-campaign.png (a realistic campaign, harmless); with
+``CITECHECK_UPDATE_SCREENSHOT=1`` the campaign's becomes docs/report.png for the
+README:
+
+    CITECHECK_UPDATE_SCREENSHOT=1 python -m pytest tests/browser -k screenshot
 """
 
 from __future__ import annotations
@@ -16,14 +21,19 @@ from typing import Any
 
 import pytest
 from report_fixtures import (
+    DRIFT_AFTER_TITLE,
+    DRIFT_BEFORE_TITLE,
     HOSTILE_DOCUMENT,
     LONG_HISTORY,
     XSS_IMG,
     XSS_SCRIPT,
+    campaign_report,
     fixture_links,
     fixture_report,
+    scheduled_report,
 )
 
+from citecheck.report import Report
 from citecheck.report.html import write_html
 
 REPO = Path(__file__).resolve().parents[2]
@@ -34,12 +44,16 @@ PAGE_TITLE = "Citation link report, 2024-06-01 06:00 UTC"
 MakeDriver = Callable[..., Any]
 
 
+def _page_url(tmp_path: Path, report: Report, name: str = "report.html") -> str:
+    path = tmp_path / name
+    with open(path, "w", encoding="utf-8", newline="\n") as out:
+        write_html(report, out)
+    return path.as_uri()
+
+
 @pytest.fixture
 def report_url(tmp_path: Path) -> str:
-    path = tmp_path / "report.html"
-    with open(path, "w", encoding="utf-8", newline="\n") as out:
-        write_html(fixture_report(), out)
-    return path.as_uri()
+    return _page_url(tmp_path, scheduled_report())
 
 
 def _open(make_driver: MakeDriver, url: str, **options: Any) -> Any:
@@ -85,6 +99,8 @@ def test_loads_without_console_errors_and_runs_nothing_hostile(
     assert driver.execute_script("return document.querySelectorAll('img').length") == 0
     body = driver.execute_script("return document.body.innerText")
     assert XSS_IMG in body and XSS_SCRIPT in body
+    assert DRIFT_BEFORE_TITLE in body and DRIFT_AFTER_TITLE in body
+    assert driver.execute_script("return document.querySelectorAll('svg').length") == 1
     # The script ran (it is allowed by its hash): the controls are shown and counted.
     assert driver.execute_script("return document.getElementById('controls').hidden") is False
     shown = driver.execute_script("return document.getElementById('shown').textContent")
@@ -141,6 +157,36 @@ def test_status_filter_document_filter_and_search(make_driver: MakeDriver, repor
     search.send_keys("no such text anywhere")
     assert _visible_urls(driver) == []
     assert driver.find_element(By.ID, "shown").text == (f"Showing 0 of {len(all_statuses)} links.")
+    assert _errors(driver) == []
+
+
+def test_drift_filter_shows_only_drifted_links(make_driver: MakeDriver, report_url: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver = _open(make_driver, report_url)
+    toggle = driver.find_element(By.ID, "drift-only")
+    assert toggle.is_displayed() and not toggle.is_selected()
+    toggle.click()
+    assert _visible_urls(driver) == ["https://old.example.com/page", "https://ok.example.com/"]
+    assert driver.find_element(By.ID, "shown").text == (
+        f"Showing 2 of {len(fixture_links())} links."
+    )
+    driver.find_element(By.CSS_SELECTOR, "input[name=status][value=ok]").click()
+    assert _visible_urls(driver) == ["https://old.example.com/page"]
+    driver.find_element(By.CSS_SELECTOR, "input[name=status][value=ok]").click()
+    toggle.click()
+    assert len(_visible_urls(driver)) == len(fixture_links())
+    assert _errors(driver) == []
+
+
+def test_drift_filter_is_not_offered_when_nothing_drifted(
+    make_driver: MakeDriver, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver = _open(make_driver, _page_url(tmp_path, fixture_report()))
+    assert not driver.find_element(By.ID, "drift-filter").is_displayed()
+    assert driver.find_element(By.ID, "search").is_displayed()
     assert _errors(driver) == []
 
 
@@ -239,14 +285,22 @@ def test_without_javascript_every_row_is_shown(make_driver: MakeDriver, report_u
     assert driver.find_element(By.CSS_SELECTOR, "noscript p").is_displayed()
     assert driver.find_element(By.ID, "chart").is_displayed()
     assert driver.title == PAGE_TITLE
+    for section in ("h-changes", "h-drifted"):
+        assert driver.find_element(By.ID, section).is_displayed()
+    assert driver.find_element(By.CSS_SELECTOR, "#links .drift-mark").is_displayed()
+    assert driver.find_element(By.CSS_SELECTOR, "#links .next").text == "next check 2024-06-08"
 
 
-def test_screenshot(make_driver: MakeDriver, report_url: str) -> None:
-    driver = _open(make_driver, report_url, width=1280, height=1400)
+def test_screenshot(make_driver: MakeDriver, report_url: str, tmp_path: Path) -> None:
+    """The hostile fixture for reviewers; the campaign, never the hostile one, for docs."""
     ARTIFACTS.mkdir(exist_ok=True)
-    target = ARTIFACTS / "report.png"
-    assert driver.save_screenshot(str(target))
-    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    campaign_url = _page_url(tmp_path, campaign_report(), "campaign.html")
+    for url, name in ((report_url, "report.png"), (campaign_url, "report-campaign.png")):
+        driver = _open(make_driver, url, width=1280, height=1400)
+        assert _errors(driver) == []
+        target = ARTIFACTS / name
+        assert driver.save_screenshot(str(target))
+        assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     if os.environ.get("CITECHECK_UPDATE_SCREENSHOT") == "1":
         DOCS_SCREENSHOT.parent.mkdir(exist_ok=True)
-        shutil.copyfile(target, DOCS_SCREENSHOT)
+        shutil.copyfile(ARTIFACTS / "report-campaign.png", DOCS_SCREENSHOT)

@@ -1,7 +1,10 @@
 """The CSV report, for spreadsheets: one row per link, the JSON report's fields.
 
 Lists are joined with ``"; "``; the history is summarised as its length and its
-last checks as text. A cell a spreadsheet would run as a formula (one starting
+last checks as text. A drifted page's ``drift`` is its kind and since when
+(``title since 2024-05-20T06:00:00+00:00``); ``next_due`` is when the schedule
+checks the link next (empty when the report has no schedule or the link is due at
+the next run). A cell a spreadsheet would run as a formula (one starting
 with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) is prefixed with a
 single quote, because titles and URLs come from the web. The file starts with a
 UTF-8 byte-order mark so that Excel reads non-ASCII titles correctly. Written row
@@ -38,6 +41,8 @@ FIELDS = (
     "citations",
     "detail",
     "page_count",
+    "drift",
+    "next_due",
     "extra",
     "history_count",
     "history_recent",
@@ -76,6 +81,17 @@ def _check_text(entry: HistoryEntry) -> str:
     return " ".join(parts)
 
 
+def drift_text(drift: Any) -> str:
+    """The ``drift`` cell: drift.py's JSON as ``kind since when``; empty when None."""
+    if not drift:
+        return ""
+    if isinstance(drift, Mapping):
+        kind = str(drift.get("kind") or "drift")
+        since = drift.get("since")
+        return f"{kind} since {since}" if since else kind
+    return str(drift)
+
+
 def link_to_row(link: LinkReport) -> dict[str, Any]:
     """One link as a CSV row (before formula neutralisation)."""
     data = link_fields(link)
@@ -83,6 +99,8 @@ def link_to_row(link: LinkReport) -> dict[str, Any]:
     row = {name: data.pop(name) for name in FIELDS if name in data}
     row["cited_in"] = _JOIN.join(row["cited_in"])
     row["citations"] = _JOIN.join(_citation_text(c) for c in row["citations"])
+    row["drift"] = drift_text(row.get("drift"))
+    row["next_due"] = row.get("next_due") or ""
     row["extra"] = _JOIN.join(f"{key}={value}" for key, value in data.items())
     row["history_count"] = link.checks
     row["history_recent"] = _JOIN.join(

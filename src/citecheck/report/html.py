@@ -16,6 +16,12 @@ status) and a row's strip is one string, written as it would have been by the
 template.
 Every row is in the HTML, so with JavaScript off all links are shown; the script
 only adds filtering, search and sorting.
+
+Above the links, what the last run changed (``report.changes``) and the live pages
+that drifted from what was first seen (``report.drifted()``, its own stream, read
+once). A row carries a labelled drift marker when ``extra["drift"]`` is set and, when
+the report was built with a schedule, the date of its next check
+(``extra["next_due"]``).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import itertools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -33,7 +40,7 @@ from typing import TextIO
 import jinja2
 from markupsafe import Markup, escape
 
-from ..models import STATUS_ORDER, HistoryEntry, Reason, Status
+from ..models import CHANGE_KINDS, STATUS_ORDER, HistoryEntry, LinkState, Reason, Status
 from . import LinkReport, Report, ordered_summary
 
 #: Badge text and glyph: a status is never told by colour alone.
@@ -67,6 +74,17 @@ _WEB_URL = re.compile(r"(?i)https?://[^\x00-\x20\x7f]+")
 _WAYBACK_TIMESTAMP = re.compile(r"(\d{4})(\d{2})(\d{2})(\d{2})?(\d{2})?\d*")
 #: Characters written per write() call: few calls, bounded memory.
 _CHUNK_CHARS = 1 << 16
+#: What changed, by drift kind (drift.DRIFT_KINDS): "the title changed".
+_DRIFT_WHAT = {"title": "title", "text": "text", "title+text": "title and text"}
+_CHANGE_TITLES = {
+    "newly_broken": "Newly broken",
+    "recovered": "Recovered",
+    "newly_drifted": "Newly drifted",
+}
+_DRIFT_ACTION = (
+    "Check that the page still supports the claim; "
+    "swap in the archived copy from before the change if not"
+)
 
 
 def is_web_url(url: str | None) -> bool:
@@ -96,6 +114,41 @@ class _Action:
 
 
 @dataclass(frozen=True)
+class _Drift:
+    """How a page drifted, as text to show: what changed, the titles, since when.
+
+    The text similarity is not shown: fingerprints of unrelated texts still agree on
+    about half of their bits, so "50% similar" would suggest a page half intact.
+    """
+
+    what: str
+    before_title: str | None
+    after_title: str | None
+    title_changed: bool
+    since: str | None  # a date a person reads
+    since_iso: str  # for <time datetime>, "" when ``since`` is not a time
+
+
+@dataclass(frozen=True)
+class _Drifted:
+    """One entry of the Drifted section."""
+
+    title: str | None
+    url: str
+    url_is_link: bool
+    drift: _Drift
+
+
+@dataclass(frozen=True)
+class _Changed:
+    """One kind of change of the last run and its URLs (each: text, is it a link)."""
+
+    kind: str
+    title: str
+    urls: tuple[tuple[str, bool], ...]
+
+
+@dataclass(frozen=True)
 class _Row:
     """What the template shows for one link, computed once from a LinkReport."""
 
@@ -119,6 +172,10 @@ class _Row:
     archive_is_link: bool
     archive_when: str | None
     action: _Action
+    drift: _Drift | None
+    archive_after_drift: bool  # the archived copy may already show the changed page
+    next_check: str | None  # "2024-06-08", "at the next run", or None (no schedule)
+    next_check_iso: str
 
 
 @dataclass(frozen=True)
@@ -207,8 +264,15 @@ def _archive_when(timestamp: str | None) -> str | None:
     return f"{date} {hour}:{minute} UTC" if hour and minute else date
 
 
-def _action(link: LinkReport) -> _Action:
+def _action(link: LinkReport, drifted: bool) -> _Action:
     state = link.state
+    if drifted and state.status is Status.OK:
+        return _Action(_DRIFT_ACTION)
+    if drifted and state.status is Status.REDIRECTED:
+        return _Action(
+            "Check that the redirect target still supports the claim, then update to it",
+            state.final_url,
+        )
     if state.status is Status.BROKEN:
         if link.archive_url:
             return _Action("Swap in the archived copy", link.archive_url)
@@ -236,8 +300,62 @@ def _why(link: LinkReport) -> str:
     return " · ".join(parts)
 
 
+def _time_text(value: object) -> tuple[str | None, str]:
+    """An ISO time from the report's extra fields as (its UTC date, its ISO form).
+
+    A value that is not a time is shown as it is (escaped), with no ISO form.
+    """
+    if value is None or value == "":
+        return None, ""
+    try:
+        when = _utc(datetime.fromisoformat(str(value)))
+    except ValueError:
+        return str(value), ""
+    return when.strftime("%Y-%m-%d"), when.isoformat()
+
+
+def _drift(data: object) -> _Drift | None:
+    """``extra["drift"]`` or ``LinkState.drift`` (drift.py's JSON) as text to show."""
+    if not isinstance(data, Mapping) or not data:
+        return None
+    before, after = data.get("before_title"), data.get("after_title")
+    since, since_iso = _time_text(data.get("since"))
+    return _Drift(
+        what=_DRIFT_WHAT.get(str(data.get("kind")), "page"),
+        before_title=None if before is None else str(before),
+        after_title=None if after is None else str(after),
+        title_changed=before != after,
+        since=since,
+        since_iso=since_iso,
+    )
+
+
+def _archive_after_drift(link: LinkReport, drift: _Drift | None) -> bool:
+    """True when the archived copy was taken on or after the day the page drifted."""
+    if drift is None or not drift.since_iso or link.archive_url is None:
+        return False
+    match = _WAYBACK_TIMESTAMP.fullmatch(link.archive_timestamp or "")
+    if match is None:
+        return False
+    year, month, day = match.groups()[:3]
+    return f"{year}-{month}-{day}" >= (drift.since or "")
+
+
+def _next_check(extra: Mapping[str, object]) -> tuple[str | None, str]:
+    """The next check as (text to show, ISO form); no text when the report has no
+    schedule (no ``next_due`` field). A link due whatever the time is due next run."""
+    if "next_due" not in extra:
+        return None, ""
+    due = extra["next_due"]
+    if due is None:
+        return "at the next run", ""
+    return _time_text(due)
+
+
 def _row(link: LinkReport) -> _Row:
     state = link.state
+    drift = _drift(link.extra.get("drift"))
+    next_check, next_check_iso = _next_check(link.extra)
     label, glyph = _LABELS[state.status]
     citations = tuple(
         _Citation(
@@ -272,8 +390,37 @@ def _row(link: LinkReport) -> _Row:
         archive_url=link.archive_url,
         archive_is_link=is_web_url(link.archive_url),
         archive_when=_archive_when(link.archive_timestamp),
-        action=_action(link),
+        action=_action(link, drift is not None),
+        drift=drift,
+        archive_after_drift=_archive_after_drift(link, drift),
+        next_check=next_check,
+        next_check_iso=next_check_iso,
     )
+
+
+def _changes(changes: Mapping[str, Sequence[str]]) -> tuple[_Changed, ...]:
+    """The kinds of change with URLs, in CHANGE_KINDS order."""
+    return tuple(
+        _Changed(
+            kind=kind,
+            title=_CHANGE_TITLES[kind],
+            urls=tuple((url, is_web_url(url)) for url in changes[kind]),
+        )
+        for kind in CHANGE_KINDS
+        if changes.get(kind)
+    )
+
+
+def _drifted(states: Iterator[LinkState]) -> Iterator[_Drifted]:
+    for state in states:
+        drift = _drift(state.drift)
+        if drift is not None:
+            yield _Drifted(
+                title=state.title,
+                url=state.url,
+                url_is_link=is_web_url(state.url),
+                drift=drift,
+            )
 
 
 def _chart(timeline: Sequence[tuple[datetime, Mapping[str, int]]]) -> _Chart:
@@ -357,6 +504,15 @@ def _rows(report: Report) -> Iterator[_Row]:
         yield _row(link)
 
 
+def _peeked(items: Iterator[_Drifted]) -> Iterator[_Drifted] | None:
+    """``items`` unchanged, or None when it is empty: the section needs to know
+    before its heading whether it has entries, and the stream is read only once."""
+    first = next(items, None)
+    if first is None:
+        return None
+    return itertools.chain((first,), items)
+
+
 def write_html(report: Report, out: TextIO) -> None:
     """Write the report as one self-contained HTML page, streaming the links."""
     style, script, csp = _assets()
@@ -377,6 +533,10 @@ def write_html(report: Report, out: TextIO) -> None:
         script=script,
         generated_at=report.generated_at,
         total=sum(summary.values()),
+        changes=_changes(report.changes),
+        changes_at=report.changes_at,
+        drifted=_peeked(_drifted(report.drifted())),
+        drift_action=_DRIFT_ACTION,
         statuses=statuses,
         chart=chart,
         series=[

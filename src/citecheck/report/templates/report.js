@@ -1,7 +1,7 @@
 /* Filters, search and sorting for the citecheck HTML report.
    Every row is in the HTML; this only hides and reorders them. Everything it needs
-   is read from the DOM (data-status, data-doc, data-v and cell text), so no page
-   data is ever part of this code. */
+   is read from the DOM (data-status, data-drift, data-doc, data-v and cell text),
+   so no page data is ever part of this code. */
 (function () {
   "use strict";
   var controls = document.getElementById("controls");
@@ -13,6 +13,7 @@
   var search = document.getElementById("search");
   var docSelect = document.getElementById("doc");
   var shown = document.getElementById("shown");
+  var driftOnly = document.getElementById("drift-only");
   var boxes = controls.querySelectorAll("input[name=status]");
   var headers = table.tHead.querySelectorAll("th[data-col]");
 
@@ -25,8 +26,18 @@
     row.querySelectorAll(".q").forEach(function (cell) {
       text += " " + cell.textContent.toLowerCase();
     });
-    return { row: row, index: index, status: row.getAttribute("data-status"), docs: docs, text: text };
+    return {
+      row: row,
+      index: index,
+      status: row.getAttribute("data-status"),
+      drifted: row.hasAttribute("data-drift"),
+      docs: docs,
+      text: text
+    };
   });
+  // The drift filter is offered only when a link has drifted.
+  document.getElementById("drift-filter").hidden =
+    !items.some(function (item) { return item.drifted; });
 
   var allDocs = {};
   items.forEach(function (item) {
@@ -47,6 +58,7 @@
     var visible = 0;
     items.forEach(function (item) {
       var show = wanted[item.status] === true &&
+        (!driftOnly.checked || item.drifted) &&
         (doc === "" || item.docs.indexOf(doc) !== -1) &&
         (query === "" || item.text.indexOf(query) !== -1);
       item.row.hidden = !show;
@@ -92,6 +104,7 @@
   });
   boxes.forEach(function (box) { box.addEventListener("change", apply); });
   docSelect.addEventListener("change", apply);
+  driftOnly.addEventListener("change", apply);
   search.addEventListener("input", apply);
   controls.addEventListener("submit", function (event) { event.preventDefault(); });
   controls.hidden = false;
