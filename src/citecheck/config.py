@@ -34,6 +34,9 @@ DEFAULT_MAX_RETRY_AFTER_S = 10.0
 DEFAULT_MAX_BODY_BYTES = 512 * 1024
 #: Bytes of a PDF read, spooled to disk past 1 MiB: enough for most reports' metadata.
 DEFAULT_MAX_PDF_BYTES = 32 * 1024 * 1024
+#: PDF bodies read at once: with the cap above, at most 128 MiB of PDF in memory
+#: however many links are in flight.
+DEFAULT_PDF_READERS = 4
 DEFAULT_USER_AGENT = (
     f"citecheck/{__version__} (+https://github.com/citecheck/citecheck; citation link checker)"
 )

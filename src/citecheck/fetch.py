@@ -48,7 +48,7 @@ from urllib.parse import urljoin
 import httpcore
 import httpx
 
-from .config import Settings
+from .config import DEFAULT_PDF_READERS, Settings
 from .models import FetchOutcome, Hop, Reason
 from .urls import CHECKABLE_SCHEMES, InvalidURLError, host_key, normalize_url, scheme_of
 
@@ -387,6 +387,7 @@ class Fetcher:
         self._sleep = sleep
         self._client: httpx.AsyncClient | None = None
         self._global_slots = asyncio.Semaphore(settings.concurrency)
+        self._pdf_readers = asyncio.Semaphore(DEFAULT_PDF_READERS)
         self._host_slots: dict[str, _HostSlot] = {}
 
     async def __aenter__(self) -> Fetcher:
@@ -633,11 +634,20 @@ class Fetcher:
         if inflater is None:
             return b"", False, None
         content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
-        cap = (
-            self._settings.max_pdf_bytes
-            if content_type in _PDF_TYPES
-            else self._settings.max_body_bytes
-        )
+        if content_type not in _PDF_TYPES:
+            return await self._read_capped(
+                response, inflater, self._settings.max_body_bytes, progress
+            )
+        # PDFs are read whole (their metadata is often at the end), so few at a time.
+        async with self._pdf_readers:
+            return await self._read_capped(
+                response, inflater, self._settings.max_pdf_bytes, progress
+            )
+
+    @staticmethod
+    async def _read_capped(
+        response: httpx.Response, inflater: _Inflater, cap: int, progress: _Progress
+    ) -> tuple[bytes, bool, str | None]:
         body = progress.body = bytearray()
         progress.reading_body = True
         async for chunk in response.aiter_raw():
