@@ -173,6 +173,8 @@ def probe_urls_from_env(default: tuple[str, ...] = DEFAULT_PROBE_URLS) -> tuple[
 
 #: The base of every Wayback call: CDX, Save Page Now, job status and replay.
 DEFAULT_WAYBACK_URL = "https://web.archive.org"
+#: Seconds one Wayback request may take: SPN2 and the CDX index are often slow.
+DEFAULT_ARCHIVE_TIMEOUT_S = 60.0
 
 
 @dataclass(frozen=True)

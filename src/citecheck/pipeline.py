@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from .archive import ArchiveSummary, ArchiveUnreachableError, WaybackClient, archive_links
 from .check import Checker, CheckRequest, Clock, check_links
-from .config import ArchiveSettings, ConfirmationPolicy, Settings
+from .config import DEFAULT_ARCHIVE_TIMEOUT_S, ArchiveSettings, ConfirmationPolicy, Settings
 from .drift import detect_drift, drift_from_json, drift_to_json
 from .errors import FixError, InputError, NetworkOfflineError
 from .fetch import Fetcher
@@ -47,9 +47,6 @@ from .verdict import next_state
 
 if TYPE_CHECKING:
     import httpx
-
-#: Seconds one Wayback request may take: SPN2 and the CDX index are often slow.
-DEFAULT_ARCHIVE_TIMEOUT_S = 60.0
 
 
 def utc_now() -> datetime:

@@ -1,0 +1,140 @@
+"""Tests for citecheck.pipeline's pure parts: judging a result (status, validators,
+drift baseline) and what a run reports as changed; and the fix decisions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from citecheck.config import ConfirmationPolicy
+from citecheck.models import (
+    CheckResult,
+    Citation,
+    LinkState,
+    PageSnapshot,
+    Reason,
+    Snapshot,
+    Status,
+)
+from citecheck.pipeline import _change, fix_decisions, judge
+from citecheck.store import Store
+from citecheck.titles import fingerprint
+
+T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+URL = "https://news.example/story"
+POLICY = ConfirmationPolicy()
+STORY = (
+    "The regional police have used a face recognition system at the border crossing since "
+    "the spring according to documents obtained by the campaign and seen by reporters"
+)
+OTHER = (
+    "This page now hosts the annual report on cycling infrastructure with new lanes parking "
+    "for bicycles and a survey of commuters across the whole of the capital region"
+)
+
+
+def ok(at: datetime, **fields: object) -> CheckResult:
+    return CheckResult(
+        **{"url": URL, "checked_at": at, "status": Status.OK, "http_status": 200, **fields}
+    )
+
+
+def test_the_first_live_sighting_becomes_the_drift_baseline() -> None:
+    result = ok(T0, title="Border cameras", text_fingerprint=fingerprint(STORY), etag='"a"')
+    state, baseline = judge(None, result, None, POLICY)
+    assert baseline == PageSnapshot("Border cameras", fingerprint(STORY), T0)
+    assert (state.status, state.etag, state.drift) == (Status.OK, '"a"', None)
+
+
+def test_a_rewritten_page_drifts_and_keeps_the_date_it_first_drifted() -> None:
+    baseline = PageSnapshot("Border cameras", fingerprint(STORY), T0)
+    first, _ = judge(None, ok(T0), baseline, POLICY)
+    drifted, new_baseline = judge(
+        first, ok(T0 + timedelta(days=7), title="Cycling", text_fingerprint=fingerprint(OTHER)),
+        baseline, POLICY,
+    )  # fmt: skip
+    assert new_baseline is None
+    assert drifted.status is Status.OK
+    assert drifted.drift is not None and drifted.drift["kind"] == "title+text"
+    later, _ = judge(
+        drifted, ok(T0 + timedelta(days=14), title="Cycling", text_fingerprint=fingerprint(OTHER)),
+        baseline, POLICY,
+    )  # fmt: skip
+    assert later.drift is not None and later.drift["since"] == drifted.drift["since"]
+
+
+def test_a_304_and_a_failure_keep_validators_and_drift() -> None:
+    previous = LinkState(URL, Status.OK, checked_at=T0, etag='"a"', drift={"kind": "title"})
+    not_modified, baseline = judge(
+        previous, ok(T0 + timedelta(days=7), http_status=304), None, POLICY
+    )
+    assert (not_modified.etag, not_modified.drift, baseline) == ('"a"', {"kind": "title"}, None)
+    failing = CheckResult(
+        url=URL, checked_at=T0 + timedelta(days=8), status=Status.FAILING, reason=Reason.TIMEOUT
+    )
+    state, _ = judge(not_modified, failing, None, POLICY)
+    assert (state.status, state.etag, state.drift) == (Status.FAILING, '"a"', {"kind": "title"})
+
+
+def test_changes_a_run_reports() -> None:
+    ok_state = LinkState(URL, Status.OK)
+    broken = LinkState(URL, Status.BROKEN)
+    failing = LinkState(URL, Status.FAILING)
+    drifted = LinkState(URL, Status.OK, drift={"kind": "text"})
+    assert _change(ok_state, broken) == "newly_broken"
+    assert _change(None, broken) == "newly_broken"
+    assert _change(broken, broken) is None
+    assert _change(failing, ok_state) == "recovered"
+    assert _change(broken, ok_state) == "recovered"
+    assert _change(ok_state, failing) is None
+    assert _change(ok_state, drifted) == "newly_drifted"
+    assert _change(drifted, drifted) is None
+
+
+def test_fix_decisions_follow_status_and_archived_copy(tmp_path: Path) -> None:
+    urls = {
+        s: f"https://site.example/{s}" for s in ("gone", "nocopy", "moved", "down", "wall", "fine")
+    }
+    with Store.open(tmp_path / "archive.db") as store:
+        store.sync_citations(
+            (Citation(url=u, document="d.md", line=1) for u in urls.values()), now=T0
+        )
+        run = store.begin_run("check", now=T0)
+        states = {
+            "gone": LinkState(urls["gone"], Status.BROKEN, Reason.NOT_FOUND),
+            "nocopy": LinkState(urls["nocopy"], Status.BROKEN, Reason.GONE),
+            "moved": LinkState(urls["moved"], Status.REDIRECTED, final_url="https://new.example/"),
+            "down": LinkState(urls["down"], Status.FAILING, Reason.SERVER_ERROR),
+            "wall": LinkState(urls["wall"], Status.BLOCKED, Reason.BOT_PROTECTION),
+            "fine": LinkState(urls["fine"], Status.OK),
+        }
+        for state in states.values():
+            result = CheckResult(url=state.url, checked_at=T0, status=state.status)
+            store.record_check(run, result, state)
+        ids = {r.state.url: r.link_id for r in store.iter_archive_rows()}
+        capture = Snapshot("20240115093000", urls["gone"], 200, "text/html")
+        copy = f"https://web.archive.org/web/20240115093000/{urls['gone']}"
+        store.record_lookup(
+            ids[urls["gone"]],
+            looked_up_at=T0,
+            anchor=T0,
+            found=[(capture, None)],
+            chosen=capture,
+            archive_url=copy,
+        )
+        store.record_lookup(
+            ids[urls["nocopy"]], looked_up_at=T0, anchor=T0, found=[], chosen=None, archive_url=None
+        )
+        decisions = fix_decisions(store)
+    assert decisions[urls["nocopy"]].action == "leave"
+    assert "no good capture" in decisions[urls["nocopy"]].why
+    swap = decisions[urls["gone"]]
+    assert (swap.action, swap.new_url, swap.version_date) == ("swap", copy, "2024-01-15")
+    assert decisions[urls["moved"]].action == "update"
+    assert decisions[urls["moved"]].new_url == "https://new.example/"
+    assert (
+        decisions[urls["down"]].action == "leave"
+        and "not yet confirmed" in decisions[urls["down"]].why
+    )
+    assert decisions[urls["wall"]].action == "leave" and "by hand" in decisions[urls["wall"]].why
+    assert urls["fine"] not in decisions
