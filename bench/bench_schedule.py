@@ -300,14 +300,27 @@ def _statuses(db: Path) -> dict[str, int]:
         return dict(conn.execute("select status, count(*) from links group by status"))
 
 
-def _truth(db: Path, urls_by_kind: dict[str, list[str]]) -> dict[str, dict[str, int]]:
-    """Final link statuses by planned kind: what each kind of link ended as."""
-    kind_of = {url: kind for kind, urls in urls_by_kind.items() for url in urls}
+def _by_kind(db: Path, kind_of: dict[str, str], query: str) -> dict[str, dict[str, int]]:
+    """Links by planned kind and status, from ``query``'s (url, status) rows."""
     table: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
     with closing(_read_only(db)) as conn:
-        for url, status in conn.execute("select url, status from links"):
+        for url, status in conn.execute(query):
             table[kind_of.get(url, "?")][status] += 1
     return {kind: dict(counts) for kind, counts in sorted(table.items())}
+
+
+def _truth(db: Path, kind_of: dict[str, str]) -> dict[str, dict[str, dict[str, int]]]:
+    """What each planned kind of link ended as, and which statuses its checks ever had
+    (an outage that never became ``broken``, a death the schedule has not reached yet)."""
+    return {
+        "final_status": _by_kind(db, kind_of, "select url, status from links"),
+        "links_with_a_check_of_status": _by_kind(
+            db,
+            kind_of,
+            "select distinct links.url, checks.status from checks"
+            " join links on links.id = checks.link_id",
+        ),
+    }
 
 
 def _night(
@@ -372,7 +385,7 @@ def _summary(
     nights: list[Night],
     idle: Night | None,
     mix: dict[str, int],
-    truth: dict[str, dict[str, int]],
+    truth: dict[str, dict[str, dict[str, int]]],
     statuses: dict[str, int],
     stopped_early: str | None,
 ) -> dict:
@@ -439,7 +452,7 @@ def _summary(
         "peak_rss_mib": max(n.peak_rss_mib for n in nights + ([idle] if idle else [])),
         "exit_codes": dict(collections.Counter(str(n.exit_code) for n in nights)),
         "final_statuses": statuses,
-        "final_status_by_planned_kind": truth,
+        "by_planned_kind": truth,
         "nights": [asdict(n) for n in nights],
     }
 
@@ -479,10 +492,10 @@ def main() -> None:
         wayback = stack.enter_context(FakeWayback(log_limit=100_000))
         cwd = Path(tmp)
         _write_sources(cwd / "sources.csv", servers, plans)
-        urls_by_kind: dict[str, list[str]] = collections.defaultdict(list)
+        kind_of = {}
         for number, plan in plans:
             web = servers[number % len(servers)]
-            urls_by_kind[plan.kind].append(web.url(_path(number, args.hosts), host=web.host))
+            kind_of[web.url(_path(number, args.hosts), host=web.host)] = plan.kind
         env = _env(servers[0].url("/reachability", host=servers[0].host), wayback)
 
         results: list[Night] = []
@@ -501,7 +514,7 @@ def main() -> None:
         idle = _night(len(results), last_now, cwd, env, month, wayback)
         print("nothing due: " + _night_line(idle), file=sys.stderr, flush=True)
         statuses = _statuses(cwd / "archive.db")
-        truth = _truth(cwd / "archive.db", urls_by_kind)
+        truth = _truth(cwd / "archive.db", kind_of)
     summary = _summary(args, results, idle, mix, truth, statuses, stopped_early)
     print(json.dumps(summary, indent=2))
 
