@@ -447,6 +447,20 @@ def test_a_long_retry_after_stops_saving_for_the_run(store: Store, wayback: Fake
     assert summary.saves_left == 1 and summary.exit_code == 0
 
 
+def test_a_spent_time_budget_leaves_the_rest_for_the_next_run(
+    store: Store, wayback: FakeWayback
+) -> None:
+    urls = [f"https://ngo.example/p{n}" for n in range(4)]
+    _cite(store, *(Citation(url=u) for u in urls))
+    for url in urls:
+        _record(store, url, _live(url))
+    summary = _archive(store, wayback, time_budget_s=0)
+    assert (summary.links, summary.looked_up, summary.lookups_left) == (4, 0, 4)
+    assert wayback.count("/cdx/search/cdx") == 0 and wayback.saved == []
+    summary = _archive(store, wayback, now=NOW + timedelta(days=1))
+    assert (summary.looked_up, summary.lookups_left, summary.saves_requested) == (4, 0, 4)
+
+
 def test_a_523_on_save_is_unknown_and_settled_by_a_later_lookup(
     store: Store, wayback: FakeWayback
 ) -> None:

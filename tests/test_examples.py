@@ -19,6 +19,7 @@ import yaml
 from citecheck.config import (
     DEFAULT_CAPTURE_MAX_AGE,
     DEFAULT_MAX_SAVES,
+    DEFAULT_RUN_ARCHIVE_MINUTES,
     DEFAULT_WAYBACK_URL,
     Settings,
 )
@@ -245,5 +246,6 @@ def test_the_example_config_holds_the_defaults_where_it_says_so() -> None:
         "save": True,
         "max_saves": DEFAULT_MAX_SAVES,
         "capture_max_age": timedelta(days=DEFAULT_CAPTURE_MAX_AGE.days),
+        "time_budget_s": DEFAULT_RUN_ARCHIVE_MINUTES * 60,
     }
     assert file.sources == EXAMPLES / "sources.csv" and file.db == EXAMPLES / "archive.db"

@@ -590,7 +590,7 @@ class ArchiveSummary:
     cached: int = 0  # links whose cached answer still stood
     with_copy: int = 0  # links that have a copy to offer after the run
     without_copy: int = 0  # links that want one and have none
-    lookups_left: int = 0  # look-ups that failed, left for the next run
+    lookups_left: int = 0  # look-ups that failed or did not fit the time budget
     saves_requested: int = 0
     saves_verified: int = 0
     saves_pending: int = 0  # SPN2 jobs still running, polled again next run
@@ -952,10 +952,23 @@ async def archive_links(
     SPN2 jobs left pending by an earlier run are polled first. Look-ups run
     concurrently (at most ``cdx_concurrency`` in flight) under the CDX rate limit;
     captures run one at a time under the save rate limit, alongside the look-ups.
-    Raises ArchiveUnreachableError when the archive stops answering at all.
+    Raises ArchiveUnreachableError when the archive stops answering at all. With a
+    ``settings.time_budget_s``, no look-up starts and no capture is asked for once it
+    is spent: what is left is counted and waits for the next run, so a nightly job
+    over thousands of new links is not held for hours by the archive's rate limits.
     """
     started = monotonic()
     job = _Job(store, client, settings, clock, monotonic, sleep)
+
+    def over_budget() -> bool:
+        budget = settings.time_budget_s
+        if budget is None or monotonic() - started < budget:
+            return False
+        if not job.saving_closed:  # the captures still queued wait for the next run
+            job.saving_closed = True
+            job.counts["saves_left"] += job.save_queue.qsize()
+        return True
+
     for record in store.pending_captures():
         job.start_poll(record)
     saver = asyncio.ensure_future(job.save_worker())
@@ -967,6 +980,10 @@ async def archive_links(
             if wanted is None:
                 continue
             job.counts["links"] += 1
+            if over_budget():
+                # Out of time for this run: the look-up and any capture wait for the next.
+                job.counts["lookups_left"] += 1
+                continue
             if not lookup_due(wanted, row.lookup, now=clock(), max_age=settings.capture_max_age):
                 assert row.lookup is not None
                 job.counts["cached"] += 1
@@ -977,6 +994,7 @@ async def archive_links(
             job.track(job.lookups, job.lookup(row, wanted), on_done=slots.release)
         await _gather(job.lookups)
         job.raise_failure()
+        over_budget()
         await _until_done(job.save_queue, saver)
         await _gather(job.polls)
         job.raise_failure()

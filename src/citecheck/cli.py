@@ -31,6 +31,7 @@ from .config import (
     DEFAULT_CONCURRENCY,
     DEFAULT_MAX_SAVES,
     DEFAULT_PER_HOST,
+    DEFAULT_RUN_ARCHIVE_MINUTES,
     DEFAULT_TIMEOUT_S,
     ArchiveSettings,
     Settings,
@@ -733,6 +734,10 @@ def run(check_all: bool, **params: Any) -> None:
         citecheck run
     """
     job = _job(params)
+    if job.archive.time_budget_s is None:
+        job = replace(
+            job, archive=replace(job.archive, time_budget_s=DEFAULT_RUN_ARCHIVE_MINUTES * 60)
+        )
     summary = _run_check(job, command="run", due_only=not check_all)
     if not summary.offline:
         _run_archive(job, command="run-archive", quiet=job.quiet or not job.verbose)

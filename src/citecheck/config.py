@@ -175,6 +175,10 @@ def probe_urls_from_env(default: tuple[str, ...] = DEFAULT_PROBE_URLS) -> tuple[
 DEFAULT_WAYBACK_URL = "https://web.archive.org"
 #: Seconds one Wayback request may take: SPN2 and the CDX index are often slow.
 DEFAULT_ARCHIVE_TIMEOUT_S = 60.0
+#: Minutes `run` spends on the archive at most: at 48 look-ups a minute, 10,000 new
+#: links need 3.5 hours; a nightly job does 30 minutes of them and the rest the
+#: nights after (nothing is lost: what did not fit is looked up next time).
+DEFAULT_RUN_ARCHIVE_MINUTES = 30.0
 
 
 @dataclass(frozen=True)
@@ -252,6 +256,8 @@ class ArchiveSettings:
     poll_interval_s: float = DEFAULT_POLL_INTERVAL_S
     poll_budget_s: float = DEFAULT_POLL_BUDGET_S
     unreachable_after: int = DEFAULT_ARCHIVE_UNREACHABLE_AFTER
+    #: Seconds one run may spend on the archive (None: no limit); `run` sets it.
+    time_budget_s: float | None = None
 
     def __post_init__(self) -> None:
         if self.max_saves < 0:

@@ -45,6 +45,7 @@ The schema (every key optional)::
     no_save = false
     max_saves = 160
     capture_max_age_days = 30
+    max_minutes = 30                 # per run; default: no limit for `archive`, 30 for `run`
 
     [reports]
     outputs = ["report.md", "report.html", "report.json"]   # format by extension
@@ -223,6 +224,8 @@ def archive_overrides(
         overrides["max_saves"] = values["wayback.max_saves"]
     if "wayback.capture_max_age_days" in values:
         overrides["capture_max_age"] = timedelta(days=values["wayback.capture_max_age_days"])
+    if "wayback.max_minutes" in values:
+        overrides["time_budget_s"] = values["wayback.max_minutes"] * 60.0
     return overrides
 
 
@@ -402,6 +405,7 @@ _SCHEMA: Mapping[str, Mapping[str, Callable[[Any], Any]]] = {
         "no_save": _boolean,
         "max_saves": _whole(0),
         "capture_max_age_days": _number(positive=True),
+        "max_minutes": _number(positive=True),
     },
     "reports": {"outputs": _report_outputs},
 }
