@@ -943,13 +943,7 @@ def plan_docx_fix(
     style: the target is replaced. URLs typed as plain text are left for a human.
     """
     name = str(path) if document is None else document
-    try:
-        sha256 = _sha256(path)
-        links = docx_hyperlinks(path)
-    except OSError as exc:
-        raise FixError(f"{path}: cannot read the document: {exc.strerror or exc}") from exc
-    except InputError as exc:
-        raise FixError(str(exc)) from exc
+    sha256, links = _read_docx(path)
     swaps: dict[tuple[str, str], TargetSwap] = {}
     left: list[LeftLink] = []
     for link in links:
@@ -976,6 +970,16 @@ def plan_docx_fix(
     return DocxPlan(name, path, sha256, ordered, left)
 
 
+def _read_docx(path: Path) -> tuple[str, list[DocxLink]]:
+    """The file's digest (to refuse writing over a changed file) and its hyperlinks."""
+    try:
+        return _sha256(path), docx_hyperlinks(path)
+    except OSError as exc:
+        raise FixError(f"{path}: cannot read the document: {exc.strerror or exc}") from exc
+    except InputError as exc:
+        raise FixError(str(exc)) from exc
+
+
 def plan_docx_undo(
     path: Path, swaps: Sequence[TargetSwap], *, document: str | None = None
 ) -> DocxPlan:
@@ -985,13 +989,7 @@ def plan_docx_undo(
     raises FixError naming every swap that is no longer there.
     """
     name = str(path) if document is None else document
-    try:
-        sha256 = _sha256(path)
-        links = docx_hyperlinks(path)
-    except OSError as exc:
-        raise FixError(f"{path}: cannot read the document: {exc.strerror or exc}") from exc
-    except InputError as exc:
-        raise FixError(str(exc)) from exc
+    sha256, links = _read_docx(path)
     present = {(link.rels_member, link.rel_id, link.url): link for link in links if link.rel_id}
     undone: list[TargetSwap] = []
     problems: list[str] = []
