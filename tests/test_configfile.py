@@ -134,8 +134,6 @@ def test_every_key_is_read(tmp_path: Path) -> None:
         ReportOutput(tmp_path / "out" / "report.JSON", "json"),
         ReportOutput(tmp_path / "links.csv", "csv"),
     )
-    assert settings.wayback_access_key_env == "CAMPAIGN_IA_ACCESS"
-    assert settings.wayback_secret_key_env == "CAMPAIGN_IA_SECRET"
 
 
 def test_the_wayback_table_feeds_the_archive_settings(tmp_path: Path) -> None:

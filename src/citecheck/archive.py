@@ -45,7 +45,7 @@ from typing import Any
 
 import httpx
 
-from .config import ArchiveSettings, RateLimit
+from .config import DEFAULT_ARCHIVE_MAX_BODY_BYTES, ArchiveSettings, RateLimit
 from .errors import ArchiveError, RateLimitedError
 from .fetch import RETRYABLE_STATUSES
 from .models import LinkState, Snapshot, Status
@@ -351,7 +351,7 @@ class WaybackClient:
         settings: ArchiveSettings,
         *,
         timeout_s: float = 60.0,
-        max_body_bytes: int = 1024 * 1024,
+        max_body_bytes: int = DEFAULT_ARCHIVE_MAX_BODY_BYTES,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:

@@ -49,7 +49,8 @@ if TYPE_CHECKING:
     from .archive import ArchiveSummary
     from .pipeline import CheckSummary
 
-EXIT_OK, EXIT_BROKEN, EXIT_USAGE, EXIT_OFFLINE = 0, 1, 2, 3
+#: The exit code of a usage or input error (see the module's docstring for the rest).
+EXIT_USAGE = 2
 
 
 def _clock() -> Callable[[], datetime]:

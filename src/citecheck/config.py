@@ -150,8 +150,6 @@ class Settings:
     exclude_domains: tuple[str, ...] = ()
     #: The reports ``run`` writes, each atomically.
     report_outputs: tuple[ReportOutput, ...] = DEFAULT_REPORT_OUTPUTS
-    wayback_access_key_env: str = DEFAULT_WAYBACK_ACCESS_KEY_ENV
-    wayback_secret_key_env: str = DEFAULT_WAYBACK_SECRET_KEY_ENV
 
     def __post_init__(self) -> None:
         for name in ("concurrency", "per_host", "max_redirects", "max_attempts"):

@@ -427,8 +427,6 @@ _SETTINGS_KEYS: Mapping[str, str] = {
     "exclude.domains": "exclude_domains",
     "exclude.private": "exclude_private",
     "reports.outputs": "report_outputs",
-    "wayback.access_key_env": "wayback_access_key_env",
-    "wayback.secret_key_env": "wayback_secret_key_env",
 }
 
 

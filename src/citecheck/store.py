@@ -1146,16 +1146,6 @@ class Store:
         with _translate_errors(self.path, "forget a Wayback look-up"), self._write():
             self._conn.execute("DELETE FROM archive_lookups WHERE link_id = ?", (link_id,))
 
-    def archive_copy(self, link_id: int) -> tuple[str, str] | None:
-        """The chosen copy of a link as ``(archive_url, timestamp)``, if there is one."""
-        with _translate_errors(self.path, "read an archived copy"):
-            row = self._conn.execute(
-                "SELECT archive_url, timestamp FROM archive_lookups"
-                " WHERE link_id = ? AND timestamp IS NOT NULL",
-                (link_id,),
-            ).fetchone()
-        return None if row is None else (row[0], row[1])
-
     def add_capture(
         self,
         link_id: int,
