@@ -138,3 +138,31 @@ def test_fix_decisions_follow_status_and_archived_copy(tmp_path: Path) -> None:
     )
     assert decisions[urls["wall"]].action == "leave" and "by hand" in decisions[urls["wall"]].why
     assert urls["fine"] not in decisions
+
+
+def test_extract_matches_a_title_only_citation_by_the_title_a_page_was_seen_with(
+    tmp_path: Path,
+) -> None:
+    from citecheck.pipeline import extract_to_sources
+
+    pdf = "https://ngo.example/RISE_REPORT.pdf"
+    doc = tmp_path / "campaign.txt"
+    doc.write_text(
+        f"The database holds 7 million foreigners: {pdf} [p.67]\n"
+        "Three cities became living labs: The rise and rise of biometric mass surveillance”"
+        " [p.88]\n"
+    )
+    sources = tmp_path / "sources.csv"
+    found, _ = extract_to_sources([doc], sources)
+    assert [c.title for c in found[0].unresolved] == [
+        "The rise and rise of biometric mass surveillance"
+    ]
+    with Store.open(tmp_path / "archive.db") as store:
+        store.sync_citations([Citation(url=pdf, document="campaign.txt", line=1)], now=T0)
+        run = store.begin_run("check", now=T0)
+        seen = LinkState(pdf, Status.OK, title="The rise and rise of biometric mass surveillance")
+        store.record_check(run, CheckResult(url=pdf, checked_at=T0, status=Status.OK), seen)
+        found, summary = extract_to_sources([doc], sources, store=store)
+    (matched,) = found[0].matched
+    assert (matched.url, matched.page, matched.line) == (pdf, "88", 2)
+    assert summary.added == 1

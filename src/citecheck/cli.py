@@ -40,7 +40,7 @@ from .config import (
 )
 from .configfile import archive_overrides, load_config, resolve_settings
 from .errors import CitecheckError, InputError
-from .models import CHANGE_KINDS, STATUS_ORDER, CheckResult, LinkState
+from .models import CHANGE_KINDS, STATUS_ORDER, CheckResult, Citation, LinkState
 from .report import FORMATS, write_report
 from .report.build import build_report
 from .store import Store
@@ -387,7 +387,12 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("documents", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.argument(
+    "documents",
+    nargs=-1,
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+)
 @click.option(
     "-o",
     "--output",
@@ -397,49 +402,44 @@ def cli() -> None:
     show_default=True,
     help="The sources.csv to merge the citations into.",
 )
+@db_option
 @_library_errors
-def extract(documents: tuple[str, ...], output: Path) -> None:
+def extract(documents: tuple[Path, ...], output: Path, db_path: Path) -> None:
     """Find the URLs cited in documents and merge them into sources.csv.
 
-    Reads .txt, .md and .html documents. New URLs and citations are added; rows
-    already in sources.csv, and every edit made to them, are kept. Citations that
-    give a title but no URL are reported, and matched to a known source when the
-    title matches one in sources.csv.
+    Reads .txt, .md, .html and .docx documents and PDFs' link annotations. New
+    URLs and citations are added; rows already in sources.csv, and every edit made
+    to them, are kept. Citations that give a title but no URL are reported, and
+    matched to a known source when the title matches one: a title given in
+    sources.csv, or the title a cited page was last seen with (in the database).
 
     Example:
 
         citecheck extract campaign.txt -o sources.csv
     """
-    from .extract import extract_file, match_titles
-    from .sources import merge_citations, read_sources, write_sources
+    from .pipeline import extract_to_sources
 
-    existing = read_sources(output) if output.exists() else None
-    current = list(existing.citations) if existing else []
-    known = {c.title: c.url for c in current if c.title and c.url}
-    found = []
-    for document in documents:
-        extraction = extract_file(Path(document), document=document)
-        matched, unresolved = match_titles(extraction.unresolved, known)
-        found.extend(extraction.citations)
-        found.extend(matched)
-        urls = {c.url for c in extraction.citations}
-        click.echo(f"{document}: {len(extraction.citations)} citations of {len(urls)} URLs")
-        for citation in matched:
+    if db_path.exists():
+        with Store.open(db_path, create=False) as store:
+            found, summary = extract_to_sources(documents, output, store=store)
+    else:
+        found, summary = extract_to_sources(documents, output)
+    for document in found:
+        urls = {c.url for c in document.citations}
+        click.echo(f"{document.document}: {len(document.citations)} citations of {len(urls)} URLs")
+        for citation in document.matched:
+            click.echo(f"  {_title_only(citation)} has no URL; matched by title to {citation.url}")
+        for citation in document.unresolved:
             click.echo(
-                f"  {citation.cited_in}: “{citation.title}”"
-                + (f" [p. {citation.page}]" if citation.page else "")
-                + f" has no URL; matched by title to {citation.url}"
+                f"  {_title_only(citation)} has no URL and matches no known source;"
+                f" add its URL to {output} by hand"
             )
-        for citation in unresolved:
-            click.echo(
-                f"  {citation.cited_in}: “{citation.title}”"
-                + (f" [p. {citation.page}]" if citation.page else "")
-                + " has no URL and matches no known source; add its URL to "
-                f"{output} by hand"
-            )
-    merged, summary = merge_citations(current, found)
-    write_sources(output, merged, existing.fieldnames if existing else None)
     click.echo(f"{output}: {summary.added} added, {summary.kept} kept, {summary.filled} filled in")
+
+
+def _title_only(citation: Citation) -> str:
+    page = f" [p. {citation.page}]" if citation.page else ""
+    return f"{citation.cited_in}: “{citation.title}”{page}"
 
 
 @cli.command()

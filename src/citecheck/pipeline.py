@@ -25,6 +25,7 @@ from .check import Checker, CheckRequest, Clock, check_links
 from .config import DEFAULT_ARCHIVE_TIMEOUT_S, ArchiveSettings, ConfirmationPolicy, Settings
 from .drift import detect_drift, drift_from_json, drift_to_json
 from .errors import FixError, InputError, NetworkOfflineError
+from .extract import extract_file, match_titles
 from .fetch import Fetcher
 from .fix import (
     Decision,
@@ -39,9 +40,17 @@ from .fix import (
     rebase_plan,
     write_atomically,
 )
-from .models import CHANGE_KINDS, CheckResult, LinkState, PageInfo, PageSnapshot, Status
+from .models import (
+    CHANGE_KINDS,
+    CheckResult,
+    Citation,
+    LinkState,
+    PageInfo,
+    PageSnapshot,
+    Status,
+)
 from .schedule import due_links
-from .sources import iter_sources
+from .sources import MergeSummary, iter_sources, merge_citations, read_sources, write_sources
 from .store import FixRecord, Store
 from .verdict import next_state
 
@@ -81,6 +90,44 @@ class CheckSummary:
         if self.offline:
             return 3
         return 1 if self.broken else 0
+
+
+@dataclass(frozen=True)
+class DocumentCitations:
+    """What ``extract`` found in one document."""
+
+    document: str
+    citations: list[Citation]
+    matched: list[Citation]  # title-only citations matched to a known source
+    unresolved: list[Citation]  # title-only citations matching none
+
+
+def extract_to_sources(
+    documents: Iterable[Path], sources: Path, *, store: Store | None = None
+) -> tuple[list[DocumentCitations], MergeSummary]:
+    """Extract the citations of ``documents`` and merge them into ``sources``.
+
+    Title-only citations are matched against the titles ``sources`` gives its URLs
+    and, with a ``store``, the titles the cited pages were last seen with (a PDF's
+    own title, say). Rows already in ``sources``, and every edit made to them, stay.
+    """
+    existing = read_sources(sources) if sources.exists() else None
+    current = list(existing.citations) if existing else []
+    known = {c.title: c.url for c in current if c.title and c.url}
+    if store is not None:
+        for state in store.active_links():
+            if state.title:
+                known.setdefault(state.title, state.url)
+    found: list[Citation] = []
+    per_document = []
+    for path in documents:
+        extraction = extract_file(path, document=str(path))
+        matched, unresolved = match_titles(extraction.unresolved, known)
+        found += [*extraction.citations, *matched]
+        per_document.append(DocumentCitations(str(path), extraction.citations, matched, unresolved))
+    merged, summary = merge_citations(current, found)
+    write_sources(sources, merged, existing.fieldnames if existing else None)
+    return per_document, summary
 
 
 def load_sources(store: Store, sources: Path, *, now: datetime) -> int:
