@@ -82,35 +82,28 @@ def _library_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def db_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--db",
-        "db_path",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default="archive.db",
-        show_default=True,
-        help="The SQLite store.",
-    )(func)
-
-
-def config_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--config",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=None,
-        help="Options file (default: citecheck.toml in the working folder, if any).",
-    )(func)
-
-
-def sources_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--sources",
-        "sources_path",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default="sources.csv",
-        show_default=True,
-        help="The cited URLs (a CSV with a 'url' column).",
-    )(func)
+db_option = click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="archive.db",
+    show_default=True,
+    help="The SQLite store.",
+)
+config_option = click.option(
+    "--config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Options file (default: citecheck.toml in the working folder, if any).",
+)
+sources_option = click.option(
+    "--sources",
+    "sources_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="sources.csv",
+    show_default=True,
+    help="The cited URLs (a CSV with a 'url' column).",
+)
 
 
 def _options(*options: Callable[..., Any]) -> Callable[..., Any]:
@@ -318,7 +311,7 @@ def _print_summary(summary: CheckSummary, store: Store, *, quiet: bool) -> None:
         if summary.counts.get(s.value, 0)
     ]
     checked = f"{summary.checked} links"
-    if summary.due is not None:
+    if summary.due_only:
         checked = f"{summary.checked} of {sum(summary.counts.values())} links (those due)"
     quiet_run = not summary.changed and not summary.offline
     changes = "; no change since the last run" if quiet_run else ""

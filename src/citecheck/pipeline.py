@@ -73,7 +73,7 @@ class CheckSummary:
     elapsed_s: float
     offline: bool = False
     offline_detail: str | None = None
-    due: int | None = None  # links due this run (None: every link was checked)
+    due_only: bool = False  # only the links the schedule said were due were checked
     changes: dict[str, list[str]] = field(default_factory=dict)
 
     @property
@@ -240,9 +240,7 @@ def check_links_in_store(
         now = clock()
         run_id = store.begin_run(command, now=now)
         states: Iterable[LinkState] = store.active_links()
-        due = None
         if due_only:
-            due = sum(1 for _ in due_links(store.active_links(), settings.schedule, now))
             states = due_links(states, settings.schedule, now)
         changes: dict[str, list[str]] = {kind: [] for kind in CHANGE_KINDS}
         outcome = "failed"
@@ -269,7 +267,7 @@ def check_links_in_store(
         elapsed_s=time.monotonic() - started,
         offline=outcome == "offline",
         offline_detail=offline_detail,
-        due=due,
+        due_only=due_only,
         changes=changes,
     )
 
