@@ -33,7 +33,6 @@ settled by the next run's CDX look-up, never by resubmitting blindly.
 from __future__ import annotations
 
 import asyncio
-import json
 import math
 import re
 import time
@@ -46,10 +45,22 @@ from typing import Any
 import httpx
 
 from .config import DEFAULT_ARCHIVE_MAX_BODY_BYTES, ArchiveSettings, RateLimit
-from .errors import ArchiveError, RateLimitedError
+from .errors import ArchiveError, RateLimitedError, StoreError
 from .fetch import RETRYABLE_STATUSES
+from .incidents import IncidentLog
 from .models import LinkState, Snapshot, Status
+from .retry_after import retry_after_s
 from .store import ArchiveLookup, ArchiveRow, CaptureRecord, Store
+from .urls import InvalidURLError, normalize_url
+from .wayback_answers import (
+    capture_problem,
+    is_job_id,
+    is_timestamp,
+    lookup_problem,
+    parse_cdx,
+    parse_json,
+    short_text,
+)
 
 __all__ = [
     "ArchiveServerError",
@@ -73,9 +84,11 @@ __all__ = [
 
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _PDF_TYPES = frozenset({"application/pdf", "application/x-pdf"})
+#: Cited URLs longer than this are not looked up: the archive keys no URL so long.
+MAX_ARCHIVED_URL_LENGTH = 8192
 _CDX_FIELDS = "timestamp,original,statuscode,mimetype,digest"
-_TIMESTAMP = re.compile(r"/web/(\d{14})")
-_MEMENTO = re.compile(r'<[^>]*/web/(\d{14})[^>]*>\s*;[^,]*rel="[^"]*memento')
+_TIMESTAMP = re.compile(r"/web/([0-9]{14})", re.ASCII)
+_MEMENTO = re.compile(r'<[^>]*/web/([0-9]{14})[^>]*>\s*;[^,]*rel="[^"]*memento', re.ASCII)
 #: SPN2 error codes that mean "you are over your quota": stop saving this run.
 _QUOTA_ERRORS = frozenset(
     {"error:too-many-daily-captures", "error:user-session-limit", "error:too-many-requests"}
@@ -382,7 +395,12 @@ class WaybackClient:
         read_body: bool = True,
     ) -> tuple[int, httpx.Headers, bytes]:
         """One request; the one place where its failures become citecheck's errors."""
-        request = self._http.build_request(method, url, params=params, data=data, headers=headers)
+        try:
+            request = self._http.build_request(
+                method, url, params=params, data=data, headers=headers
+            )
+        except (httpx.InvalidURL, UnicodeError, ValueError) as exc:  # a URL httpx refuses
+            raise ArchiveError(f"cannot ask the archive {method} {_shown(url)}: {exc}") from exc
         try:
             async with asyncio.timeout(self._timeout_s):
                 response = await self._http.send(request, stream=True)
@@ -410,7 +428,7 @@ class WaybackClient:
         if status == 429:
             raise RateLimitedError(
                 f"the archive answered 429 to {method} {_shown(url)}",
-                _retry_after_s(response.headers.get("retry-after")),
+                retry_after_s(response.headers.get("retry-after")),
             )
         if status >= 500 or status in RETRYABLE_STATUSES:
             raise ArchiveServerError(
@@ -454,7 +472,7 @@ class WaybackClient:
         status, _, body = await self._request("GET", f"{self._base}/cdx/search/cdx", params=params)
         if status != 200:
             raise ArchiveError(f"the CDX index answered {status} for {url}")
-        return parse_cdx(body)
+        return parse_cdx(body, url)
 
     async def save_spn2(self, url: str) -> JobStatus:
         """Ask SPN2 to capture ``url``; ``pending`` with the job id in ``detail``."""
@@ -467,7 +485,7 @@ class WaybackClient:
         )
         answer = _json_object(body)
         job_id = answer.get("job_id") if answer else None
-        if status == 200 and isinstance(job_id, str) and job_id:
+        if status == 200 and is_job_id(job_id):
             return JobStatus(state="pending", detail=job_id)
         return _spn2_error(answer, f"SPN2 answered {status} without a job id")
 
@@ -485,58 +503,23 @@ class WaybackClient:
         state = answer.get("status")
         if state == "success":
             timestamp = answer.get("timestamp")
-            if not isinstance(timestamp, str) or not re.fullmatch(r"\d{14}", timestamp):
+            if not is_timestamp(timestamp):
                 return JobStatus(state="error", detail="SPN2 reported success with no timestamp")
             return JobStatus(state="success", timestamp=timestamp)
         if state == "pending":
             return JobStatus(state="pending")
-        return _spn2_error(answer, f"SPN2 job {job_id} ended as {state!r}")
+        return _spn2_error(answer, f"SPN2 job {job_id} ended as {short_text(repr(state))}")
 
     async def save_anonymous(self, url: str) -> JobStatus:
         """``GET /save/URL``: ``success`` with the capture's timestamp from the headers."""
         await self.save_limiter.wait()
         status, headers, _ = await self._request("GET", f"{self._base}/save/{url}", read_body=False)
         timestamp = capture_timestamp(headers)
-        if status < 400 and timestamp is not None:
+        if status < 400 and is_timestamp(timestamp):
             return JobStatus(state="success", timestamp=timestamp)
         return JobStatus(
             state="error", detail=f"Save Page Now answered {status} and named no capture"
         )
-
-
-def parse_cdx(body: bytes) -> list[Snapshot]:
-    """CDX JSON output (a header row, then rows; ``[]`` when empty) as Snapshots.
-
-    Raises ArchiveError for anything else: an HTML error page is not "no captures".
-    """
-    try:
-        rows = json.loads(body) if body.strip() else []
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ArchiveError(f"the CDX index did not answer JSON: {body[:80]!r}") from exc
-    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-        raise ArchiveError("the CDX index answered JSON that is not a list of rows")
-    if not rows:
-        return []
-    header = [str(name) for name in rows[0]]
-    if "timestamp" not in header or "original" not in header:
-        raise ArchiveError(f"the CDX header row has no timestamp or original: {header}")
-    snapshots = []
-    for row in rows[1:]:
-        values = dict(zip(header, row, strict=False))
-        timestamp = str(values.get("timestamp", ""))
-        if not re.fullmatch(r"\d{14}", timestamp):
-            continue
-        code = str(values.get("statuscode", ""))
-        snapshots.append(
-            Snapshot(
-                timestamp=timestamp,
-                original=str(values["original"]),
-                status_code=int(code) if code.isdigit() else None,
-                mimetype=values.get("mimetype") or None,
-                digest=values.get("digest") or None,
-            )
-        )
-    return snapshots
 
 
 def capture_timestamp(headers: httpx.Headers) -> str | None:
@@ -551,8 +534,8 @@ def capture_timestamp(headers: httpx.Headers) -> str | None:
 
 def _json_object(body: bytes) -> dict[str, Any] | None:
     try:
-        value = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        value = parse_json(body, what="Save Page Now")
+    except ArchiveError:
         return None
     return value if isinstance(value, dict) else None
 
@@ -560,18 +543,11 @@ def _json_object(body: bytes) -> dict[str, Any] | None:
 def _spn2_error(answer: dict[str, Any] | None, fallback: str) -> JobStatus:
     if answer is None:
         return JobStatus(state="error", detail=fallback)
-    code = str(answer.get("status_ext") or "")
-    message = str(answer.get("message") or fallback)
+    code = short_text(answer.get("status_ext"))
+    message = short_text(answer.get("message"), fallback) or fallback
     return JobStatus(
         state="error", detail=f"{code}: {message}" if code else message, quota=code in _QUOTA_ERRORS
     )
-
-
-def _retry_after_s(value: str | None) -> float | None:
-    if value is None:
-        return None
-    text = value.strip()
-    return float(text) if text.isdigit() else None
 
 
 def _shown(url: str) -> str:
@@ -637,7 +613,9 @@ class _Job:
         clock: Callable[[], datetime],
         monotonic: Callable[[], float],
         sleep: Callable[[float], Awaitable[None]],
+        incidents: IncidentLog,
     ) -> None:
+        self.incidents = incidents
         self.store = store
         self.client = client
         self.settings = settings
@@ -708,7 +686,21 @@ class _Job:
     # -- look-ups --------------------------------------------------------------------
 
     async def lookup(self, row: ArchiveRow, wanted: CopyWanted) -> None:
-        """Ask the CDX index for the copy ``wanted`` and record what it says."""
+        """Ask the CDX index for the copy ``wanted`` and record what it says.
+
+        One look-up is one unit: a bug in it is logged (incidents.py) and the look-up
+        left for the next run; only the store's errors and an unreachable archive stop
+        the run.
+        """
+        try:
+            await self._lookup(row, wanted)
+        except (ArchiveUnreachableError, StoreError):
+            raise
+        except Exception as exc:  # the unit's last-resort guard, see incidents.py
+            self.incidents.record(f"look up {row.state.url} in the archive", exc)
+            self.counts["lookups_left"] += 1
+
+    async def _lookup(self, row: ArchiveRow, wanted: CopyWanted) -> None:
         url = row.state.url
         anchor = cdx_timestamp(wanted.anchor)
         try:
@@ -779,8 +771,22 @@ class _Job:
                 self.save_queue.task_done()
 
     async def capture(self, link_id: int, url: str) -> None:
+        """Ask for a capture of ``url``; one unit, guarded like a look-up, whose
+        failure is recorded on the capture as ``failed``."""
+        try:
+            await self._capture(link_id, url)
+        except (ArchiveUnreachableError, StoreError):
+            raise
+        except Exception as exc:  # the unit's last-resort guard, see incidents.py
+            detail = self.incidents.record(f"capture {url}", exc)
+            self._left(link_id, self.clock(), self._mode(), "failed", detail)
+
+    def _mode(self) -> str:
+        return "spn2" if self.settings.authenticated else "anonymous"
+
+    async def _capture(self, link_id: int, url: str) -> None:
         client = self.client
-        mode = "spn2" if self.settings.authenticated else "anonymous"
+        mode = self._mode()
         save = client.save_spn2 if mode == "spn2" else client.save_anonymous
         requested_at = self.clock()
         try:
@@ -864,7 +870,45 @@ class _Job:
         self.track(self.polls, self.poll(record))
 
     async def poll(self, record: CaptureRecord) -> None:
-        """Poll an SPN2 job until it ends or this run's budget for it is spent."""
+        """Poll an SPN2 job until it ends or this run's budget for it is spent; one
+        unit, whose failure is recorded on the capture as ``failed``."""
+        try:
+            await self._poll(record)
+        except (ArchiveUnreachableError, StoreError):
+            raise
+        except Exception as exc:  # the unit's last-resort guard, see incidents.py
+            detail = self.incidents.record(f"poll the capture of {record.url}", exc)
+            self.store.update_capture(record.id, state="failed", now=self.clock(), detail=detail)
+            self.counts["saves_left"] += 1
+
+    def usable(self, row: ArchiveRow) -> ArchiveRow:
+        """``row`` without a stored look-up or capture that an older citecheck stored
+        unvalidated: each is quarantined (the look-up forgotten, the capture marked
+        failed) with a note, never re-raised."""
+        lookup, capture = row.lookup, row.last_capture
+        if lookup is not None:
+            problem = lookup_problem(
+                row.state.url, lookup.timestamp, lookup.archive_url, self.settings.wayback_url
+            )
+            if problem is not None:
+                self.incidents.note(f"quarantined the look-up of {row.state.url}: {problem}")
+                self.store.forget_lookup(row.link_id)
+                row = replace(row, lookup=None)
+        if capture is not None and self.quarantined(capture):
+            row = replace(row, last_capture=replace(capture, state="failed"))
+        return row
+
+    def quarantined(self, capture: CaptureRecord) -> bool:
+        """Mark ``capture`` failed, with a note, if what is stored of it is unusable."""
+        problem = capture_problem(capture.job_id, capture.timestamp)
+        if problem is None:
+            return False
+        note = f"quarantined: {problem}"
+        self.incidents.note(f"{note} (capture {capture.id} of {capture.url})")
+        self.store.update_capture(capture.id, state="failed", now=self.clock(), detail=note)
+        return True
+
+    async def _poll(self, record: CaptureRecord) -> None:
         assert record.job_id is not None
         deadline = self.monotonic() + self.settings.poll_budget_s
         client = self.client
@@ -946,6 +990,7 @@ async def archive_links(
     clock: Callable[[], datetime],
     monotonic: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    incidents: IncidentLog | None = None,
 ) -> ArchiveSummary:
     """Find (or refresh) every cited link's copy, and capture live pages that need it.
 
@@ -958,7 +1003,8 @@ async def archive_links(
     over thousands of new links is not held for hours by the archive's rate limits.
     """
     started = monotonic()
-    job = _Job(store, client, settings, clock, monotonic, sleep)
+    incidents = incidents if incidents is not None else IncidentLog(None)
+    job = _Job(store, client, settings, clock, monotonic, sleep, incidents)
 
     def over_budget() -> bool:
         budget = settings.time_budget_s
@@ -970,12 +1016,16 @@ async def archive_links(
         return True
 
     for record in store.pending_captures():
-        job.start_poll(record)
+        if not job.quarantined(record):
+            job.start_poll(record)
     saver = asyncio.ensure_future(job.save_worker())
     slots = asyncio.Semaphore(settings.cdx_concurrency)
     try:
-        for row in store.iter_archive_rows():
+        for stored in store.iter_archive_rows():
             job.raise_failure()
+            if not _archivable(stored.state.url):
+                continue
+            row = job.usable(stored)
             wanted = copy_wanted(row.state, row.accessed, now=clock())
             if wanted is None:
                 continue
@@ -1005,6 +1055,18 @@ async def archive_links(
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
     return ArchiveSummary(**job.counts, elapsed_s=monotonic() - started)
+
+
+def _archivable(url: str) -> bool:
+    """Whether the archive can be asked about ``url``: a valid http(s) URL of at most
+    :data:`MAX_ARCHIVED_URL_LENGTH` characters (an invalid or 70 KB cited URL has no
+    copy, and asking about it would fail every night)."""
+    if len(url) > MAX_ARCHIVED_URL_LENGTH:
+        return False
+    try:
+        return normalize_url(url).startswith(("http://", "https://"))
+    except InvalidURLError:
+        return False
 
 
 async def _gather(tasks: set[asyncio.Task[None]]) -> None:

@@ -33,6 +33,7 @@ from .classify import Classification, classify, needs_sibling_probe, sibling_url
 from .config import Settings
 from .errors import NetworkOfflineError
 from .fetch import Fetcher
+from .incidents import IncidentLog
 from .models import CheckResult, FetchOutcome, LinkState, PageInfo, Reason, Status
 from .schedule import is_excluded
 from .titles import page_info
@@ -110,8 +111,10 @@ class Checker:
         clock: Clock,
         monitor: NetworkMonitor | None = None,
         token: Callable[[], str] = lambda: secrets.token_hex(8),
+        incidents: IncidentLog | None = None,
     ) -> None:
         self._fetcher = fetcher
+        self._incidents = incidents if incidents is not None else IncidentLog(None)
         self._settings = settings
         self._clock = clock
         self.monitor = monitor or NetworkMonitor(fetcher)
@@ -119,7 +122,22 @@ class Checker:
         self._siblings: OrderedDict[tuple[str, str], tuple[FetchOutcome, PageInfo]] = OrderedDict()
 
     async def check(self, request: CheckRequest) -> CheckResult:
-        """Check one link. Raises NetworkOfflineError when its failure cannot be trusted."""
+        """Check one link. Raises NetworkOfflineError when its failure cannot be trusted.
+
+        One link is one unit: a bug met while checking it (anything that escapes the
+        classification done where input enters) becomes this link's ``internal_error``
+        result, with the traceback in the error log (incidents.py), and the run goes on.
+        """
+        try:
+            return await self._check(request)
+        except NetworkOfflineError:
+            raise
+        except Exception as exc:  # the unit's last-resort guard, see incidents.py
+            return internal_error_result(
+                request.url, self._clock(), self._incidents.record(f"check {request.url}", exc)
+            )
+
+    async def _check(self, request: CheckRequest) -> CheckResult:
         excluded = is_excluded(request.url, self._settings)
         if excluded is not None:
             return CheckResult(
@@ -173,6 +191,18 @@ class Checker:
         if len(self._siblings) > _SIBLING_CACHE_SIZE:
             self._siblings.popitem(last=False)
         return probe
+
+
+def internal_error_result(url: str, checked_at: datetime, detail: str) -> CheckResult:
+    """The result of a check that citecheck itself failed: ``blocked``, so that a
+    human looks and the confirmation policy never turns a bug into ``broken``."""
+    return CheckResult(
+        url=url,
+        checked_at=checked_at,
+        status=Status.BLOCKED,
+        reason=Reason.INTERNAL_ERROR,
+        detail=detail,
+    )
 
 
 def _result(
@@ -297,4 +327,5 @@ __all__ = [
     "Checker",
     "NetworkMonitor",
     "check_links",
+    "internal_error_result",
 ]

@@ -29,12 +29,18 @@ _INTERSTITIAL_MAX_TEXT = 1_000
 #: Bytes of the body searched for challenge markers.
 _MARKER_SCAN_BYTES = 256 * 1024
 
-_SKIPPED_ERRORS = frozenset({Reason.UNSUPPORTED_SCHEME, Reason.PRIVATE_ADDRESS, Reason.EXCLUDED})
+_SKIPPED_ERRORS = frozenset(
+    {Reason.UNSUPPORTED_SCHEME, Reason.UNSUPPORTED_HOST, Reason.PRIVATE_ADDRESS, Reason.EXCLUDED}
+)
+#: Errors that say nothing of the link, only that a human must look (never broken).
+_LOOK_BY_HAND_ERRORS = frozenset({Reason.INTERNAL_ERROR})
 #: Errors that are answers, not accidents: the URL cannot work as written.
 _DEFINITIVE_ERRORS = frozenset({Reason.INVALID_URL, Reason.DNS_ERROR, Reason.REDIRECT_LOOP})
 _ERROR_DETAILS = {
     Reason.INVALID_URL: "the URL is not valid",
     Reason.UNSUPPORTED_SCHEME: "the URL's scheme cannot be checked",
+    Reason.UNSUPPORTED_HOST: "citecheck cannot fetch this host name; open it by hand",
+    Reason.INTERNAL_ERROR: "citecheck failed on this link (a bug); look by hand",
     Reason.PRIVATE_ADDRESS: "the host resolves to a private address, which is excluded",
     Reason.EXCLUDED: "the URL is excluded from checking",
     Reason.DNS_ERROR: "the host name does not exist",
@@ -210,6 +216,8 @@ def _classify_error(error: Reason, error_detail: str | None) -> Classification:
         return Classification(Status.SKIPPED, error, detail)
     if error in _DEFINITIVE_ERRORS:
         return Classification(Status.BROKEN, error, detail)
+    if error in _LOOK_BY_HAND_ERRORS:
+        return Classification(Status.BLOCKED, error, detail)
     return Classification(Status.FAILING, error, detail)
 
 

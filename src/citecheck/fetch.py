@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import email.utils
 import ipaddress
 import random
 import socket
@@ -40,7 +39,6 @@ import typing
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
 from urllib.parse import urljoin
@@ -50,6 +48,7 @@ import httpx
 
 from .config import DEFAULT_PDF_READERS, Settings
 from .models import FetchOutcome, Hop, Reason
+from .retry_after import retry_after_s
 from .urls import CHECKABLE_SCHEMES, InvalidURLError, host_key, normalize_url, scheme_of
 
 __all__ = ["Fetcher", "RETRYABLE_STATUSES"]
@@ -250,28 +249,34 @@ def _reason_for(exc: BaseException) -> tuple[Reason, str]:
     return Reason.CONNECTION_ERROR, f"the connection failed: {message}"
 
 
+#: httpx refuses URLs longer than this (and the CDX index has none so long).
+MAX_URL_LENGTH = 65_536
+
+
+def _client_refusal(url: str) -> tuple[Reason, str] | None:
+    """Why the HTTP client cannot send a request to ``url`` (a normalised http(s)
+    URL), or None. The boundary where a URL enters httpx: it checks host names by
+    IDNA 2008, stricter than the IDNA 2003 browsers still accept for names such as
+    ``xn--ls8h.la`` (an emoji domain), and refuses URLs over 64 KiB."""
+    if len(url) > MAX_URL_LENGTH:
+        return Reason.INVALID_URL, f"the URL is {len(url):,} characters long, too long to request"
+    try:
+        httpx.URL(url).host  # noqa: B018 - decoding the host is the check
+    except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
+        return Reason.UNSUPPORTED_HOST, f"the host name is refused by IDNA 2008 ({exc})"
+    return None
+
+
+def _shown(url: str) -> str:
+    return url if len(url) <= 200 else url[:197] + "..."
+
+
 def _lower_headers(headers: httpx.Headers) -> dict[str, str]:
     joined: dict[str, str] = {}
     for name, value in headers.multi_items():
         key = name.lower()
         joined[key] = f"{joined[key]}, {value}" if key in joined else value
     return joined
-
-
-def _retry_after_s(value: str | None) -> float | None:
-    """Retry-After in seconds from now (delta-seconds or an HTTP date), or None."""
-    if value is None:
-        return None
-    text = value.strip()
-    if text.isdigit():
-        return float(text)
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 class _Inflater:
@@ -449,6 +454,11 @@ class Fetcher:
                 error=Reason.UNSUPPORTED_SCHEME,
                 error_detail=f"only http and https links are checked, not {scheme_of(target)}:",
             )
+        refusal = _client_refusal(target)
+        if refusal is not None:
+            return FetchOutcome(
+                url=url, final_url=target, error=refusal[0], error_detail=refusal[1]
+            )
         conditional: dict[str, str] = {}
         if etag:
             conditional["If-None-Match"] = etag
@@ -488,7 +498,13 @@ class Fetcher:
             location = outcome.headers.get("location")
             if outcome.status_code not in _REDIRECT_STATUSES or not location:
                 return outcome
-            absolute = urljoin(progress.current_url, location.strip())
+            try:
+                absolute = urljoin(progress.current_url, location.strip())
+            except ValueError as exc:  # "http://[" and other unparseable Locations
+                return progress.outcome(
+                    error=Reason.INVALID_URL,
+                    error_detail=f"redirected to an invalid URL {_shown(location)!r}: {exc}",
+                )
             progress.hops.append(Hop(progress.current_url, outcome.status_code, absolute))
             try:
                 next_url = normalize_url(absolute)
@@ -501,6 +517,11 @@ class Fetcher:
                 return progress.outcome(
                     error=Reason.UNSUPPORTED_SCHEME,
                     error_detail=f"redirected to a non-http(s) URL: {absolute}",
+                )
+            refusal = _client_refusal(next_url)
+            if refusal is not None:
+                return progress.outcome(
+                    error=refusal[0], error_detail=f"redirected to {_shown(absolute)}: {refusal[1]}"
                 )
             if next_url in seen:
                 return progress.outcome(
@@ -556,7 +577,7 @@ class Fetcher:
         """
         if status not in RETRYABLE_STATUSES:
             return None
-        retry_after = _retry_after_s(headers.get("retry-after"))
+        retry_after = retry_after_s(headers.get("retry-after"))
         if retry_after is None:
             return self._backoff_s(attempt)
         return retry_after if retry_after <= self._settings.max_retry_after_s else None
@@ -602,7 +623,10 @@ class Fetcher:
         seconds to wait first (the server's Retry-After, or the backoff); None when
         the outcome is final."""
         progress.reading_body = False
-        request = self._http.build_request("GET", progress.current_url, headers=extra_headers)
+        try:
+            request = self._http.build_request("GET", progress.current_url, headers=extra_headers)
+        except (UnicodeError, ValueError) as exc:
+            raise httpx.InvalidURL(f"cannot request this URL: {exc}") from exc
         cookies.set_cookie_header(request)
         response = await self._http.send(request, stream=True)
         try:

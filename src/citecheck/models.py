@@ -84,6 +84,11 @@ class Reason(enum.StrEnum):
     EXCLUDED = "excluded"
     PRIVATE_ADDRESS = "private_address"  # refused by --exclude-private
     PERMANENT_REDIRECT = "permanent_redirect"
+    #: A host name that IDNA 2003 allows and IDNA 2008 (the HTTP client's) refuses,
+    #: such as an emoji domain: citecheck cannot fetch it, a browser may open it.
+    UNSUPPORTED_HOST = "unsupported_host"
+    #: citecheck itself failed on this link (a bug): the traceback is in the error log.
+    INTERNAL_ERROR = "internal_error"
 
     @property
     def is_connection_level(self) -> bool:

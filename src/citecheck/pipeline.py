@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .archive import ArchiveSummary, ArchiveUnreachableError, WaybackClient, archive_links
-from .check import Checker, CheckRequest, Clock, check_links
+from .check import Checker, CheckRequest, Clock, check_links, internal_error_result
 from .config import DEFAULT_ARCHIVE_TIMEOUT_S, ArchiveSettings, ConfirmationPolicy, Settings
 from .drift import detect_drift, drift_from_json, drift_to_json
-from .errors import FixError, InputError, NetworkOfflineError
+from .errors import FixError, InputError, NetworkOfflineError, StoreError
 from .extract import extract_file, match_titles
 from .fetch import Fetcher
 from .fix import (
@@ -40,6 +40,7 @@ from .fix import (
     rebase_plan,
     write_atomically,
 )
+from .incidents import IncidentLog, error_log_path
 from .models import (
     CHANGE_KINDS,
     CheckResult,
@@ -53,6 +54,7 @@ from .schedule import due_links
 from .sources import MergeSummary, iter_sources, merge_citations, read_sources, write_sources
 from .store import FixRecord, Store
 from .verdict import next_state
+from .wayback_answers import lookup_problem
 
 if TYPE_CHECKING:
     import httpx
@@ -191,6 +193,30 @@ def _requests(states: Iterable[LinkState]) -> Iterator[CheckRequest]:
         )
 
 
+def _record_check(
+    store: Store,
+    run_id: int,
+    previous: LinkState | None,
+    result: CheckResult,
+    settings: Settings,
+    incidents: IncidentLog,
+) -> LinkState:
+    """Judge and record one result; a bug while judging it is recorded on the link
+    as ``internal_error`` (the store's own errors still stop the run)."""
+    try:
+        baseline = store.drift_baseline(result.url) if result.status.is_success else None
+        state, new_baseline = judge(previous, result, baseline, settings.confirmation)
+        store.record_check(run_id, result, state, baseline=new_baseline)
+    except StoreError:
+        raise
+    except Exception as exc:  # the unit's last-resort guard, see incidents.py
+        detail = incidents.record(f"record the check of {result.url}", exc)
+        result = internal_error_result(result.url, result.checked_at, detail)
+        state = next_state(previous, result, settings.confirmation)
+        store.record_check(run_id, result, state)
+    return state
+
+
 async def _check_all(
     store: Store,
     run_id: int,
@@ -201,13 +227,12 @@ async def _check_all(
     on_result: Callable[[CheckResult, LinkState], None] | None,
 ) -> int:
     checked = 0
+    incidents = IncidentLog(error_log_path(store.path))
     async with Fetcher(settings) as fetcher:
-        checker = Checker(fetcher, settings, clock=clock)
+        checker = Checker(fetcher, settings, clock=clock, incidents=incidents)
         async for request, result in check_links(_requests(states), checker, settings):
             previous = request.previous
-            baseline = store.drift_baseline(result.url) if result.status.is_success else None
-            state, new_baseline = judge(previous, result, baseline, settings.confirmation)
-            store.record_check(run_id, result, state, baseline=new_baseline)
+            state = _record_check(store, run_id, previous, result, settings, incidents)
             kind = _change(previous, state)
             if kind is not None:
                 changes[kind].append(state.url)
@@ -285,7 +310,10 @@ async def _archive_all(
             archive_settings,
             timeout_s=max(settings.timeout_s, DEFAULT_ARCHIVE_TIMEOUT_S),
         )
-        return await archive_links(store, client, archive_settings, clock=clock)
+        incidents = IncidentLog(error_log_path(store.path))
+        return await archive_links(
+            store, client, archive_settings, clock=clock, incidents=incidents
+        )
 
 
 def archive_links_in_store(
@@ -338,7 +366,7 @@ def fix_decisions(store: Store) -> dict[str, Decision]:
         why = state.status.value + (f" ({state.reason.value})" if state.reason else "")
         lookup = row.lookup
         if state.status is Status.BROKEN:
-            if lookup is not None and lookup.timestamp and lookup.archive_url:
+            if lookup is not None and _usable_copy(state.url, lookup.timestamp, lookup.archive_url):
                 date = f"{lookup.timestamp[:4]}-{lookup.timestamp[4:6]}-{lookup.timestamp[6:8]}"
                 decisions[state.url] = Decision(
                     state.url, "swap", lookup.archive_url, date, f"{why}; archived {date}"
@@ -360,6 +388,15 @@ def fix_decisions(store: Store) -> dict[str, Decision]:
                 state.url, "leave", why=f"{why}: the site refuses automated checks, look by hand"
             )
     return decisions
+
+
+def _usable_copy(url: str, timestamp: str | None, archive_url: str | None) -> bool:
+    """True when a stored copy may be written into a document: a replay URL of
+    this very page (an older citecheck stored the archive's answers unvalidated)."""
+    if not timestamp or not archive_url or not archive_url.startswith(("http://", "https://")):
+        return False
+    base = archive_url.split("/web/", 1)[0]
+    return lookup_problem(url, timestamp, archive_url, base) is None
 
 
 def _document_key(path: Path) -> str:

@@ -69,6 +69,17 @@ _DISTINCT_CHARSETS = frozenset(
         "iso8859-7", "cp1255", "iso8859-8", "cp1256", "iso8859-6", "tis-620", "cp874",
     }
 )  # fmt: skip
+#: The WHATWG Encoding Standard's encodings, as codecs.lookup() names them: the
+#: only charsets a page may declare (UTF-16 included, read as UTF-8 below).
+_WEB_CODECS = frozenset(
+    {
+        "utf-8", "utf-16", "utf-16-be", "utf-16-le", "cp866", "koi8-r", "koi8-u", "mac-roman",
+        "mac-cyrillic", "cp874", "gbk", "gb2312", "gb18030", "big5", "big5hkscs", "euc_jp",
+        "iso2022_jp", "shift_jis", "cp932", "euc_kr", "cp949", "ascii", "latin-1", "tis-620",
+        *(f"cp{n}" for n in range(1250, 1259)),
+        *(f"iso8859-{n}" for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16)),
+    }
+)  # fmt: skip
 _DETECTION_BYTES = 64 * 1024
 #: Bytes searched for <meta charset>. Browsers prescan 1,024; a little more finds it
 #: behind a long preamble, and a small window bounds bs4's search, which is
@@ -207,14 +218,11 @@ def _decode_html(body: bytes, headers: Mapping[str, str], *, truncated: bool) ->
     if truncated:
         body = _drop_partial_utf8(body)
     has_bom = EncodingDetector.strip_byte_order_mark(body[:4])[1] is not None
-    declared = [
-        _browser_label(charset)
-        for charset in (
-            None if has_bom else _header_charset(headers),
-            EncodingDetector.find_declared_encoding(body[:_META_SCAN_BYTES], is_html=True),
-        )
-        if charset
-    ]
+    labels = (
+        None if has_bom else _header_charset(headers),
+        EncodingDetector.find_declared_encoding(body[:_META_SCAN_BYTES], is_html=True),
+    )
+    declared = [label for label in map(_browser_label, labels) if label is not None]
     candidates: list[str] = []
     if "windows-1252" in declared and _is_utf8(body):
         candidates.append("utf-8")
@@ -228,8 +236,22 @@ def _decode_html(body: bytes, headers: Mapping[str, str], *, truncated: bool) ->
     return dammit.unicode_markup or ""
 
 
-def _browser_label(charset: str) -> str:
+def _browser_label(charset: str | None) -> str | None:
+    """The charset a browser would decode with, or None for a label it ignores.
+
+    Only the WHATWG Encoding Standard's encodings count: Python knows codecs no
+    browser does (``punycode``, ``undefined``, ``rot13``, ``zlib``), some of which
+    raise on any input, and a page must not choose them.
+    """
+    if not charset:
+        return None
     charset = charset.strip().lower()
+    try:
+        codec = codecs.lookup(charset).name
+    except (LookupError, ValueError):  # unknown, or "embedded null character"
+        return None
+    if codec not in _WEB_CODECS:
+        return None
     if charset in _WINDOWS_1252_LABELS:
         return "windows-1252"
     if charset.startswith("utf-16"):
@@ -263,7 +285,7 @@ def _drop_partial_utf8(body: bytes) -> bytes:
 def _decodes(body: bytes, charset: str) -> bool:
     try:
         body.decode(charset)
-    except (UnicodeDecodeError, LookupError):
+    except (UnicodeError, LookupError):
         return False
     return True
 

@@ -45,9 +45,21 @@ def _normalise_host(host: str) -> str:
     except UnicodeError as exc:
         raise InvalidURLError(f"the host {host!r} is not a valid domain name") from exc
     labels = ascii_host.split(".")
-    if not all(_HOST_LABEL.match(label) for label in labels):
+    if not all(_HOST_LABEL.match(label) and _is_valid_a_label(label) for label in labels):
         raise InvalidURLError(f"the host {host!r} is not a valid domain name")
     return ascii_host
+
+
+def _is_valid_a_label(label: str) -> bool:
+    """False for an ``xn--`` label that is not Punycode of anything (``xn--zz``,
+    ``xn--``): no browser can open such a name either."""
+    if not label.startswith("xn--"):
+        return True
+    try:
+        label.encode("ascii").decode("idna")
+    except UnicodeError:
+        return False
+    return True
 
 
 def scheme_of(url: str) -> str:
