@@ -97,7 +97,7 @@ def _run_step(script: str, folder: Path, env: dict[str, str]) -> subprocess.Comp
 
 
 @pytest.mark.parametrize(
-    ("exit_code", "step_fails"), [(0, False), (1, False), (2, True), (3, False)]
+    ("exit_code", "step_fails"), [(0, False), (1, False), (2, True), (3, False), (4, True)]
 )
 def test_the_check_step_fails_the_job_only_when_citecheck_could_not_work(
     workflow: dict[str, Any], tmp_path: Path, exit_code: int, step_fails: bool
@@ -112,6 +112,7 @@ def test_the_check_step_fails_the_job_only_when_citecheck_could_not_work(
     assert "citecheck run" in result.stdout
     assert output.read_text() == f"exit_code={exit_code}\n"
     assert ("::warning::" in result.stdout) is (exit_code == 3)
+    assert ("::error::citecheck failed" in result.stdout) is (exit_code == 4)
 
 
 def test_only_exit_codes_0_and_1_touch_the_issue(workflow: dict[str, Any]) -> None:
@@ -235,9 +236,10 @@ def test_the_example_config_holds_the_defaults_where_it_says_so() -> None:
     file = load_config(EXAMPLES / "citecheck.toml", cwd=EXAMPLES)
     settings = resolve_settings(file, {})
     defaults = Settings()
-    assert replace(settings, user_agent=defaults.user_agent, report_outputs=()) == replace(
-        defaults, report_outputs=()
-    )
+    assert settings.exclude_private  # the one safety setting an unattended job should turn on
+    assert replace(
+        settings, user_agent=defaults.user_agent, report_outputs=(), exclude_private=False
+    ) == replace(defaults, report_outputs=())
     assert [output.format for output in settings.report_outputs] == ["md", "html", "json"]
     assert archive_overrides(file, {}, env={}) == {
         "access_key": None,

@@ -3,7 +3,10 @@
 Each command turns options into library objects, makes one library call, and
 prints. Library errors become exit codes here and nowhere else:
 0 no broken link; 1 broken links present; 2 usage or input error (bad CSV,
-unusable database, busy database); 3 the network looks offline.
+unusable database, busy database); 3 the network looks offline; 4 citecheck
+failed: an unexpected internal error (a bug), never reported as 1. Its traceback
+goes to the error log beside the database (``archive.db`` → ``archive-errors.log``),
+where the per-link guards also write theirs (incidents.py).
 
 The jobs (pipeline.py and what it pulls in: httpx, lxml, pypdf) are imported by
 the commands that run them, not at start-up: `citecheck report` over a million
@@ -40,6 +43,7 @@ from .config import (
 )
 from .configfile import archive_overrides, load_config, resolve_settings
 from .errors import CitecheckError, InputError
+from .incidents import IncidentLog, error_log_path
 from .models import CHANGE_KINDS, STATUS_ORDER, CheckResult, Citation, LinkState
 from .report import FORMATS, write_report
 from .report.build import build_report
@@ -51,6 +55,10 @@ if TYPE_CHECKING:
 
 #: The exit code of a usage or input error (see the module's docstring for the rest).
 EXIT_USAGE = 2
+#: The exit code of "citecheck failed": an unexpected internal error, never 1.
+EXIT_FAILED = 4
+#: Where _job leaves the database path, for the error log of an unexpected failure.
+_DB_META_KEY = "citecheck.db"
 
 
 def _clock() -> Callable[[], datetime]:
@@ -246,11 +254,13 @@ def _job(params: dict[str, Any]) -> _Job:
             return params[name]
         return from_file if from_file is not None else params.get(name, default)
 
+    db = pick("db_path", file.db, Path("archive.db"))
+    ctx.meta[_DB_META_KEY] = db
     return _Job(
         settings=settings,
         archive=archive,
         sources=pick("sources_path", file.sources, Path("sources.csv")),
-        db=pick("db_path", file.db, Path("archive.db")),
+        db=db,
         verbose=bool(pick("verbose", file.verbose, False)),
         quiet=bool(pick("quiet", file.quiet, False)),
     )
@@ -373,7 +383,26 @@ def _write_file_atomically(path: Path, write: Callable[[Any], None]) -> None:
         write(out)
 
 
-@click.group()
+class _Commands(click.Group):
+    """citecheck's command group: an error no one expected (a bug) is exit code 4,
+    with one line on stderr and the traceback in the error log, never a Python
+    traceback on the terminal and never exit 1 ("broken links present")."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:  # exit code 4 is this mapping; units have their own guards
+            db = ctx.meta.get(_DB_META_KEY, Path("archive.db"))
+            detail = IncidentLog(error_log_path(db)).record(
+                f"citecheck {ctx.invoked_subcommand}", exc
+            )
+            click.echo(f"Error: {detail}. Please report this bug.", err=True)
+            ctx.exit(EXIT_FAILED)
+
+
+@click.group(cls=_Commands)
 @click.version_option(__version__, prog_name="citecheck")
 def cli() -> None:
     """Check, archive and repair the links that campaign texts cite as evidence."""
@@ -446,7 +475,8 @@ def check(due: bool, **params: Any) -> None:
     """Check every URL in sources.csv once and record the results.
 
     Exit code 0: no broken link; 1: broken links; 2: bad input or database;
-    3: the network looks offline (nothing was marked broken).
+    3: the network looks offline (nothing was marked broken); 4: citecheck failed
+    (a bug; the traceback is in archive-errors.log beside the database).
 
     Example:
 
@@ -542,7 +572,8 @@ def archive(**params: Any) -> None:
     limits. CITECHECK_WAYBACK_URL sets the archive's address.
 
     Exit code 0: done (captures that failed are left for the next run); 2: bad
-    input or database; 3: the archive is unreachable (nothing was recorded).
+    input or database; 3: the archive is unreachable (nothing was recorded);
+    4: citecheck failed (a bug).
 
     Example:
 
