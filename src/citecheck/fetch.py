@@ -46,6 +46,7 @@ from urllib.parse import urljoin
 import httpcore
 import httpx
 
+from .addresses import is_refused_address
 from .config import DEFAULT_PDF_READERS, Settings
 from .models import FetchOutcome, Hop, Reason
 from .retry_after import retry_after_s
@@ -69,11 +70,6 @@ _NAME_DOES_NOT_EXIST = frozenset(
     for code in (getattr(socket, "EAI_NONAME", None), getattr(socket, "EAI_NODATA", None))
     if code is not None
 )
-# Cloud metadata endpoints, refused with the private ranges (100.100.100.200 is in
-# the shared 100.64/10 range that ipaddress does not call private).
-_METADATA_ADDRESSES = frozenset(
-    ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200")
-)
 _DISCONNECTED = "Server disconnected without sending a response"
 
 
@@ -83,22 +79,6 @@ class _PolicyConnectError(httpcore.ConnectError):
     def __init__(self, message: str, reason: Reason) -> None:
         super().__init__(message)
         self.reason = reason
-
-
-def _is_refused_address(address: str) -> bool:
-    """True for addresses ``exclude_private`` keeps citecheck away from."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return (
-        ip in _METADATA_ADDRESSES
-        or ip.is_loopback
-        or ip.is_private
-        or ip.is_link_local
-        or ip.is_reserved
-        or ip.is_multicast
-        or ip.is_unspecified
-    )
 
 
 def _is_ip_literal(host: str) -> bool:
@@ -165,7 +145,7 @@ class _PolicyBackend(httpcore.AsyncNetworkBackend):
     ) -> httpcore.AsyncNetworkStream:
         addresses = await self._addresses(host, port, timeout)
         if self._exclude_private:
-            allowed = [a for a in addresses if not _is_refused_address(a)]
+            allowed = [a for a in addresses if not is_refused_address(a)]
             if not allowed:
                 raise _PolicyConnectError(
                     f"{host} resolves to {', '.join(addresses)}, a private or reserved "
