@@ -1081,3 +1081,76 @@ class FakeWayback(FakeWeb):
             await reply.send(404, _html("Wayback Machine has not archived that URL."))
             return
         await reply.send(match.status, _html(f"Archived {original}"))
+
+
+# --- issue 10: hostile answers --------------------------------------------------------------
+#
+# What an attacker (or an unlucky night) serves, each a route or a switch, so that the
+# end-to-end tests in tests/e2e/test_hostile_cli.py can show every unit contains it:
+#
+# FakeWeb, after install_hostile_routes(web):
+# ``/hostile/to-bad-idna``          302 to ``http://xn--/`` (not Punycode of anything)
+# ``/hostile/charset/punycode``     ``<meta charset=punycode>`` (a codec, no web charset)
+# ``/hostile/charset/undefined``    ``Content-Type: text/html; charset=undefined``
+#                                   (Python's codec that raises on any input)
+# ``/hostile/retry-after-b2``       503 with ``Retry-After: ²`` (byte 0xB2: isdigit()
+#                                   is true for it, float() is not)
+# ``/hostile/to-loopback?port=P``   302 to ``http://127.0.0.1:P/page/Internal``
+#
+# HostileWayback: a FakeWayback whose ``cdx_body`` (bytes), when set, is the answer to
+# every CDX query, and whose ``job_id`` (str), when set, is the id SPN2 hands out.
+
+
+async def _hostile_to_bad_idna(request: Request, reply: Reply) -> None:
+    await reply.send(302, _html("Moved"), {"Location": "http://xn--/"})
+
+
+async def _hostile_charset(request: Request, reply: Reply) -> None:
+    body = "<html><head>{meta}<title>Café hostile</title></head><body>x</body></html>"
+    if request.path.endswith("/punycode"):
+        page = body.format(meta="<meta charset=punycode>").encode("utf-8")
+        await reply.send(200, page, content_type="text/html")
+    else:
+        page = body.format(meta="").encode("utf-8")
+        await reply.send(200, page, content_type="text/html; charset=undefined")
+
+
+async def _hostile_retry_after(request: Request, reply: Reply) -> None:
+    # Reply.start encodes headers as latin-1: "²" goes out as the single byte 0xB2.
+    await reply.send(503, _html("Busy"), {"Retry-After": "\u00b2"})
+
+
+async def _hostile_to_loopback(request: Request, reply: Reply) -> None:
+    port = request.query.get("port", "80")
+    await reply.send(302, _html("Moved"), {"Location": f"http://127.0.0.1:{port}/page/Internal"})
+
+
+def install_hostile_routes(web: FakeWeb) -> None:
+    """Add the hostile routes above to ``web`` (every host)."""
+    web.route("/hostile/to-bad-idna", _hostile_to_bad_idna)
+    web.route("/hostile/charset/*", _hostile_charset)
+    web.route("/hostile/retry-after-b2", _hostile_retry_after)
+    web.route("/hostile/to-loopback", _hostile_to_loopback)
+
+
+class HostileWayback(FakeWayback):
+    """The fake Wayback, answering what the test sets (see the block comment above)."""
+
+    def __init__(self, **values: float) -> None:
+        self.cdx_body: bytes | None = None
+        self.job_id: str | None = None
+        super().__init__(**values)
+
+    async def _cdx(self, request: Request, reply: Reply) -> None:
+        if self.cdx_body is None:
+            await super()._cdx(request, reply)
+            return
+        await reply.send(200, self.cdx_body, content_type="application/json")
+
+    async def _spn2(self, request: Request, reply: Reply) -> None:
+        if self.job_id is None or request.method != "POST":
+            await super()._spn2(request, reply)
+            return
+        await reply.send(
+            200, json.dumps({"url": "x", "job_id": self.job_id}), content_type="application/json"
+        )

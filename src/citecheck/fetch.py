@@ -608,7 +608,10 @@ class Fetcher:
         except (UnicodeError, ValueError) as exc:
             raise httpx.InvalidURL(f"cannot request this URL: {exc}") from exc
         cookies.set_cookie_header(request)
-        response = await self._http.send(request, stream=True)
+        try:
+            response = await self._http.send(request, stream=True)
+        except (UnicodeError, ValueError) as exc:  # httpx parses a redirect's Location itself
+            raise httpx.InvalidURL(f"redirected to a URL that cannot be requested: {exc}") from exc
         try:
             cookies.extract_cookies(response)
             status = response.status_code

@@ -168,8 +168,8 @@ def _cdx_row(header: list[str], row: object, url: str) -> Snapshot | None:
 def parse_cdx(body: bytes, url: str) -> list[Snapshot]:
     """The CDX JSON answer for ``url`` (a header row, then rows; ``[]`` or nothing
     when empty) as Snapshots. Malformed rows, and rows about another URL, are
-    dropped; an answer that is not a table at all (an HTML error page, a dict)
-    raises ArchiveError: it is not "no captures"."""
+    dropped; an answer that is not a table at all (an HTML error page, a dict), or
+    whose every row is dropped, raises ArchiveError: it is not "no captures"."""
     rows = parse_json(body, what="the CDX index") if body.strip() else []
     if not isinstance(rows, list):
         raise ArchiveError("the CDX index answered JSON that is not a list of rows")
@@ -180,8 +180,12 @@ def parse_cdx(body: bytes, url: str) -> list[Snapshot]:
         raise ArchiveError("the CDX index's header row is not a list of field names")
     if "timestamp" not in header or "original" not in header:
         raise ArchiveError(f"the CDX header row has no timestamp or original: {header[:8]}")
-    found = (_cdx_row(header, row, url) for row in rows[1 : MAX_CDX_ROWS + 1])
-    return [snapshot for snapshot in found if snapshot is not None]
+    answered = rows[1 : MAX_CDX_ROWS + 1]
+    found = [s for s in (_cdx_row(header, row, url) for row in answered) if s is not None]
+    if answered and not found:
+        # Not "no captures": a later look-up must ask again, not cache nothing.
+        raise ArchiveError(f"the CDX index answered {len(answered)} rows, none well formed")
+    return found
 
 
 def lookup_problem(
