@@ -37,10 +37,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 
 from .config import Schedule, Settings
 from .models import LinkState, Status
+from .urls import host_key
 
 #: A link due this soon after a run starts is checked by it (see the module's doc);
 #: capped at a quarter of the link's interval.
@@ -98,7 +98,7 @@ def is_excluded(url: str, settings: Settings) -> str | None:
     ``www.example.org`` but not ``badexample.org``); patterns are searched anywhere in
     the URL, so anchor them (``^https://intranet\\.``) to match a prefix.
     """
-    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    host = host_key(url).rstrip(".")
     for domain in settings.exclude_domains:
         if host == domain or host.endswith("." + domain):
             return f"the domain {domain} is excluded"

@@ -62,9 +62,14 @@ def _is_valid_a_label(label: str) -> bool:
     return True
 
 
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*", re.ASCII)
+
+
 def scheme_of(url: str) -> str:
-    """The URL's scheme, lower-cased ('' when it has none)."""
-    return urlsplit(url.strip()).scheme.lower()
+    """The URL's scheme, lower-cased ('' when it has none). Never raises, unlike
+    ``urlsplit`` (``A://[`` is "Invalid IPv6 URL" to it)."""
+    scheme, colon, _ = url.strip().partition(":")
+    return scheme.lower() if colon and _SCHEME.fullmatch(scheme) else ""
 
 
 def normalize_url(url: str) -> str:
@@ -108,4 +113,7 @@ def normalize_url(url: str) -> str:
 
 def host_key(url: str) -> str:
     """The host that politeness limits apply to (lower-case, without port)."""
-    return (urlsplit(url).hostname or "").lower()
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:  # not a URL urlsplit can read: no host to be polite to
+        return ""
