@@ -25,6 +25,7 @@ from citecheck.archive import archive_links
 from citecheck.check import Checker, CheckRequest
 from citecheck.cli import EXIT_FAILED, cli
 from citecheck.config import ArchiveSettings, RateLimit, Settings
+from citecheck.errors import ArchiveError
 from citecheck.fetch import Fetcher
 from citecheck.models import CheckResult, Citation, LinkState, Reason, Status
 from citecheck.pipeline import check_links_in_store
@@ -191,3 +192,27 @@ def test_an_unexpected_error_is_exit_4_with_one_line_and_the_traceback_logged(
     assert "Traceback" not in result.output
     log = (tmp_path / "my-errors.log").read_text()
     assert "Traceback" in log and "citecheck check" in log
+
+
+# -- the archive's answers -----------------------------------------------------------------
+
+
+@PROPERTY
+@given(st.binary(max_size=2000), st.binary(max_size=40))
+def test_random_bytes_from_the_cdx_index_are_an_archive_error_at_worst(
+    body: bytes, retry_after: bytes
+) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        headers = [(b"Content-Type", b"application/json"), (b"Retry-After", retry_after)]
+        return httpx.Response(200, headers=headers, stream=httpx.ByteStream(body))
+
+    async def ask() -> None:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
+            client = archive_module.WaybackClient(http, _archive_settings("https://wb.test"))
+            try:
+                found = await client.cdx("https://news.example/story")
+            except ArchiveError:
+                return
+            assert all(len(snapshot.timestamp) == 14 for snapshot in found)
+
+    asyncio.run(ask())

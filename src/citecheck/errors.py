@@ -13,7 +13,8 @@
     └── FixError            a document cannot be rewritten safely
 
 The CLI maps these to exit codes in one place (cli.py): InputError, StoreError and
-FixError are exit 2, NetworkOfflineError is exit 3.
+FixError are exit 2, NetworkOfflineError is exit 3; any other exception that escapes
+a command is a bug in citecheck, exit 4 (its traceback in the error log, incidents.py).
 """
 
 from __future__ import annotations
