@@ -185,9 +185,15 @@ class SharedTargets(Generic[T]):
             self._seen.setdefault(_strip(final_url), set()).add(state.url)
 
     def add(self, result: CheckResult, payload: T) -> list[tuple[CheckResult, T]]:
+        target = _strip(result.final_url or "")
+        if _is_landing(result):
+            senders = self._seen.setdefault(target, set())
+            senders.add(result.url)
+            held = self._held.pop(target, [])
+            others = len(senders) - 1
+            return [(as_landing(r, others), p) for r, p in held] + [(result, payload)]
         if not is_landing_candidate(result):
             return [(result, payload)]
-        target = _strip(result.final_url or "")
         senders = self._seen.setdefault(target, set())
         senders.add(result.url)
         if len(senders) < SHARED_TARGET_MIN:
@@ -208,6 +214,15 @@ class SharedTargets(Generic[T]):
                 released.append((result, payload))
         self._held.clear()
         return released
+
+
+def _is_landing(result: CheckResult) -> bool:
+    """Already judged a landing page (by its title or its path) after a redirect."""
+    return (
+        result.reason is Reason.SOFT_404
+        and bool(result.redirects)
+        and (result.detail or "").startswith(LANDING_DETAIL)
+    )
 
 
 def _moved(

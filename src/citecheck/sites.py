@@ -108,7 +108,7 @@ class ConsentWall:
 
 # -- readers ------------------------------------------------------------------------------
 
-_YT_PLAYER_MARKERS = (b"ytInitialPlayerResponse", b'"playabilityStatus"')
+_YT_PLAYER_MARKERS = (b"ytInitialPlayerResponse", b"embedded_player_response")
 _YT_PLAYABILITY = re.compile(rb'"playabilityStatus"\s*:\s*\{')
 #: Embed pages carry the player response as a JSON string inside ytcfg.
 _YT_EMBEDDED = re.compile(rb'"embedded_player_response"\s*:\s*"')
