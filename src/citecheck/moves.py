@@ -122,14 +122,16 @@ def landing_verdict(final_url: str, sign: str) -> Classification:
 
 
 def near_titles(a: str, b: str) -> bool:
-    """Same title, give or take the site's name and punctuation."""
-    words_a, words_b = _title_words(a), _title_words(b)
-    if not words_a or not words_b:
+    """Same title, give or take the site's name and punctuation: the main (longest)
+    part of one is a part of the other, or most of their words are shared."""
+    parts_a, parts_b = _title_parts(a), _title_parts(b)
+    if not parts_a or not parts_b:
         return False
-    if words_a == words_b:
+    if parts_a[0] in parts_b or parts_b[0] in parts_a:
         return True
-    overlap = len(words_a & words_b) / min(len(words_a), len(words_b))
-    return overlap >= NEAR_TITLE_OVERLAP and min(len(words_a), len(words_b)) >= 3
+    words_a, words_b = frozenset().union(*parts_a), frozenset().union(*parts_b)
+    smaller = min(len(words_a), len(words_b))
+    return smaller >= 3 and len(words_a & words_b) / smaller >= NEAR_TITLE_OVERLAP
 
 
 def is_landing_candidate(result: CheckResult) -> bool:
@@ -269,11 +271,14 @@ def _segments(path: str) -> list[str]:
     return [segment for segment in path.split("/") if segment]
 
 
-def _title_words(title: str) -> frozenset[str]:
-    """The words of the title's longest part: "Tech News - CNN" → {tech, news}."""
-    parts = _TITLE_SPLIT.split(title.strip())
-    main = max(parts, key=len) if parts else title
-    return frozenset(word.casefold() for word in _WORD.findall(main))
+def _title_parts(title: str) -> list[frozenset[str]]:
+    """The word sets of a title's parts ("Tech News - CNN" → {tech, news}, {cnn}),
+    longest part first; empty parts dropped."""
+    parts = [
+        frozenset(word.casefold() for word in _WORD.findall(part))
+        for part in _TITLE_SPLIT.split(title.strip())
+    ]
+    return sorted((p for p in parts if p), key=len, reverse=True)
 
 
 def _similarity(fp_a: str, fp_b: str) -> float | None:
