@@ -457,14 +457,14 @@ def parked_verdict(outcome: FetchOutcome, page: PageInfo) -> Classification | No
     if moved_site and registrable_domain(final_host) in PARKING_HOSTS:
         return _parked(f"redirected to the domain seller {final_host}", "parking-sale-redirect")
     head = outcome.body[:_PARKING_SCAN_BYTES]
-    if not head:
-        return None
-    lowered = head.lower()
     text = (page.text_sample or "").lower()
     little_text = len(text) <= _PARKING_MAX_TEXT
+    ww_redirect = bool(outcome.hops) and _WW_HOST.match(final_host) is not None
+    if not head or not (little_text or ww_redirect):
+        return None  # an article: not searched at all, so the rules cost it nothing
+    lowered = head.lower()
     marker = next((m for m in PARKING_MARKERS if m in lowered), None)
     phrase = PARKING_PHRASES.search(text) or PARKING_PHRASES.search((page.title or "").lower())
-    ww_redirect = bool(outcome.hops) and _WW_HOST.match(final_host) is not None
     if ww_redirect and (marker or phrase):
         sign = marker.decode() if marker else phrase.group() if phrase else ""
         return _parked(f"redirected to the parking host {final_host} ({sign!r})", "parking-ww")
