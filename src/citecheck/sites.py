@@ -483,22 +483,3 @@ def _parked(sign: str, rule: str) -> Classification:
         Reason.PARKED_DOMAIN,
         f"the domain is parked: {sign} (rule {rule})",
     )
-
-
-__all__ = [
-    "PLATFORMS",
-    "PLATFORM_RULES",
-    "ConsentCookie",
-    "ConsentWall",
-    "Platform",
-    "PlatformRule",
-    "PlatformState",
-    "FOREIGN_PAGE_REASONS",
-    "KnownContent",
-    "consent_verdict",
-    "consent_wall",
-    "parked_verdict",
-    "platform_of",
-    "platform_verdict",
-    "site_verdict",
-]
