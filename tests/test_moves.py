@@ -42,7 +42,8 @@ def _judge(url, final, page, known=NOTHING_KNOWN, code=301) -> Classification:
         ("Tech News - CNN", "Tech News", True),
         ("EU border database explained - CNN", "EU border database explained", True),
         ("PimEyes: a facial recognition site anyone can use", "Tech News - CNN", False),
-        ("Home", "Home | Example", True),
+        ("Home", "Home | Example", False),  # one word proves nothing
+        ("CNN", "Tech News - CNN", False),  # the site's name is no match
         ("", "Tech", False),
         ("Something else - CNN", "Tech News - CNN", False),
         ("The RISE report", "The RISE report (PDF) | EDRi", True),
@@ -60,8 +61,23 @@ def test_removed_article_sent_to_its_section_front_is_a_landing_page() -> None:
     assert "rule landing-shallower" in verdict.detail
 
 
+def test_link_texts_prove_nothing_either_way() -> None:
+    moved = "https://ngo.org/report-2019"
+    for text in ("here", "CNN", "the source"):
+        page = PageInfo(title="Report 2019 - NGO")
+        verdict = _judge(
+            "https://ngo.org/news/2019/report.html", moved, page, KnownContent((text,))
+        )
+        assert verdict.reason is Reason.REDIRECT_UNVERIFIED, text
+
+
+def test_an_archive_path_is_no_category_page() -> None:
+    verdict = _judge(ARTICLE, "https://edition.cnn.com/archive/2021/other", PageInfo(title="x"))
+    assert verdict.reason is Reason.REDIRECT_UNVERIFIED
+
+
 def test_a_temporary_redirect_to_a_landing_page_is_one_too() -> None:
-    known = KnownContent(titles=("PimEyes",))
+    known = KnownContent(titles=("PimEyes facial search",))
     verdict = _judge(ARTICLE, FRONT, PageInfo(title="Tech News - CNN"), known, code=302)
     assert verdict.reason is Reason.SOFT_404
 

@@ -42,10 +42,13 @@ _VERIFIED_RULE = "(rule moved-same-"
 
 _TITLE_SPLIT = re.compile(r"\s+[-|–—:·•»]\s+")
 _WORD = re.compile(r"\w+")
+#: First segments of short paths that list content rather than hold it (/tag/privacy).
 _LANDING_SEGMENTS = frozenset(
-    {"search", "category", "categories", "tag", "tags", "topic", "topics", "section",
-     "sections", "archive", "archives", "index", "news", "home"}
-)  # fmt: skip
+    {"search", "category", "categories", "tag", "tags", "topic", "topics", "section", "sections"}
+)
+#: Words a cited or remembered title needs to tell a page from another: link texts
+#: such as "here", "source" or "CNN" prove nothing either way.
+TELLING_TITLE_WORDS = 3
 _SEARCH_PARAMS = frozenset({"q", "s", "query", "search", "keywords", "term"})
 _SLUG = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+){2,}|\d{5,}", re.IGNORECASE)
 
@@ -107,10 +110,11 @@ def landing_sign(cited: str, final: str, page: PageInfo, known: KnownContent) ->
         return "a search page (rule landing-search)"
     if len(final_segments) >= len(_segments(cited_parts.path)):
         return None
-    if final_segments and final_segments[0].lower() in _LANDING_SEGMENTS - {"news"}:
+    if len(final_segments) <= 2 and final_segments[0].lower() in _LANDING_SEGMENTS:
         return f"a {final_segments[0].lower()} page (rule landing-category)"
     title = page.title or page.headline
-    if known.titles and title:
+    telling = [t for t in known.titles if len(_WORD.findall(t)) >= TELLING_TITLE_WORDS]
+    if telling and title:
         return f"a shallower page titled {title!r}, not the cited title (rule landing-shallower)"
     return None
 
@@ -122,12 +126,13 @@ def landing_verdict(final_url: str, sign: str) -> Classification:
 
 
 def near_titles(a: str, b: str) -> bool:
-    """Same title, give or take the site's name and punctuation: the main (longest)
-    part of one is a part of the other, or most of their words are shared."""
+    """Same title, give or take the site's name and punctuation: the same main
+    (longest) part of two words or more, or most of three words or more shared. A
+    site's name alone ("CNN" against "Tech News - CNN") is not a match."""
     parts_a, parts_b = _title_parts(a), _title_parts(b)
     if not parts_a or not parts_b:
         return False
-    if parts_a[0] in parts_b or parts_b[0] in parts_a:
+    if parts_a[0] == parts_b[0] and len(parts_a[0]) >= 2:
         return True
     words_a, words_b = frozenset().union(*parts_a), frozenset().union(*parts_b)
     smaller = min(len(words_a), len(words_b))
