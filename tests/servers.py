@@ -55,6 +55,10 @@ Ready-made hosts for soft-404 tests:
 - ``spa.test``: every path answers 200 with the same app shell (``<title>App``, no
   not-found words): the false-positive guard.
 
+Real sites' behaviours (issue 9: YouTube, consent walls, Vimeo, TikTok, Facebook,
+parked domains, a news site's redirects) answer on the real host names listed in
+``REAL_WEB_HOSTS``; see the block at the end of this module for each page's source.
+
 Add behaviours with :meth:`FakeWeb.route` (a handler ``async def h(request, reply)``,
 see :class:`Reply`) or static pages with :meth:`FakeWeb.page`. Measurements
 (:attr:`FakeWeb.requests`, :meth:`FakeWeb.count`, :meth:`FakeWeb.max_concurrency`)
