@@ -293,6 +293,9 @@ def test_redirect_to_a_domain_seller_is_parked() -> None:
         # a short page that mentions domains
         (b"<p>domains</p>", PageInfo(title="Our domains",
          text_sample="We registered three domains for the campaign.")),
+        # a hosting company's placeholder: not a parking service
+        (b"<p>cpanel</p>", PageInfo(title="Welcome",
+         text_sample="If you are the owner of this domain, log in to manage your site.")),
         (b"", PageInfo()),
     ],
 )  # fmt: skip

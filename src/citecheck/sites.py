@@ -429,14 +429,14 @@ def site_verdict(
 PARKING_MARKERS: tuple[bytes, ...] = (
     b"sedoparking.com", b"img.sedoparking.com", b"parkingcrew.net", b"bodis.com/",
     b"window.park = ", b"dan.com/buy-domain", b"afternic.com/forsale", b"above.com/marketplace",
-    b"parking.reg.ru", b"parklogic.com", b"domainparking", b"/lander?", b"park.above.com",
+    b"parking.reg.ru", b"parklogic.com", b"domainparking", b"park.above.com",
     b"hugedomains.com/domain_profile", b"godaddy.com/forsale", b"cashparking",
 )  # fmt: skip
 #: What parking pages say (lower-case text).
 PARKING_PHRASES = re.compile(
     r"this domain (?:name )?(?:may be|is) for sale|the domain (?:name )?\S+ (?:may be|is) for sale"
     r"|buy this domain|this domain (?:is|has been) parked|parked free,? courtesy of"
-    r"|the owner of this domain|domain is available for purchase|inquire about this domain"
+    r"|domain is available for purchase|inquire about this domain"
     r"|this web ?page is parked|diese domain (?:steht|kann) .{0,20}zum verkauf"
 )
 #: Hosts that sell domains: a cited domain redirected to one of them is parked.
