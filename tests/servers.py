@@ -55,6 +55,10 @@ Ready-made hosts for soft-404 tests:
 - ``spa.test``: every path answers 200 with the same app shell (``<title>App``, no
   not-found words): the false-positive guard.
 
+Real sites' behaviours (issue 9: YouTube, consent walls, Vimeo, TikTok, Facebook,
+parked domains, a news site's redirects) answer on the real host names listed in
+``REAL_WEB_HOSTS``; see the block at the end of this module for each page's source.
+
 Add behaviours with :meth:`FakeWeb.route` (a handler ``async def h(request, reply)``,
 see :class:`Reply`) or static pages with :meth:`FakeWeb.page`. Measurements
 (:attr:`FakeWeb.requests`, :meth:`FakeWeb.count`, :meth:`FakeWeb.max_concurrency`)
@@ -652,6 +656,7 @@ class FakeWeb:
         self.page("/*", body=_SOFT_404_PAGE, host="soft404.test")
         self.page("/articles/real-story", body=_REAL_STORY, host="soft404.test")
         self.page("/*", body=_APP_SHELL, host="spa.test")
+        _install_real_web(self)  # issue 9: real-web behaviours, at the end of this module
 
     async def _flaky(self, request: Request, reply: Reply) -> None:
         key = "flaky:" + request.path.removeprefix("/flaky/")
@@ -1154,3 +1159,270 @@ class HostileWayback(FakeWayback):
         await reply.send(
             200, json.dumps({"url": "x", "job_id": self.job_id}), content_type="application/json"
         )
+
+
+# --- issue 9: real-web behaviours --------------------------------------------------------
+#
+# Pages written after what the real sites serve, on their real host names (reach them
+# with --resolve / Settings.resolve, see REAL_WEB_HOSTS). Sources, per behaviour:
+#
+# - YouTube: the watch, shorts and live pages embed the player state as
+#   `var ytInitialPlayerResponse = {...}` whose `playabilityStatus` holds `status`
+#   (OK, ERROR, UNPLAYABLE, LOGIN_REQUIRED, ...), `reason` and an `errorScreen` with a
+#   `subreason`; embed pages carry the same object as a JSON string in
+#   ytcfg's `PLAYER_VARS.embedded_player_response`. The reason texts are YouTube's
+#   own ("This video has been removed by the uploader", "This video is no longer
+#   available because the YouTube account associated with this video has been
+#   terminated.", "...due to a copyright claim by ...", "Private video", "Sign in to
+#   confirm your age", "Join this channel to get access to members-only content...",
+#   "Playback on other websites has been disabled by the video owner"), as yt-dlp's
+#   YouTube extractor reads and reports them. youtu.be answers 303 to the watch page.
+# - Consent: an EU visitor without a consent cookie gets 302 to
+#   consent.youtube.com/m?continue=<url>&gl=..., a "Before you continue to YouTube"
+#   form; with SOCS=CAI (the cookie yt-dlp sets, _initialize_consent) the page itself.
+#   Video ids starting "eu" play that visitor; "eustubborn" keeps the wall up.
+# - Vimeo: a password-protected video's page shows `<form id="pw_form">` (what yt-dlp's
+#   Vimeo extractor looks for before asking for --video-password).
+# - TikTok: video pages embed `<script id="__UNIVERSAL_DATA_FOR_REHYDRATION__">` whose
+#   `__DEFAULT_SCOPE__["webapp.video-detail"]` has `statusCode` (0 ok; 10216 private,
+#   per yt-dlp's TikTok extractor; other codes undocumented).
+# - Facebook: content deleted or restricted by its owner: a page headed "This content
+#   isn't available right now".
+# - Parking: a lapsed domain 302s to `ww1.<domain>`, a Bodis-style lander
+#   (`window.park = "..."`, "This domain may be for sale"); Sedo parks with scripts
+#   from sedoparking.com; a domain sold through Dan.com redirects to
+#   dan.com/buy-domain/<domain>. The seed cites iborderctrl.no, which does this.
+# - News sites: CNN answers a removed article with 301 to its section front
+#   (`/business/tech`, "Tech News - CNN"), and a re-filed one with 301 to the same
+#   slug under a new path.
+
+#: The real host names the issue-9 routes answer on.
+REAL_WEB_HOSTS = (
+    "www.youtube.com", "youtu.be", "consent.youtube.com", "vimeo.com", "www.tiktok.com",
+    "www.facebook.com", "iborderctrl.no", "ww1.iborderctrl.no", "lapsed-campaign.org",
+    "old-ngo.org", "dan.com", "moved-ngo.org", "parked-lander.com", "edition.cnn.com",
+    "bikes.example",
+)  # fmt: skip
+
+_YT_REASONS: dict[str, tuple[str, str, str]] = {
+    # video id prefix -> (status, reason, subreason)
+    "removed": ("ERROR", "Video unavailable", "This video has been removed by the uploader"),
+    "terminated": (
+        "ERROR",
+        "This video is no longer available because the YouTube account associated with "
+        "this video has been terminated.",
+        "",
+    ),
+    "copyright": (
+        "ERROR",
+        "Video unavailable",
+        "This video is no longer available due to a copyright claim by Example Records",
+    ),
+    "private": ("LOGIN_REQUIRED", "Private video", "Sign in if you've been granted access"),
+    "members": (
+        "UNPLAYABLE",
+        "Join this channel to get access to members-only content like this video, and "
+        "other exclusive perks.",
+        "",
+    ),
+    "agegate": ("LOGIN_REQUIRED", "Sign in to confirm your age",
+                "This video may be inappropriate for some users."),
+    "noembed": ("UNPLAYABLE", "Video unavailable",
+                "Playback on other websites has been disabled by the video owner."),
+}  # fmt: skip
+
+
+def _yt_playability(video_id: str) -> dict:
+    key = video_id.removeprefix("eu")
+    found = next((v for k, v in _YT_REASONS.items() if key.startswith(k)), None)
+    if found is None:
+        return {"status": "OK", "playableInEmbed": True, "contextParams": "Q0FFU0FnZ0I="}
+    status, reason, subreason = found
+    error = {"reason": {"simpleText": reason}}
+    if subreason:
+        error["subreason"] = {"runs": [{"text": subreason}]}
+    return {
+        "status": status,
+        "reason": reason,
+        "errorScreen": {"playerErrorMessageRenderer": error},
+        "contextParams": "Q0FFU0FnZ0I=",
+    }
+
+
+def _yt_page(video_id: str, *, embed: bool = False) -> bytes:
+    playability = _yt_playability(video_id)
+    playable = playability["status"] == "OK"
+    title = f"Campaign video {video_id} - YouTube" if playable else " - YouTube"
+    player = {
+        "responseContext": {"serviceTrackingParams": [{"service": "GFEEDBACK"}]},
+        "playabilityStatus": playability,
+        "videoDetails": {"videoId": video_id, "title": f"Campaign video {video_id}",
+                         "isLiveContent": video_id.startswith("live")} if playable else {},
+    }  # fmt: skip
+    # Comments and the rest of the page live in ytInitialData, never in the player
+    # state: a live video's chat saying "Video unavailable" must not count.
+    data = {"contents": {"comments": [{"text": "Video unavailable for me?? This video is "
+                                                "no longer available in my app"}]}}  # fmt: skip
+    if embed:
+        embedded = json.dumps(json.dumps(player))
+        script = f'ytcfg.set({{"PLAYER_VARS":{{"embedded_player_response":{embedded}}}}});'
+    else:
+        script = f"var ytInitialPlayerResponse = {json.dumps(player)};"
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><title>{html.escape(title)}</title></head><body>'
+        f"<script>{script}</script><script>var ytInitialData = {json.dumps(data)};</script>"
+        "<div id='comments'>Video unavailable for me?? (a viewer)</div></body></html>"
+    ).encode()
+
+
+def _on_host(request: Request, host: str, target: str) -> str:
+    """``http://host:<this server's port><target>``: the fake web serves every name."""
+    port = request.headers.get("host", "").rpartition(":")[2]
+    return f"http://{host}:{port}{target}"
+
+
+def _to_host(host: str, target: str, status: int = 302) -> Handler:
+    async def handler(request: Request, reply: Reply) -> None:
+        await reply.send(status, b"", {"Location": _on_host(request, host, target)})
+
+    return handler
+
+
+def _has_consent(request: Request) -> bool:
+    return "SOCS=CAI" in request.headers.get("cookie", "")
+
+
+async def _youtube(request: Request, reply: Reply) -> None:
+    path = request.path
+    embed = path.startswith("/embed/")
+    video_id = request.query.get("v", "") if path == "/watch" else path.rsplit("/", 1)[-1]
+    if video_id.startswith("eu") and (
+        video_id.startswith("eustubborn") or not _has_consent(request)
+    ):
+        here = _on_host(request, "www.youtube.com", request.target)
+        location = _on_host(
+            request, "consent.youtube.com", f"/m?continue={quote(here, safe='')}&gl=DE"
+        )
+        await reply.send(302, b"", {"Location": location})
+        return
+    await reply.send(200, _yt_page(video_id, embed=embed))
+
+
+async def _youtu_be(request: Request, reply: Reply) -> None:
+    video_id = request.path.strip("/")
+    location = _on_host(request, "www.youtube.com", f"/watch?v={video_id}&feature=youtu.be")
+    await reply.send(303, b"", {"Location": location})
+
+
+_CONSENT_PAGE = _html(
+    "Before you continue to YouTube",
+    "<h1>Before you continue to YouTube</h1><p>We use cookies and data to deliver and "
+    "maintain Google services.</p><form action='https://consent.youtube.com/save' "
+    "method='POST'><button>Accept all</button><button>Reject all</button></form>",
+)
+_VIMEO_PASSWORD = _html(
+    "Private Video on Vimeo",
+    '<div class="exception_title">This video is private</div><form action="/123456789/password"'
+    ' method="post" id="pw_form"><input type="password" name="password"></form>',
+)
+
+
+def _tiktok(status_code: int) -> bytes:
+    scope = {"__DEFAULT_SCOPE__": {"webapp.video-detail": {
+        "statusCode": status_code, "statusMsg": "" if status_code == 0 else "status_reviewing",
+        "itemInfo": {"itemStruct": {"id": "7100000000000000001", "desc": "Reclaim your face"}}
+        if status_code == 0 else {}}}}  # fmt: skip
+    return (
+        "<!DOCTYPE html><html><head><title>TikTok - Make Your Day</title></head><body>"
+        '<script id="__UNIVERSAL_DATA_FOR_REHYDRATION__" type="application/json">'
+        f"{json.dumps(scope)}</script></body></html>"
+    ).encode()
+
+
+_FACEBOOK_GONE = _html(
+    "Facebook",
+    "<h2>This content isn't available right now</h2><p>When this happens, it's usually "
+    "because the owner only shared it with a small group of people, changed who can see "
+    "it or it's been deleted.</p>",
+)
+_BODIS_LANDER = (
+    b"<!DOCTYPE html><html><head><title>iborderctrl.no</title>"
+    b'<script>window.park = "eyJ1dWlkIjoiZjE2ZSIsInBhZ2VfdGltZSI6MTcwMH0=";</script>'
+    b'<script src="/bNjDRnvTB.js"></script></head><body><div id="target">'
+    b"<h1>iborderctrl.no</h1><p>This domain may be for sale!</p></div></body></html>"
+)
+_SEDO_PARKING = (
+    b"<!DOCTYPE html><html><head><title>lapsed-campaign.org</title>"
+    b'<script src="https://img.sedoparking.com/jspartner/caf.js"></script></head>'
+    b"<body><h1>lapsed-campaign.org</h1><p>Related searches</p></body></html>"
+)
+_LANDER_PAGE = _html(
+    "moved-ngo.org",
+    "<h1>moved-ngo.org</h1><p>The domain moved-ngo.org may be for sale. Click here to "
+    "inquire about this domain.</p>",
+)
+_LONG = "<p>" + "Campaigners keep their evidence online for years. " * 60 + "</p>"
+_ABOUT_PARKING = _html(
+    "How domain parking scams work",
+    "<h1>How domain parking scams work</h1>" + _LONG
+    + "<p>The page said: &ldquo;This domain may be for sale&rdquo;. Buy this domain, it "
+    "urged, pointing at sedoparking.com.</p>" + _LONG,
+)  # fmt: skip
+_ABOUT_UNAVAILABLE = _html(
+    "Why YouTube says Video unavailable",
+    "<h1>Why YouTube says “Video unavailable”</h1>" + _LONG
+    + "<p>“Video unavailable. This video has been removed by the uploader” is what "
+    'the player shows; "playabilityStatus":{"status":"ERROR"} is how.</p>' + _LONG,
+)  # fmt: skip
+_BIKE_FOR_SALE = _html(
+    "Cargo bike for sale",
+    "<h1>Cargo bike for sale</h1><p>Our campaign's cargo bike is for sale: this bike "
+    "may be for sale until June. Buy this bike!</p>",
+)
+_CNN_TECH = _html("Tech News - CNN", "<h1>Tech</h1>" + _LONG)
+
+
+def _install_real_web(web: FakeWeb) -> None:
+    """The issue-9 routes (see the comment above)."""
+    for path in ("/watch", "/shorts/*", "/embed/*", "/live/*"):
+        web.route(path, _youtube, host="www.youtube.com")
+    web.route("/*", _youtu_be, host="youtu.be")
+    web.page("/m", body=_CONSENT_PAGE, host="consent.youtube.com")
+    web.page("/123456789", body=_VIMEO_PASSWORD, host="vimeo.com")
+    web.page("/22439234", body=_html("Reclaim Your Face on Vimeo", _LONG), host="vimeo.com")
+    for suffix, code in (("1", 0), ("2", 10216), ("3", 10204)):
+        web.page(f"/@campaign/video/710000000000000000{suffix}", body=_tiktok(code),
+                 host="www.tiktok.com")  # fmt: skip
+    web.page("/campaign/posts/1001", body=_FACEBOOK_GONE, host="www.facebook.com")
+    web.route("/*", _to_host("ww1.iborderctrl.no", "/"), host="iborderctrl.no")
+    web.page("/", body=_BODIS_LANDER, host="ww1.iborderctrl.no")
+    web.page("/*", body=_SEDO_PARKING, host="lapsed-campaign.org")
+    web.route("/*", _to_host("dan.com", "/buy-domain/old-ngo.org", 301), host="old-ngo.org")
+    web.page("/buy-domain/old-ngo.org", body=_html("old-ngo.org is for sale"), host="dan.com")
+    web.route("/*", _to_host("parked-lander.com", "/?domain=moved-ngo.org"),
+              host="moved-ngo.org")  # fmt: skip
+    web.page("/", body=_LANDER_PAGE, host="parked-lander.com")
+    web.page("/articles/domain-parking-scams", body=_ABOUT_PARKING, host="news.test")
+    web.page("/articles/video-unavailable", body=_ABOUT_UNAVAILABLE, host="news.test")
+    web.page("/listing/cargo-bike", body=_BIKE_FOR_SALE, host="bikes.example")
+    cnn = "edition.cnn.com"
+    web.page("/business/tech", body=_CNN_TECH, host=cnn)
+    for removed in (
+        "2021/05/04/tech/pimeyes-facial-recognition",
+        "2020/02/26/tech/clearview-ai-hack",
+        "2021/06/01/tech/eu-ai-act-borders",
+    ):
+        web.route(f"/{removed}/index.html", _redirect_to("/business/tech", 301), host=cnn)
+    web.route("/2019/01/15/politics/border-funding-vote/index.html",
+              _redirect_to("/politics/border-funding-vote", 301), host=cnn)  # fmt: skip
+    web.page("/politics/border-funding-vote", host=cnn,
+             body=_html("House passes border funding bill - CNN Politics", _LONG))  # fmt: skip
+    explained = "/world/live-news/border-database-explained"
+    web.route("/2020/03/03/world/eu-border-database/index.html",
+              _redirect_to(explained, 301), host=cnn)  # fmt: skip
+    web.page(explained, host=cnn,
+             body=_html("EU border database explained - CNN", _LONG))  # fmt: skip
+    web.route("/2018/07/07/europe/old-story/index.html",
+              _redirect_to("/europe/2018/other-story-entirely", 301), host=cnn)  # fmt: skip
+    web.page("/europe/2018/other-story-entirely", host=cnn,
+             body=_html("A different story - CNN", _LONG))  # fmt: skip

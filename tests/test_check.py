@@ -243,3 +243,66 @@ async def test_accepted_status_codes_are_ok() -> None:
         )
     assert result.status is Status.OK
     assert "accepted by configuration" in (result.detail or "")
+
+
+# -- what real sites do (sites.py) ----------------------------------------------------------
+
+_WALL = "https://consent.youtube.com/m?continue=https%3A%2F%2Fwww.youtube.com%2Fwatch%3Fv%3Dabc"
+_PLAYER = (
+    '<title>Campaign - YouTube</title><script>var ytInitialPlayerResponse = {"playabilityStatus"'
+    ':{"status":"ERROR","reason":"Video unavailable"}};</script>'
+)
+
+
+@respx.mock
+async def test_a_consent_wall_is_retried_once_with_its_cookie_then_the_video_judged() -> None:
+    def watch(request: httpx.Request) -> httpx.Response:
+        if "SOCS=CAI" in request.headers.get("cookie", ""):
+            return httpx.Response(200, html=_PLAYER)
+        return httpx.Response(302, headers={"Location": _WALL})
+
+    route = respx.get("https://www.youtube.com/watch?v=abc").mock(side_effect=watch)
+    respx.get(_WALL).respond(200, html="<title>Before you continue to YouTube</title>")
+    settings = Settings(max_attempts=1, soft404_probe=False)
+    async with Fetcher(settings) as fetcher:
+        result = await Checker(fetcher, settings, clock=_clock).check(
+            CheckRequest("https://www.youtube.com/watch?v=abc")
+        )
+    assert route.call_count == 2
+    assert (result.status, result.reason) == (Status.BROKEN, Reason.CONTENT_REMOVED)
+    assert "rule youtube-unavailable" in (result.detail or "")
+
+
+@respx.mock
+async def test_a_wall_with_no_known_cookie_is_blocked_untitled_and_not_retried() -> None:
+    wall = "https://guce.yahoo.com/consent?sessionId=3"
+    route = respx.get("https://news.yahoo.com/a/b").respond(302, headers={"Location": wall})
+    respx.get(wall).respond(200, html="<title>Yahoo is part of the Yahoo family of brands</title>")
+    settings = Settings(max_attempts=1)
+    async with Fetcher(settings) as fetcher:
+        result = await Checker(fetcher, settings, clock=_clock).check(
+            CheckRequest("https://news.yahoo.com/a/b")
+        )
+    assert route.call_count == 1
+    assert (result.status, result.reason) == (Status.BLOCKED, Reason.CONSENT_WALL)
+    assert result.title is None and result.text_fingerprint is None
+
+
+@respx.mock
+async def test_the_remembered_title_tells_a_move_from_a_landing_page() -> None:
+    respx.get("https://cnn.example/2021/05/04/tech/story/index.html").respond(
+        301, headers={"Location": "https://cnn.example/business/tech"}
+    )
+    respx.get("https://cnn.example/business/tech").respond(200, html="<title>Tech - CNN</title>")
+    previous = LinkState(
+        url="https://cnn.example/2021/05/04/tech/story/index.html",
+        status=Status.OK,
+        title="PimEyes: anyone can search faces",
+    )
+    settings = Settings(max_attempts=1, soft404_probe=False)
+    async with Fetcher(settings) as fetcher:
+        result = await Checker(fetcher, settings, clock=_clock).check(
+            CheckRequest(previous.url, previous=previous)
+        )
+    assert (result.status, result.reason) == (Status.BROKEN, Reason.SOFT_404)
+    assert result.title is None  # the section front's title never becomes the link's

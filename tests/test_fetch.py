@@ -53,6 +53,17 @@ async def _fetch(url: str, settings: Settings | None = None, sleep: FakeSleep | 
 
 
 @respx.mock
+async def test_preset_cookies_are_sent_from_the_first_request_through_redirects() -> None:
+    respx.get("https://youtu.be/abc").respond(
+        303, headers={"Location": "https://www.youtube.com/w"}
+    )
+    route = respx.get("https://www.youtube.com/w").respond(200, html="<title>W</title>")
+    outcome = await _fetch("https://youtu.be/abc", cookies=[("SOCS", "CAI", ".youtube.com")])
+    assert outcome.status_code == 200
+    assert route.calls.last.request.headers["cookie"] == "SOCS=CAI"
+
+
+@respx.mock
 async def test_sends_a_browser_like_get_with_the_configured_user_agent() -> None:
     route = respx.get("https://example.org/a").respond(200, html="<title>A</title>")
     outcome = await _fetch("https://example.org/a", _settings(user_agent="citecheck-test/1"))

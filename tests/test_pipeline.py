@@ -93,7 +93,8 @@ def test_changes_a_run_reports() -> None:
 
 def test_fix_decisions_follow_status_and_archived_copy(tmp_path: Path) -> None:
     urls = {
-        s: f"https://site.example/{s}" for s in ("gone", "nocopy", "moved", "down", "wall", "fine")
+        s: f"https://site.example/{s}"
+        for s in ("gone", "nocopy", "moved", "down", "wall", "fine", "elsewhere")
     }
     with Store.open(tmp_path / "archive.db") as store:
         store.sync_citations(
@@ -107,6 +108,12 @@ def test_fix_decisions_follow_status_and_archived_copy(tmp_path: Path) -> None:
             "down": LinkState(urls["down"], Status.FAILING, Reason.SERVER_ERROR),
             "wall": LinkState(urls["wall"], Status.BLOCKED, Reason.BOT_PROTECTION),
             "fine": LinkState(urls["fine"], Status.OK),
+            "elsewhere": LinkState(
+                urls["elsewhere"],
+                Status.REDIRECTED,
+                Reason.REDIRECT_UNVERIFIED,
+                final_url="https://site.example/another/page",
+            ),
         }
         for state in states.values():
             result = CheckResult(url=state.url, checked_at=T0, status=state.status)
@@ -138,6 +145,9 @@ def test_fix_decisions_follow_status_and_archived_copy(tmp_path: Path) -> None:
     )
     assert decisions[urls["wall"]].action == "leave" and "by hand" in decisions[urls["wall"]].why
     assert urls["fine"] not in decisions
+    # A move not shown to be the same content is never written into a document.
+    elsewhere = decisions[urls["elsewhere"]]
+    assert elsewhere.action == "leave" and "not shown to be the cited content" in elsewhere.why
 
 
 def test_extract_matches_a_title_only_citation_by_the_title_a_page_was_seen_with(

@@ -36,6 +36,13 @@ from .fetch import Fetcher
 from .incidents import IncidentLog
 from .models import CheckResult, FetchOutcome, LinkState, PageInfo, Reason, Status
 from .schedule import is_excluded
+from .sites import (
+    FOREIGN_PAGE_REASONS,
+    KnownContent,
+    consent_verdict,
+    consent_wall,
+    site_verdict,
+)
 from .titles import page_info
 from .urls import host_key
 
@@ -112,6 +119,7 @@ class Checker:
         monitor: NetworkMonitor | None = None,
         token: Callable[[], str] = lambda: secrets.token_hex(8),
         incidents: IncidentLog | None = None,
+        known_content: Callable[[CheckRequest], KnownContent] | None = None,
     ) -> None:
         self._fetcher = fetcher
         self._incidents = incidents if incidents is not None else IncidentLog(None)
@@ -119,6 +127,7 @@ class Checker:
         self._clock = clock
         self.monitor = monitor or NetworkMonitor(fetcher)
         self._token = token
+        self._known_content = known_content or _remembered_title
         self._siblings: OrderedDict[tuple[str, str], tuple[FetchOutcome, PageInfo]] = OrderedDict()
 
     async def check(self, request: CheckRequest) -> CheckResult:
@@ -162,6 +171,9 @@ class Checker:
                 f"no host answers and the reachability probe failed "
                 f"(last error: {outcome.error_detail or outcome.error.value})"
             )
+        outcome, wall = await self._past_consent_wall(request, outcome)
+        if wall is not None:
+            return _result(request, outcome, PageInfo(), wall, self._clock())
         page = page_info(outcome.body, outcome.headers, truncated=outcome.body_truncated)
         previous = request.previous
         ever_ok = previous.ever_ok if previous else False
@@ -175,7 +187,27 @@ class Checker:
             ever_ok=ever_ok,
             accepted_status=self._settings.accepted_status,
         )
+        verdict = site_verdict(outcome, page, verdict, lambda: self._known_content(request))
+        if verdict.reason in FOREIGN_PAGE_REASONS:
+            page = PageInfo()
         return _result(request, outcome, page, verdict, self._clock())
+
+    async def _past_consent_wall(
+        self, request: CheckRequest, outcome: FetchOutcome
+    ) -> tuple[FetchOutcome, Classification | None]:
+        """Retry once with the consent cookie when the fetch ended on a consent wall;
+        the verdict when the wall is still there (sites.py knows the walls)."""
+        wall = consent_wall(outcome) if outcome.status_code is not None else None
+        if wall is None:
+            return outcome, None
+        if not wall.cookies:
+            return outcome, consent_verdict(wall, retried=False)
+        cookies = tuple((c.name, c.value, c.domain) for c in wall.cookies)
+        retried = await self._fetcher.fetch(request.url, cookies=cookies)
+        still = consent_wall(retried) if retried.status_code is not None else None
+        if still is not None:
+            return retried, consent_verdict(still, retried=True)
+        return retried, None
 
     async def _sibling(self, final_url: str) -> tuple[FetchOutcome, PageInfo]:
         parts = urlsplit(final_url)
@@ -203,6 +235,11 @@ def internal_error_result(url: str, checked_at: datetime, detail: str) -> CheckR
         reason=Reason.INTERNAL_ERROR,
         detail=detail,
     )
+
+
+def _remembered_title(request: CheckRequest) -> KnownContent:
+    title = request.previous.title if request.previous else None
+    return KnownContent(titles=(title,) if title else ())
 
 
 def _result(

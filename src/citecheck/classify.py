@@ -232,8 +232,8 @@ def _classify_success(
         return Classification(
             Status.BLOCKED, Reason.BOT_PROTECTION, f"{_status_text(code)}, but {challenge}"
         )
-    if outcome.hops and _is_deep_link(outcome.url):
-        if _is_front_page(outcome.final_url) and _same_site(outcome.url, outcome.final_url):
+    if outcome.hops and is_deep_link(outcome.url):
+        if is_front_page(outcome.final_url) and same_site(outcome.url, outcome.final_url):
             return Classification(
                 Status.BROKEN,
                 Reason.SOFT_404,
@@ -420,12 +420,12 @@ def _strip_fragment(url: str) -> str:
     return url.split("#", 1)[0]
 
 
-def _is_deep_link(url: str) -> bool:
+def is_deep_link(url: str) -> bool:
     path = urlsplit(url).path
-    return path not in ("", "/") and not _is_front_page(url)
+    return path not in ("", "/") and not is_front_page(url)
 
 
-def _is_front_page(url: str) -> bool:
+def is_front_page(url: str) -> bool:
     parts = urlsplit(url)
     if not _FRONT_PAGE_PATH.fullmatch(parts.path or "/"):
         return False
@@ -435,7 +435,7 @@ def _is_front_page(url: str) -> bool:
     )
 
 
-def _registrable_domain(host: str) -> str:
+def registrable_domain(host: str) -> str:
     """An approximation of the registrable domain without the public-suffix list:
     the last two labels, or three under a country's generic second level."""
     labels = host.lower().rstrip(".").split(".")
@@ -444,14 +444,14 @@ def _registrable_domain(host: str) -> str:
     return ".".join(labels[-2:])
 
 
-def _same_site(url_a: str, url_b: str) -> bool:
+def same_site(url_a: str, url_b: str) -> bool:
     host_a = urlsplit(url_a).hostname or ""
     host_b = urlsplit(url_b).hostname or ""
     if host_a == host_b:
         return True
     if re.fullmatch(r"[\d.]+|.*:.*", host_a) or re.fullmatch(r"[\d.]+|.*:.*", host_b):
         return False  # IP addresses: only the same address is the same site
-    return _registrable_domain(host_a) == _registrable_domain(host_b)
+    return registrable_domain(host_a) == registrable_domain(host_b)
 
 
 def _is_sign_in(final_url: str, cited_url: str) -> bool:
@@ -468,7 +468,7 @@ def _is_sign_in(final_url: str, cited_url: str) -> bool:
 def _points_back(value: str, cited_url: str) -> bool:
     """True when a return-to parameter names the cited page (absolute or relative)."""
     target = urlsplit(unquote(value))  # parse_qsl decoded once; some sites encode twice
-    if target.netloc and not _same_site(target.geturl(), cited_url):
+    if target.netloc and not same_site(target.geturl(), cited_url):
         return False
     cited_path = urlsplit(cited_url).path
     return bool(target.path) and target.path.rstrip("/") == cited_path.rstrip("/")

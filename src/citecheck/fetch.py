@@ -37,7 +37,7 @@ import ssl
 import time
 import typing
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
@@ -417,9 +417,18 @@ class Fetcher:
         return self._http
 
     async def fetch(
-        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        cookies: Sequence[tuple[str, str, str]] = (),
     ) -> FetchOutcome:
-        """GET ``url``, following redirects; never raises for network problems."""
+        """GET ``url``, following redirects; never raises for network problems.
+
+        ``cookies`` are ``(name, value, domain)`` sent from the first request on (a
+        consent cookie, see sites.py); the fetch's own cookies are kept as always.
+        """
         started = time.monotonic()
         try:
             target = normalize_url(url)
@@ -447,7 +456,7 @@ class Fetcher:
         progress = _Progress(url=url, current_url=target)
         try:
             async with asyncio.timeout(self._settings.timeout_s) as timeout:
-                outcome = await self._follow(progress, conditional, _Deadline(timeout))
+                outcome = await self._follow(progress, conditional, _Deadline(timeout), cookies)
         except TimeoutError:
             outcome = self._on_deadline(progress)
         return replace(outcome, elapsed_ms=int((time.monotonic() - started) * 1000))
@@ -468,10 +477,16 @@ class Fetcher:
         )
 
     async def _follow(
-        self, progress: _Progress, conditional: dict[str, str], deadline: _Deadline
+        self,
+        progress: _Progress,
+        conditional: dict[str, str],
+        deadline: _Deadline,
+        preset: Sequence[tuple[str, str, str]] = (),
     ) -> FetchOutcome:
         seen = {progress.current_url}
         cookies = httpx.Cookies()
+        for name, value, domain in preset:
+            cookies.set(name, value, domain=domain)
         extra_headers = conditional
         while True:
             outcome = await self._with_retries(progress, extra_headers, cookies, deadline)

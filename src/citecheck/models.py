@@ -89,6 +89,16 @@ class Reason(enum.StrEnum):
     UNSUPPORTED_HOST = "unsupported_host"
     #: citecheck itself failed on this link (a bug): the traceback is in the error log.
     INTERNAL_ERROR = "internal_error"
+    # what real sites say that HTTP does not (sites.py, moves.py)
+    REDIRECT_UNVERIFIED = "redirect_unverified"  # moved; the new page is not shown to be the same
+    CONTENT_REMOVED = "content_removed"  # a platform says the item was removed
+    ACCOUNT_TERMINATED = "account_terminated"  # ... because its account was terminated
+    COPYRIGHT_CLAIM = "copyright_claim"  # ... because of a copyright claim
+    PRIVATE_CONTENT = "private_content"  # the item exists but is private
+    AGE_RESTRICTED = "age_restricted"  # the item needs a signed-in adult
+    CONTENT_RESTRICTED = "content_restricted"  # members only, another region, unknown gate
+    CONSENT_WALL = "consent_wall"  # a cookie-consent interstitial stood in front of the page
+    PARKED_DOMAIN = "parked_domain"  # the domain lapsed and a parking service serves it
 
     @property
     def is_connection_level(self) -> bool:

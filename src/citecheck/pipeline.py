@@ -48,8 +48,10 @@ from .models import (
     LinkState,
     PageInfo,
     PageSnapshot,
+    Reason,
     Status,
 )
+from .moves import KnownContent, SharedTargets
 from .schedule import due_links
 from .sources import MergeSummary, iter_sources, merge_citations, read_sources, write_sources
 from .store import FixRecord, Store
@@ -225,21 +227,60 @@ async def _check_all(
     states: Iterable[LinkState],
     changes: dict[str, list[str]],
     on_result: Callable[[CheckResult, LinkState], None] | None,
+    landings: SharedTargets[LinkState | None],
 ) -> int:
     checked = 0
     incidents = IncidentLog(error_log_path(store.path))
+
+    def record(result: CheckResult, previous: LinkState | None) -> None:
+        nonlocal checked
+        state = _record_check(store, run_id, previous, result, settings, incidents)
+        kind = _change(previous, state)
+        if kind is not None:
+            changes[kind].append(state.url)
+        checked += 1
+        if on_result is not None:
+            on_result(result, state)
+
     async with Fetcher(settings) as fetcher:
-        checker = Checker(fetcher, settings, clock=clock, incidents=incidents)
-        async for request, result in check_links(_requests(states), checker, settings):
-            previous = request.previous
-            state = _record_check(store, run_id, previous, result, settings, incidents)
-            kind = _change(previous, state)
-            if kind is not None:
-                changes[kind].append(state.url)
-            checked += 1
-            if on_result is not None:
-                on_result(result, state)
+        checker = Checker(
+            fetcher,
+            settings,
+            clock=clock,
+            incidents=incidents,
+            known_content=lambda r: _known_content(store, r),
+        )
+        try:
+            async for request, result in check_links(_requests(states), checker, settings):
+                for ready, previous in landings.add(result, request.previous):
+                    record(ready, previous)
+        finally:
+            # Redirects waiting for a second sender to their target are what they
+            # seemed: recorded even when the run stops early.
+            for held, previous in landings.flush():
+                record(held, previous)
     return checked
+
+
+def _known_content(store: Store, request: CheckRequest) -> KnownContent:
+    """What the cited page is known to be: its cited titles, the title it was last
+    seen with, and the text it was first seen with (asked only after a redirect)."""
+    titles = store.cited_titles(request.url)
+    if request.previous is not None and request.previous.title:
+        titles.append(request.previous.title)
+    baseline = store.drift_baseline(request.url)
+    if baseline is not None and baseline.title:
+        titles.append(baseline.title)
+    return KnownContent(
+        titles=tuple(dict.fromkeys(titles)),
+        fingerprint=baseline.text_fingerprint if baseline is not None else None,
+    )
+
+
+def _remembering(states: Iterable[LinkState], landings: SharedTargets) -> Iterator[LinkState]:
+    for state in states:
+        landings.remember(state)
+        yield state
 
 
 def check_links_in_store(
@@ -264,7 +305,8 @@ def check_links_in_store(
     with store.writer_lock():
         now = clock()
         run_id = store.begin_run(command, now=now)
-        states: Iterable[LinkState] = store.active_links()
+        landings: SharedTargets[LinkState | None] = SharedTargets()
+        states: Iterable[LinkState] = _remembering(store.active_links(), landings)
         if due_only:
             states = due_links(states, settings.schedule, now)
         changes: dict[str, list[str]] = {kind: [] for kind in CHANGE_KINDS}
@@ -273,7 +315,7 @@ def check_links_in_store(
         checked = 0
         try:
             checked = asyncio.run(
-                _check_all(store, run_id, settings, clock, states, changes, on_result)
+                _check_all(store, run_id, settings, clock, states, changes, on_result, landings)
             )
             outcome = "finished"
         except NetworkOfflineError as exc:
@@ -375,6 +417,13 @@ def fix_decisions(store: Store) -> dict[str, Decision]:
                 decisions[state.url] = Decision(
                     state.url, "leave", why=f"{why}; no good capture in the archive yet"
                 )
+        elif state.status is Status.REDIRECTED and state.reason is Reason.REDIRECT_UNVERIFIED:
+            decisions[state.url] = Decision(
+                state.url,
+                "leave",
+                why=f"{why}: moved to {state.final_url}, a page not shown to be the cited "
+                "content; look by hand",
+            )
         elif state.status is Status.REDIRECTED and state.final_url:
             decisions[state.url] = Decision(
                 state.url, "update", state.final_url, why=f"moved permanently to {state.final_url}"

@@ -771,6 +771,17 @@ class Store:
             return None
         return PageSnapshot(title=row[0], text_fingerprint=row[1], seen_at=_parse_time(row[2]))
 
+    def cited_titles(self, url: str, *, limit: int = 8) -> list[str]:
+        """The titles the documents cite ``url`` with (distinct, at most ``limit``)."""
+        with _translate_errors(self.path, f"read the cited titles of {url}"):
+            rows = self._conn.execute(
+                "SELECT DISTINCT citations.title FROM citations JOIN links"
+                " ON citations.link_id = links.id WHERE links.url = ?"
+                " AND citations.title IS NOT NULL AND citations.title != '' LIMIT ?",
+                (_link_key(url)[0], limit),
+            ).fetchall()
+        return [row[0] for row in rows]
+
     def record_changes(self, run_id: int, changes: Mapping[str, Sequence[str]]) -> None:
         """What a run changed (newly broken, recovered, newly drifted: URLs)."""
         with _translate_errors(self.path, "record the run's changes"), self._write():

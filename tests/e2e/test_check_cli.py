@@ -16,7 +16,7 @@ pytestmark = pytest.mark.e2e
 CASES: dict[str, tuple[str, str | None]] = {
     "/ok": ("ok", None),
     "/redirect/302?to=/page/elsewhere": ("ok", None),
-    "/redirect/301?to=/page/moved": ("redirected", "permanent_redirect"),
+    "/redirect/301?to=/page/moved": ("redirected", "redirect_unverified"),
     "/status/404": ("broken", "not_found"),
     "/status/410": ("broken", "gone"),
     "/status/503": ("failing", "server_error"),

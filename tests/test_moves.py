@@ -1,0 +1,188 @@
+from datetime import UTC, datetime
+
+import pytest
+
+from citecheck.classify import Classification
+from citecheck.models import CheckResult, FetchOutcome, Hop, LinkState, PageInfo, Reason, Status
+from citecheck.moves import (
+    KnownContent,
+    SharedTargets,
+    is_landing_candidate,
+    judge_move,
+    near_titles,
+)
+
+ARTICLE = "https://edition.cnn.com/2021/05/04/tech/pimeyes-facial-recognition/index.html"
+FRONT = "https://edition.cnn.com/business/tech"
+NOW = datetime(2025, 6, 1, tzinfo=UTC)
+
+
+def _moved(url: str, final: str, code: int = 301) -> tuple[FetchOutcome, Classification]:
+    outcome = FetchOutcome(url=url, final_url=final, status_code=200, hops=(Hop(url, code, final),))
+    if code in (301, 308):
+        generic = Classification(
+            Status.REDIRECTED, Reason.PERMANENT_REDIRECT, f"permanently redirected to {final}"
+        )
+    else:
+        generic = Classification(Status.OK, None, f"200 OK after redirecting to {final}")
+    return outcome, generic
+
+
+NOTHING_KNOWN = KnownContent()
+
+
+def _judge(url, final, page, known=NOTHING_KNOWN, code=301) -> Classification:
+    outcome, generic = _moved(url, final, code)
+    return judge_move(outcome, page, generic, lambda: known)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "near"),
+    [
+        ("Tech News - CNN", "Tech News", True),
+        ("EU border database explained - CNN", "EU border database explained", True),
+        ("PimEyes: a facial recognition site anyone can use", "Tech News - CNN", False),
+        ("Home", "Home | Example", False),  # one word proves nothing
+        ("CNN", "Tech News - CNN", False),  # the site's name is no match
+        ("", "Tech", False),
+        ("Something else - CNN", "Tech News - CNN", False),
+        ("The RISE report", "The RISE report (PDF) | EDRi", True),
+    ],
+)
+def test_near_titles(a: str, b: str, near: bool) -> None:
+    assert near_titles(a, b) is near
+
+
+def test_removed_article_sent_to_its_section_front_is_a_landing_page() -> None:
+    known = KnownContent(titles=("PimEyes: a facial recognition site that anyone can use",))
+    verdict = _judge(ARTICLE, FRONT, PageInfo(title="Tech News - CNN"), known)
+    assert (verdict.status, verdict.reason) == (Status.BROKEN, Reason.SOFT_404)
+    assert verdict.detail.startswith("redirected to a landing page")
+    assert "rule landing-shallower" in verdict.detail
+
+
+def test_link_texts_prove_nothing_either_way() -> None:
+    moved = "https://ngo.org/report-2019"
+    for text in ("here", "CNN", "the source"):
+        page = PageInfo(title="Report 2019 - NGO")
+        verdict = _judge(
+            "https://ngo.org/news/2019/report.html", moved, page, KnownContent((text,))
+        )
+        assert verdict.reason is Reason.REDIRECT_UNVERIFIED, text
+
+
+def test_an_archive_path_is_no_category_page() -> None:
+    verdict = _judge(ARTICLE, "https://edition.cnn.com/archive/2021/other", PageInfo(title="x"))
+    assert verdict.reason is Reason.REDIRECT_UNVERIFIED
+
+
+def test_a_temporary_redirect_to_a_landing_page_is_one_too() -> None:
+    known = KnownContent(titles=("PimEyes facial search",))
+    verdict = _judge(ARTICLE, FRONT, PageInfo(title="Tech News - CNN"), known, code=302)
+    assert verdict.reason is Reason.SOFT_404
+
+
+@pytest.mark.parametrize(
+    ("final", "rule"),
+    [
+        ("https://edition.cnn.com/search?q=pimeyes", "landing-search"),
+        ("https://edition.cnn.com/category/tech", "landing-category"),
+    ],
+)
+def test_search_and_category_pages_are_landing_pages_without_known_titles(final, rule) -> None:
+    verdict = _judge(ARTICLE, final, PageInfo(title="Search - CNN"))
+    assert verdict.reason is Reason.SOFT_404 and f"rule {rule}" in verdict.detail
+
+
+@pytest.mark.parametrize(
+    ("url", "final", "page", "known", "rule"),
+    [
+        (ARTICLE, "https://edition.cnn.com/tech/pimeyes",
+         PageInfo(title="PimEyes: a facial recognition site that anyone can use - CNN"),
+         KnownContent(titles=("PimEyes: a facial recognition site that anyone can use",)),
+         "moved-same-title"),
+        (ARTICLE, "https://edition.cnn.com/x",
+         PageInfo(title="?", text_fingerprint="00000000000000ff"),
+         KnownContent(fingerprint="00000000000000fe"), "moved-same-text"),
+        ("http://edri.org/our-work/a", "https://www.edri.org/our-work/a/", PageInfo(),
+         KnownContent(), "moved-same-url"),
+        ("https://ngo.org/2019/05/river-report-nitrates-fall.html",
+         "https://ngo.org/reports/river-report-nitrates-fall", PageInfo(), KnownContent(),
+         "moved-same-url"),
+    ],
+)  # fmt: skip
+def test_moves_to_the_same_content_stay_redirected(url, final, page, known, rule) -> None:
+    verdict = _judge(url, final, page, known)
+    assert (verdict.status, verdict.reason) == (Status.REDIRECTED, Reason.PERMANENT_REDIRECT)
+    assert f"rule {rule}" in verdict.detail
+
+
+def test_a_move_not_shown_to_be_the_same_is_unverified() -> None:
+    verdict = _judge(
+        "https://ngo.org/a/b/c",
+        "https://ngo.org/x/y/z",
+        PageInfo(title="Something"),
+        KnownContent(titles=("Our report",)),
+    )
+    assert (verdict.status, verdict.reason) == (Status.REDIRECTED, Reason.REDIRECT_UNVERIFIED)
+    assert "rule moved-unverified" in verdict.detail
+
+
+def test_a_temporary_move_not_shown_to_be_the_same_stays_ok() -> None:
+    outcome, generic = _moved("https://ngo.org/a/b/c", "https://ngo.org/x/y/z", 302)
+    assert judge_move(outcome, PageInfo(title="S"), generic, KnownContent) == generic
+
+
+def test_a_shallower_page_without_known_titles_is_no_landing_page_alone() -> None:
+    verdict = _judge(ARTICLE, FRONT, PageInfo(title="Tech News - CNN"))
+    assert verdict.reason is Reason.REDIRECT_UNVERIFIED
+
+
+def _result(url: str, final: str, reason=Reason.REDIRECT_UNVERIFIED, status=Status.REDIRECTED):
+    return CheckResult(
+        url=url,
+        checked_at=NOW,
+        status=status,
+        reason=reason,
+        final_url=final,
+        redirects=(Hop(url, 301, final),),
+        title="Tech News - CNN",
+        detail="permanently redirected",
+    )
+
+
+def test_a_target_two_cited_urls_are_sent_to_is_a_landing_page() -> None:
+    targets: SharedTargets[str] = SharedTargets()
+    first = _result(ARTICLE, FRONT)
+    assert is_landing_candidate(first)
+    assert targets.add(first, "a") == []  # held: alone so far
+    second = _result("https://edition.cnn.com/2020/02/26/tech/clearview-ai-hack/index.html", FRONT)
+    ready = targets.add(second, "b")
+    assert [payload for _, payload in ready] == ["a", "b"]
+    assert all(r.status is Status.BROKEN and r.reason is Reason.SOFT_404 for r, _ in ready)
+    assert all("rule landing-shared-target" in (r.detail or "") for r, _ in ready)
+    assert all(r.title is None for r, _ in ready)
+    assert targets.flush() == []
+
+
+def test_a_target_only_one_url_is_sent_to_is_released_as_it_was() -> None:
+    targets: SharedTargets[str] = SharedTargets()
+    first = _result(ARTICLE, FRONT)
+    assert targets.add(first, "a") == []
+    assert targets.flush() == [(first, "a")]
+
+
+def test_links_remembered_from_the_store_count_as_senders() -> None:
+    targets: SharedTargets[None] = SharedTargets()
+    targets.remember(
+        LinkState(url="https://edition.cnn.com/old/one/x", status=Status.BROKEN,
+                  reason=Reason.SOFT_404, final_url=FRONT)
+    )  # fmt: skip
+    ((ready, _),) = targets.add(_result(ARTICLE, FRONT), None)
+    assert ready.reason is Reason.SOFT_404
+
+
+def test_verified_moves_and_other_sites_are_no_candidates() -> None:
+    assert not is_landing_candidate(_result(ARTICLE, FRONT, reason=Reason.PERMANENT_REDIRECT))
+    assert not is_landing_candidate(_result(ARTICLE, "https://other.org/"))
+    assert not is_landing_candidate(_result(ARTICLE, ARTICLE.replace("/index.html", "/a/b/c")))
