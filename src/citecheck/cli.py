@@ -3,7 +3,9 @@
 Each command turns options into library objects, makes one library call, and
 prints. Library errors become exit codes here and nowhere else:
 0 no broken link; 1 broken links present; 2 usage or input error (bad CSV,
-unusable database, busy database); 3 the network looks offline.
+unusable database, busy database, an output that cannot be written); 3 the
+network (or, for ``archive``, the archive) looks offline; 4 citecheck failed;
+130 / 143 stopped by SIGINT / SIGTERM (what was recorded is kept).
 
 The jobs (pipeline.py and what it pulls in: httpx, lxml, pypdf) are imported by
 the commands that run them, not at start-up: `citecheck report` over a million
@@ -15,6 +17,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -26,12 +29,10 @@ import click
 from click.core import ParameterSource
 
 from . import __version__
-from .atomic import atomic_output
 from .config import (
     DEFAULT_CONCURRENCY,
     DEFAULT_MAX_SAVES,
     DEFAULT_PER_HOST,
-    DEFAULT_RUN_ARCHIVE_MINUTES,
     DEFAULT_TIMEOUT_S,
     ArchiveSettings,
     Settings,
@@ -40,17 +41,23 @@ from .config import (
 )
 from .configfile import archive_overrides, load_config, resolve_settings
 from .errors import CitecheckError, InputError
-from .models import CHANGE_KINDS, STATUS_ORDER, CheckResult, Citation, LinkState
+from .interrupt import exit_code_for
+from .models import CHANGE_KINDS, STATUS_ORDER, CheckResult, Citation, LinkState, Reason, Status
+from .outputs import check_output_path, open_output
 from .report import FORMATS, write_report
 from .report.build import build_report
 from .store import Store
 
 if TYPE_CHECKING:
-    from .archive import ArchiveSummary
+    from .archive import ArchiveProgress, ArchiveSummary
     from .pipeline import CheckSummary
 
 #: The exit code of a usage or input error (see the module's docstring for the rest).
 EXIT_USAGE = 2
+#: The exit code of "citecheck failed": an internal error, never "broken links".
+EXIT_FAILED = 4
+#: The hint every command that needs a database gives when there is none.
+NO_DATABASE_HINT = "create it with 'citecheck check' or 'citecheck run'"
 
 
 def _clock() -> Callable[[], datetime]:
@@ -67,17 +74,37 @@ def _clock() -> Callable[[], datetime]:
     return lambda: instant
 
 
+class _Terminated(BaseException):
+    """SIGTERM outside a job's event loop (which handles it itself: interrupt.py)."""
+
+
+def _raise_terminated(signum: int, _frame: object) -> None:
+    raise _Terminated(signum)
+
+
 def _library_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn citecheck's errors into click errors with exit code 2."""
+    """Turn citecheck's errors into click errors with exit code 2, and a stop signal
+    that arrives outside a job (loading sources.csv, writing a report) into one line
+    and exit 130 or 143."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        previous = signal.signal(signal.SIGTERM, _raise_terminated)
         try:
             return func(*args, **kwargs)
         except CitecheckError as exc:
             error = click.ClickException(str(exc))
             error.exit_code = EXIT_USAGE
             raise error from exc
+        except (KeyboardInterrupt, _Terminated) as exc:
+            signum = signal.SIGTERM if isinstance(exc, _Terminated) else signal.SIGINT
+            click.echo(
+                f"citecheck: stopped by {signum.name}; what was already recorded is kept.",
+                err=True,
+            )
+            sys.exit(exit_code_for(signum))
+        finally:
+            signal.signal(signal.SIGTERM, previous)
 
     return wrapper
 
@@ -256,32 +283,40 @@ def _job(params: dict[str, Any]) -> _Job:
     )
 
 
-def _existing_db(job: _Job, hint: str = "run 'citecheck check' first") -> Path:
+def _existing_db(job: _Job) -> Path:
     if not job.db.exists():
-        raise InputError(f"{job.db}: no such database ({hint})")
+        raise InputError(f"{job.db}: no such database ({NO_DATABASE_HINT})")
     return job.db
+
+
+#: Wide enough for the longest "status (reason)", so that -v's columns line up.
+_VERDICT_WIDTH = max(len(f"{s.value} ({r.value})") for s in Status for r in Reason) + 1
 
 
 def _result_line(result: CheckResult, state: LinkState) -> str:
     verdict = state.status.value
     if state.reason is not None:
         verdict += f" ({state.reason.value})"
-    code = f" {result.http_status}" if result.http_status is not None else ""
-    return f"{verdict:<28}{code:>4}  {result.url}"
+    status = result.http_status
+    if state.status is Status.REDIRECTED and result.redirects:
+        status = result.redirects[0].status_code  # the 301 the verdict is about
+    code = f"{status}" if status is not None else "-"
+    return f"{verdict:<{_VERDICT_WIDTH}}{code:>4}  {result.url}"
 
 
 class _Progress:
     """A one-line progress count on a terminal's standard error; silent elsewhere."""
 
-    def __init__(self, total: int, *, enabled: bool) -> None:
-        self.total = total
+    def __init__(self, total: int | None, *, enabled: bool) -> None:
+        self.total = total  # None: not known in advance
         self.done = 0
-        self.enabled = enabled and total > 0
+        self.enabled = enabled and total != 0
 
     def advance(self, result: CheckResult, state: LinkState) -> None:
         self.done += 1
         if self.enabled:
-            click.echo(f"\rChecked {self.done} of {self.total} links", err=True, nl=False)
+            of = f" of {self.total}" if self.total is not None else ""
+            click.echo(f"\rChecked {self.done}{of} links", err=True, nl=False)
 
     def finish(self) -> None:
         if self.enabled and self.done:
@@ -290,6 +325,7 @@ class _Progress:
 
 _CHANGE_TITLES = {
     "newly_broken": "Newly broken",
+    "newly_failing": "Newly failing (re-checked daily until confirmed or recovered)",
     "recovered": "Recovered",
     "newly_drifted": "Newly drifted (the page changed since it was cited)",
 }
@@ -303,6 +339,13 @@ def _print_summary(summary: CheckSummary, store: Store, *, quiet: bool) -> None:
             "as offline.",
             err=True,
         )
+    if summary.interrupted_by is not None:
+        click.echo(
+            f"citecheck: stopped by {signal.Signals(summary.interrupted_by).name}:"
+            f" {summary.checked} check{'s' if summary.checked != 1 else ''} recorded and kept;"
+            " the run is recorded as interrupted, the next run checks the rest.",
+            err=True,
+        )
     if quiet:
         return
     parts = [
@@ -313,8 +356,10 @@ def _print_summary(summary: CheckSummary, store: Store, *, quiet: bool) -> None:
     checked = f"{summary.checked} links"
     if summary.due_only:
         checked = f"{summary.checked} of {sum(summary.counts.values())} links (those due)"
-    quiet_run = not summary.changed and not summary.offline
+    quiet_run = not summary.changed and not summary.offline and not summary.interrupted_by
     changes = "; no change since the last run" if quiet_run else ""
+    if summary.first_run and not summary.offline:
+        changes = "; the first complete check of this database"
     click.echo(
         f"Checked {checked} in {summary.elapsed_s:.1f}s: "
         + (", ".join(parts) if parts else "no links")
@@ -352,12 +397,23 @@ def _print_archive_summary(summary: ArchiveSummary, *, quiet: bool) -> None:
             err=True,
         )
         return
+    if summary.interrupted_by is not None:
+        click.echo(
+            f"citecheck: stopped by {signal.Signals(summary.interrupted_by).name}:"
+            f" {summary.looked_up} look-ups, {summary.saves_requested} captures requested and"
+            f" {summary.saves_verified} verified are recorded and kept; the run is recorded"
+            " as interrupted, the next run does the rest.",
+            err=True,
+        )
     if quiet:
         return
     line = (
         f"Archive: {summary.with_copy} of {summary.links} links have a copy"
-        f" ({summary.looked_up} looked up, {summary.cached} from earlier runs)"
+        f" ({summary.looked_up} looked up, {summary.cached} from earlier runs"
     )
+    if summary.lookups_left:
+        line += f", {summary.lookups_left} left for the next run"
+    line += ")"
     if summary.saves_requested or summary.saves_left or summary.saves_pending:
         line += (
             f"; {summary.saves_requested} captures requested, {summary.saves_verified}"
@@ -367,10 +423,42 @@ def _print_archive_summary(summary: ArchiveSummary, *, quiet: bool) -> None:
     click.echo(line + ".")
 
 
-def _write_file_atomically(path: Path, write: Callable[[Any], None]) -> None:
-    """Write a report through a temporary file beside ``path``, then rename it over."""
-    with atomic_output(path, text=True, newline="\n") as out:
-        write(out)
+class _ArchiveProgress:
+    """The archive's progress on a terminal's standard error, rewritten in place;
+    silent elsewhere (cron gets the summary line)."""
+
+    def __init__(self, settings: ArchiveSettings, *, enabled: bool) -> None:
+        self.settings = settings
+        self.enabled = enabled
+        self.shown = False
+
+    def __call__(self, progress: ArchiveProgress) -> None:
+        if not self.enabled:
+            return
+        counts = progress.counts
+        line = (
+            f"Archive: {counts['looked_up']} looked up, {counts['lookups_left']} left;"
+            f" {counts['saves_requested']} captures requested, {counts['saves_verified']}"
+            " verified"
+        )
+        if progress.waiting_s >= 1:
+            line += f"; {_save_wait(progress.waiting_s, self.settings)}"
+        click.echo("\r\033[K" + line, err=True, nl=False)
+        self.shown = True
+
+    def finish(self) -> None:
+        if self.shown:
+            click.echo("\r\033[K", err=True, nl=False)
+
+
+def _save_wait(seconds: float, settings: ArchiveSettings) -> str:
+    """The archive's published limits: its own figures, not our 80% of them."""
+    if settings.authenticated:
+        return f"waiting {seconds:.0f} s for the Save Page Now limit (7/min with IA_ACCESS_KEY)"
+    return (
+        f"waiting {seconds:.0f} s for the Save Page Now limit (3/min anonymous;"
+        " set IA_ACCESS_KEY for 7/min)"
+    )
 
 
 @click.group()
@@ -457,24 +545,36 @@ def check(due: bool, **params: Any) -> None:
     sys.exit(summary.exit_code)
 
 
-def _run_check(job: _Job, *, command: str, due_only: bool) -> CheckSummary:
+def _valid_sources(job: _Job) -> Path:
+    """sources.csv, read through once before the database is opened: a rejected file
+    leaves no archive.db created or changed."""
+    from .pipeline import check_sources
+
     if not job.sources.exists():
         raise InputError(f"{job.sources}: no such file (create it with 'citecheck extract')")
+    check_sources(job.sources)
+    return job.sources
+
+
+def _result_printer(job: _Job, total: int | None) -> tuple[_Progress, Callable[..., None]]:
+    progress = _Progress(total, enabled=sys.stderr.isatty() and not job.verbose and not job.quiet)
+
+    def on_result(result: CheckResult, state: LinkState) -> None:
+        progress.advance(result, state)
+        if job.verbose and not job.quiet:
+            click.echo(_result_line(result, state))
+
+    return progress, on_result
+
+
+def _run_check(job: _Job, *, command: str, due_only: bool) -> CheckSummary:
     from .pipeline import check_links_in_store, load_sources
 
+    sources = _valid_sources(job)
     clock = _clock()
     with Store.open(job.db) as store:
-        load_sources(store, job.sources, now=clock())
-        total = sum(store.status_counts().values())
-        progress = _Progress(
-            total, enabled=sys.stderr.isatty() and not job.verbose and not job.quiet
-        )
-
-        def on_result(result: CheckResult, state: LinkState) -> None:
-            progress.advance(result, state)
-            if job.verbose and not job.quiet:
-                click.echo(_result_line(result, state))
-
+        load_sources(store, sources, now=clock())
+        progress, on_result = _result_printer(job, sum(store.status_counts().values()))
         try:
             summary = check_links_in_store(
                 store,
@@ -506,7 +606,8 @@ def _run_check(job: _Job, *, command: str, due_only: bool) -> CheckSummary:
     "report_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Write to this file (atomically) instead of standard output.",
+    help="Write to this file (atomically; a device or FIFO in place) instead of"
+    " standard output ('-').",
 )
 @_library_errors
 def report(fmt: str, report_path: Path | None, **params: Any) -> None:
@@ -517,12 +618,12 @@ def report(fmt: str, report_path: Path | None, **params: Any) -> None:
         citecheck report --format html -o report.html
     """
     job = _job(params)
+    output = Path("-") if report_path is None else report_path
+    check_output_path(output)
     with Store.open(_existing_db(job), create=False) as store:
         built = build_report(store, now=_clock()(), schedule=job.settings.schedule)
-        if report_path is None:
-            write_report(built, fmt, sys.stdout)
-        else:
-            _write_file_atomically(report_path, lambda out: write_report(built, fmt, out))
+        with open_output(output) as out:
+            write_report(built, fmt, out)
 
 
 @cli.command()
@@ -548,20 +649,19 @@ def archive(**params: Any) -> None:
 
         citecheck archive --db archive.db --max-saves 50
     """
-    job = _job(params)
-    summary = _run_archive(job, command="archive", quiet=job.quiet)
-    sys.exit(summary.exit_code)
-
-
-def _run_archive(job: _Job, *, command: str, quiet: bool) -> ArchiveSummary:
     from .pipeline import archive_links_in_store
 
+    job = _job(params)
+    progress = _ArchiveProgress(job.archive, enabled=sys.stderr.isatty() and not job.quiet)
     with Store.open(_existing_db(job), create=False) as store:
-        summary = archive_links_in_store(
-            store, job.settings, job.archive, clock=_clock(), command=command
-        )
-    _print_archive_summary(summary, quiet=quiet)
-    return summary
+        try:
+            summary = archive_links_in_store(
+                store, job.settings, job.archive, clock=_clock(), on_progress=progress
+            )
+        finally:
+            progress.finish()
+    _print_archive_summary(summary, quiet=job.quiet)
+    sys.exit(summary.exit_code)
 
 
 @cli.command()
@@ -618,7 +718,7 @@ def fix(
 
     job = _job(params)
     clock = _clock()
-    with Store.open(_existing_db(job, "run 'citecheck run' first"), create=False) as store:
+    with Store.open(_existing_db(job), create=False) as store:
         if undo:
             for document in documents:
                 plan = undo_document_fix(store, document, now=clock())
@@ -727,20 +827,34 @@ def run(check_all: bool, **params: Any) -> None:
 
         citecheck run
     """
+    from .pipeline import run_job
+
     job = _job(params)
-    if job.archive.time_budget_s is None:
-        job = replace(
-            job, archive=replace(job.archive, time_budget_s=DEFAULT_RUN_ARCHIVE_MINUTES * 60)
-        )
-    summary = _run_check(job, command="run", due_only=not check_all)
-    if not summary.offline:
-        _run_archive(job, command="run-archive", quiet=job.quiet or not job.verbose)
-    with Store.open(job.db, create=False) as store:
-        built = build_report(store, now=_clock()(), schedule=job.settings.schedule)
-        for output in job.settings.report_outputs:
-            _write_file_atomically(
-                output.path, lambda out, fmt=output.format: write_report(built, fmt, out)
+    for output in job.settings.report_outputs:
+        check_output_path(output.path)
+    sources = _valid_sources(job)
+    archive_progress = _ArchiveProgress(
+        job.archive, enabled=sys.stderr.isatty() and job.verbose and not job.quiet
+    )
+    with Store.open(job.db) as store:
+        progress, on_result = _result_printer(job, None)
+        try:
+            summary = run_job(
+                store,
+                sources,
+                job.settings,
+                job.archive,
+                clock=_clock(),
+                due_only=not check_all,
+                on_result=on_result,
+                on_archive_progress=archive_progress,
             )
+        finally:
+            progress.finish()
+            archive_progress.finish()
+        _print_summary(summary.check, store, quiet=job.quiet)
+    if summary.archive is not None:
+        _print_archive_summary(summary.archive, quiet=job.quiet or not job.verbose)
     sys.exit(summary.exit_code)
 
 

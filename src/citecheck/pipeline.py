@@ -10,7 +10,6 @@ Every CLI command is one call here, so the job can be scripted without the CLI::
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 import time
@@ -20,9 +19,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .archive import ArchiveSummary, ArchiveUnreachableError, WaybackClient, archive_links
+from .archive import (
+    ArchiveProgress,
+    ArchiveSummary,
+    ArchiveUnreachableError,
+    WaybackClient,
+    archive_links,
+)
 from .check import Checker, CheckRequest, Clock, check_links
-from .config import DEFAULT_ARCHIVE_TIMEOUT_S, ArchiveSettings, ConfirmationPolicy, Settings
+from .config import (
+    DEFAULT_ARCHIVE_TIMEOUT_S,
+    DEFAULT_RUN_ARCHIVE_MINUTES,
+    ArchiveSettings,
+    ConfirmationPolicy,
+    Settings,
+)
 from .drift import detect_drift, drift_from_json, drift_to_json
 from .errors import FixError, InputError, NetworkOfflineError
 from .extract import extract_file, match_titles
@@ -40,6 +51,7 @@ from .fix import (
     rebase_plan,
     write_atomically,
 )
+from .interrupt import Interruption, exit_code_for, run_stoppable
 from .models import (
     CHANGE_KINDS,
     CheckResult,
@@ -49,6 +61,9 @@ from .models import (
     PageSnapshot,
     Status,
 )
+from .outputs import open_output
+from .report import write_report
+from .report.build import build_report
 from .schedule import due_links
 from .sources import MergeSummary, iter_sources, merge_citations, read_sources, write_sources
 from .store import FixRecord, Store
@@ -75,6 +90,8 @@ class CheckSummary:
     offline_detail: str | None = None
     due_only: bool = False  # only the links the schedule said were due were checked
     changes: dict[str, list[str]] = field(default_factory=dict)
+    first_run: bool = False  # no check run reached its end before this one
+    interrupted_by: int | None = None  # the signal that stopped the run, if one did
 
     @property
     def broken(self) -> int:
@@ -86,7 +103,10 @@ class CheckSummary:
 
     @property
     def exit_code(self) -> int:
-        """0 no broken link; 1 broken links present; 3 the network looks offline."""
+        """0 no broken link; 1 broken links present; 3 the network looks offline;
+        128 + the signal's number when a signal stopped the run."""
+        if self.interrupted_by is not None:
+            return exit_code_for(self.interrupted_by)
         if self.offline:
             return 3
         return 1 if self.broken else 0
@@ -128,6 +148,12 @@ def extract_to_sources(
     merged, summary = merge_citations(current, found)
     write_sources(sources, merged, existing.fieldnames if existing else None)
     return per_document, summary
+
+
+def check_sources(sources: Path) -> int:
+    """Read ``sources`` through once, storing nothing: InputError if it is rejected.
+    Returns the number of citations. Streamed, so any size costs one row of memory."""
+    return sum(1 for _ in iter_sources(sources))
 
 
 def load_sources(store: Store, sources: Path, *, now: datetime) -> int:
@@ -177,6 +203,8 @@ def _change(previous: LinkState | None, state: LinkState) -> str | None:
     before = previous.status if previous is not None else Status.UNCHECKED
     if state.status is Status.BROKEN and before is not Status.BROKEN:
         return "newly_broken"
+    if state.status is Status.FAILING and before is not Status.FAILING:
+        return "newly_failing"
     if state.status.is_success and before in (Status.BROKEN, Status.FAILING):
         return "recovered"
     if state.drift is not None and (previous is None or previous.drift is None):
@@ -233,33 +261,53 @@ def check_links_in_store(
     DatabaseBusyError). If the network turns out to be down, the checks already
     recorded stand (each was believed only after the network was seen working),
     the run is recorded as offline, and the summary says so: nothing is marked
-    broken because of a dead network.
+    broken because of a dead network. SIGINT or SIGTERM stops the run at the next
+    result: what was recorded stays, the run is recorded as interrupted, and the
+    summary names the signal (interrupt.py).
     """
-    started = time.monotonic()
     with store.writer_lock():
-        now = clock()
-        run_id = store.begin_run(command, now=now)
-        states: Iterable[LinkState] = store.active_links()
-        if due_only:
-            states = due_links(states, settings.schedule, now)
-        changes: dict[str, list[str]] = {kind: [] for kind in CHANGE_KINDS}
-        outcome = "failed"
-        offline_detail = None
-        checked = 0
-        try:
-            checked = asyncio.run(
-                _check_all(store, run_id, settings, clock, states, changes, on_result)
-            )
-            outcome = "finished"
-        except NetworkOfflineError as exc:
-            outcome, offline_detail = "offline", str(exc)
-        except (KeyboardInterrupt, asyncio.CancelledError):
-            outcome = "interrupted"
-            raise
-        finally:
-            counts = store.status_counts()
-            store.record_changes(run_id, changes)
-            store.finish_run(run_id, now=clock(), outcome=outcome, summary=counts)
+        return _check(store, settings, clock, command, due_only, on_result)
+
+
+def _check(
+    store: Store,
+    settings: Settings,
+    clock: Clock,
+    command: str,
+    due_only: bool,
+    on_result: Callable[[CheckResult, LinkState], None] | None,
+) -> CheckSummary:
+    started = time.monotonic()
+    now = clock()
+    before = store.last_run()
+    first_run = before is None or before.last_complete_at is None
+    run_id = store.begin_run(command, now=now)
+    states: Iterable[LinkState] = store.active_links()
+    if due_only:
+        states = due_links(states, settings.schedule, now)
+    changes: dict[str, list[str]] = {kind: [] for kind in CHANGE_KINDS}
+    outcome = "failed"
+    offline_detail = None
+    interruption = Interruption()
+    checked = 0
+
+    def counted(result: CheckResult, state: LinkState) -> None:
+        nonlocal checked
+        checked += 1
+        if on_result is not None:
+            on_result(result, state)
+
+    try:
+        run_stoppable(
+            _check_all(store, run_id, settings, clock, states, changes, counted), interruption
+        )
+        outcome = "finished" if interruption.signum is None else "interrupted"
+    except NetworkOfflineError as exc:
+        outcome, offline_detail = "offline", str(exc)
+    finally:
+        counts = store.status_counts()
+        store.record_changes(run_id, changes)
+        store.finish_run(run_id, now=clock(), outcome=outcome, summary=counts)
     return CheckSummary(
         run_id=run_id,
         checked=checked,
@@ -269,6 +317,8 @@ def check_links_in_store(
         offline_detail=offline_detail,
         due_only=due_only,
         changes=changes,
+        first_run=first_run,
+        interrupted_by=interruption.signum,
     )
 
 
@@ -278,6 +328,7 @@ async def _archive_all(
     archive_settings: ArchiveSettings,
     clock: Clock,
     transport: httpx.AsyncBaseTransport | None,
+    on_progress: Callable[[ArchiveProgress], None] | None,
 ) -> ArchiveSummary:
     async with Fetcher(settings, transport=transport) as fetcher:
         client = WaybackClient(
@@ -285,7 +336,16 @@ async def _archive_all(
             archive_settings,
             timeout_s=max(settings.timeout_s, DEFAULT_ARCHIVE_TIMEOUT_S),
         )
-        return await archive_links(store, client, archive_settings, clock=clock)
+        summary = await archive_links(
+            store, client, archive_settings, clock=clock, on_progress=on_progress
+        )
+    if client.answers == 0 and client.no_answer_streak > 0:
+        # Fewer requests than the streak that proves a dead archive, none answered.
+        raise ArchiveUnreachableError(
+            f"{client.no_answer_streak} request{'s' if client.no_answer_streak != 1 else ''}"
+            f" to {archive_settings.wayback_url} got no answer at all, and none did"
+        )
+    return summary
 
 
 def archive_links_in_store(
@@ -296,30 +356,100 @@ def archive_links_in_store(
     clock: Clock = utc_now,
     command: str = "archive",
     transport: httpx.AsyncBaseTransport | None = None,
+    on_progress: Callable[[ArchiveProgress], None] | None = None,
 ) -> ArchiveSummary:
     """Find every cited link's archived copy and capture live pages that need one.
 
     Holds the writer lock and records the run like a check. If the archive cannot be
-    reached at all, the run is recorded as ``offline`` and the summary says so
-    (exit code 3); nothing was marked because of it.
+    reached at all (no request of the run got an answer, or too many in a row did
+    not), the run is recorded as ``offline`` and the summary says so (exit code 3);
+    nothing was marked because of it. SIGINT or SIGTERM stops it as it does a check.
     """
-    started = time.monotonic()
     with store.writer_lock():
-        run_id = store.begin_run(command, now=clock())
-        outcome = "failed"
-        summary = ArchiveSummary()
-        try:
-            summary = asyncio.run(_archive_all(store, settings, archive_settings, clock, transport))
-            outcome = "finished"
-        except ArchiveUnreachableError as exc:
-            outcome = "offline"
-            summary = ArchiveSummary(unreachable=True, unreachable_detail=str(exc))
-        except (KeyboardInterrupt, asyncio.CancelledError):
-            outcome = "interrupted"
-            raise
-        finally:
-            store.finish_run(run_id, now=clock(), outcome=outcome, summary=summary.counts())
-    return replace(summary, elapsed_s=time.monotonic() - started)
+        return _archive(store, settings, archive_settings, clock, command, transport, on_progress)
+
+
+def _archive(
+    store: Store,
+    settings: Settings,
+    archive_settings: ArchiveSettings,
+    clock: Clock,
+    command: str,
+    transport: httpx.AsyncBaseTransport | None,
+    on_progress: Callable[[ArchiveProgress], None] | None,
+) -> ArchiveSummary:
+    started = time.monotonic()
+    run_id = store.begin_run(command, now=clock())
+    outcome = "failed"
+    summary = ArchiveSummary()
+    interruption = Interruption()
+    try:
+        work = _archive_all(store, settings, archive_settings, clock, transport, on_progress)
+        summary = run_stoppable(work, interruption) or summary
+        outcome = "finished" if interruption.signum is None else "interrupted"
+    except ArchiveUnreachableError as exc:
+        outcome = "offline"
+        summary = ArchiveSummary(unreachable=True, unreachable_detail=str(exc))
+    finally:
+        store.finish_run(run_id, now=clock(), outcome=outcome, summary=summary.counts())
+    return replace(
+        summary, elapsed_s=time.monotonic() - started, interrupted_by=interruption.signum
+    )
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What the scheduled job did: its check, its archive step (None when it was
+    skipped: the network was down, or the check was interrupted), the reports written."""
+
+    check: CheckSummary
+    archive: ArchiveSummary | None
+    reports: list[Path]
+
+    @property
+    def exit_code(self) -> int:
+        """The check's, or 128 + the signal's number if the archive step was stopped."""
+        if self.archive is not None and self.archive.interrupted_by is not None:
+            return exit_code_for(self.archive.interrupted_by)
+        return self.check.exit_code
+
+
+def run_job(
+    store: Store,
+    sources: Path,
+    settings: Settings,
+    archive_settings: ArchiveSettings,
+    *,
+    clock: Clock = utc_now,
+    due_only: bool = True,
+    on_result: Callable[[CheckResult, LinkState], None] | None = None,
+    on_archive_progress: Callable[[ArchiveProgress], None] | None = None,
+) -> RunSummary:
+    """The scheduled job, under one writer lock: load ``sources``, check the links
+    that are due, archive, write the reports of ``settings.report_outputs``.
+
+    The archive step gets ``DEFAULT_RUN_ARCHIVE_MINUTES`` unless
+    ``archive_settings`` sets a time budget, and is skipped when the network is down
+    or the check was interrupted. The reports are written in every case, so that
+    they say how the run ended.
+    """
+    if archive_settings.time_budget_s is None:
+        archive_settings = replace(archive_settings, time_budget_s=DEFAULT_RUN_ARCHIVE_MINUTES * 60)
+    with store.writer_lock():
+        load_sources(store, sources, now=clock())
+        checked = _check(store, settings, clock, "run", due_only, on_result)
+        archived = None
+        if not checked.offline and checked.interrupted_by is None:
+            archived = _archive(
+                store, settings, archive_settings, clock, "run-archive", None, on_archive_progress
+            )
+        built = build_report(store, now=clock(), schedule=settings.schedule)
+        written = []
+        for output in settings.report_outputs:
+            with open_output(output.path) as out:
+                write_report(built, output.format, out)
+            written.append(output.path)
+    return RunSummary(checked, archived, written)
 
 
 # -- fix: the editors' swap ---------------------------------------------------------------
