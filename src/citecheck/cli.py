@@ -484,8 +484,14 @@ def cli() -> None:
     help="The sources.csv to merge the citations into.",
 )
 @db_option
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="Drop the rows of sources.csv that cite these documents at a place where they "
+    "no longer cite that URL (reported either way).",
+)
 @_library_errors
-def extract(documents: tuple[Path, ...], output: Path, db_path: Path) -> None:
+def extract(documents: tuple[Path, ...], output: Path, db_path: Path, prune: bool) -> None:
     """Find the URLs cited in documents and merge them into sources.csv.
 
     Reads .txt, .md, .html and .docx documents and PDFs' link annotations. New
@@ -493,6 +499,8 @@ def extract(documents: tuple[Path, ...], output: Path, db_path: Path) -> None:
     to them, are kept. Citations that give a title but no URL are reported, and
     matched to a known source when the title matches one: a title given in
     sources.csv, or the title a cited page was last seen with (in the database).
+    Rows that cite a document at a place where it no longer cites that URL (the
+    URL was corrected or removed) are reported; --prune drops them.
 
     Example:
 
@@ -502,9 +510,9 @@ def extract(documents: tuple[Path, ...], output: Path, db_path: Path) -> None:
 
     if db_path.exists():
         with Store.open(db_path, create=False) as store:
-            found, summary = extract_to_sources(documents, output, store=store)
+            found, summary = extract_to_sources(documents, output, store=store, prune=prune)
     else:
-        found, summary = extract_to_sources(documents, output)
+        found, summary = extract_to_sources(documents, output, prune=prune)
     for document in found:
         urls = {c.url for c in document.citations}
         click.echo(f"{document.document}: {len(document.citations)} citations of {len(urls)} URLs")
@@ -515,7 +523,14 @@ def extract(documents: tuple[Path, ...], output: Path, db_path: Path) -> None:
                 f"  {_title_only(citation)} has no URL and matches no known source;"
                 f" add its URL to {output} by hand"
             )
-    click.echo(f"{output}: {summary.added} added, {summary.kept} kept, {summary.filled} filled in")
+        for citation in document.stale:
+            fate = "dropped" if prune else "kept; --prune drops it"
+            click.echo(
+                f"  {citation.cited_in}: no longer cites {citation.url} (the row in"
+                f" {output} is {fate})"
+            )
+    line = f"{output}: {summary.added} added, {summary.kept} kept, {summary.filled} filled in"
+    click.echo(line + (f", {summary.pruned} pruned" if summary.pruned else ""))
 
 
 def _title_only(citation: Citation) -> str:
@@ -701,7 +716,7 @@ def fix(
     (swapped, updated, left for a human, and why); the documents are not touched.
     With --write, each document is rewritten atomically and every swap is recorded
     in the database, so --undo can restore it byte for byte. Reads .txt, .md,
-    .html and .docx.
+    .html and .docx; PDFs are refused (they are not rewritten).
 
     Example:
 
@@ -712,10 +727,12 @@ def fix(
     from .pipeline import (
         fix_decisions,
         plan_document_fix,
+        refuse_unfixable,
         undo_document_fix,
         write_document_fix,
     )
 
+    refuse_unfixable(documents)
     job = _job(params)
     clock = _clock()
     with Store.open(_existing_db(job), create=False) as store:

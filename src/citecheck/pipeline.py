@@ -65,7 +65,14 @@ from .outputs import open_output
 from .report import write_report
 from .report.build import build_report
 from .schedule import due_links
-from .sources import MergeSummary, iter_sources, merge_citations, read_sources, write_sources
+from .sources import (
+    MergeSummary,
+    iter_sources,
+    merge_citations,
+    read_sources,
+    stale_citations,
+    write_sources,
+)
 from .store import FixRecord, Store
 from .verdict import next_state
 
@@ -120,16 +127,21 @@ class DocumentCitations:
     citations: list[Citation]
     matched: list[Citation]  # title-only citations matched to a known source
     unresolved: list[Citation]  # title-only citations matching none
+    #: sources.csv rows citing this document at a place where it no longer cites them
+    stale: list[Citation] = field(default_factory=list)
 
 
 def extract_to_sources(
-    documents: Iterable[Path], sources: Path, *, store: Store | None = None
+    documents: Iterable[Path], sources: Path, *, store: Store | None = None, prune: bool = False
 ) -> tuple[list[DocumentCitations], MergeSummary]:
     """Extract the citations of ``documents`` and merge them into ``sources``.
 
     Title-only citations are matched against the titles ``sources`` gives its URLs
     and, with a ``store``, the titles the cited pages were last seen with (a PDF's
-    own title, say). Rows already in ``sources``, and every edit made to them, stay.
+    own title, say). Rows already in ``sources``, and every edit made to them, stay,
+    except, with ``prune``, the stale ones: rows citing one of ``documents`` at a
+    place where it no longer cites that URL (each document's ``stale`` lists them,
+    pruned or not).
     """
     existing = read_sources(sources) if sources.exists() else None
     current = list(existing.citations) if existing else []
@@ -145,9 +157,15 @@ def extract_to_sources(
         matched, unresolved = match_titles(extraction.unresolved, known)
         found += [*extraction.citations, *matched]
         per_document.append(DocumentCitations(str(path), extraction.citations, matched, unresolved))
+    stale = stale_citations(current, found, [d.document for d in per_document])
+    for document in per_document:
+        document.stale.extend(current[p] for p in stale if current[p].document == document.document)
+    if prune:
+        dropped = set(stale)
+        current = [c for position, c in enumerate(current) if position not in dropped]
     merged, summary = merge_citations(current, found)
     write_sources(sources, merged, existing.fieldnames if existing else None)
-    return per_document, summary
+    return per_document, replace(summary, pruned=len(stale) if prune else 0)
 
 
 def check_sources(sources: Path) -> int:
@@ -496,6 +514,21 @@ def _document_key(path: Path) -> str:
     return str(path.resolve())
 
 
+#: Formats citecheck reads citations from but does not rewrite.
+UNFIXABLE_SUFFIXES = {".pdf": "PDFs"}
+
+
+def refuse_unfixable(documents: Iterable[Path]) -> None:
+    """FixError for the first document ``fix`` cannot rewrite, before any is written."""
+    for path in documents:
+        kind = UNFIXABLE_SUFFIXES.get(path.suffix.lower())
+        if kind is not None:
+            raise FixError(
+                f"{path}: {kind} are not rewritten (citecheck reads their links but cannot"
+                " write them back); fix the document the PDF was made from"
+            )
+
+
 def plan_document_fix(
     path: Path,
     decisions: dict[str, Decision],
@@ -505,6 +538,7 @@ def plan_document_fix(
     archive_prefixes: tuple[str, ...],
 ) -> FixPlan | DocxPlan:
     """Plan the swaps in one document (nothing is written)."""
+    refuse_unfixable([path])
     if path.suffix.lower() == ".docx":
         return plan_docx_fix(
             path, decisions, redirects=redirects, archive_prefixes=archive_prefixes,
