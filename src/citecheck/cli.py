@@ -508,6 +508,7 @@ def extract(documents: tuple[Path, ...], output: Path, db_path: Path, prune: boo
     """
     from .pipeline import extract_to_sources
 
+    check_output_path(output)
     if db_path.exists():
         with Store.open(db_path, create=False) as store:
             found, summary = extract_to_sources(documents, output, store=store, prune=prune)

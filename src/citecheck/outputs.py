@@ -1,9 +1,8 @@
 """Where a command writes its output: a file, standard output, or a device.
 
-``-o -`` is standard output. A path that exists and is not a regular file (a
-device such as /dev/null or /dev/stdout, a FIFO) is written in place: renaming a
-temporary file over it would replace the device with a regular file. Anything else
-is written atomically (atomic.py), so a web server never serves half a report.
+``-o -`` is standard output; anything else goes through atomic.py: a regular file
+is replaced atomically, so a web server never serves half a report, and a device
+or FIFO (/dev/null, /dev/stdout) is written in place, never renamed over.
 
 :func:`check_output_path` is called before any work starts, so that a report
 path in a missing folder fails at once (exit 2) instead of after an hour of
@@ -71,11 +70,6 @@ def open_output(path: Path) -> Iterator[TextIO]:
         if is_stdout(path):
             yield sys.stdout
             sys.stdout.flush()
-            return
-        kind = _existing_kind(path)
-        if kind is not None and kind not in (stat.S_IFREG, stat.S_IFDIR):
-            with open(path, "w", encoding="utf-8", newline="\n") as out:
-                yield out
             return
         with atomic_output(path, text=True, newline="\n") as out:
             yield out
