@@ -42,7 +42,7 @@ from .config import (
 from .configfile import archive_overrides, load_config, resolve_settings
 from .errors import CitecheckError, InputError
 from .interrupt import exit_code_for
-from .models import CHANGE_KINDS, STATUS_ORDER, CheckResult, Citation, LinkState, Reason, Status
+from .models import CheckResult, Citation, LinkState
 from .outputs import check_output_path, open_output
 from .report import FORMATS, write_report
 from .report.build import build_report
@@ -289,21 +289,6 @@ def _existing_db(job: _Job) -> Path:
     return job.db
 
 
-#: Wide enough for the longest "status (reason)", so that -v's columns line up.
-_VERDICT_WIDTH = max(len(f"{s.value} ({r.value})") for s in Status for r in Reason) + 1
-
-
-def _result_line(result: CheckResult, state: LinkState) -> str:
-    verdict = state.status.value
-    if state.reason is not None:
-        verdict += f" ({state.reason.value})"
-    status = result.http_status
-    if state.status is Status.REDIRECTED and result.redirects:
-        status = result.redirects[0].status_code  # the 301 the verdict is about
-    code = f"{status}" if status is not None else "-"
-    return f"{verdict:<{_VERDICT_WIDTH}}{code:>4}  {result.url}"
-
-
 class _Progress:
     """A one-line progress count on a terminal's standard error; silent elsewhere."""
 
@@ -323,104 +308,23 @@ class _Progress:
             click.echo("\r\033[K", err=True, nl=False)
 
 
-_CHANGE_TITLES = {
-    "newly_broken": "Newly broken",
-    "newly_failing": "Newly failing (re-checked daily until confirmed or recovered)",
-    "recovered": "Recovered",
-    "newly_drifted": "Newly drifted (the page changed since it was cited)",
-}
-
-
 def _print_summary(summary: CheckSummary, store: Store, *, quiet: bool) -> None:
-    if summary.offline:
-        click.echo(
-            "citecheck: the network looks unreachable: "
-            f"{summary.offline_detail}. Nothing was marked broken; the run is recorded "
-            "as offline.",
-            err=True,
-        )
-    if summary.interrupted_by is not None:
-        click.echo(
-            f"citecheck: stopped by {signal.Signals(summary.interrupted_by).name}:"
-            f" {summary.checked} check{'s' if summary.checked != 1 else ''} recorded and kept;"
-            " the run is recorded as interrupted, the next run checks the rest.",
-            err=True,
-        )
-    if quiet:
-        return
-    parts = [
-        f"{summary.counts.get(s.value, 0)} {s.value}"
-        for s in STATUS_ORDER
-        if summary.counts.get(s.value, 0)
-    ]
-    checked = f"{summary.checked} links"
-    if summary.due_only:
-        checked = f"{summary.checked} of {sum(summary.counts.values())} links (those due)"
-    quiet_run = not summary.changed and not summary.offline and not summary.interrupted_by
-    changes = "; no change since the last run" if quiet_run else ""
-    if summary.first_run and not summary.offline:
-        changes = "; the first complete check of this database"
-    click.echo(
-        f"Checked {checked} in {summary.elapsed_s:.1f}s: "
-        + (", ".join(parts) if parts else "no links")
-        + f"{changes}."
-    )
-    for kind in CHANGE_KINDS:
-        urls = summary.changes.get(kind) or []
-        if urls:
-            click.echo(f"{_CHANGE_TITLES[kind]} ({len(urls)}):")
-        for url in urls:
-            click.echo("  " + _change_line(store, url))
+    from .summaries import check_lines, check_warnings
 
-
-def _change_line(store: Store, url: str) -> str:
-    state = store.link_state(url)
-    if state is None:
-        return url
-    line = url
-    if state.reason is not None:
-        line += f" ({state.reason.value}"
-        line += f", HTTP {state.http_status})" if state.http_status else ")"
-    if state.drift:
-        line += (
-            f" ({state.drift.get('kind')} changed: “{state.drift.get('before_title')}”"
-            f" → “{state.drift.get('after_title')}”)"
-        )
-    return line
+    for line in check_warnings(summary):
+        click.echo(line, err=True)
+    if not quiet:
+        for line in check_lines(summary, store.link_state):
+            click.echo(line)
 
 
 def _print_archive_summary(summary: ArchiveSummary, *, quiet: bool) -> None:
-    if summary.unreachable:
-        click.echo(
-            f"citecheck: the Wayback Machine is unreachable: {summary.unreachable_detail}."
-            " Nothing was recorded because of it; the next run tries again.",
-            err=True,
-        )
-        return
-    if summary.interrupted_by is not None:
-        click.echo(
-            f"citecheck: stopped by {signal.Signals(summary.interrupted_by).name}:"
-            f" {summary.looked_up} look-ups, {summary.saves_requested} captures requested and"
-            f" {summary.saves_verified} verified are recorded and kept; the run is recorded"
-            " as interrupted, the next run does the rest.",
-            err=True,
-        )
-    if quiet:
-        return
-    line = (
-        f"Archive: {summary.with_copy} of {summary.links} links have a copy"
-        f" ({summary.looked_up} looked up, {summary.cached} from earlier runs"
-    )
-    if summary.lookups_left:
-        line += f", {summary.lookups_left} left for the next run"
-    line += ")"
-    if summary.saves_requested or summary.saves_left or summary.saves_pending:
-        line += (
-            f"; {summary.saves_requested} captures requested, {summary.saves_verified}"
-            f" verified, {summary.saves_pending} pending, {summary.saves_left} left for"
-            " the next run"
-        )
-    click.echo(line + ".")
+    from .summaries import archive_line, archive_warnings
+
+    for line in archive_warnings(summary):
+        click.echo(line, err=True)
+    if not quiet and not summary.unreachable:
+        click.echo(archive_line(summary))
 
 
 class _ArchiveProgress:
@@ -433,32 +337,16 @@ class _ArchiveProgress:
         self.shown = False
 
     def __call__(self, progress: ArchiveProgress) -> None:
-        if not self.enabled:
-            return
-        counts = progress.counts
-        line = (
-            f"Archive: {counts['looked_up']} looked up, {counts['lookups_left']} left;"
-            f" {counts['saves_requested']} captures requested, {counts['saves_verified']}"
-            " verified"
-        )
-        if progress.waiting_s >= 1:
-            line += f"; {_save_wait(progress.waiting_s, self.settings)}"
-        click.echo("\r\033[K" + line, err=True, nl=False)
-        self.shown = True
+        from .summaries import archive_progress_line
+
+        if self.enabled:
+            line = archive_progress_line(progress, self.settings)
+            click.echo("\r\033[K" + line, err=True, nl=False)
+            self.shown = True
 
     def finish(self) -> None:
         if self.shown:
             click.echo("\r\033[K", err=True, nl=False)
-
-
-def _save_wait(seconds: float, settings: ArchiveSettings) -> str:
-    """The archive's published limits: its own figures, not our 80% of them."""
-    if settings.authenticated:
-        return f"waiting {seconds:.0f} s for the Save Page Now limit (7/min with IA_ACCESS_KEY)"
-    return (
-        f"waiting {seconds:.0f} s for the Save Page Now limit (3/min anonymous;"
-        " set IA_ACCESS_KEY for 7/min)"
-    )
 
 
 @click.group()
@@ -573,12 +461,14 @@ def _valid_sources(job: _Job) -> Path:
 
 
 def _result_printer(job: _Job, total: int | None) -> tuple[_Progress, Callable[..., None]]:
+    from .summaries import result_line
+
     progress = _Progress(total, enabled=sys.stderr.isatty() and not job.verbose and not job.quiet)
 
     def on_result(result: CheckResult, state: LinkState) -> None:
         progress.advance(result, state)
         if job.verbose and not job.quiet:
-            click.echo(_result_line(result, state))
+            click.echo(result_line(result, state))
 
     return progress, on_result
 
