@@ -32,18 +32,18 @@ def atomic_output(
     replace it with a regular file. With ``text``, the file is UTF-8 text with
     ``newline`` as open() takes it.
     """
-    target = path.resolve() if path.is_symlink() else path
     try:
-        status = target.stat()
+        status = path.stat()  # through links: /dev/stdout is a link to a pipe or a tty
     except FileNotFoundError:
         mode = NEW_FILE_MODE
     else:
         if not stat.S_ISREG(status.st_mode) and not stat.S_ISDIR(status.st_mode):
-            with open(target, "w" if text else "wb", encoding="utf-8" if text else None,
+            with open(path, "w" if text else "wb", encoding="utf-8" if text else None,
                       newline=newline if text else None) as in_place:  # fmt: skip
                 yield in_place
             return
         mode = stat.S_IMODE(status.st_mode)
+    target = path.resolve() if path.is_symlink() else path
     descriptor, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     temporary = Path(name)
     try:

@@ -328,21 +328,25 @@ def _print_archive_summary(summary: ArchiveSummary, *, quiet: bool) -> None:
 
 
 class _ArchiveProgress:
-    """The archive's progress on a terminal's standard error, rewritten in place;
-    silent elsewhere (cron gets the summary line)."""
+    """The archive's progress on standard error: on a terminal one line rewritten in
+    place; elsewhere, with -v, a line per step; otherwise nothing (cron gets the
+    summary line)."""
 
-    def __init__(self, settings: ArchiveSettings, *, enabled: bool) -> None:
+    def __init__(self, settings: ArchiveSettings, *, terminal: bool, verbose: bool) -> None:
         self.settings = settings
-        self.enabled = enabled
+        self.terminal = terminal
+        self.verbose = verbose
         self.shown = False
 
     def __call__(self, progress: ArchiveProgress) -> None:
         from .summaries import archive_progress_line
 
-        if self.enabled:
-            line = archive_progress_line(progress, self.settings)
+        line = archive_progress_line(progress, self.settings)
+        if self.terminal:
             click.echo("\r\033[K" + line, err=True, nl=False)
             self.shown = True
+        elif self.verbose:
+            click.echo(line, err=True)
 
     def finish(self) -> None:
         if self.shown:
@@ -536,7 +540,12 @@ def report(fmt: str, report_path: Path | None, **params: Any) -> None:
 @config_option
 @db_option
 @archive_options
-@click.option("-v", "--verbose", is_flag=True, help="Print the summary line.")
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Print the progress as it goes, a line per step (a terminal shows it in place anyway).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing; the exit code tells.")
 @_library_errors
 def archive(**params: Any) -> None:
@@ -558,7 +567,9 @@ def archive(**params: Any) -> None:
     from .pipeline import archive_links_in_store
 
     job = _job(params)
-    progress = _ArchiveProgress(job.archive, enabled=sys.stderr.isatty() and not job.quiet)
+    progress = _ArchiveProgress(
+        job.archive, terminal=sys.stderr.isatty() and not job.quiet, verbose=job.verbose
+    )
     with Store.open(_existing_db(job), create=False) as store:
         try:
             summary = archive_links_in_store(
@@ -742,7 +753,7 @@ def run(check_all: bool, **params: Any) -> None:
         check_output_path(output.path)
     sources = _valid_sources(job)
     archive_progress = _ArchiveProgress(
-        job.archive, enabled=sys.stderr.isatty() and job.verbose and not job.quiet
+        job.archive, terminal=sys.stderr.isatty() and not job.quiet, verbose=False
     )
     with Store.open(job.db) as store:
         progress, on_result = _result_printer(job, None)

@@ -364,3 +364,31 @@ def test_every_command_gives_the_same_no_database_hint(cli: CLI) -> None:
     assert hints == {
         "Error: archive.db: no such database (create it with 'citecheck check' or 'citecheck run')"
     }
+
+
+def test_sigint_during_run_still_writes_reports_that_say_so(cli: CLI) -> None:
+    cli.web.latency_s = 1.0
+    cli.write_sources([cli.web.url(f"/page/p{n}", host=HOSTS[n % 6]) for n in range(12)])
+    process = cli.popen("run")
+    deadline = time.monotonic() + 30
+    while cli.web.count() < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert _runs(cli) == [("run", "interrupted")]  # no archive step after it
+    markdown = (cli.cwd / "report.md").read_text()
+    assert "was interrupted before it finished" in markdown.split("| Status")[0]
+    assert json.loads((cli.cwd / "report.json").read_text())["last_run"]["outcome"] == (
+        "interrupted"
+    )
+
+
+def test_archive_verbose_off_a_terminal_prints_a_line_per_step(
+    cli: CLI, wayback: FakeWayback
+) -> None:
+    _checked(cli, "/page/a", "/page/b")
+    result = cli("archive", "-v", "--no-save")
+    assert result.returncode == 0, result.stderr
+    steps = [line for line in result.stderr.splitlines() if line.startswith("Archive: ")]
+    assert steps[-1].startswith("Archive: 2 looked up, 0 left")
