@@ -146,7 +146,7 @@ def examples() -> list[str]:
         for args in (
             ("extract", "campaign.md"),
             ("check", "--timeout", "5"),
-            ("archive", "-v"),
+            ("archive",),
             ("report", "--format", "md"),
             ("history", report),
             ("fix", "campaign.md"),
