@@ -71,7 +71,7 @@ def check_lines(summary: CheckSummary, link_state: Callable[[str], LinkState | N
         checked = f"{summary.checked} of {sum(summary.counts.values())} links (those due)"
     quiet_run = not summary.changed and not summary.offline and not summary.interrupted_by
     changes = "; no change since the last run" if quiet_run else ""
-    if summary.first_run and not summary.offline:
+    if summary.first_run and not summary.offline and summary.interrupted_by is None:
         changes = "; the first complete check of this database"
     lines = [
         f"Checked {checked} in {summary.elapsed_s:.1f}s: "
