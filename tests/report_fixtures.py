@@ -346,6 +346,7 @@ def drift(
 #: The last run's changes in :func:`scheduled_report`: a URL that must stay text too.
 SCHEDULED_CHANGES = {
     "newly_broken": ["https://example.org/gone", HOSTILE_HTTP_URL, JAVASCRIPT_URL],
+    "newly_failing": ["https://slow.example.com/"],
     "recovered": ["https://ok.example.org/"],
     "newly_drifted": ["https://ok.example.com/"],
 }

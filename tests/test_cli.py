@@ -50,3 +50,48 @@ def test_a_missing_database_is_exit_2_with_a_message(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "no such database" in result.output
+
+
+#: Values a user might give any option: none may end in a traceback.
+_ODD_VALUES = ("-", "", "/dev/null", "missing-folder/x", "0", "-1", "1e999", "nan", "x:y", "\t")
+
+
+def _sweep(name: str) -> list[list[str]]:
+    """One invocation per option of ``name`` and odd value (flags alone)."""
+    command = cli.commands[name]
+    arguments = {"extract": ["doc.md"], "fix": ["doc.md"], "history": ["https://a.example/"]}
+    calls = []
+    for param in command.params:
+        if (
+            not param.opts
+            or param.opts[0].startswith("--help")
+            or not param.opts[0].startswith("-")
+        ):
+            continue
+        option = param.opts[0]
+        if getattr(param, "is_flag", False):
+            calls.append([name, option, *arguments.get(name, [])])
+            continue
+        for value in _ODD_VALUES:
+            calls.append([name, option, value, *arguments.get(name, [])])
+    return calls
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_no_option_value_ends_in_a_traceback(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every option of every command, given odd values, in a folder with no sources.csv
+    and no database: a clear error or a result, never an uncaught exception."""
+    monkeypatch.setenv("CITECHECK_WAYBACK_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("CITECHECK_PROBE_URLS", "http://127.0.0.1:9/")
+    for call in _sweep(name):
+        folder = tmp_path / str(abs(hash(tuple(call))))
+        folder.mkdir()
+        (folder / "doc.md").write_text("A claim: https://a.example/\n", encoding="utf-8")
+        monkeypatch.chdir(folder)
+        result = CliRunner().invoke(cli, call)
+        unexpected = result.exception is not None and not isinstance(result.exception, SystemExit)
+        assert not unexpected, (call, result.exception, result.output)
+        assert "Traceback" not in result.output, call
+        assert Path("/dev/null").is_char_device()

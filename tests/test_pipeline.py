@@ -86,7 +86,8 @@ def test_changes_a_run_reports() -> None:
     assert _change(broken, broken) is None
     assert _change(failing, ok_state) == "recovered"
     assert _change(broken, ok_state) == "recovered"
-    assert _change(ok_state, failing) is None
+    assert _change(ok_state, failing) == "newly_failing"
+    assert _change(failing, failing) is None
     assert _change(ok_state, drifted) == "newly_drifted"
     assert _change(drifted, drifted) is None
 

@@ -100,3 +100,25 @@ def test_every_format_writes_the_same_from_a_store_twice(store: Store) -> None:
         write_report(report, fmt, first)
         write_report(report, fmt, second)
         assert first.getvalue() == second.getvalue()
+
+
+def test_every_format_says_an_offline_last_run_at_its_top() -> None:
+    from datetime import timedelta
+
+    from citecheck.models import LastRun
+    from citecheck.report import run_notice
+
+    last = LastRun("run", "offline", NOW, NOW, NOW - timedelta(days=1))
+    report = Report(generated_at=NOW, summary={}, links=lambda: iter(()), last_run=last)
+    notice = run_notice(report, lambda moment: moment.date().isoformat() if moment else "never")
+    assert notice is not None and "found the network unreachable" in notice
+    assert f"The last complete check was {(NOW - timedelta(days=1)).date()}." in notice
+    before = {"md": "| Status", "html": "At a glance", "json": '"links"'}
+    for fmt, marker in before.items():
+        out = io.StringIO()
+        write_report(report, fmt, out)
+        text = out.getvalue()
+        assert 0 <= text.find("found the network unreachable") < text.index(marker), fmt
+    finished = Report(generated_at=NOW, summary={}, links=lambda: iter(()),
+                      last_run=LastRun("run", "finished", NOW, NOW, NOW))  # fmt: skip
+    assert run_notice(finished, str) is None

@@ -23,9 +23,9 @@ from citecheck.report.build import build_report
 from citecheck.store import Store
 
 PINNED_SHA256 = {
-    "json": "555435a347c46300343c5933ce2e5911465310cfc35612daaf6093a6b2be8493",
+    "json": "b736e5590cd7106d4ce65ce93d9b421df65857d6f767ab887d3d6b2411e30dae",
     "md": "12bf3fef7c09825c189ea54d61dfc0c1ad8bdffb0426573a3df27a6b7af66e8a",
-    "csv": "2c56f927d50d617c69aa8ad689382040c9c01b51842b54c609d7dc0b69a969be",
+    "csv": "30152fed01d4397d9e75e8d402b5bc9ec539e0fd9055d9df7ae359ac4b9c1066",
     "html": "323bd3b0c9f529a4412744deec71ca92a38ec706263229019de9f9ca7d0b7c8c",
 }
 

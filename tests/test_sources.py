@@ -278,3 +278,18 @@ def test_merge_with_nothing_new_changes_nothing() -> None:
     merged, summary = merge_citations(existing, list(existing))
     assert merged == existing
     assert summary == MergeSummary(added=0, kept=1, filled=0, skipped=0)
+
+
+def test_stale_citations_are_rows_a_document_no_longer_has_at_their_place() -> None:
+    from citecheck.sources import stale_citations
+
+    existing = [
+        Citation("https://a.example/old", document="doc.md", line=3),
+        Citation("https://a.example/kept", document="doc.md", line=4),
+        Citation("https://a.example/elsewhere", document="other.md", line=3),
+    ]
+    found = [
+        Citation("https://a.example/new", document="doc.md", line=3),
+        Citation("https://a.example/kept", document="doc.md", line=4),
+    ]
+    assert stale_citations(existing, found, ["doc.md"]) == [0]

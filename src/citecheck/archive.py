@@ -36,7 +36,7 @@ import asyncio
 import math
 import re
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as day_time
@@ -63,6 +63,7 @@ from .wayback_answers import (
 )
 
 __all__ = [
+    "ArchiveProgress",
     "ArchiveServerError",
     "ArchiveSummary",
     "ArchiveUnavailableError",
@@ -331,6 +332,10 @@ class RateLimiter:
             if self._clock() >= self._blocked_until:
                 return
 
+    def delay_s(self) -> float:
+        """Seconds the next caller of :meth:`wait` would wait (0: none)."""
+        return max(0.0, max(self._next_slot, self._blocked_until) - self._clock())
+
     def hold_off(self, seconds: float) -> None:
         """Send nothing for ``seconds`` (the archive said 429)."""
         self._blocked_until = max(self._blocked_until, self._clock() + seconds)
@@ -574,10 +579,14 @@ class ArchiveSummary:
     unreachable: bool = False
     unreachable_detail: str | None = None
     elapsed_s: float = 0.0
+    interrupted_by: int | None = None  # the signal that stopped the run, if one did
 
     @property
     def exit_code(self) -> int:
-        """0 done (captures left for the next run included); 3 the archive is unreachable."""
+        """0 done (captures left for the next run included); 3 the archive is
+        unreachable; 128 + the signal's number when a signal stopped the run."""
+        if self.interrupted_by is not None:
+            return 128 + self.interrupted_by
         return 3 if self.unreachable else 0
 
     def counts(self) -> dict[str, int]:
@@ -598,6 +607,16 @@ class ArchiveSummary:
         }
 
 
+@dataclass(frozen=True)
+class ArchiveProgress:
+    """Where an archive run stands, for a progress display: the summary's counts so
+    far and, when ``waiting_s`` is set, that a capture waits that long for the Save
+    Page Now rate limit."""
+
+    counts: Mapping[str, int]
+    waiting_s: float = 0.0
+
+
 class _Closed(Exception):
     """An endpoint said to stop for longer than a run should wait."""
 
@@ -614,9 +633,11 @@ class _Job:
         monotonic: Callable[[], float],
         sleep: Callable[[float], Awaitable[None]],
         incidents: IncidentLog,
+        on_progress: Callable[[ArchiveProgress], None] | None = None,
     ) -> None:
         self.incidents = incidents
         self.store = store
+        self.on_progress = on_progress
         self.client = client
         self.settings = settings
         self.clock = clock
@@ -650,6 +671,10 @@ class _Job:
                 self.failure = self.failure or finished.exception()
 
         task.add_done_callback(done)
+
+    def progress(self, waiting_s: float = 0.0) -> None:
+        if self.on_progress is not None:
+            self.on_progress(ArchiveProgress(dict(self.counts), waiting_s))
 
     def raise_failure(self) -> None:
         if self.failure is not None:
@@ -719,9 +744,11 @@ class _Job:
                 found = await self._cdx_rows(url, "cdx-latest", closest=anchor)
         except (ArchiveError, _Closed):
             self.counts["lookups_left"] += 1
+            self.progress()
             self.check_reachable()
             return
         self.counts["looked_up"] += 1
+        self.progress()
         chosen, judged = choose_snapshot(found, wanted, row.content_type)
         self.store.record_lookup(
             row.link_id,
@@ -789,6 +816,7 @@ class _Job:
         mode = self._mode()
         save = client.save_spn2 if mode == "spn2" else client.save_anonymous
         requested_at = self.clock()
+        self.progress(waiting_s=client.save_limiter.delay_s())
         try:
             answer: JobStatus = await self.with_tries(client.save_limiter, lambda: save(url))
         except _Closed as exc:
@@ -816,6 +844,7 @@ class _Job:
             self._left(link_id, requested_at, mode, "failed", str(exc))
             return
         self.counts["saves_requested"] += 1
+        self.progress()
         if answer.state == "error":
             self.saving_closed = self.saving_closed or answer.quota
             self._left(link_id, requested_at, mode, "failed", answer.detail)
@@ -973,6 +1002,7 @@ class _Job:
             self.uncopied.discard(link_id)
             self.counts["without_copy"] -= 1
             self.counts["with_copy"] += 1
+        self.progress()
 
     def _unverified(self, capture_id: int, link_id: int, timestamp: str, why: str) -> None:
         self.store.update_capture(
@@ -991,6 +1021,7 @@ async def archive_links(
     monotonic: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     incidents: IncidentLog | None = None,
+    on_progress: Callable[[ArchiveProgress], None] | None = None,
 ) -> ArchiveSummary:
     """Find (or refresh) every cited link's copy, and capture live pages that need it.
 
@@ -1001,10 +1032,12 @@ async def archive_links(
     ``settings.time_budget_s``, no look-up starts and no capture is asked for once it
     is spent: what is left is counted and waits for the next run, so a nightly job
     over thousands of new links is not held for hours by the archive's rate limits.
+    ``on_progress`` is told the counts after each look-up and capture, and before a
+    capture waits for the save rate limit.
     """
     started = monotonic()
     incidents = incidents if incidents is not None else IncidentLog(None)
-    job = _Job(store, client, settings, clock, monotonic, sleep, incidents)
+    job = _Job(store, client, settings, clock, monotonic, sleep, incidents, on_progress)
 
     def over_budget() -> bool:
         budget = settings.time_budget_s

@@ -27,14 +27,23 @@ def atomic_output(
     The temporary file gets the original's permission bits (NEW_FILE_MODE for a new
     file), is flushed to disk, then renamed over the original, which is atomic on
     POSIX and Windows; the folder is synced too so the rename survives a crash. A
-    symbolic link is followed, not replaced. With ``text``, the file is UTF-8 text
-    with ``newline`` as open() takes it.
+    symbolic link is followed, not replaced. What is not a regular file (a device
+    such as /dev/null or /dev/stdout, a FIFO) is written in place: a rename would
+    replace it with a regular file. With ``text``, the file is UTF-8 text with
+    ``newline`` as open() takes it.
     """
-    target = path.resolve() if path.is_symlink() else path
     try:
-        mode = stat.S_IMODE(target.stat().st_mode)
+        status = path.stat()  # through links: /dev/stdout is a link to a pipe or a tty
     except FileNotFoundError:
         mode = NEW_FILE_MODE
+    else:
+        if not stat.S_ISREG(status.st_mode) and not stat.S_ISDIR(status.st_mode):
+            with open(path, "w" if text else "wb", encoding="utf-8" if text else None,
+                      newline=newline if text else None) as in_place:  # fmt: skip
+                yield in_place
+            return
+        mode = stat.S_IMODE(status.st_mode)
+    target = path.resolve() if path.is_symlink() else path
     descriptor, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     temporary = Path(name)
     try:

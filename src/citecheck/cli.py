@@ -3,10 +3,12 @@
 Each command turns options into library objects, makes one library call, and
 prints. Library errors become exit codes here and nowhere else:
 0 no broken link; 1 broken links present; 2 usage or input error (bad CSV,
-unusable database, busy database); 3 the network looks offline; 4 citecheck
-failed: an unexpected internal error (a bug), never reported as 1. Its traceback
-goes to the error log beside the database (``archive.db`` → ``archive-errors.log``),
-where the per-link guards also write theirs (incidents.py).
+unusable database, busy database, an output that cannot be written); 3 the
+network (or, for ``archive``, the archive) looks offline; 4 citecheck failed: an
+unexpected internal error (a bug), never reported as 1; its traceback goes to the
+error log beside the database (``archive.db`` → ``archive-errors.log``), where the
+per-link guards also write theirs (incidents.py); 130 / 143 stopped by SIGINT /
+SIGTERM (what was recorded is kept).
 
 The jobs (pipeline.py and what it pulls in: httpx, lxml, pypdf) are imported by
 the commands that run them, not at start-up: `citecheck report` over a million
@@ -18,6 +20,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -29,12 +32,10 @@ import click
 from click.core import ParameterSource
 
 from . import __version__
-from .atomic import atomic_output
 from .config import (
     DEFAULT_CONCURRENCY,
     DEFAULT_MAX_SAVES,
     DEFAULT_PER_HOST,
-    DEFAULT_RUN_ARCHIVE_MINUTES,
     DEFAULT_TIMEOUT_S,
     ArchiveSettings,
     Settings,
@@ -44,13 +45,15 @@ from .config import (
 from .configfile import archive_overrides, load_config, resolve_settings
 from .errors import CitecheckError, InputError
 from .incidents import IncidentLog, error_log_path
-from .models import CHANGE_KINDS, STATUS_ORDER, CheckResult, Citation, LinkState
+from .interrupt import exit_code_for
+from .models import CheckResult, Citation, LinkState
+from .outputs import check_output_path, open_output
 from .report import FORMATS, write_report
 from .report.build import build_report
 from .store import Store
 
 if TYPE_CHECKING:
-    from .archive import ArchiveSummary
+    from .archive import ArchiveProgress, ArchiveSummary
     from .pipeline import CheckSummary
 
 #: The exit code of a usage or input error (see the module's docstring for the rest).
@@ -59,6 +62,8 @@ EXIT_USAGE = 2
 EXIT_FAILED = 4
 #: Where _job leaves the database path, for the error log of an unexpected failure.
 _DB_META_KEY = "citecheck.db"
+#: The hint every command that needs a database gives when there is none.
+NO_DATABASE_HINT = "create it with 'citecheck check' or 'citecheck run'"
 
 
 def _clock() -> Callable[[], datetime]:
@@ -75,17 +80,37 @@ def _clock() -> Callable[[], datetime]:
     return lambda: instant
 
 
+class _Terminated(BaseException):
+    """SIGTERM outside a job's event loop (which handles it itself: interrupt.py)."""
+
+
+def _raise_terminated(signum: int, _frame: object) -> None:
+    raise _Terminated(signum)
+
+
 def _library_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn citecheck's errors into click errors with exit code 2."""
+    """Turn citecheck's errors into click errors with exit code 2, and a stop signal
+    that arrives outside a job (loading sources.csv, writing a report) into one line
+    and exit 130 or 143."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        previous = signal.signal(signal.SIGTERM, _raise_terminated)
         try:
             return func(*args, **kwargs)
         except CitecheckError as exc:
             error = click.ClickException(str(exc))
             error.exit_code = EXIT_USAGE
             raise error from exc
+        except (KeyboardInterrupt, _Terminated) as exc:
+            signum = signal.SIGTERM if isinstance(exc, _Terminated) else signal.SIGINT
+            click.echo(
+                f"citecheck: stopped by {signum.name}; what was already recorded is kept.",
+                err=True,
+            )
+            sys.exit(exit_code_for(signum))
+        finally:
+            signal.signal(signal.SIGTERM, previous)
 
     return wrapper
 
@@ -266,121 +291,74 @@ def _job(params: dict[str, Any]) -> _Job:
     )
 
 
-def _existing_db(job: _Job, hint: str = "run 'citecheck check' first") -> Path:
+def _existing_db(job: _Job) -> Path:
     if not job.db.exists():
-        raise InputError(f"{job.db}: no such database ({hint})")
+        raise InputError(f"{job.db}: no such database ({NO_DATABASE_HINT})")
     return job.db
-
-
-def _result_line(result: CheckResult, state: LinkState) -> str:
-    verdict = state.status.value
-    if state.reason is not None:
-        verdict += f" ({state.reason.value})"
-    code = f" {result.http_status}" if result.http_status is not None else ""
-    return f"{verdict:<28}{code:>4}  {result.url}"
 
 
 class _Progress:
     """A one-line progress count on a terminal's standard error; silent elsewhere."""
 
-    def __init__(self, total: int, *, enabled: bool) -> None:
-        self.total = total
+    def __init__(self, total: int | None, *, enabled: bool) -> None:
+        self.total = total  # None: not known in advance
         self.done = 0
-        self.enabled = enabled and total > 0
+        self.enabled = enabled and total != 0
 
     def advance(self, result: CheckResult, state: LinkState) -> None:
         self.done += 1
         if self.enabled:
-            click.echo(f"\rChecked {self.done} of {self.total} links", err=True, nl=False)
+            of = f" of {self.total}" if self.total is not None else ""
+            click.echo(f"\rChecked {self.done}{of} links", err=True, nl=False)
 
     def finish(self) -> None:
         if self.enabled and self.done:
             click.echo("\r\033[K", err=True, nl=False)
 
 
-_CHANGE_TITLES = {
-    "newly_broken": "Newly broken",
-    "recovered": "Recovered",
-    "newly_drifted": "Newly drifted (the page changed since it was cited)",
-}
-
-
 def _print_summary(summary: CheckSummary, store: Store, *, quiet: bool) -> None:
-    if summary.offline:
-        click.echo(
-            "citecheck: the network looks unreachable: "
-            f"{summary.offline_detail}. Nothing was marked broken; the run is recorded "
-            "as offline.",
-            err=True,
-        )
-    if quiet:
-        return
-    parts = [
-        f"{summary.counts.get(s.value, 0)} {s.value}"
-        for s in STATUS_ORDER
-        if summary.counts.get(s.value, 0)
-    ]
-    checked = f"{summary.checked} links"
-    if summary.due_only:
-        checked = f"{summary.checked} of {sum(summary.counts.values())} links (those due)"
-    quiet_run = not summary.changed and not summary.offline
-    changes = "; no change since the last run" if quiet_run else ""
-    click.echo(
-        f"Checked {checked} in {summary.elapsed_s:.1f}s: "
-        + (", ".join(parts) if parts else "no links")
-        + f"{changes}."
-    )
-    for kind in CHANGE_KINDS:
-        urls = summary.changes.get(kind) or []
-        if urls:
-            click.echo(f"{_CHANGE_TITLES[kind]} ({len(urls)}):")
-        for url in urls:
-            click.echo("  " + _change_line(store, url))
+    from .summaries import check_lines, check_warnings
 
-
-def _change_line(store: Store, url: str) -> str:
-    state = store.link_state(url)
-    if state is None:
-        return url
-    line = url
-    if state.reason is not None:
-        line += f" ({state.reason.value}"
-        line += f", HTTP {state.http_status})" if state.http_status else ")"
-    if state.drift:
-        line += (
-            f" ({state.drift.get('kind')} changed: “{state.drift.get('before_title')}”"
-            f" → “{state.drift.get('after_title')}”)"
-        )
-    return line
+    for line in check_warnings(summary):
+        click.echo(line, err=True)
+    if not quiet:
+        for line in check_lines(summary, store.link_state):
+            click.echo(line)
 
 
 def _print_archive_summary(summary: ArchiveSummary, *, quiet: bool) -> None:
-    if summary.unreachable:
-        click.echo(
-            f"citecheck: the Wayback Machine is unreachable: {summary.unreachable_detail}."
-            " Nothing was recorded because of it; the next run tries again.",
-            err=True,
-        )
-        return
-    if quiet:
-        return
-    line = (
-        f"Archive: {summary.with_copy} of {summary.links} links have a copy"
-        f" ({summary.looked_up} looked up, {summary.cached} from earlier runs)"
-    )
-    if summary.saves_requested or summary.saves_left or summary.saves_pending:
-        line += (
-            f"; {summary.saves_requested} captures requested, {summary.saves_verified}"
-            f" verified, {summary.saves_pending} pending, {summary.saves_left} left for"
-            " the next run"
-        )
-    click.echo(line + ".")
+    from .summaries import archive_line, archive_warnings
+
+    for line in archive_warnings(summary):
+        click.echo(line, err=True)
+    if not quiet and not summary.unreachable:
+        click.echo(archive_line(summary))
 
 
-def _write_file_atomically(path: Path, write: Callable[[Any], None]) -> None:
-    """Write a report through a temporary file beside ``path``, then rename it over."""
-    with atomic_output(path, text=True, newline="\n") as out:
-        write(out)
+class _ArchiveProgress:
+    """The archive's progress on standard error: on a terminal one line rewritten in
+    place; elsewhere, with -v, a line per step; otherwise nothing (cron gets the
+    summary line)."""
+
+    def __init__(self, settings: ArchiveSettings, *, terminal: bool, verbose: bool) -> None:
+        self.settings = settings
+        self.terminal = terminal
+        self.verbose = verbose
+        self.shown = False
+
+    def __call__(self, progress: ArchiveProgress) -> None:
+        from .summaries import archive_progress_line
+
+        line = archive_progress_line(progress, self.settings)
+        if self.terminal:
+            click.echo("\r\033[K" + line, err=True, nl=False)
+            self.shown = True
+        elif self.verbose:
+            click.echo(line, err=True)
+
+    def finish(self) -> None:
+        if self.shown:
+            click.echo("\r\033[K", err=True, nl=False)
 
 
 class _Commands(click.Group):
@@ -425,8 +403,14 @@ def cli() -> None:
     help="The sources.csv to merge the citations into.",
 )
 @db_option
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="Drop the rows of sources.csv that cite these documents at a place where they "
+    "no longer cite that URL (reported either way).",
+)
 @_library_errors
-def extract(documents: tuple[Path, ...], output: Path, db_path: Path) -> None:
+def extract(documents: tuple[Path, ...], output: Path, db_path: Path, prune: bool) -> None:
     """Find the URLs cited in documents and merge them into sources.csv.
 
     Reads .txt, .md, .html and .docx documents and PDFs' link annotations. New
@@ -434,6 +418,8 @@ def extract(documents: tuple[Path, ...], output: Path, db_path: Path) -> None:
     to them, are kept. Citations that give a title but no URL are reported, and
     matched to a known source when the title matches one: a title given in
     sources.csv, or the title a cited page was last seen with (in the database).
+    Rows that cite a document at a place where it no longer cites that URL (the
+    URL was corrected or removed) are reported; --prune drops them.
 
     Example:
 
@@ -441,11 +427,12 @@ def extract(documents: tuple[Path, ...], output: Path, db_path: Path) -> None:
     """
     from .pipeline import extract_to_sources
 
+    check_output_path(output)
     if db_path.exists():
         with Store.open(db_path, create=False) as store:
-            found, summary = extract_to_sources(documents, output, store=store)
+            found, summary = extract_to_sources(documents, output, store=store, prune=prune)
     else:
-        found, summary = extract_to_sources(documents, output)
+        found, summary = extract_to_sources(documents, output, prune=prune)
     for document in found:
         urls = {c.url for c in document.citations}
         click.echo(f"{document.document}: {len(document.citations)} citations of {len(urls)} URLs")
@@ -456,7 +443,14 @@ def extract(documents: tuple[Path, ...], output: Path, db_path: Path) -> None:
                 f"  {_title_only(citation)} has no URL and matches no known source;"
                 f" add its URL to {output} by hand"
             )
-    click.echo(f"{output}: {summary.added} added, {summary.kept} kept, {summary.filled} filled in")
+        for citation in document.stale:
+            fate = "dropped" if prune else "kept; --prune drops it"
+            click.echo(
+                f"  {citation.cited_in}: no longer cites {citation.url} (the row in"
+                f" {output} is {fate})"
+            )
+    line = f"{output}: {summary.added} added, {summary.kept} kept, {summary.filled} filled in"
+    click.echo(line + (f", {summary.pruned} pruned" if summary.pruned else ""))
 
 
 def _title_only(citation: Citation) -> str:
@@ -487,24 +481,38 @@ def check(due: bool, **params: Any) -> None:
     sys.exit(summary.exit_code)
 
 
-def _run_check(job: _Job, *, command: str, due_only: bool) -> CheckSummary:
+def _valid_sources(job: _Job) -> Path:
+    """sources.csv, read through once before the database is opened: a rejected file
+    leaves no archive.db created or changed."""
+    from .pipeline import check_sources
+
     if not job.sources.exists():
         raise InputError(f"{job.sources}: no such file (create it with 'citecheck extract')")
+    check_sources(job.sources)
+    return job.sources
+
+
+def _result_printer(job: _Job, total: int | None) -> tuple[_Progress, Callable[..., None]]:
+    from .summaries import result_line
+
+    progress = _Progress(total, enabled=sys.stderr.isatty() and not job.verbose and not job.quiet)
+
+    def on_result(result: CheckResult, state: LinkState) -> None:
+        progress.advance(result, state)
+        if job.verbose and not job.quiet:
+            click.echo(result_line(result, state))
+
+    return progress, on_result
+
+
+def _run_check(job: _Job, *, command: str, due_only: bool) -> CheckSummary:
     from .pipeline import check_links_in_store, load_sources
 
+    sources = _valid_sources(job)
     clock = _clock()
     with Store.open(job.db) as store:
-        load_sources(store, job.sources, now=clock())
-        total = sum(store.status_counts().values())
-        progress = _Progress(
-            total, enabled=sys.stderr.isatty() and not job.verbose and not job.quiet
-        )
-
-        def on_result(result: CheckResult, state: LinkState) -> None:
-            progress.advance(result, state)
-            if job.verbose and not job.quiet:
-                click.echo(_result_line(result, state))
-
+        load_sources(store, sources, now=clock())
+        progress, on_result = _result_printer(job, sum(store.status_counts().values()))
         try:
             summary = check_links_in_store(
                 store,
@@ -536,7 +544,8 @@ def _run_check(job: _Job, *, command: str, due_only: bool) -> CheckSummary:
     "report_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Write to this file (atomically) instead of standard output.",
+    help="Write to this file (atomically; a device or FIFO in place) instead of"
+    " standard output ('-').",
 )
 @_library_errors
 def report(fmt: str, report_path: Path | None, **params: Any) -> None:
@@ -547,19 +556,24 @@ def report(fmt: str, report_path: Path | None, **params: Any) -> None:
         citecheck report --format html -o report.html
     """
     job = _job(params)
+    output = Path("-") if report_path is None else report_path
+    check_output_path(output)
     with Store.open(_existing_db(job), create=False) as store:
         built = build_report(store, now=_clock()(), schedule=job.settings.schedule)
-        if report_path is None:
-            write_report(built, fmt, sys.stdout)
-        else:
-            _write_file_atomically(report_path, lambda out: write_report(built, fmt, out))
+        with open_output(output) as out:
+            write_report(built, fmt, out)
 
 
 @cli.command()
 @config_option
 @db_option
 @archive_options
-@click.option("-v", "--verbose", is_flag=True, help="Print the summary line.")
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Print the progress as it goes, a line per step (a terminal shows it in place anyway).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing; the exit code tells.")
 @_library_errors
 def archive(**params: Any) -> None:
@@ -579,20 +593,21 @@ def archive(**params: Any) -> None:
 
         citecheck archive --db archive.db --max-saves 50
     """
-    job = _job(params)
-    summary = _run_archive(job, command="archive", quiet=job.quiet)
-    sys.exit(summary.exit_code)
-
-
-def _run_archive(job: _Job, *, command: str, quiet: bool) -> ArchiveSummary:
     from .pipeline import archive_links_in_store
 
+    job = _job(params)
+    progress = _ArchiveProgress(
+        job.archive, terminal=sys.stderr.isatty() and not job.quiet, verbose=job.verbose
+    )
     with Store.open(_existing_db(job), create=False) as store:
-        summary = archive_links_in_store(
-            store, job.settings, job.archive, clock=_clock(), command=command
-        )
-    _print_archive_summary(summary, quiet=quiet)
-    return summary
+        try:
+            summary = archive_links_in_store(
+                store, job.settings, job.archive, clock=_clock(), on_progress=progress
+            )
+        finally:
+            progress.finish()
+    _print_archive_summary(summary, quiet=job.quiet)
+    sys.exit(summary.exit_code)
 
 
 @cli.command()
@@ -632,7 +647,7 @@ def fix(
     (swapped, updated, left for a human, and why); the documents are not touched.
     With --write, each document is rewritten atomically and every swap is recorded
     in the database, so --undo can restore it byte for byte. Reads .txt, .md,
-    .html and .docx.
+    .html and .docx; PDFs are refused (they are not rewritten).
 
     Example:
 
@@ -643,13 +658,15 @@ def fix(
     from .pipeline import (
         fix_decisions,
         plan_document_fix,
+        refuse_unfixable,
         undo_document_fix,
         write_document_fix,
     )
 
+    refuse_unfixable(documents)
     job = _job(params)
     clock = _clock()
-    with Store.open(_existing_db(job, "run 'citecheck run' first"), create=False) as store:
+    with Store.open(_existing_db(job), create=False) as store:
         if undo:
             for document in documents:
                 plan = undo_document_fix(store, document, now=clock())
@@ -758,20 +775,34 @@ def run(check_all: bool, **params: Any) -> None:
 
         citecheck run
     """
+    from .pipeline import run_job
+
     job = _job(params)
-    if job.archive.time_budget_s is None:
-        job = replace(
-            job, archive=replace(job.archive, time_budget_s=DEFAULT_RUN_ARCHIVE_MINUTES * 60)
-        )
-    summary = _run_check(job, command="run", due_only=not check_all)
-    if not summary.offline:
-        _run_archive(job, command="run-archive", quiet=job.quiet or not job.verbose)
-    with Store.open(job.db, create=False) as store:
-        built = build_report(store, now=_clock()(), schedule=job.settings.schedule)
-        for output in job.settings.report_outputs:
-            _write_file_atomically(
-                output.path, lambda out, fmt=output.format: write_report(built, fmt, out)
+    for output in job.settings.report_outputs:
+        check_output_path(output.path)
+    sources = _valid_sources(job)
+    archive_progress = _ArchiveProgress(
+        job.archive, terminal=sys.stderr.isatty() and not job.quiet, verbose=False
+    )
+    with Store.open(job.db) as store:
+        progress, on_result = _result_printer(job, None)
+        try:
+            summary = run_job(
+                store,
+                sources,
+                job.settings,
+                job.archive,
+                clock=_clock(),
+                due_only=not check_all,
+                on_result=on_result,
+                on_archive_progress=archive_progress,
             )
+        finally:
+            progress.finish()
+            archive_progress.finish()
+        _print_summary(summary.check, store, quiet=job.quiet)
+    if summary.archive is not None:
+        _print_archive_summary(summary.archive, quiet=job.quiet or not job.verbose)
     sys.exit(summary.exit_code)
 
 

@@ -10,11 +10,13 @@
     ├── NetworkOfflineError the network looks down: nothing was judged
     ├── ArchiveError        the Wayback Machine misbehaved
     │   └── RateLimitedError       it said 429 (``retry_after`` seconds, or None)
-    └── FixError            a document cannot be rewritten safely
+    ├── FixError            a document cannot be rewritten safely
+    └── OutputError         a report or file cannot be written (missing folder, full disk)
 
-The CLI maps these to exit codes in one place (cli.py): InputError, StoreError and
-FixError are exit 2, NetworkOfflineError is exit 3; any other exception that escapes
-a command is a bug in citecheck, exit 4 (its traceback in the error log, incidents.py).
+The CLI maps these to exit codes in one place (cli.py): InputError, StoreError,
+FixError and OutputError are exit 2, NetworkOfflineError is exit 3; any other exception
+that escapes a command is a bug in citecheck, exit 4 (its traceback in the error log,
+incidents.py).
 """
 
 from __future__ import annotations
@@ -62,3 +64,7 @@ class RateLimitedError(ArchiveError):
 
 class FixError(CitecheckError):
     """A document cannot be rewritten without risking its content."""
+
+
+class OutputError(CitecheckError):
+    """An output cannot be written: its folder is missing, the disk is full, ..."""

@@ -55,7 +55,27 @@ STATUS_ORDER: tuple[Status, ...] = (
 
 
 #: What a run reports as changed since the run before, in the order it prints them.
-CHANGE_KINDS: tuple[str, ...] = ("newly_broken", "recovered", "newly_drifted")
+CHANGE_KINDS: tuple[str, ...] = ("newly_broken", "newly_failing", "recovered", "newly_drifted")
+
+
+@dataclass(frozen=True)
+class LastRun:
+    """How the latest run that checked or archived links ended, for reports and summaries.
+
+    ``outcome`` is the runs table's (``finished``, ``offline``, ``interrupted``, ...);
+    ``last_complete_at`` is when the latest check run that reached its end finished
+    (None: none ever did).
+    """
+
+    command: str
+    outcome: str
+    started_at: datetime
+    finished_at: datetime | None
+    last_complete_at: datetime | None
+
+    @property
+    def complete(self) -> bool:
+        return self.outcome == "finished"
 
 
 class Reason(enum.StrEnum):

@@ -10,7 +10,6 @@ Every CLI command is one call here, so the job can be scripted without the CLI::
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 import time
@@ -20,9 +19,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .archive import ArchiveSummary, ArchiveUnreachableError, WaybackClient, archive_links
+from .archive import (
+    ArchiveProgress,
+    ArchiveSummary,
+    ArchiveUnreachableError,
+    WaybackClient,
+    archive_links,
+)
 from .check import Checker, CheckRequest, Clock, check_links, internal_error_result
-from .config import DEFAULT_ARCHIVE_TIMEOUT_S, ArchiveSettings, ConfirmationPolicy, Settings
+from .config import (
+    DEFAULT_ARCHIVE_TIMEOUT_S,
+    DEFAULT_RUN_ARCHIVE_MINUTES,
+    ArchiveSettings,
+    ConfirmationPolicy,
+    Settings,
+)
 from .drift import detect_drift, drift_from_json, drift_to_json
 from .errors import FixError, InputError, NetworkOfflineError, StoreError
 from .extract import extract_file, match_titles
@@ -41,6 +52,7 @@ from .fix import (
     write_atomically,
 )
 from .incidents import IncidentLog, error_log_path
+from .interrupt import Interruption, exit_code_for, run_stoppable
 from .models import (
     CHANGE_KINDS,
     CheckResult,
@@ -52,8 +64,18 @@ from .models import (
     Status,
 )
 from .moves import KnownContent, SharedTargets
+from .outputs import open_output
+from .report import write_report
+from .report.build import build_report
 from .schedule import due_links
-from .sources import MergeSummary, iter_sources, merge_citations, read_sources, write_sources
+from .sources import (
+    MergeSummary,
+    iter_sources,
+    merge_citations,
+    read_sources,
+    stale_citations,
+    write_sources,
+)
 from .store import FixRecord, Store
 from .verdict import next_state
 from .wayback_answers import lookup_problem
@@ -79,6 +101,8 @@ class CheckSummary:
     offline_detail: str | None = None
     due_only: bool = False  # only the links the schedule said were due were checked
     changes: dict[str, list[str]] = field(default_factory=dict)
+    first_run: bool = False  # no check run reached its end before this one
+    interrupted_by: int | None = None  # the signal that stopped the run, if one did
 
     @property
     def broken(self) -> int:
@@ -90,7 +114,10 @@ class CheckSummary:
 
     @property
     def exit_code(self) -> int:
-        """0 no broken link; 1 broken links present; 3 the network looks offline."""
+        """0 no broken link; 1 broken links present; 3 the network looks offline;
+        128 + the signal's number when a signal stopped the run."""
+        if self.interrupted_by is not None:
+            return exit_code_for(self.interrupted_by)
         if self.offline:
             return 3
         return 1 if self.broken else 0
@@ -104,16 +131,21 @@ class DocumentCitations:
     citations: list[Citation]
     matched: list[Citation]  # title-only citations matched to a known source
     unresolved: list[Citation]  # title-only citations matching none
+    #: sources.csv rows citing this document at a place where it no longer cites them
+    stale: list[Citation] = field(default_factory=list)
 
 
 def extract_to_sources(
-    documents: Iterable[Path], sources: Path, *, store: Store | None = None
+    documents: Iterable[Path], sources: Path, *, store: Store | None = None, prune: bool = False
 ) -> tuple[list[DocumentCitations], MergeSummary]:
     """Extract the citations of ``documents`` and merge them into ``sources``.
 
     Title-only citations are matched against the titles ``sources`` gives its URLs
     and, with a ``store``, the titles the cited pages were last seen with (a PDF's
-    own title, say). Rows already in ``sources``, and every edit made to them, stay.
+    own title, say). Rows already in ``sources``, and every edit made to them, stay,
+    except, with ``prune``, the stale ones: rows citing one of ``documents`` at a
+    place where it no longer cites that URL (each document's ``stale`` lists them,
+    pruned or not).
     """
     existing = read_sources(sources) if sources.exists() else None
     current = list(existing.citations) if existing else []
@@ -129,9 +161,21 @@ def extract_to_sources(
         matched, unresolved = match_titles(extraction.unresolved, known)
         found += [*extraction.citations, *matched]
         per_document.append(DocumentCitations(str(path), extraction.citations, matched, unresolved))
+    stale = stale_citations(current, found, [d.document for d in per_document])
+    for document in per_document:
+        document.stale.extend(current[p] for p in stale if current[p].document == document.document)
+    if prune:
+        dropped = set(stale)
+        current = [c for position, c in enumerate(current) if position not in dropped]
     merged, summary = merge_citations(current, found)
     write_sources(sources, merged, existing.fieldnames if existing else None)
-    return per_document, summary
+    return per_document, replace(summary, pruned=len(stale) if prune else 0)
+
+
+def check_sources(sources: Path) -> int:
+    """Read ``sources`` through once, storing nothing: InputError if it is rejected.
+    Returns the number of citations. Streamed, so any size costs one row of memory."""
+    return sum(1 for _ in iter_sources(sources))
 
 
 def load_sources(store: Store, sources: Path, *, now: datetime) -> int:
@@ -181,6 +225,8 @@ def _change(previous: LinkState | None, state: LinkState) -> str | None:
     before = previous.status if previous is not None else Status.UNCHECKED
     if state.status is Status.BROKEN and before is not Status.BROKEN:
         return "newly_broken"
+    if state.status is Status.FAILING and before is not Status.FAILING:
+        return "newly_failing"
     if state.status.is_success and before in (Status.BROKEN, Status.FAILING):
         return "recovered"
     if state.drift is not None and (previous is None or previous.drift is None):
@@ -299,34 +345,55 @@ def check_links_in_store(
     DatabaseBusyError). If the network turns out to be down, the checks already
     recorded stand (each was believed only after the network was seen working),
     the run is recorded as offline, and the summary says so: nothing is marked
-    broken because of a dead network.
+    broken because of a dead network. SIGINT or SIGTERM stops the run at the next
+    result: what was recorded stays, the run is recorded as interrupted, and the
+    summary names the signal (interrupt.py).
     """
-    started = time.monotonic()
     with store.writer_lock():
-        now = clock()
-        run_id = store.begin_run(command, now=now)
-        landings: SharedTargets[LinkState | None] = SharedTargets()
-        states: Iterable[LinkState] = _remembering(store.active_links(), landings)
-        if due_only:
-            states = due_links(states, settings.schedule, now)
-        changes: dict[str, list[str]] = {kind: [] for kind in CHANGE_KINDS}
-        outcome = "failed"
-        offline_detail = None
-        checked = 0
-        try:
-            checked = asyncio.run(
-                _check_all(store, run_id, settings, clock, states, changes, on_result, landings)
-            )
-            outcome = "finished"
-        except NetworkOfflineError as exc:
-            outcome, offline_detail = "offline", str(exc)
-        except (KeyboardInterrupt, asyncio.CancelledError):
-            outcome = "interrupted"
-            raise
-        finally:
-            counts = store.status_counts()
-            store.record_changes(run_id, changes)
-            store.finish_run(run_id, now=clock(), outcome=outcome, summary=counts)
+        return _check(store, settings, clock, command, due_only, on_result)
+
+
+def _check(
+    store: Store,
+    settings: Settings,
+    clock: Clock,
+    command: str,
+    due_only: bool,
+    on_result: Callable[[CheckResult, LinkState], None] | None,
+) -> CheckSummary:
+    started = time.monotonic()
+    now = clock()
+    before = store.last_run()
+    first_run = before is None or before.last_complete_at is None
+    run_id = store.begin_run(command, now=now)
+    landings: SharedTargets[LinkState | None] = SharedTargets()
+    states: Iterable[LinkState] = _remembering(store.active_links(), landings)
+    if due_only:
+        states = due_links(states, settings.schedule, now)
+    changes: dict[str, list[str]] = {kind: [] for kind in CHANGE_KINDS}
+    outcome = "failed"
+    offline_detail = None
+    interruption = Interruption()
+    checked = 0
+
+    def counted(result: CheckResult, state: LinkState) -> None:
+        nonlocal checked
+        checked += 1
+        if on_result is not None:
+            on_result(result, state)
+
+    try:
+        run_stoppable(
+            _check_all(store, run_id, settings, clock, states, changes, counted, landings),
+            interruption,
+        )
+        outcome = "finished" if interruption.signum is None else "interrupted"
+    except NetworkOfflineError as exc:
+        outcome, offline_detail = "offline", str(exc)
+    finally:
+        counts = store.status_counts()
+        store.record_changes(run_id, changes)
+        store.finish_run(run_id, now=clock(), outcome=outcome, summary=counts)
     return CheckSummary(
         run_id=run_id,
         checked=checked,
@@ -336,6 +403,8 @@ def check_links_in_store(
         offline_detail=offline_detail,
         due_only=due_only,
         changes=changes,
+        first_run=first_run,
+        interrupted_by=interruption.signum,
     )
 
 
@@ -345,6 +414,7 @@ async def _archive_all(
     archive_settings: ArchiveSettings,
     clock: Clock,
     transport: httpx.AsyncBaseTransport | None,
+    on_progress: Callable[[ArchiveProgress], None] | None,
 ) -> ArchiveSummary:
     async with Fetcher(settings, transport=transport) as fetcher:
         client = WaybackClient(
@@ -353,9 +423,21 @@ async def _archive_all(
             timeout_s=max(settings.timeout_s, DEFAULT_ARCHIVE_TIMEOUT_S),
         )
         incidents = IncidentLog(error_log_path(store.path))
-        return await archive_links(
-            store, client, archive_settings, clock=clock, incidents=incidents
+        summary = await archive_links(
+            store,
+            client,
+            archive_settings,
+            clock=clock,
+            incidents=incidents,
+            on_progress=on_progress,
         )
+    if client.answers == 0 and client.no_answer_streak > 0:
+        # Fewer requests than the streak that proves a dead archive, none answered.
+        raise ArchiveUnreachableError(
+            f"{client.no_answer_streak} request{'s' if client.no_answer_streak != 1 else ''}"
+            f" to {archive_settings.wayback_url} got no answer at all, and none did"
+        )
+    return summary
 
 
 def archive_links_in_store(
@@ -366,30 +448,100 @@ def archive_links_in_store(
     clock: Clock = utc_now,
     command: str = "archive",
     transport: httpx.AsyncBaseTransport | None = None,
+    on_progress: Callable[[ArchiveProgress], None] | None = None,
 ) -> ArchiveSummary:
     """Find every cited link's archived copy and capture live pages that need one.
 
     Holds the writer lock and records the run like a check. If the archive cannot be
-    reached at all, the run is recorded as ``offline`` and the summary says so
-    (exit code 3); nothing was marked because of it.
+    reached at all (no request of the run got an answer, or too many in a row did
+    not), the run is recorded as ``offline`` and the summary says so (exit code 3);
+    nothing was marked because of it. SIGINT or SIGTERM stops it as it does a check.
     """
-    started = time.monotonic()
     with store.writer_lock():
-        run_id = store.begin_run(command, now=clock())
-        outcome = "failed"
-        summary = ArchiveSummary()
-        try:
-            summary = asyncio.run(_archive_all(store, settings, archive_settings, clock, transport))
-            outcome = "finished"
-        except ArchiveUnreachableError as exc:
-            outcome = "offline"
-            summary = ArchiveSummary(unreachable=True, unreachable_detail=str(exc))
-        except (KeyboardInterrupt, asyncio.CancelledError):
-            outcome = "interrupted"
-            raise
-        finally:
-            store.finish_run(run_id, now=clock(), outcome=outcome, summary=summary.counts())
-    return replace(summary, elapsed_s=time.monotonic() - started)
+        return _archive(store, settings, archive_settings, clock, command, transport, on_progress)
+
+
+def _archive(
+    store: Store,
+    settings: Settings,
+    archive_settings: ArchiveSettings,
+    clock: Clock,
+    command: str,
+    transport: httpx.AsyncBaseTransport | None,
+    on_progress: Callable[[ArchiveProgress], None] | None,
+) -> ArchiveSummary:
+    started = time.monotonic()
+    run_id = store.begin_run(command, now=clock())
+    outcome = "failed"
+    summary = ArchiveSummary()
+    interruption = Interruption()
+    try:
+        work = _archive_all(store, settings, archive_settings, clock, transport, on_progress)
+        summary = run_stoppable(work, interruption) or summary
+        outcome = "finished" if interruption.signum is None else "interrupted"
+    except ArchiveUnreachableError as exc:
+        outcome = "offline"
+        summary = ArchiveSummary(unreachable=True, unreachable_detail=str(exc))
+    finally:
+        store.finish_run(run_id, now=clock(), outcome=outcome, summary=summary.counts())
+    return replace(
+        summary, elapsed_s=time.monotonic() - started, interrupted_by=interruption.signum
+    )
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What the scheduled job did: its check, its archive step (None when it was
+    skipped: the network was down, or the check was interrupted), the reports written."""
+
+    check: CheckSummary
+    archive: ArchiveSummary | None
+    reports: list[Path]
+
+    @property
+    def exit_code(self) -> int:
+        """The check's, or 128 + the signal's number if the archive step was stopped."""
+        if self.archive is not None and self.archive.interrupted_by is not None:
+            return exit_code_for(self.archive.interrupted_by)
+        return self.check.exit_code
+
+
+def run_job(
+    store: Store,
+    sources: Path,
+    settings: Settings,
+    archive_settings: ArchiveSettings,
+    *,
+    clock: Clock = utc_now,
+    due_only: bool = True,
+    on_result: Callable[[CheckResult, LinkState], None] | None = None,
+    on_archive_progress: Callable[[ArchiveProgress], None] | None = None,
+) -> RunSummary:
+    """The scheduled job, under one writer lock: load ``sources``, check the links
+    that are due, archive, write the reports of ``settings.report_outputs``.
+
+    The archive step gets ``DEFAULT_RUN_ARCHIVE_MINUTES`` unless
+    ``archive_settings`` sets a time budget, and is skipped when the network is down
+    or the check was interrupted. The reports are written in every case, so that
+    they say how the run ended.
+    """
+    if archive_settings.time_budget_s is None:
+        archive_settings = replace(archive_settings, time_budget_s=DEFAULT_RUN_ARCHIVE_MINUTES * 60)
+    with store.writer_lock():
+        load_sources(store, sources, now=clock())
+        checked = _check(store, settings, clock, "run", due_only, on_result)
+        archived = None
+        if not checked.offline and checked.interrupted_by is None:
+            archived = _archive(
+                store, settings, archive_settings, clock, "run-archive", None, on_archive_progress
+            )
+        built = build_report(store, now=clock(), schedule=settings.schedule)
+        written = []
+        for output in settings.report_outputs:
+            with open_output(output.path) as out:
+                write_report(built, output.format, out)
+            written.append(output.path)
+    return RunSummary(checked, archived, written)
 
 
 # -- fix: the editors' swap ---------------------------------------------------------------
@@ -452,6 +604,21 @@ def _document_key(path: Path) -> str:
     return str(path.resolve())
 
 
+#: Formats citecheck reads citations from but does not rewrite.
+UNFIXABLE_SUFFIXES = {".pdf": "PDFs"}
+
+
+def refuse_unfixable(documents: Iterable[Path]) -> None:
+    """FixError for the first document ``fix`` cannot rewrite, before any is written."""
+    for path in documents:
+        kind = UNFIXABLE_SUFFIXES.get(path.suffix.lower())
+        if kind is not None:
+            raise FixError(
+                f"{path}: {kind} are not rewritten (citecheck reads their links but cannot"
+                " write them back); fix the document the PDF was made from"
+            )
+
+
 def plan_document_fix(
     path: Path,
     decisions: dict[str, Decision],
@@ -461,6 +628,7 @@ def plan_document_fix(
     archive_prefixes: tuple[str, ...],
 ) -> FixPlan | DocxPlan:
     """Plan the swaps in one document (nothing is written)."""
+    refuse_unfixable([path])
     if path.suffix.lower() == ".docx":
         return plan_docx_fix(
             path, decisions, redirects=redirects, archive_prefixes=archive_prefixes,

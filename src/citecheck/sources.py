@@ -50,6 +50,7 @@ class MergeSummary:
     kept: int = 0
     filled: int = 0
     skipped: int = 0
+    pruned: int = 0  # stale rows dropped (extract --prune), not counted in ``kept``
 
 
 def _optional(value: str) -> str | None:
@@ -361,6 +362,21 @@ def merge_citations(
                 filled.add(position)
     summary = MergeSummary(added=added, kept=len(existing), filled=len(filled), skipped=skipped)
     return merged, summary
+
+
+def stale_citations(
+    existing: Sequence[Citation], found: Iterable[Citation], documents: Iterable[str]
+) -> list[int]:
+    """Positions of the ``existing`` rows cited in one of ``documents`` that
+    ``found`` (a fresh extraction of those documents) no longer has at that place:
+    a URL corrected or removed, or moved to another line."""
+    extracted = set(documents)
+    present = {_key(citation) for citation in found if citation.url is not None}
+    return [
+        position
+        for position, citation in enumerate(existing)
+        if citation.document in extracted and _key(citation) not in present
+    ]
 
 
 def write_sources(

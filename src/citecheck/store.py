@@ -48,6 +48,7 @@ from .models import (
     Citation,
     HistoryEntry,
     Hop,
+    LastRun,
     LinkState,
     PageSnapshot,
     Reason,
@@ -795,11 +796,33 @@ class Store:
         with _translate_errors(self.path, "read the last run's changes"):
             row = self._conn.execute(
                 "SELECT finished_at, changes FROM runs WHERE changes IS NOT NULL"
-                " AND outcome = 'finished' ORDER BY id DESC LIMIT 1"
+                " AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1"
             ).fetchone()
         if row is None:
             return None
         return _parse_time(row[0]), json.loads(row[1])
+
+    def last_run(self) -> LastRun | None:
+        """The latest run that checked or archived links (None: there was none yet)."""
+        with _translate_errors(self.path, "read the runs"):
+            row = self._conn.execute(
+                "SELECT command, outcome, started_at, finished_at FROM runs"
+                " WHERE command IN ('check', 'run', 'archive', 'run-archive')"
+                " AND outcome != 'running' ORDER BY id DESC LIMIT 1"
+            ).fetchone()
+            complete = self._conn.execute(
+                "SELECT MAX(finished_at) FROM runs WHERE command IN ('check', 'run')"
+                " AND outcome = 'finished'"
+            ).fetchone()
+        if row is None:
+            return None
+        return LastRun(
+            command=row[0],
+            outcome=row[1],
+            started_at=datetime.fromisoformat(row[2]),
+            finished_at=_parse_time(row[3]),
+            last_complete_at=_parse_time(complete[0]),
+        )
 
     def finish_run(
         self, run_id: int, *, now: datetime, outcome: str, summary: Mapping[str, int]

@@ -240,7 +240,7 @@ def test_seed_urls_offline_exit_3_not_14_broken(cli: CLI, tmp_path: Path) -> Non
 
 
 def test_a_second_check_on_the_same_db_refuses(cli: CLI, web: FakeWeb) -> None:
-    web.latency_s = 0.5
+    web.latency_s = 1.5  # long enough for the second check to start on a loaded machine
     cli.write_sources([web.url(f"/page/p{n}", host="news.test") for n in range(8)])
     first = cli.popen("check")
     try:

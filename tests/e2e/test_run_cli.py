@@ -164,7 +164,7 @@ def test_conditional_requests_turn_an_unchanged_page_into_a_304(cli: CLI, web: F
 def test_one_run_at_a_time_and_a_killed_runs_lock_is_taken_over(
     cli: CLI, web: FakeWeb, wayback: FakeWayback
 ) -> None:
-    web.latency_s = 0.4
+    web.latency_s = 1.5  # long enough for the second run to start on a loaded machine
     cli.write_sources([web.url(f"/page/p{n}", host="news.test") for n in range(10)])
     first = cli.popen("run", "--no-save")
     try:
@@ -182,7 +182,7 @@ def test_one_run_at_a_time_and_a_killed_runs_lock_is_taken_over(
     assert third.returncode == 0, third.stderr
     with sqlite3.connect(cli.cwd / "archive.db") as db:
         outcomes = [row[0] for row in db.execute("select outcome from runs order by id")]
-    assert outcomes[0] == "interrupted" and outcomes[-1] == "finished"
+    assert outcomes[0] == "interrupted" and outcomes[-1] == "finished", outcomes
 
 
 def test_citecheck_toml_sets_options_and_the_command_line_wins(

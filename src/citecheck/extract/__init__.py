@@ -9,6 +9,7 @@ rewriting.
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 from ..errors import InputError
@@ -56,7 +57,8 @@ _FILE_READERS = {
 
 
 def read_document(path: Path) -> str:
-    """The text of a UTF-8 document (a BOM is dropped); InputError if it is not one."""
+    """The text of a UTF-8 document, or a UTF-16 one with its byte-order mark (as
+    Windows Notepad saves "Unicode"); the BOM is dropped. InputError otherwise."""
     try:
         with path.open("rb") as stream:
             data = stream.read(MAX_DOCUMENT_BYTES + 1)
@@ -64,6 +66,8 @@ def read_document(path: Path) -> str:
         raise InputError(f"{path}: cannot read the document: {exc.strerror or exc}") from exc
     if len(data) > MAX_DOCUMENT_BYTES:
         raise InputError(f"{path}: larger than {MAX_DOCUMENT_BYTES // 2**20} MiB, not read")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return _utf16(path, data)
     if b"\x00" in data:
         raise InputError(f"{path}: looks like a binary file (it contains NUL bytes)")
     try:
@@ -72,6 +76,15 @@ def read_document(path: Path) -> str:
         line = data.count(b"\n", 0, exc.start) + 1
         raise InputError(
             f"{path}: line {line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); save it as UTF-8"
+        ) from exc
+
+
+def _utf16(path: Path, data: bytes) -> str:
+    try:
+        return data.decode("utf-16")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{path}: not valid UTF-16 text (byte {exc.start}); save it as UTF-8"
         ) from exc
 
 

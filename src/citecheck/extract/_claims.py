@@ -44,6 +44,18 @@ _TRAILING_CONNECTORS = re.compile(
 _LEADING_NOISE = re.compile(r"^[\s\-–—*•>#:;,.)\]]+")
 _LOOKS_LIKE_URL = re.compile(r"(?:https?|ftp|mailto):\S*$", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]{2,}")
+#: Words that point at a source without saying anything ("See also the"): a claim
+#: made only of them is completed with the rest of the link's sentence.
+_POINTER_WORDS = frozenset(
+    (
+        "see", "also", "the", "a", "an", "at", "in", "on", "of", "this", "that", "these",
+        "here", "more", "further", "for", "details", "read", "our", "and", "or", "via",
+        "cf", "compare", "link", "links", "below", "above", "source", "sources",
+    )
+)  # fmt: skip
+#: How far after a link its sentence is read, when the text before it is a pointer.
+_AFTER_CHARS = 300
+_SENTENCE_STOP = re.compile(r"[.!?…](?=[”\"’')\]]*(?:\s|$))")
 
 
 @dataclass(frozen=True)
@@ -183,7 +195,12 @@ def build_extraction(
     citations = []
     for position, item in enumerate(with_pages):
         block_start = _block_start(block_starts, item.region_start)
-        context = claim(_segment_before(prose, with_pages, position, block_start))
+        before = _segment_before(prose, with_pages, position, block_start)
+        context = claim(before)
+        if _is_pointer(context):
+            link = item.label or "…"  # a bare URL reads as an elision
+            around = claim(before + link + _rest_of_sentence(prose, with_pages, position))
+            context = context if _is_pointer(around) else around
         if context is None and item.label and not _LOOKS_LIKE_URL.match(item.label):
             context = claim(item.label)
         line, column = index.position(item.start)
@@ -200,6 +217,29 @@ def build_extraction(
         )
     unresolved = _title_citations(prose, with_pages, block_starts, document, index)
     return Extraction(citations=citations, unresolved=unresolved)
+
+
+def _is_pointer(context: str | None) -> bool:
+    """Whether a claim says nothing but "see (also) the …": pointing words and fewer
+    than two others."""
+    words = [word.lower() for word in _WORD.findall(context or "")]
+    content = [word for word in words if word not in _POINTER_WORDS]
+    return len(content) < len(words) and len(content) < 2
+
+
+def _rest_of_sentence(prose: str, found: Sequence[Found], index: int) -> str:
+    """The prose after citation ``index`` up to the end of its sentence, its line
+    (a paragraph break) or the next citation, whichever comes first."""
+    start = found[index].region_end
+    end = min(len(prose), start + _AFTER_CHARS)
+    if index + 1 < len(found):
+        end = min(end, found[index + 1].region_start)
+    text = prose[start:end]
+    paragraph = text.find("\n\n")
+    if paragraph != -1:
+        text = text[:paragraph]
+    stop = _SENTENCE_STOP.search(text)
+    return text[: stop.end()] if stop else text
 
 
 def _block_start(block_starts: Sequence[int], offset: int) -> int:

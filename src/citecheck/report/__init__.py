@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TextIO
 
-from ..models import STATUS_ORDER, CheckResult, Citation, HistoryEntry, LinkState
+from ..models import STATUS_ORDER, CheckResult, Citation, HistoryEntry, LastRun, LinkState
 
 #: Runs the health chart shows, the latest ones: three months of nightly runs.
 TIMELINE_RUNS = 100
@@ -82,6 +82,8 @@ class Report:
     changes_at: datetime | None = None
     #: The live links whose page drifted from what was first seen (streamed).
     drifted: Callable[[], Iterator[LinkState]] = lambda: iter(())
+    #: How the latest run ended (None: no run yet); see :func:`run_notice`.
+    last_run: LastRun | None = None
 
     def iter_links(self, *, latest: int | None = None) -> Iterator[LinkReport]:
         """The links; with ``latest=n``, histories may hold only the latest ``n``
@@ -94,6 +96,33 @@ class Report:
 def ordered_summary(counts: Mapping[str, int]) -> dict[str, int]:
     """Counts for every status, in report order, zeros included."""
     return {status.value: int(counts.get(status.value, 0)) for status in STATUS_ORDER}
+
+
+def run_notice(report: Report, when: Callable[[datetime | None], str]) -> str | None:
+    """The sentence every format puts at its top when the latest run did not reach its
+    end (or there was none yet), so that a stale report is never read as a fresh one.
+    ``when`` writes a time the format's way. None when the latest run finished."""
+    last = report.last_run
+    if last is None:
+        return "No run has checked these links yet: every status below is unchecked."
+    if last.complete:
+        return None
+    at = when(last.finished_at or last.started_at)
+    complete = (
+        f"The last complete check was {when(last.last_complete_at)}."
+        if last.last_complete_at
+        else "No check has completed yet."
+    )
+    archive = last.command in ("archive", "run-archive")
+    if last.outcome == "offline" and archive:
+        what = "could not reach the Wayback Machine: archived copies were not refreshed"
+    elif last.outcome == "offline":
+        what = "found the network unreachable: links were not checked, none marked broken"
+    elif last.outcome == "interrupted":
+        what = "was interrupted before it finished: the links it did not reach keep their status"
+    else:
+        what = f"ended as {last.outcome}: the links it did not reach keep their status"
+    return f"The last run ({at}) {what}. {complete}"
 
 
 FORMATS = ("json", "md", "html", "csv")

@@ -45,4 +45,5 @@ def build_report(store: Store, *, now: datetime, schedule: Schedule | None = Non
         changes=last[1] if last else {},
         changes_at=last[0] if last else None,
         drifted=lambda: store.active_links(drifted_only=True),
+        last_run=store.last_run(),
     )

@@ -8,7 +8,9 @@ the next run). A cell a spreadsheet would run as a formula (one starting
 with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) is prefixed with a
 single quote, because titles and URLs come from the web. The file starts with a
 UTF-8 byte-order mark so that Excel reads non-ASCII titles correctly. Written row
-by row while iterating the links once.
+by row while iterating the links once. ``last_run`` carries, on every row, the
+notice the other formats put at their top when the latest run did not finish
+(offline, interrupted): a preamble line would break every CSV reader.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections.abc import Mapping
 from typing import Any, TextIO
 
 from ..models import HistoryEntry, Reason, Status
-from . import LinkReport, Report
+from . import LinkReport, Report, run_notice
 from .json import link_fields
 
 #: Checks of the history written out as text; the rest are only counted.
@@ -46,6 +48,7 @@ FIELDS = (
     "extra",
     "history_count",
     "history_recent",
+    "last_run",
 )
 _FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _JOIN = "; "
@@ -117,6 +120,8 @@ def write_csv(report: Report, out: TextIO) -> None:
     out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(FIELDS)
+    notice = run_notice(report, lambda moment: moment.isoformat() if moment else "never") or ""
     for link in report.iter_links(latest=HISTORY_IN_CSV):
         row = link_to_row(link)
+        row["last_run"] = notice
         writer.writerow([neutralise(row[name]) for name in FIELDS])

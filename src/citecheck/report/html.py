@@ -41,7 +41,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from ..models import CHANGE_KINDS, STATUS_ORDER, HistoryEntry, LinkState, Reason, Status
-from . import LinkReport, Report, ordered_summary
+from . import LinkReport, Report, ordered_summary, run_notice
 
 #: Badge text and glyph: a status is never told by colour alone.
 _LABELS = {
@@ -78,6 +78,7 @@ _CHUNK_CHARS = 1 << 16
 _DRIFT_WHAT = {"title": "title", "text": "text", "title+text": "title and text"}
 _CHANGE_TITLES = {
     "newly_broken": "Newly broken",
+    "newly_failing": "Newly failing",
     "recovered": "Recovered",
     "newly_drifted": "Newly drifted",
 }
@@ -535,6 +536,7 @@ def write_html(report: Report, out: TextIO) -> None:
         total=sum(summary.values()),
         changes=_changes(report.changes),
         changes_at=report.changes_at,
+        notice=run_notice(report, _when),
         drifted=_peeked(_drifted(report.drifted())),
         drift_action=_DRIFT_ACTION,
         statuses=statuses,

@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from ..models import CHANGE_KINDS, HistoryEntry, Reason, Status
-from . import LinkReport, Report, ordered_summary
+from . import LinkReport, Report, ordered_summary, run_notice
 
 
 class _CheckTails(dict[tuple[Any, Any, Any], str]):
@@ -137,11 +137,28 @@ def link_json(link: LinkReport) -> str:
     return f'{head[:-1]}, "history": {history_json(link.history)}}}'
 
 
+def _last_run(report: Report) -> dict[str, Any] | None:
+    """How the latest run ended: its outcome, and when the last complete check was."""
+    last = report.last_run
+    notice = run_notice(report, lambda moment: _time(moment) or "never")
+    if last is None:
+        return {"outcome": None, "notice": notice}
+    return {
+        "command": last.command,
+        "outcome": last.outcome,
+        "started_at": _time(last.started_at),
+        "finished_at": _time(last.finished_at),
+        "last_complete_check_at": _time(last.last_complete_at),
+        "notice": notice,
+    }
+
+
 def write_json(report: Report, out: TextIO) -> None:
     """Write the report as one JSON document, streaming the links."""
     head = {
         "generated_at": _time(report.generated_at),
         "summary": ordered_summary(report.summary),
+        "last_run": _last_run(report),
         "changes": {
             "run_finished_at": _time(report.changes_at),
             **{kind: list(report.changes.get(kind) or []) for kind in CHANGE_KINDS},

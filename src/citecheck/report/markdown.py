@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TextIO
 
 from ..models import CHANGE_KINDS, STATUS_ORDER, Status
-from . import LinkReport, Report, ordered_summary
+from . import LinkReport, Report, ordered_summary, run_notice
 
 #: Sections listed link by link; the rest are summarised by count.
 _DETAILED = (Status.BROKEN, Status.FAILING, Status.BLOCKED, Status.REDIRECTED)
@@ -104,6 +104,7 @@ def _entry(link: LinkReport) -> list[str]:
 
 _CHANGE_TITLES = {
     "newly_broken": "Newly broken",
+    "newly_failing": "Newly failing",
     "recovered": "Recovered",
     "newly_drifted": "Newly drifted",
 }
@@ -145,6 +146,9 @@ def write_markdown(report: Report, out: TextIO) -> None:
     total = sum(summary.values())
     out.write("# Citation link report\n\n")
     out.write(f"Generated {_date(report.generated_at)} · {total} links\n\n")
+    notice = run_notice(report, _date)
+    if notice is not None:
+        out.write(f"> **{escape(notice)}**\n\n")
     out.write("| Status | Links |\n|---|---:|\n")
     for status in STATUS_ORDER:
         out.write(f"| {status.value} | {summary[status.value]} |\n")

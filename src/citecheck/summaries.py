@@ -1,0 +1,159 @@
+"""What the CLI says about a job, as text: the -v line per link, the summary lines of a
+check and of an archive run, the archive's progress line. Pure functions of the
+pipeline's summaries, so the wording is tested with plain values and cli.py only
+chooses where each line goes (standard output, or standard error for warnings)."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Callable
+
+from .archive import ArchiveProgress, ArchiveSummary
+from .config import ArchiveSettings
+from .models import CHANGE_KINDS, STATUS_ORDER, CheckResult, LinkState, Reason, Status
+from .pipeline import CheckSummary
+
+#: Wide enough for the longest "status (reason)", so that -v's columns line up.
+_VERDICT_WIDTH = max(len(f"{s.value} ({r.value})") for s in Status for r in Reason) + 1
+
+CHANGE_TITLES = {
+    "newly_broken": "Newly broken",
+    "newly_failing": "Newly failing (re-checked daily until confirmed or recovered)",
+    "recovered": "Recovered",
+    "newly_drifted": "Newly drifted (the page changed since it was cited)",
+}
+
+
+def result_line(result: CheckResult, state: LinkState) -> str:
+    """One checked link for -v: verdict, HTTP status (the 301/308 of a permanent
+    redirect, not the target's 200), URL."""
+    verdict = state.status.value
+    if state.reason is not None:
+        verdict += f" ({state.reason.value})"
+    status = result.http_status
+    if state.status is Status.REDIRECTED and result.redirects:
+        status = result.redirects[0].status_code
+    code = f"{status}" if status is not None else "-"
+    return f"{verdict:<{_VERDICT_WIDTH}}{code:>4}  {result.url}"
+
+
+def _stopped(signum: int) -> str:
+    return f"citecheck: stopped by {signal.Signals(signum).name}:"
+
+
+def check_warnings(summary: CheckSummary) -> list[str]:
+    """What went wrong with the run itself (for standard error)."""
+    lines = []
+    if summary.offline:
+        lines.append(
+            "citecheck: the network looks unreachable: "
+            f"{summary.offline_detail}. Nothing was marked broken; the run is recorded "
+            "as offline."
+        )
+    if summary.interrupted_by is not None:
+        lines.append(
+            f"{_stopped(summary.interrupted_by)} {summary.checked}"
+            f" check{'s' if summary.checked != 1 else ''} recorded and kept;"
+            " the run is recorded as interrupted, the next run checks the rest."
+        )
+    return lines
+
+
+def check_lines(summary: CheckSummary, link_state: Callable[[str], LinkState | None]) -> list[str]:
+    """The summary line, then each change with its URLs (``link_state`` says why)."""
+    parts = [
+        f"{summary.counts.get(s.value, 0)} {s.value}"
+        for s in STATUS_ORDER
+        if summary.counts.get(s.value, 0)
+    ]
+    checked = f"{summary.checked} links"
+    if summary.due_only:
+        checked = f"{summary.checked} of {sum(summary.counts.values())} links (those due)"
+    quiet_run = not summary.changed and not summary.offline and not summary.interrupted_by
+    changes = "; no change since the last run" if quiet_run else ""
+    if summary.first_run and not summary.offline and summary.interrupted_by is None:
+        changes = "; the first complete check of this database"
+    lines = [
+        f"Checked {checked} in {summary.elapsed_s:.1f}s: "
+        + (", ".join(parts) if parts else "no links")
+        + f"{changes}."
+    ]
+    for kind in CHANGE_KINDS:
+        urls = summary.changes.get(kind) or []
+        if urls:
+            lines.append(f"{CHANGE_TITLES[kind]} ({len(urls)}):")
+        lines += ["  " + _change_line(url, link_state(url)) for url in urls]
+    return lines
+
+
+def _change_line(url: str, state: LinkState | None) -> str:
+    if state is None:
+        return url
+    line = url
+    if state.reason is not None:
+        line += f" ({state.reason.value}"
+        line += f", HTTP {state.http_status})" if state.http_status else ")"
+    if state.drift:
+        line += (
+            f" ({state.drift.get('kind')} changed: “{state.drift.get('before_title')}”"
+            f" → “{state.drift.get('after_title')}”)"
+        )
+    return line
+
+
+def archive_warnings(summary: ArchiveSummary) -> list[str]:
+    """What went wrong with the archive run itself (for standard error)."""
+    if summary.unreachable:
+        return [
+            f"citecheck: the Wayback Machine is unreachable: {summary.unreachable_detail}."
+            " Nothing was recorded because of it; the next run tries again."
+        ]
+    if summary.interrupted_by is not None:
+        return [
+            f"{_stopped(summary.interrupted_by)} {summary.looked_up} look-ups,"
+            f" {summary.saves_requested} captures requested and {summary.saves_verified}"
+            " verified are recorded and kept; the run is recorded as interrupted, the next"
+            " run does the rest."
+        ]
+    return []
+
+
+def archive_line(summary: ArchiveSummary) -> str:
+    """The summary line, counting what was left for the next run."""
+    line = (
+        f"Archive: {summary.with_copy} of {summary.links} links have a copy"
+        f" ({summary.looked_up} looked up, {summary.cached} from earlier runs"
+    )
+    if summary.lookups_left:
+        line += f", {summary.lookups_left} left for the next run"
+    line += ")"
+    if summary.saves_requested or summary.saves_left or summary.saves_pending:
+        line += (
+            f"; {summary.saves_requested} captures requested, {summary.saves_verified}"
+            f" verified, {summary.saves_pending} pending, {summary.saves_left} left for"
+            " the next run"
+        )
+    return line + "."
+
+
+def archive_progress_line(progress: ArchiveProgress, settings: ArchiveSettings) -> str:
+    """Where an archive run stands, and what it waits for."""
+    counts = progress.counts
+    line = (
+        f"Archive: {counts['looked_up']} looked up, {counts['lookups_left']} left;"
+        f" {counts['saves_requested']} captures requested, {counts['saves_verified']}"
+        " verified"
+    )
+    if progress.waiting_s >= 1:
+        line += f"; {save_wait(progress.waiting_s, settings)}"
+    return line
+
+
+def save_wait(seconds: float, settings: ArchiveSettings) -> str:
+    """The archive's published limits: its own figures, not our 80% of them."""
+    if settings.authenticated:
+        return f"waiting {seconds:.0f} s for the Save Page Now limit (7/min with IA_ACCESS_KEY)"
+    return (
+        f"waiting {seconds:.0f} s for the Save Page Now limit (3/min anonymous;"
+        " set IA_ACCESS_KEY for 7/min)"
+    )
