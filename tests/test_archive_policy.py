@@ -22,8 +22,7 @@ from citecheck.archive import (
     should_capture,
 )
 from citecheck.config import RateLimit
-from citecheck.models import LinkState, Snapshot, Status
-from citecheck.store import ArchiveLookup, CaptureRecord
+from citecheck.models import ArchiveLookup, CaptureRecord, LinkState, Snapshot, Status
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 DIED = datetime(2024, 4, 1, tzinfo=UTC)

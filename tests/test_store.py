@@ -28,6 +28,7 @@ from citecheck.models import (
     Status,
 )
 from citecheck.store import APPLICATION_ID, SCHEMA_VERSION, Store, SyncSummary
+from citecheck.store.runs import CHECK_COLUMNS
 
 T0 = datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
 SUBPROCESS_TIMEOUT_S = 30
@@ -440,7 +441,7 @@ def test_naive_times_are_refused(store: Store) -> None:
 
 
 def test_check_columns_follow_checkresult_fields() -> None:
-    columns = [name.strip() for name in store_module._CHECK_COLUMNS.split(",")]
+    columns = [name.strip() for name in CHECK_COLUMNS.split(",")]
     fields = [field.name for field in dataclasses.fields(CheckResult)]
     assert columns[0] == "link_id"
     assert columns[1:] == fields[1:]
@@ -501,7 +502,7 @@ def test_status_counts_cover_active_links_only(store: Store) -> None:
 
 def test_report_rows_are_ordered_and_complete_across_pages(store: Store) -> None:
     statuses = [status for status in Status if status is not Status.UNCHECKED]
-    count = store_module._PAGE_SIZE * 2 + 37
+    count = store_module.PAGE_SIZE * 2 + 37
     urls = [f"https://example.org/{index:04d}" for index in range(count)]
     store.sync_citations(
         [Citation(url=url, document="a.md", line=index) for index, url in enumerate(urls)]
@@ -643,7 +644,7 @@ def test_run_timeline_is_check_runs_that_ended_oldest_first(store: Store) -> Non
 
 
 def test_active_links_stream_in_id_order_across_pages(store: Store) -> None:
-    count = store_module._PAGE_SIZE + 5
+    count = store_module.PAGE_SIZE + 5
     urls = [f"https://example.org/{count - index}" for index in range(count)]
     store.sync_citations([Citation(url=url) for url in urls], now=T0)
     assert [link.url for link in store.active_links()] == urls

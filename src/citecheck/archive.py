@@ -48,8 +48,8 @@ import httpx
 from .config import DEFAULT_ARCHIVE_MAX_BODY_BYTES, ArchiveSettings, RateLimit
 from .errors import ArchiveError, RateLimitedError
 from .fetch import RETRYABLE_STATUSES
-from .models import LinkState, Snapshot, Status
-from .store import ArchiveLookup, ArchiveRow, CaptureRecord, Store
+from .models import ArchiveLookup, CaptureRecord, LinkState, Snapshot, Status
+from .store import ArchiveRow, Store
 
 __all__ = [
     "ArchiveServerError",
