@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -20,7 +20,11 @@ NEW_FILE_MODE = 0o644
 
 @contextmanager
 def atomic_output(
-    path: Path, *, text: bool = False, newline: str | None = None
+    path: Path,
+    *,
+    text: bool = False,
+    newline: str | None = None,
+    before_replace: Callable[[Path], None] | None = None,
 ) -> Iterator[IO[Any]]:
     """A temporary file beside ``path`` that replaces it only if the block succeeds.
 
@@ -28,7 +32,9 @@ def atomic_output(
     file), is flushed to disk, then renamed over the original, which is atomic on
     POSIX and Windows; the folder is synced too so the rename survives a crash. A
     symbolic link is followed, not replaced. With ``text``, the file is UTF-8 text
-    with ``newline`` as open() takes it.
+    with ``newline`` as open() takes it. ``before_replace`` is called with the
+    temporary file, complete and on disk, just before the rename (``fix`` records
+    what it is about to do there); if it raises, nothing is replaced.
     """
     target = path.resolve() if path.is_symlink() else path
     try:
@@ -47,6 +53,8 @@ def atomic_output(
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temporary, mode)
+        if before_replace is not None:
+            before_replace(temporary)
         os.replace(temporary, target)
     except BaseException:
         temporary.unlink(missing_ok=True)

@@ -11,8 +11,6 @@ Every CLI command is one call here, so the job can be scripted without the CLI::
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import json
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -24,22 +22,13 @@ from .archive import ArchiveSummary, ArchiveUnreachableError, WaybackClient, arc
 from .check import Checker, CheckRequest, Clock, check_links
 from .config import DEFAULT_ARCHIVE_TIMEOUT_S, ArchiveSettings, ConfirmationPolicy, Settings
 from .drift import detect_drift, drift_from_json, drift_to_json
-from .errors import FixError, InputError, NetworkOfflineError
+from .errors import NetworkOfflineError
 from .extract import extract_file, match_titles
 from .fetch import Fetcher
-from .fix import (
-    Decision,
-    DocxPlan,
-    FixPlan,
-    Replacement,
-    TargetSwap,
-    plan_docx_fix,
-    plan_docx_undo,
-    plan_fix,
-    plan_undo,
-    rebase_plan,
-    write_atomically,
-)
+from .fix import Decision
+from .fix import plan_document_fix as plan_document_fix
+from .fix import undo_document_fix as undo_document_fix
+from .fix import write_document_fix as write_document_fix
 from .models import (
     CHANGE_KINDS,
     CheckResult,
@@ -51,7 +40,7 @@ from .models import (
 )
 from .schedule import due_links
 from .sources import MergeSummary, iter_sources, merge_citations, read_sources, write_sources
-from .store import FixRecord, Store
+from .store import Store
 from .verdict import next_state
 
 if TYPE_CHECKING:
@@ -360,82 +349,3 @@ def fix_decisions(store: Store) -> dict[str, Decision]:
                 state.url, "leave", why=f"{why}: the site refuses automated checks, look by hand"
             )
     return decisions
-
-
-def _document_key(path: Path) -> str:
-    return str(path.resolve())
-
-
-def plan_document_fix(
-    path: Path,
-    decisions: dict[str, Decision],
-    *,
-    redirects: bool,
-    style: str,
-    archive_prefixes: tuple[str, ...],
-) -> FixPlan | DocxPlan:
-    """Plan the swaps in one document (nothing is written)."""
-    if path.suffix.lower() == ".docx":
-        return plan_docx_fix(
-            path, decisions, redirects=redirects, archive_prefixes=archive_prefixes,
-            document=str(path),
-        )  # fmt: skip
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the document ({exc.strerror})") from exc
-    return plan_fix(
-        str(path), data, decisions, style=style, redirects=redirects,
-        archive_prefixes=archive_prefixes,
-    )  # fmt: skip
-
-
-def write_document_fix(store: Store, path: Path, plan: FixPlan | DocxPlan, *, now: datetime) -> int:
-    """Apply a plan to the document (atomically) and record every swap for --undo.
-
-    The document is read again first: a change since planning that makes a planned
-    swap no longer match is refused with FixError naming it.
-    """
-    if isinstance(plan, DocxPlan):
-        plan.write()
-        records = [
-            FixRecord(
-                document=str(path),
-                line=swap.line,
-                column=swap.column,
-                start=0,
-                end=0,
-                old_url=swap.old_url,
-                new_url=swap.new_url,
-                action=swap.action,
-                old_text=b"",
-                new_text=b"",
-                part=json.dumps(dataclasses.asdict(swap)),
-            )  # fmt: skip
-            for swap in plan.replacements
-        ]
-    else:
-        plan = rebase_plan(plan, path.read_bytes())
-        write_atomically(path, plan.apply())
-        records = [FixRecord(**dataclasses.asdict(item)) for item in plan.replacements]
-    if not records:
-        return 0
-    return store.record_fix(_document_key(path), records, now=now)
-
-
-def undo_document_fix(store: Store, path: Path, *, now: datetime) -> FixPlan | DocxPlan:
-    """Restore the swaps of the last fix of ``path`` and mark that fix undone."""
-    records = store.last_fix(_document_key(path))
-    if not records:
-        raise FixError(f"{path}: citecheck has no fix of this document to undo")
-    if path.suffix.lower() == ".docx":
-        swaps = [TargetSwap(**json.loads(record.part or "{}")) for record in records]
-        plan: FixPlan | DocxPlan = plan_docx_undo(path, swaps, document=str(path))
-        plan.write()
-    else:
-        names = [field.name for field in dataclasses.fields(Replacement)]
-        replacements = [Replacement(**{n: getattr(r, n) for n in names}) for r in records]
-        plan = plan_undo(str(path), path.read_bytes(), replacements)
-        write_atomically(path, plan.apply())
-    store.mark_fix_undone(records[0].batch or 0, now=now)
-    return plan

@@ -9,6 +9,7 @@ DDL for the same tables and columns, which are the contract the query modules us
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -20,7 +21,7 @@ from ..models import Status
 #: ``PRAGMA application_id`` of a citecheck database: "CitC" in ASCII.
 APPLICATION_ID = 0x43697443
 #: ``PRAGMA user_version`` this citecheck writes; it refuses files with a higher one.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 OWN_TABLES = frozenset(
     {
@@ -222,6 +223,27 @@ def _migration_0004_schedule(db: Database) -> None:
     db["links"].add_column("drift", str)
     db["runs"].add_column("changes", str)
     _set_schema_version(db, 4)
+
+
+@MIGRATIONS(name="0005_fix_journal")
+def _migration_0005_fix_journal(db: Database) -> None:
+    """A fix is recorded before its document is renamed into place (pending until
+    written), with the document's digests; a Word swap gets columns of its own
+    instead of a JSON text in ``part``."""
+    fixes = db["fixes"]
+    fixes.add_column("rels_member", str)
+    fixes.add_column("rel_id", str)
+    fixes.add_column("text_too", int, not_null_default=0)
+    fixes.add_column("written", int, not_null_default=1)
+    fixes.add_column("old_sha256", str)
+    fixes.add_column("new_sha256", str)
+    for fix_id, part in db.execute("SELECT id, part FROM fixes WHERE part LIKE '{%'").fetchall():
+        swap = json.loads(part)
+        db.execute(
+            "UPDATE fixes SET part = ?, rels_member = ?, rel_id = ?, text_too = ? WHERE id = ?",
+            (swap["part"], swap["rels_member"], swap["rel_id"], int(swap["text_too"]), fix_id),
+        )
+    _set_schema_version(db, 5)
 
 
 def _set_schema_version(db: Database, version: int) -> None:
