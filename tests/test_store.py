@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import signal
 import sqlite3
+import stat
 import subprocess
 import sys
 import textwrap
@@ -830,3 +832,67 @@ def test_two_processes_writing_at_once_do_not_corrupt_the_database(db_path: Path
     assert sql(db_path, "PRAGMA integrity_check") == [("ok",)]
     assert sql(db_path, "SELECT COUNT(*) FROM checks") == [(600,)]
     assert sql(db_path, "SELECT COUNT(*) FROM links") == [(40,)]
+
+
+# --- issue 13: side files left read-only; Word fixes recorded before schema 5 ---
+
+
+def test_side_files_left_read_only_by_a_read_only_run_are_made_writable_again(
+    db_path: Path,
+) -> None:
+    Store.open(db_path).close()
+    holder = sqlite3.connect(db_path)  # keeps -wal and -shm in place, as a running reader does
+    holder.execute("SELECT COUNT(*) FROM links").fetchall()
+    side_files = [db_path.with_name(db_path.name + suffix) for suffix in ("-wal", "-shm")]
+    for side in side_files:
+        os.chmod(side, 0o444)  # as SQLite creates them while the database is read-only
+    os.chmod(db_path, 0o640)  # the database made writable again
+    try:
+        with Store.open(db_path) as store:
+            store.sync_citations([Citation(url="https://example.org/a")], now=T0)
+        assert [stat.S_IMODE(side.stat().st_mode) for side in side_files] == [0o640, 0o640]
+    finally:
+        holder.close()
+
+
+def test_a_word_fix_recorded_as_json_by_schema_4_moves_into_columns(db_path: Path) -> None:
+    from sqlite_utils import Database
+
+    from citecheck.store.schema import MIGRATIONS
+
+    db = Database(db_path)
+    MIGRATIONS.apply(db, stop_before="0005_fix_journal")
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    swap = {
+        "document": "brief.docx", "line": 2, "column": 39, "part": "word/document.xml",
+        "rels_member": "word/_rels/document.xml.rels", "rel_id": "rId9",
+        "old_url": "https://example.org/a", "new_url": "https://web.archive.org/web/2021/x",
+        "action": "swap", "text_too": True,
+    }  # fmt: skip
+    db["fixes"].insert(
+        {
+            "batch": 1,
+            "document": "/docs/brief.docx",
+            "fixed_at": T0.isoformat(),
+            "line": 2,
+            "col": 39,
+            "start": 0,
+            "end": 0,
+            "old_url": swap["old_url"],
+            "new_url": swap["new_url"],
+            "action": "swap",
+            "old_text": b"",
+            "new_text": b"",
+            "part": json.dumps(swap),
+        }  # fmt: skip
+    )
+    db.conn.commit()
+    db.close()
+    with Store.open(db_path) as store:
+        [record] = store.last_fix("/docs/brief.docx")
+    assert (record.part, record.rels_member, record.rel_id, record.text_too) == (
+        "word/document.xml",
+        "word/_rels/document.xml.rels",
+        "rId9",
+        True,
+    )

@@ -258,20 +258,19 @@ def _translate_errors(path: Path, action: str) -> Iterator[None]:
 
 
 def _match_side_file_modes(path: Path) -> None:
-    """Make ``-wal`` and ``-shm`` writable again when the database is.
+    """Give ``-wal`` and ``-shm`` back the write permission the database has.
 
     SQLite creates them with the database file's permission bits, so after a run
     against a read-only database they stay read-only when the database is made
-    writable again, and every later open fails. A side file of ours that cannot be
-    written while the database can gets the database's permission bits.
+    writable again, and every later write fails. A side file that lacks a write
+    bit the database has gets the database's permission bits (when it is ours to
+    change).
     """
-    if not os.access(path, os.W_OK):
-        return
     mode = stat.S_IMODE(path.stat().st_mode)
     for suffix in _WAL_SIDE_FILES:
         side = path.with_name(path.name + suffix)
         try:
-            if side.stat().st_uid == os.getuid() and not os.access(side, os.W_OK):
+            if mode & 0o222 & ~stat.S_IMODE(side.stat().st_mode):
                 os.chmod(side, mode)
         except OSError:
             continue
