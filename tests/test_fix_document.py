@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from test_extract_docx_pdf import REPORT, _make_docx, _members
 
-from citecheck.errors import FixError
+from citecheck.errors import FixError, InputError
 from citecheck.fix import (
     Decision,
     finish_interrupted_fix,
@@ -102,9 +102,8 @@ def test_a_word_fix_is_stored_in_columns_and_undone(store: Store, tmp_path: Path
 
 
 def test_a_vanished_document_is_a_clear_error(store: Store, tmp_path: Path) -> None:
-    with pytest.raises(Exception, match="cannot read the document") as caught:
+    with pytest.raises(InputError, match="cannot read the document"):
         plan_document_fix(tmp_path / "gone.md", _decisions())
-    assert not isinstance(caught.value, OSError)
 
 
 def test_a_failed_rename_leaves_neither_a_change_nor_a_record(
@@ -160,3 +159,17 @@ def test_a_pending_fix_of_a_document_edited_since_is_judged_by_its_content(
     other.write_bytes(b"Rewritten by hand, no link left.\n")  # never renamed, then edited
     finish_interrupted_fix(store, other)
     assert store.last_fix(str(other.resolve())) == []
+
+
+def test_a_document_that_vanishes_before_the_write_or_the_undo_is_a_clear_error(
+    store: Store, doc: Path
+) -> None:
+    plan = plan_document_fix(doc, _decisions())
+    doc.unlink()
+    with pytest.raises(InputError, match="cannot read the document"):
+        write_document_fix(store, doc, plan, now=T0)
+    doc.write_bytes(ORIGINAL)
+    write_document_fix(store, doc, plan, now=T0)
+    doc.unlink()
+    with pytest.raises(InputError, match="cannot read the document"):
+        undo_document_fix(store, doc, now=T0)

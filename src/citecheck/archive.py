@@ -46,9 +46,15 @@ from typing import Any
 import httpx
 
 from .config import DEFAULT_ARCHIVE_MAX_BODY_BYTES, ArchiveSettings, RateLimit
-from .errors import ArchiveError, RateLimitedError
+from .errors import (
+    ArchiveError,
+    ArchiveServerError,
+    ArchiveUnavailableError,
+    ArchiveUnreachableError,
+    RateLimitedError,
+)
 from .fetch import RETRYABLE_STATUSES
-from .models import ArchiveLookup, CaptureRecord, LinkState, Snapshot, Status
+from .models import HTML_TYPES, PDF_TYPES, ArchiveLookup, CaptureRecord, LinkState, Snapshot, Status
 from .store import ArchiveRow, Store
 
 __all__ = [
@@ -71,8 +77,6 @@ __all__ = [
     "should_capture",
 ]
 
-_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
-_PDF_TYPES = frozenset({"application/pdf", "application/x-pdf"})
 _CDX_FIELDS = "timestamp,original,statuscode,mimetype,digest"
 _TIMESTAMP = re.compile(r"/web/(\d{14})")
 _MEMENTO = re.compile(r'<[^>]*/web/(\d{14})[^>]*>\s*;[^,]*rel="[^"]*memento')
@@ -80,33 +84,6 @@ _MEMENTO = re.compile(r'<[^>]*/web/(\d{14})[^>]*>\s*;[^,]*rel="[^"]*memento')
 _QUOTA_ERRORS = frozenset(
     {"error:too-many-daily-captures", "error:user-session-limit", "error:too-many-requests"}
 )
-
-
-# -- errors ----------------------------------------------------------------------------
-
-
-class ArchiveUnavailableError(ArchiveError):
-    """No HTTP answer at all: DNS, connect, TLS or a timeout.
-
-    ``submitted`` is False when the request certainly never reached the archive
-    (the connection was not made), so a capture request can be retried freely.
-    """
-
-    def __init__(self, message: str, *, submitted: bool) -> None:
-        super().__init__(message)
-        self.submitted = submitted
-
-
-class ArchiveServerError(ArchiveError):
-    """The archive answered 5xx (or Cloudflare's 52x): the outcome is unknown."""
-
-    def __init__(self, message: str, status_code: int) -> None:
-        super().__init__(message)
-        self.status_code = status_code
-
-
-class ArchiveUnreachableError(ArchiveError):
-    """Requests to the archive kept failing at connection level; the run stopped."""
 
 
 # -- pure policy -------------------------------------------------------------------------
@@ -189,9 +166,9 @@ def copy_wanted(state: LinkState, accessed: Iterable[str], *, now: datetime) -> 
 
 def _media_family(mimetype: str | None) -> str | None:
     kind = (mimetype or "").split(";", 1)[0].strip().lower()
-    if kind in _HTML_TYPES:
+    if kind in HTML_TYPES:
         return "html"
-    if kind in _PDF_TYPES:
+    if kind in PDF_TYPES:
         return "pdf"
     return None
 

@@ -49,7 +49,7 @@ import httpcore
 import httpx
 
 from .config import DEFAULT_PDF_READERS, Settings
-from .models import FetchOutcome, Hop, Reason
+from .models import PDF_TYPES, FetchOutcome, Hop, Reason
 from .urls import CHECKABLE_SCHEMES, InvalidURLError, host_key, normalize_url, scheme_of
 
 __all__ = ["Fetcher", "RETRYABLE_STATUSES"]
@@ -58,7 +58,6 @@ __all__ = ["Fetcher", "RETRYABLE_STATUSES"]
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _RETRYABLE_REASONS = frozenset({Reason.TIMEOUT, Reason.CONNECTION_ERROR, Reason.DNS_TEMPORARY})
-_PDF_TYPES = frozenset({"application/pdf", "application/x-pdf"})
 
 _ACCEPT = "text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.8"
 _ACCEPT_LANGUAGE = "en;q=0.9, *;q=0.5"
@@ -634,7 +633,7 @@ class Fetcher:
         if inflater is None:
             return b"", False, None
         content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
-        if content_type not in _PDF_TYPES:
+        if content_type not in PDF_TYPES:
             return await self._read_capped(
                 response, inflater, self._settings.max_body_bytes, progress
             )

@@ -266,6 +266,11 @@ class Snapshot:
         return datetime.strptime(self.timestamp, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
 
 
+#: Media types of web pages (titles, text and soft-404 signs are read from them).
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+#: Media types of PDF documents (read with their own size cap, titles from metadata).
+PDF_TYPES = frozenset({"application/pdf", "application/x-pdf"})
+
 #: pending: an SPN2 job to poll; verified: a capture confirmed by the CDX index;
 #: unverified: the archive said done but the index does not show a good copy (yet);
 #: unknown: 5xx or timeout, to be confirmed by a later look-up; failed: the archive
