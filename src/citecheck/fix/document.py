@@ -70,14 +70,14 @@ def write_document_fix(store: Store, path: Path, plan: DocumentPlan, *, now: dat
 
     try:
         if isinstance(plan, DocxPlan):
-            records = [_docx_record(swap) for swap in plan.replacements]
+            records = [_record(swap) for swap in plan.replacements]
             if not records:
                 return 0
             plan.write(before_replace=lambda new: record(plan.sha256, sha256_of(new), records))
         else:
             current = _read(path)
             plan = rebase_plan(plan, current)
-            records = [_text_record(item) for item in plan.replacements]
+            records = [_record(item) for item in plan.replacements]
             if not records:
                 return 0
             data = plan.apply()
@@ -185,65 +185,37 @@ def _sha256_or_none(path: Path) -> str | None:
 # -- planned swaps ⇄ stored records ---------------------------------------------------
 
 
-def _text_record(item: Replacement) -> FixRecord:
+def _record(change: Replacement | TargetSwap) -> FixRecord:
+    """A planned swap as the store records it (a Word swap has no offsets or bytes)."""
+    common = {
+        "document": change.document,
+        "line": change.line,
+        "column": change.column,
+        "old_url": change.old_url,
+        "new_url": change.new_url,
+        "action": change.action,
+    }
+    if isinstance(change, TargetSwap):
+        return FixRecord(
+            **common, start=0, end=0, old_text=b"", new_text=b"", part=change.part,
+            rels_member=change.rels_member, rel_id=change.rel_id, text_too=change.text_too,
+        )  # fmt: skip
     return FixRecord(
-        document=item.document,
-        line=item.line,
-        column=item.column,
-        start=item.start,
-        end=item.end,
-        old_url=item.old_url,
-        new_url=item.new_url,
-        action=item.action,
-        old_text=item.old_text,
-        new_text=item.new_text,
-    )
+        **common, start=change.start, end=change.end, old_text=change.old_text,
+        new_text=change.new_text,
+    )  # fmt: skip
 
 
 def _replacement(record: FixRecord) -> Replacement:
     return Replacement(
-        document=record.document,
-        line=record.line,
-        column=record.column,
-        start=record.start,
-        end=record.end,
-        old_text=record.old_text,
-        new_text=record.new_text,
-        old_url=record.old_url,
-        new_url=record.new_url,
-        action=record.action,
-    )
-
-
-def _docx_record(swap: TargetSwap) -> FixRecord:
-    return FixRecord(
-        document=swap.document,
-        line=swap.line,
-        column=swap.column,
-        start=0,
-        end=0,
-        old_url=swap.old_url,
-        new_url=swap.new_url,
-        action=swap.action,
-        old_text=b"",
-        new_text=b"",
-        part=swap.part,
-        rels_member=swap.rels_member,
-        rel_id=swap.rel_id,
-        text_too=swap.text_too,
-    )
+        record.document, record.line, record.column, record.start, record.end,
+        record.old_text, record.new_text, record.old_url, record.new_url, record.action,
+    )  # fmt: skip
 
 
 def _target_swap(record: FixRecord) -> TargetSwap:
     return TargetSwap(
-        document=record.document,
-        line=record.line,
-        column=record.column,
-        part=record.part or "",
-        rels_member=record.rels_member or "",
-        rel_id=record.rel_id or "",
-        old_url=record.old_url,
-        new_url=record.new_url,
-        action=record.action,
-        text_too=record.text_too,
-    )
+        record.document, record.line, record.column, record.part or "",
+        record.rels_member or "", record.rel_id or "", record.old_url, record.new_url,
+        record.action, record.text_too,
+    )  # fmt: skip

@@ -162,14 +162,6 @@ class ReportQueries:
 
 
 def citation_of(row: tuple) -> Citation:
-    return Citation(
-        url=row[1],
-        document=row[2],
-        line=row[3],
-        column=row[4],
-        title=row[5],
-        context=row[6],
-        page=row[7],
-        accessed=row[8],
-        extra=json.loads(row[9]) if row[9] else {},
-    )
+    """A citations row (CITATION_COLUMNS) as the Citation stored: the columns after
+    link_id follow Citation's field order."""
+    return Citation(*row[1:9], extra=json.loads(row[9]) if row[9] else {})

@@ -189,17 +189,7 @@ class WaybackQueries:
         key = link_key(url)[0]
         with self._conn.errors(f"read the snapshots of {key}"):
             return [
-                (
-                    Snapshot(
-                        timestamp=row[0],
-                        original=row[1],
-                        status_code=row[2],
-                        mimetype=row[3],
-                        digest=row[4],
-                        found_by=row[5],
-                    ),
-                    row[6],
-                )
+                (Snapshot(*row[:6]), row[6])
                 for row in self._conn.execute(
                     "SELECT timestamp, original, status_code, mimetype, digest, found_by,"
                     " rejected_because FROM snapshots JOIN links ON links.id = snapshots.link_id"
