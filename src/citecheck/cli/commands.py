@@ -12,365 +12,46 @@ history rows should not spend a third of its time importing an HTTP client.
 
 from __future__ import annotations
 
-import functools
 import json
-import os
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from click.core import ParameterSource
 
-from . import __version__
-from .atomic import atomic_output
-from .config import (
-    DEFAULT_CONCURRENCY,
-    DEFAULT_MAX_SAVES,
-    DEFAULT_PER_HOST,
+from .. import __version__
+from ..config import (
     DEFAULT_RUN_ARCHIVE_MINUTES,
-    DEFAULT_TIMEOUT_S,
-    ArchiveSettings,
-    Settings,
-    archive_settings_from_env,
-    probe_urls_from_env,
 )
-from .configfile import archive_overrides, load_config, resolve_settings
-from .errors import CitecheckError, InputError
-from .models import CHANGE_KINDS, STATUS_ORDER, CheckResult, Citation, LinkState
-from .report import FORMATS, write_report
-from .report.build import build_report
-from .store import Store
+from ..errors import InputError
+from ..models import CheckResult, Citation, LinkState
+from ..report import FORMATS, write_report
+from ..report.build import build_report
+from ..store import Store
 
 if TYPE_CHECKING:
-    from .archive import ArchiveSummary
-    from .pipeline import CheckSummary
-
-#: The exit code of a usage or input error (see the module's docstring for the rest).
-EXIT_USAGE = 2
-
-
-def _clock() -> Callable[[], datetime]:
-    """The clock: the real one, or a fixed instant from ``CITECHECK_NOW`` (tests, replays)."""
-    fixed = os.environ.get("CITECHECK_NOW")
-    if not fixed:
-        return lambda: datetime.now(UTC)
-    try:
-        instant = datetime.fromisoformat(fixed.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise click.UsageError(f"CITECHECK_NOW={fixed!r} is not an ISO date-time") from exc
-    if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=UTC)
-    return lambda: instant
-
-
-def _library_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn citecheck's errors into click errors with exit code 2."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except CitecheckError as exc:
-            error = click.ClickException(str(exc))
-            error.exit_code = EXIT_USAGE
-            raise error from exc
-
-    return wrapper
-
-
-db_option = click.option(
-    "--db",
-    "db_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default="archive.db",
-    show_default=True,
-    help="The SQLite store.",
+    from ..archive import ArchiveSummary
+    from ..pipeline import CheckSummary
+from .options import (
+    _clock,
+    _existing_db,
+    _Job,
+    _job,
+    _library_errors,
+    archive_options,
+    check_options,
+    config_option,
+    db_option,
+    sources_option,
 )
-config_option = click.option(
-    "--config",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Options file (default: citecheck.toml in the working folder, if any).",
+from .output import (
+    _print_archive_summary,
+    _print_summary,
+    _Progress,
+    _result_line,
+    _write_file_atomically,
 )
-sources_option = click.option(
-    "--sources",
-    "sources_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default="sources.csv",
-    show_default=True,
-    help="The cited URLs (a CSV with a 'url' column).",
-)
-
-
-def _options(*options: Callable[..., Any]) -> Callable[..., Any]:
-    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
-        for option in reversed(options):
-            func = option(func)
-        return func
-
-    return decorate
-
-
-check_options = _options(
-    click.option(
-        "--concurrency",
-        type=click.IntRange(min=1),
-        default=DEFAULT_CONCURRENCY,
-        show_default=True,
-        help="Requests in flight at once, all hosts together.",
-    ),
-    click.option(
-        "--per-host",
-        type=click.IntRange(min=1),
-        default=DEFAULT_PER_HOST,
-        show_default=True,
-        help="Requests in flight at once to one host.",
-    ),
-    click.option(
-        "--timeout",
-        type=click.FloatRange(min=0, min_open=True),
-        default=DEFAULT_TIMEOUT_S,
-        show_default=True,
-        help="Seconds one URL may take in all (connect, body, redirects, retries).",
-    ),
-    click.option("--user-agent", default=None, help="The User-Agent header to send."),
-    click.option(
-        "--resolve",
-        multiple=True,
-        metavar="HOST:ADDRESS",
-        help="Resolve HOST to ADDRESS instead of asking DNS (like curl --resolve).",
-    ),
-    click.option(
-        "--accept-status",
-        type=click.IntRange(100, 999),
-        multiple=True,
-        metavar="CODE",
-        help="Treat this HTTP status as ok (for a site known to answer it to robots).",
-    ),
-    click.option(
-        "--exclude",
-        multiple=True,
-        metavar="REGEX",
-        help="Skip URLs matching this regular expression.",
-    ),
-    click.option(
-        "--exclude-domain",
-        multiple=True,
-        metavar="DOMAIN",
-        help="Skip URLs on this domain and its subdomains.",
-    ),
-    click.option(
-        "--exclude-private",
-        is_flag=True,
-        help="Refuse loopback, private, link-local and cloud-metadata addresses "
-        "(checked after DNS resolution).",
-    ),
-    click.option(
-        "--no-soft404-probe",
-        is_flag=True,
-        help="Do not ask a random sibling path to detect soft 404s.",
-    ),
-    click.option("-v", "--verbose", is_flag=True, help="Print a line per URL checked."),
-    click.option("-q", "--quiet", is_flag=True, help="Print nothing; the exit code tells."),
-)
-
-archive_options = _options(
-    click.option(
-        "--no-save",
-        is_flag=True,
-        help="Only look up archived copies; ask for no new capture.",
-    ),
-    click.option(
-        "--max-saves",
-        type=click.IntRange(min=0),
-        default=DEFAULT_MAX_SAVES,
-        show_default=True,
-        help="Capture requests (Save Page Now) at most in this run.",
-    ),
-)
-
-#: Options that have a citecheck.toml key: option → (key, value as the file writes it).
-_CONFIG_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
-    "concurrency": ("http.concurrency", lambda v: v),
-    "per_host": ("http.per_host", lambda v: v),
-    "timeout": ("http.timeout", lambda v: v),
-    "user_agent": ("http.user_agent", lambda v: v),
-    "resolve": ("http.resolve", list),
-    "accept_status": ("http.accepted_status", list),
-    "no_soft404_probe": ("http.soft404_probe", lambda v: not v),
-    "exclude": ("exclude.patterns", list),
-    "exclude_domain": ("exclude.domains", list),
-    "exclude_private": ("exclude.private", lambda v: v),
-    "output": ("reports.outputs", lambda v: [str(path) for path in v]),
-    "no_save": ("wayback.no_save", lambda v: v),
-    "max_saves": ("wayback.max_saves", lambda v: v),
-}
-
-
-@dataclass(frozen=True)
-class _Job:
-    """A command's options resolved: command line over citecheck.toml over defaults."""
-
-    settings: Settings
-    archive: ArchiveSettings
-    sources: Path
-    db: Path
-    verbose: bool
-    quiet: bool
-
-
-def _job(params: dict[str, Any]) -> _Job:
-    ctx = click.get_current_context()
-
-    def given(name: str) -> bool:
-        return ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE
-
-    file = load_config(params.get("config"), cwd=Path.cwd())
-    overrides = {
-        key: convert(params[name])
-        for name, (key, convert) in _CONFIG_KEYS.items()
-        if name in params and given(name)
-    }
-    settings = replace(resolve_settings(file, overrides), probe_urls=probe_urls_from_env())
-    try:
-        archive = archive_settings_from_env(**archive_overrides(file, overrides, env=os.environ))
-    except ValueError as exc:
-        raise InputError(str(exc)) from exc
-
-    def pick(name: str, from_file: Any, default: Any) -> Any:
-        if name in params and given(name):
-            return params[name]
-        return from_file if from_file is not None else params.get(name, default)
-
-    return _Job(
-        settings=settings,
-        archive=archive,
-        sources=pick("sources_path", file.sources, Path("sources.csv")),
-        db=pick("db_path", file.db, Path("archive.db")),
-        verbose=bool(pick("verbose", file.verbose, False)),
-        quiet=bool(pick("quiet", file.quiet, False)),
-    )
-
-
-def _existing_db(job: _Job, hint: str = "run 'citecheck check' first") -> Path:
-    if not job.db.exists():
-        raise InputError(f"{job.db}: no such database ({hint})")
-    return job.db
-
-
-def _result_line(result: CheckResult, state: LinkState) -> str:
-    verdict = state.status.value
-    if state.reason is not None:
-        verdict += f" ({state.reason.value})"
-    code = f" {result.http_status}" if result.http_status is not None else ""
-    return f"{verdict:<28}{code:>4}  {result.url}"
-
-
-class _Progress:
-    """A one-line progress count on a terminal's standard error; silent elsewhere."""
-
-    def __init__(self, total: int, *, enabled: bool) -> None:
-        self.total = total
-        self.done = 0
-        self.enabled = enabled and total > 0
-
-    def advance(self, result: CheckResult, state: LinkState) -> None:
-        self.done += 1
-        if self.enabled:
-            click.echo(f"\rChecked {self.done} of {self.total} links", err=True, nl=False)
-
-    def finish(self) -> None:
-        if self.enabled and self.done:
-            click.echo("\r\033[K", err=True, nl=False)
-
-
-_CHANGE_TITLES = {
-    "newly_broken": "Newly broken",
-    "recovered": "Recovered",
-    "newly_drifted": "Newly drifted (the page changed since it was cited)",
-}
-
-
-def _print_summary(summary: CheckSummary, store: Store, *, quiet: bool) -> None:
-    if summary.offline:
-        click.echo(
-            "citecheck: the network looks unreachable: "
-            f"{summary.offline_detail}. Nothing was marked broken; the run is recorded "
-            "as offline.",
-            err=True,
-        )
-    if quiet:
-        return
-    parts = [
-        f"{summary.counts.get(s.value, 0)} {s.value}"
-        for s in STATUS_ORDER
-        if summary.counts.get(s.value, 0)
-    ]
-    checked = f"{summary.checked} links"
-    if summary.due_only:
-        checked = f"{summary.checked} of {sum(summary.counts.values())} links (those due)"
-    quiet_run = not summary.changed and not summary.offline
-    changes = "; no change since the last run" if quiet_run else ""
-    click.echo(
-        f"Checked {checked} in {summary.elapsed_s:.1f}s: "
-        + (", ".join(parts) if parts else "no links")
-        + f"{changes}."
-    )
-    for kind in CHANGE_KINDS:
-        urls = summary.changes.get(kind) or []
-        if urls:
-            click.echo(f"{_CHANGE_TITLES[kind]} ({len(urls)}):")
-        for url in urls:
-            click.echo("  " + _change_line(store, url))
-
-
-def _change_line(store: Store, url: str) -> str:
-    state = store.link_state(url)
-    if state is None:
-        return url
-    line = url
-    if state.reason is not None:
-        line += f" ({state.reason.value}"
-        line += f", HTTP {state.http_status})" if state.http_status else ")"
-    if state.drift:
-        line += (
-            f" ({state.drift.get('kind')} changed: “{state.drift.get('before_title')}”"
-            f" → “{state.drift.get('after_title')}”)"
-        )
-    return line
-
-
-def _print_archive_summary(summary: ArchiveSummary, *, quiet: bool) -> None:
-    if summary.unreachable:
-        click.echo(
-            f"citecheck: the Wayback Machine is unreachable: {summary.unreachable_detail}."
-            " Nothing was recorded because of it; the next run tries again.",
-            err=True,
-        )
-        return
-    if quiet:
-        return
-    line = (
-        f"Archive: {summary.with_copy} of {summary.links} links have a copy"
-        f" ({summary.looked_up} looked up, {summary.cached} from earlier runs)"
-    )
-    if summary.saves_requested or summary.saves_left or summary.saves_pending:
-        line += (
-            f"; {summary.saves_requested} captures requested, {summary.saves_verified}"
-            f" verified, {summary.saves_pending} pending, {summary.saves_left} left for"
-            " the next run"
-        )
-    click.echo(line + ".")
-
-
-def _write_file_atomically(path: Path, write: Callable[[Any], None]) -> None:
-    """Write a report through a temporary file beside ``path``, then rename it over."""
-    with atomic_output(path, text=True, newline="\n") as out:
-        write(out)
 
 
 @click.group()
@@ -410,7 +91,7 @@ def extract(documents: tuple[Path, ...], output: Path, db_path: Path) -> None:
 
         citecheck extract campaign.txt -o sources.csv
     """
-    from .pipeline import extract_to_sources
+    from ..pipeline import extract_to_sources
 
     if db_path.exists():
         with Store.open(db_path, create=False) as store:
@@ -460,7 +141,7 @@ def check(due: bool, **params: Any) -> None:
 def _run_check(job: _Job, *, command: str, due_only: bool) -> CheckSummary:
     if not job.sources.exists():
         raise InputError(f"{job.sources}: no such file (create it with 'citecheck extract')")
-    from .pipeline import check_links_in_store, load_sources
+    from ..pipeline import check_links_in_store, load_sources
 
     clock = _clock()
     with Store.open(job.db) as store:
@@ -554,7 +235,7 @@ def archive(**params: Any) -> None:
 
 
 def _run_archive(job: _Job, *, command: str, quiet: bool) -> ArchiveSummary:
-    from .pipeline import archive_links_in_store
+    from ..pipeline import archive_links_in_store
 
     with Store.open(_existing_db(job), create=False) as store:
         summary = archive_links_in_store(
@@ -609,7 +290,7 @@ def fix(
         citecheck fix campaign.md --write    # apply it
         citecheck fix campaign.md --undo     # put it back
     """
-    from .pipeline import (
+    from ..pipeline import (
         fix_decisions,
         plan_document_fix,
         undo_document_fix,
