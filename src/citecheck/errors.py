@@ -16,7 +16,7 @@
     │   └── ArchiveUnreachableError  requests kept failing at connection level: run stopped
     └── FixError            a document cannot be rewritten safely
 
-The CLI maps these to exit codes in one place (cli.py): InputError, StoreError and
+The CLI maps these to exit codes in one place (cli/options.py): InputError, StoreError and
 FixError are exit 2, NetworkOfflineError is exit 3.
 """
 

@@ -317,7 +317,7 @@ def archive_links_in_store(
 def fix_decisions(store: Store) -> dict[str, Decision]:
     """What ``fix`` should do with each cited link, from its status and archived copy.
 
-    Broken links with a good capture are swapped; redirected ones updated (fix.py
+    Broken links with a good capture are swapped; redirected ones updated (fix/
     applies that only with ``--redirects``); broken links without a capture, failing
     and blocked links are left for a human, with the reason.
     """

@@ -235,7 +235,7 @@ class Fetcher:
 
     @property
     def client(self) -> httpx.AsyncClient:
-        """The one ``httpx.AsyncClient``, for the Wayback client (archive.py), which
+        """The one ``httpx.AsyncClient``, for the Wayback client (archive/), which
         must share its transport, DNS policy and connection pool."""
         return self._http
 
