@@ -54,8 +54,10 @@ def _servers(stack: ExitStack, hosts: int, latency_s: float) -> list[FakeWeb]:
 
 
 def _links(servers: list[FakeWeb], count: int, *, shuffle: bool) -> list[str]:
-    urls = [servers[n % len(servers)].url(f"/page/p{n}", host=servers[n % len(servers)].host)
-            for n in range(count)]
+    urls = [
+        servers[n % len(servers)].url(f"/page/p{n}", host=servers[n % len(servers)].host)
+        for n in range(count)
+    ]
     if shuffle:
         random.Random(42).shuffle(urls)
     else:
@@ -132,15 +134,23 @@ def peer(links: int = 2000, hosts: int = 20, latency_s: float = 0.1) -> dict:
         servers = _servers(stack, hosts, latency_s)
         page = Path(tmp) / "links.html"
         body = "\n".join(
-            f'<a href="{url}">{n}</a>'
-            for n, url in enumerate(_links(servers, links, shuffle=True))
+            f'<a href="{url}">{n}</a>' for n, url in enumerate(_links(servers, links, shuffle=True))
         )
         page.write_text(f"<!DOCTYPE html><html><body>{body}</body></html>")
         os.chmod(tmp, 0o755)
         os.chmod(page, 0o644)
         seconds, code, rss = _run(
-            [linkchecker, "--check-extern", "-r1", "--threads", "40", "--no-status",
-             "-o", "none", str(page)],
+            [
+                linkchecker,
+                "--check-extern",
+                "-r1",
+                "--threads",
+                "40",
+                "--no-status",
+                "-o",
+                "none",
+                str(page),
+            ],
             Path(tmp),
             dict(os.environ),
         )
@@ -181,8 +191,10 @@ def _fill(db_path: Path, links: int, checks: int) -> None:
     now = datetime(2026, 1, 1, tzinfo=UTC)
     with Store.open(db_path) as store:
         store.sync_citations(
-            (Citation(url=f"https://site{n % 500}.example/a/{n}", document="doc.md", line=n)
-             for n in range(links)),
+            (
+                Citation(url=f"https://site{n % 500}.example/a/{n}", document="doc.md", line=n)
+                for n in range(links)
+            ),
             now=now,
         )
         run_id = store.begin_run("bench", now=now)
@@ -192,13 +204,19 @@ def _fill(db_path: Path, links: int, checks: int) -> None:
         ids = [row[0] for row in db.execute("select id from links")]
         for start in range(0, len(ids), 500):
             rows = []
-            for link_id in ids[start:start + 500]:
+            for link_id in ids[start : start + 500]:
                 for k in range(checks):
                     status = statuses[(link_id + k) % len(statuses)]
-                    rows.append((
-                        link_id, run_id, (now + timedelta(days=k)).isoformat(), status,
-                        None if status == "ok" else "server_error", 200 if status == "ok" else 503,
-                    ))
+                    rows.append(
+                        (
+                            link_id,
+                            run_id,
+                            (now + timedelta(days=k)).isoformat(),
+                            status,
+                            None if status == "ok" else "server_error",
+                            200 if status == "ok" else 503,
+                        )
+                    )
             db.executemany(
                 "insert into checks (link_id, run_id, checked_at, status, reason, http_status)"
                 " values (?, ?, ?, ?, ?, ?)",
@@ -214,14 +232,26 @@ def report(links: int = 10_000, checks: int = 100) -> dict:
         out = {}
         for fmt in ("json", "md", "html", "csv"):
             seconds, code, rss = _run(
-                [sys.executable, "-m", "citecheck", "report", "--format", fmt,
-                 "-o", f"report.{fmt}"],
+                [
+                    sys.executable,
+                    "-m",
+                    "citecheck",
+                    "report",
+                    "--format",
+                    fmt,
+                    "-o",
+                    f"report.{fmt}",
+                ],
                 cwd,
                 _env(""),
             )
             size = (cwd / f"report.{fmt}").stat().st_size if code == 0 else 0
-            out[fmt] = {"seconds": round(seconds, 2), "exit": code, "peak_rss_mib": rss,
-                        "size_mib": round(size / 2**20, 1)}
+            out[fmt] = {
+                "seconds": round(seconds, 2),
+                "exit": code,
+                "peak_rss_mib": rss,
+                "size_mib": round(size / 2**20, 1),
+            }
         return {"links": links, "history_rows": links * checks, "formats": out}
 
 

@@ -1,10 +1,10 @@
-"""addresses.py: what --exclude-private refuses (the IANA special-purpose registries)."""
+"""fetch/addresses.py: what --exclude-private refuses (the IANA special-purpose registries)."""
 
 from __future__ import annotations
 
 import pytest
 
-from citecheck.addresses import is_refused_address
+from citecheck.fetch.addresses import is_refused_address
 
 
 @pytest.mark.parametrize(

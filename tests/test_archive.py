@@ -1,4 +1,4 @@
-"""archive.py's I/O: the Wayback client against each API response shape (respx), and
+"""archive/'s I/O: the Wayback client against each API response shape (respx), and
 whole archive runs over a real store against the fake Wayback on 127.0.0.1."""
 
 from __future__ import annotations

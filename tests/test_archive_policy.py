@@ -1,4 +1,4 @@
-"""archive.py's pure policy: which copy, whether to look again, whether to capture.
+"""archive/policy.py: the pure policy: which copy, whether to look again, whether to capture.
 
 Plain values in, plain values out; time is always a parameter.
 """
@@ -22,8 +22,7 @@ from citecheck.archive import (
     should_capture,
 )
 from citecheck.config import RateLimit
-from citecheck.models import LinkState, Snapshot, Status
-from citecheck.store import ArchiveLookup, CaptureRecord
+from citecheck.models import ArchiveLookup, CaptureRecord, LinkState, Snapshot, Status
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 DIED = datetime(2024, 4, 1, tzinfo=UTC)

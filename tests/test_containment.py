@@ -19,9 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from servers import FakeWayback
 
-from citecheck import archive as archive_module
 from citecheck import check as check_module
 from citecheck.archive import archive_links
+from citecheck.archive import job as archive_module
 from citecheck.check import Checker, CheckRequest
 from citecheck.cli import EXIT_FAILED, cli
 from citecheck.config import ArchiveSettings, RateLimit, Settings
@@ -116,7 +116,7 @@ def test_a_bug_in_one_check_is_that_links_internal_error_and_the_run_goes_on(
         return httpx.Response(200, stream=httpx.ByteStream(f"<title>{title}</title>".encode()))
 
     monkeypatch.setattr(
-        "citecheck.fetch._policy_transport", lambda settings: httpx.MockTransport(answer)
+        "citecheck.fetch.client.policy_transport", lambda settings: httpx.MockTransport(answer)
     )
     with Store.open(tmp_path / "archive.db") as store:
         store.sync_citations([Citation(url) for url in web], now=NOW)

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import signal
 import sqlite3
+import stat
 import subprocess
 import sys
 import textwrap
@@ -28,6 +30,7 @@ from citecheck.models import (
     Status,
 )
 from citecheck.store import APPLICATION_ID, SCHEMA_VERSION, Store, SyncSummary
+from citecheck.store.runs import CHECK_COLUMNS
 
 T0 = datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
 SUBPROCESS_TIMEOUT_S = 30
@@ -142,6 +145,7 @@ def test_reopen_keeps_the_data_and_migrates_once(db_path: Path) -> None:
         ("0002_archive",),
         ("0003_fixes",),
         ("0004_schedule",),
+        ("0005_fix_journal",),
     ]
     assert sql(db_path, "SELECT sql FROM sqlite_master ORDER BY name") == schema
 
@@ -440,7 +444,7 @@ def test_naive_times_are_refused(store: Store) -> None:
 
 
 def test_check_columns_follow_checkresult_fields() -> None:
-    columns = [name.strip() for name in store_module._CHECK_COLUMNS.split(",")]
+    columns = [name.strip() for name in CHECK_COLUMNS.split(",")]
     fields = [field.name for field in dataclasses.fields(CheckResult)]
     assert columns[0] == "link_id"
     assert columns[1:] == fields[1:]
@@ -501,7 +505,7 @@ def test_status_counts_cover_active_links_only(store: Store) -> None:
 
 def test_report_rows_are_ordered_and_complete_across_pages(store: Store) -> None:
     statuses = [status for status in Status if status is not Status.UNCHECKED]
-    count = store_module._PAGE_SIZE * 2 + 37
+    count = store_module.PAGE_SIZE * 2 + 37
     urls = [f"https://example.org/{index:04d}" for index in range(count)]
     store.sync_citations(
         [Citation(url=url, document="a.md", line=index) for index, url in enumerate(urls)]
@@ -643,7 +647,7 @@ def test_run_timeline_is_check_runs_that_ended_oldest_first(store: Store) -> Non
 
 
 def test_active_links_stream_in_id_order_across_pages(store: Store) -> None:
-    count = store_module._PAGE_SIZE + 5
+    count = store_module.PAGE_SIZE + 5
     urls = [f"https://example.org/{count - index}" for index in range(count)]
     store.sync_citations([Citation(url=url) for url in urls], now=T0)
     assert [link.url for link in store.active_links()] == urls
@@ -828,3 +832,67 @@ def test_two_processes_writing_at_once_do_not_corrupt_the_database(db_path: Path
     assert sql(db_path, "PRAGMA integrity_check") == [("ok",)]
     assert sql(db_path, "SELECT COUNT(*) FROM checks") == [(600,)]
     assert sql(db_path, "SELECT COUNT(*) FROM links") == [(40,)]
+
+
+# --- issue 13: side files left read-only; Word fixes recorded before schema 5 ---
+
+
+def test_side_files_left_read_only_by_a_read_only_run_are_made_writable_again(
+    db_path: Path,
+) -> None:
+    Store.open(db_path).close()
+    holder = sqlite3.connect(db_path)  # keeps -wal and -shm in place, as a running reader does
+    holder.execute("SELECT COUNT(*) FROM links").fetchall()
+    side_files = [db_path.with_name(db_path.name + suffix) for suffix in ("-wal", "-shm")]
+    for side in side_files:
+        os.chmod(side, 0o444)  # as SQLite creates them while the database is read-only
+    os.chmod(db_path, 0o640)  # the database made writable again
+    try:
+        with Store.open(db_path) as store:
+            store.sync_citations([Citation(url="https://example.org/a")], now=T0)
+        assert [stat.S_IMODE(side.stat().st_mode) for side in side_files] == [0o640, 0o640]
+    finally:
+        holder.close()
+
+
+def test_a_word_fix_recorded_as_json_by_schema_4_moves_into_columns(db_path: Path) -> None:
+    from sqlite_utils import Database
+
+    from citecheck.store.schema import MIGRATIONS
+
+    db = Database(db_path)
+    MIGRATIONS.apply(db, stop_before="0005_fix_journal")
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    swap = {
+        "document": "brief.docx", "line": 2, "column": 39, "part": "word/document.xml",
+        "rels_member": "word/_rels/document.xml.rels", "rel_id": "rId9",
+        "old_url": "https://example.org/a", "new_url": "https://web.archive.org/web/2021/x",
+        "action": "swap", "text_too": True,
+    }  # fmt: skip
+    db["fixes"].insert(
+        {
+            "batch": 1,
+            "document": "/docs/brief.docx",
+            "fixed_at": T0.isoformat(),
+            "line": 2,
+            "col": 39,
+            "start": 0,
+            "end": 0,
+            "old_url": swap["old_url"],
+            "new_url": swap["new_url"],
+            "action": "swap",
+            "old_text": b"",
+            "new_text": b"",
+            "part": json.dumps(swap),
+        }  # fmt: skip
+    )
+    db.conn.commit()
+    db.close()
+    with Store.open(db_path) as store:
+        [record] = store.last_fix("/docs/brief.docx")
+    assert (record.part, record.rels_member, record.rel_id, record.text_too) == (
+        "word/document.xml",
+        "word/_rels/document.xml.rels",
+        "rId9",
+        True,
+    )

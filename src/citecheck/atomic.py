@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -20,7 +20,11 @@ NEW_FILE_MODE = 0o644
 
 @contextmanager
 def atomic_output(
-    path: Path, *, text: bool = False, newline: str | None = None
+    path: Path,
+    *,
+    text: bool = False,
+    newline: str | None = None,
+    before_replace: Callable[[Path], None] | None = None,
 ) -> Iterator[IO[Any]]:
     """A temporary file beside ``path`` that replaces it only if the block succeeds.
 
@@ -30,7 +34,10 @@ def atomic_output(
     symbolic link is followed, not replaced. What is not a regular file (a device
     such as /dev/null or /dev/stdout, a FIFO) is written in place: a rename would
     replace it with a regular file. With ``text``, the file is UTF-8 text with
-    ``newline`` as open() takes it.
+    ``newline`` as open() takes it. ``before_replace`` is called with the temporary
+    file, complete and on disk, just before the rename (``fix`` records what it is
+    about to do there); if it raises, nothing is replaced. A file written in place
+    has no rename, so ``before_replace`` is not called for it.
     """
     try:
         status = path.stat()  # through links: /dev/stdout is a link to a pipe or a tty
@@ -56,6 +63,8 @@ def atomic_output(
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temporary, mode)
+        if before_replace is not None:
+            before_replace(temporary)
         os.replace(temporary, target)
     except BaseException:
         temporary.unlink(missing_ok=True)

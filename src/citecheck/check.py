@@ -1,7 +1,7 @@
 """The check stage: links in, one :class:`CheckResult` per link out.
 
 This is where fetching, reading and judging meet: :func:`check_links` fetches each
-link (fetch.py), reads its title (titles.py), asks a random sibling path when the
+link (fetch/), reads its title (titles.py), asks a random sibling path when the
 soft-404 rule needs it, and classifies the outcome (classify.py). It knows nothing
 of the database or of reports.
 

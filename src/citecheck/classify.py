@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
-from .models import FetchOutcome, PageInfo, Reason, Status
+from .models import HTML_TYPES, FetchOutcome, PageInfo, Reason, Status
 
 #: Similarity (1 - hamming/64 of the simhashes) above which two pages count as the same.
 SAME_PAGE_SIMILARITY = 0.9
@@ -128,7 +128,6 @@ _NOT_FOUND = re.compile(
 )
 #: Characters of the text sample searched for a not-found message: its opening.
 _NOT_FOUND_TEXT_CHARS = 300
-_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
 
 @dataclass(frozen=True)
@@ -410,7 +409,7 @@ def _challenge_sign(outcome: FetchOutcome, page: PageInfo, *, strong_only: bool)
 
 def _is_html(outcome: FetchOutcome, page: PageInfo) -> bool:
     content_type = outcome.content_type
-    if content_type in _HTML_TYPES:
+    if content_type in HTML_TYPES:
         return True
     untyped = content_type is None or content_type == "application/octet-stream"
     return untyped and page.page_count is None and (page.title or page.text_sample) is not None

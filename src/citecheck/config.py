@@ -167,7 +167,7 @@ def probe_urls_from_env(default: tuple[str, ...] = DEFAULT_PROBE_URLS) -> tuple[
     return tuple(u for u in raw.replace(",", " ").split() if u)
 
 
-# -- the Wayback Machine (archive.py) ---------------------------------------------------
+# -- the Wayback Machine (archive/) ------------------------------------------------------
 
 #: The base of every Wayback call: CDX, Save Page Now, job status and replay.
 DEFAULT_WAYBACK_URL = "https://web.archive.org"

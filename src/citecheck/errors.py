@@ -2,18 +2,22 @@
 
     CitecheckError
     ├── InputError          bad user input: a malformed sources.csv row, an unreadable
-    │                       document, an invalid option value or config key
+    │   │                   document, an invalid option value or config key
+    │   └── InvalidURLError        the text is not a URL citecheck can check
     ├── StoreError          archive.db cannot be used
     │   ├── CorruptDatabaseError   not SQLite, damaged, or another program's file
     │   ├── SchemaTooNewError      written by a newer citecheck
     │   └── DatabaseBusyError      another citecheck holds the database
     ├── NetworkOfflineError the network looks down: nothing was judged
     ├── ArchiveError        the Wayback Machine misbehaved
-    │   └── RateLimitedError       it said 429 (``retry_after`` seconds, or None)
+    │   ├── RateLimitedError       it said 429 (``retry_after`` seconds, or None)
+    │   ├── ArchiveUnavailableError  no HTTP answer (``submitted``: may it have arrived)
+    │   ├── ArchiveServerError     it said 5xx: the outcome is unknown (``status_code``)
+    │   └── ArchiveUnreachableError  requests kept failing at connection level: run stopped
     ├── FixError            a document cannot be rewritten safely
     └── OutputError         a report or file cannot be written (missing folder, full disk)
 
-The CLI maps these to exit codes in one place (cli.py): InputError, StoreError,
+The CLI maps these to exit codes in one place (cli/options.py): InputError, StoreError,
 FixError and OutputError are exit 2, NetworkOfflineError is exit 3; any other exception
 that escapes a command is a bug in citecheck, exit 4 (its traceback in the error log,
 incidents.py).
@@ -28,6 +32,10 @@ class CitecheckError(Exception):
 
 class InputError(CitecheckError):
     """The user gave something citecheck cannot use; the message says what and where."""
+
+
+class InvalidURLError(InputError):
+    """The text is not a URL citecheck can check."""
 
 
 class StoreError(CitecheckError):
@@ -60,6 +68,30 @@ class RateLimitedError(ArchiveError):
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class ArchiveUnavailableError(ArchiveError):
+    """No HTTP answer at all: DNS, connect, TLS or a timeout.
+
+    ``submitted`` is False when the request certainly never reached the archive
+    (the connection was not made), so a capture request can be retried freely.
+    """
+
+    def __init__(self, message: str, *, submitted: bool) -> None:
+        super().__init__(message)
+        self.submitted = submitted
+
+
+class ArchiveServerError(ArchiveError):
+    """The archive answered 5xx (or Cloudflare's 52x): the outcome is unknown."""
+
+    def __init__(self, message: str, status_code: int) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+class ArchiveUnreachableError(ArchiveError):
+    """Requests to the archive kept failing at connection level; the run stopped."""
 
 
 class FixError(CitecheckError):

@@ -252,7 +252,7 @@ class LinkState:
 
 @dataclass(frozen=True)
 class FetchOutcome:
-    """What fetch.py saw for one URL, before anyone judged it.
+    """What fetch/ saw for one URL, before anyone judged it.
 
     Either ``status_code`` is set (an HTTP response arrived; ``headers`` and
     ``body`` are the final response's) or ``error`` says why none did. ``body`` is
@@ -299,6 +299,53 @@ class Snapshot:
     @property
     def captured_at(self) -> datetime:
         return datetime.strptime(self.timestamp, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+
+
+#: Media types of web pages (titles, text and soft-404 signs are read from them).
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+#: Media types of PDF documents (read with their own size cap, titles from metadata).
+PDF_TYPES = frozenset({"application/pdf", "application/x-pdf"})
+
+#: pending: an SPN2 job to poll; verified: a capture confirmed by the CDX index;
+#: unverified: the archive said done but the index does not show a good copy (yet);
+#: unknown: 5xx or timeout, to be confirmed by a later look-up; failed: the archive
+#: refused; rate_limited: given up after repeated 429s in a run.
+CAPTURE_STATES = frozenset(
+    {"pending", "verified", "unverified", "unknown", "failed", "rate_limited"}
+)
+
+
+@dataclass(frozen=True)
+class ArchiveLookup:
+    """A link's cached CDX answer: which copy was chosen, against which date, when.
+
+    ``anchor`` is the date the copy was chosen before (None: the newest copy was
+    wanted). ``timestamp`` is None when no acceptable copy was found.
+    """
+
+    looked_up_at: datetime
+    anchor: datetime | None
+    timestamp: str | None
+    archive_url: str | None
+    found_by: str | None
+
+
+@dataclass(frozen=True)
+class CaptureRecord:
+    """One capture request (Save Page Now) and what became of it.
+
+    ``state`` is one of :data:`CAPTURE_STATES`.
+    """
+
+    id: int
+    link_id: int
+    url: str
+    requested_at: datetime
+    mode: str  # "spn2" or "anonymous"
+    state: str
+    job_id: str | None = None
+    timestamp: str | None = None
+    detail: str | None = None
 
 
 #: One check as reports show it, in the order of its fields: when (ISO-8601 text in

@@ -10,8 +10,6 @@ Every CLI command is one call here, so the job can be scripted without the CLI::
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -35,22 +33,14 @@ from .config import (
     Settings,
 )
 from .drift import detect_drift, drift_from_json, drift_to_json
-from .errors import FixError, InputError, NetworkOfflineError, StoreError
+from .errors import NetworkOfflineError, StoreError
 from .extract import extract_file, match_titles
 from .fetch import Fetcher
-from .fix import (
-    Decision,
-    DocxPlan,
-    FixPlan,
-    Replacement,
-    TargetSwap,
-    plan_docx_fix,
-    plan_docx_undo,
-    plan_fix,
-    plan_undo,
-    rebase_plan,
-    write_atomically,
-)
+from .fix import fix_decisions as fix_decisions
+from .fix import plan_document_fix as plan_document_fix
+from .fix import refuse_unfixable as refuse_unfixable
+from .fix import undo_document_fix as undo_document_fix
+from .fix import write_document_fix as write_document_fix
 from .incidents import IncidentLog, error_log_path
 from .interrupt import Interruption, exit_code_for, run_stoppable
 from .models import (
@@ -60,7 +50,6 @@ from .models import (
     LinkState,
     PageInfo,
     PageSnapshot,
-    Reason,
     Status,
 )
 from .moves import KnownContent, SharedTargets
@@ -76,9 +65,8 @@ from .sources import (
     stale_citations,
     write_sources,
 )
-from .store import FixRecord, Store
+from .store import Store
 from .verdict import next_state
-from .wayback_answers import lookup_problem
 
 if TYPE_CHECKING:
     import httpx
@@ -542,154 +530,3 @@ def run_job(
                 write_report(built, output.format, out)
             written.append(output.path)
     return RunSummary(checked, archived, written)
-
-
-# -- fix: the editors' swap ---------------------------------------------------------------
-
-
-def fix_decisions(store: Store) -> dict[str, Decision]:
-    """What ``fix`` should do with each cited link, from its status and archived copy.
-
-    Broken links with a good capture are swapped; redirected ones updated (fix.py
-    applies that only with ``--redirects``); broken links without a capture, failing
-    and blocked links are left for a human, with the reason.
-    """
-    decisions: dict[str, Decision] = {}
-    for row in store.iter_archive_rows():
-        state = row.state
-        why = state.status.value + (f" ({state.reason.value})" if state.reason else "")
-        lookup = row.lookup
-        if state.status is Status.BROKEN:
-            if lookup is not None and _usable_copy(state.url, lookup.timestamp, lookup.archive_url):
-                date = f"{lookup.timestamp[:4]}-{lookup.timestamp[4:6]}-{lookup.timestamp[6:8]}"
-                decisions[state.url] = Decision(
-                    state.url, "swap", lookup.archive_url, date, f"{why}; archived {date}"
-                )
-            else:
-                decisions[state.url] = Decision(
-                    state.url, "leave", why=f"{why}; no good capture in the archive yet"
-                )
-        elif state.status is Status.REDIRECTED and state.reason is Reason.REDIRECT_UNVERIFIED:
-            decisions[state.url] = Decision(
-                state.url,
-                "leave",
-                why=f"{why}: moved to {state.final_url}, a page not shown to be the cited "
-                "content; look by hand",
-            )
-        elif state.status is Status.REDIRECTED and state.final_url:
-            decisions[state.url] = Decision(
-                state.url, "update", state.final_url, why=f"moved permanently to {state.final_url}"
-            )
-        elif state.status is Status.FAILING:
-            decisions[state.url] = Decision(
-                state.url, "leave", why=f"{why}: not yet confirmed, checked again on later runs"
-            )
-        elif state.status is Status.BLOCKED:
-            decisions[state.url] = Decision(
-                state.url, "leave", why=f"{why}: the site refuses automated checks, look by hand"
-            )
-    return decisions
-
-
-def _usable_copy(url: str, timestamp: str | None, archive_url: str | None) -> bool:
-    """True when a stored copy may be written into a document: a replay URL of
-    this very page (an older citecheck stored the archive's answers unvalidated)."""
-    if not timestamp or not archive_url or not archive_url.startswith(("http://", "https://")):
-        return False
-    base = archive_url.split("/web/", 1)[0]
-    return lookup_problem(url, timestamp, archive_url, base) is None
-
-
-def _document_key(path: Path) -> str:
-    return str(path.resolve())
-
-
-#: Formats citecheck reads citations from but does not rewrite.
-UNFIXABLE_SUFFIXES = {".pdf": "PDFs"}
-
-
-def refuse_unfixable(documents: Iterable[Path]) -> None:
-    """FixError for the first document ``fix`` cannot rewrite, before any is written."""
-    for path in documents:
-        kind = UNFIXABLE_SUFFIXES.get(path.suffix.lower())
-        if kind is not None:
-            raise FixError(
-                f"{path}: {kind} are not rewritten (citecheck reads their links but cannot"
-                " write them back); fix the document the PDF was made from"
-            )
-
-
-def plan_document_fix(
-    path: Path,
-    decisions: dict[str, Decision],
-    *,
-    redirects: bool,
-    style: str,
-    archive_prefixes: tuple[str, ...],
-) -> FixPlan | DocxPlan:
-    """Plan the swaps in one document (nothing is written)."""
-    refuse_unfixable([path])
-    if path.suffix.lower() == ".docx":
-        return plan_docx_fix(
-            path, decisions, redirects=redirects, archive_prefixes=archive_prefixes,
-            document=str(path),
-        )  # fmt: skip
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the document ({exc.strerror})") from exc
-    return plan_fix(
-        str(path), data, decisions, style=style, redirects=redirects,
-        archive_prefixes=archive_prefixes,
-    )  # fmt: skip
-
-
-def write_document_fix(store: Store, path: Path, plan: FixPlan | DocxPlan, *, now: datetime) -> int:
-    """Apply a plan to the document (atomically) and record every swap for --undo.
-
-    The document is read again first: a change since planning that makes a planned
-    swap no longer match is refused with FixError naming it.
-    """
-    if isinstance(plan, DocxPlan):
-        plan.write()
-        records = [
-            FixRecord(
-                document=str(path),
-                line=swap.line,
-                column=swap.column,
-                start=0,
-                end=0,
-                old_url=swap.old_url,
-                new_url=swap.new_url,
-                action=swap.action,
-                old_text=b"",
-                new_text=b"",
-                part=json.dumps(dataclasses.asdict(swap)),
-            )  # fmt: skip
-            for swap in plan.replacements
-        ]
-    else:
-        plan = rebase_plan(plan, path.read_bytes())
-        write_atomically(path, plan.apply())
-        records = [FixRecord(**dataclasses.asdict(item)) for item in plan.replacements]
-    if not records:
-        return 0
-    return store.record_fix(_document_key(path), records, now=now)
-
-
-def undo_document_fix(store: Store, path: Path, *, now: datetime) -> FixPlan | DocxPlan:
-    """Restore the swaps of the last fix of ``path`` and mark that fix undone."""
-    records = store.last_fix(_document_key(path))
-    if not records:
-        raise FixError(f"{path}: citecheck has no fix of this document to undo")
-    if path.suffix.lower() == ".docx":
-        swaps = [TargetSwap(**json.loads(record.part or "{}")) for record in records]
-        plan: FixPlan | DocxPlan = plan_docx_undo(path, swaps, document=str(path))
-        plan.write()
-    else:
-        names = [field.name for field in dataclasses.fields(Replacement)]
-        replacements = [Replacement(**{n: getattr(r, n) for n in names}) for r in records]
-        plan = plan_undo(str(path), path.read_bytes(), replacements)
-        write_atomically(path, plan.apply())
-    store.mark_fix_undone(records[0].batch or 0, now=now)
-    return plan

@@ -1,6 +1,6 @@
 """What the CLI says about a job, as text: the -v line per link, the summary lines of a
 check and of an archive run, the archive's progress line. Pure functions of the
-pipeline's summaries, so the wording is tested with plain values and cli.py only
+pipeline's summaries, so the wording is tested with plain values and cli/ only
 chooses where each line goes (standard output, or standard error for warnings)."""
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ from bs4.dammit import EncodingDetector, UnicodeDammit
 from lxml import etree
 from pypdf import PdfReader
 
-from .models import PageInfo
+from .models import HTML_TYPES, PDF_TYPES, PageInfo
 
 #: Titles and headlines longer than this are cut: enough for any real title.
 MAX_TITLE_CHARS = 500
@@ -45,7 +45,6 @@ MAX_TEXT_CHARS = 50_000
 #: A fingerprint needs at least this many words: fewer say nothing about a page.
 MIN_FINGERPRINT_WORDS = 8
 
-_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 #: Content types that say nothing, so the body is sniffed.
 _UNTYPED = frozenset({"application/octet-stream", "binary/octet-stream", "application/unknown"})
 #: WHATWG MIME sniffing: a body whose first tag is one of these is HTML.
@@ -136,7 +135,7 @@ def page_info(body: bytes, headers: Mapping[str, str], *, truncated: bool = Fals
     the fetch cap (so a trailing partial character is dropped, not mis-decoded).
     """
     content_type = _media_type(headers)
-    if content_type == "application/pdf" or body.startswith(b"%PDF-"):
+    if content_type in PDF_TYPES or body.startswith(b"%PDF-"):
         return _pdf_info(body, truncated=truncated)
     if _is_html(body, content_type):
         return _html_info(_decode_html(body, headers, truncated=truncated))
@@ -199,7 +198,7 @@ def _header_charset(headers: Mapping[str, str]) -> str | None:
 
 
 def _is_html(body: bytes, content_type: str | None) -> bool:
-    if content_type in _HTML_TYPES:
+    if content_type in HTML_TYPES:
         return True
     if content_type is not None and content_type not in _UNTYPED:
         return False

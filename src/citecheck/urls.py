@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
-from .errors import InputError
+from .errors import InvalidURLError
 
 CHECKABLE_SCHEMES = frozenset({"http", "https"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -20,10 +20,6 @@ _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 _PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")
 # Underscores are not valid in host names but real sites use them: accept, never judge.
 _HOST_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
-
-
-class InvalidURLError(InputError):
-    """The text is not a URL citecheck can check."""
 
 
 def _decode_unreserved(part: str) -> str:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import stat
+import subprocess
+import sys
 from datetime import UTC, datetime
 
 import pytest
@@ -83,3 +86,74 @@ def test_fix_robust_style_keeps_the_link_and_adds_the_copy(cli: CLI, wayback: Fa
     assert result.returncode == 0, result.stderr
     assert 'data-versionurl="' in result.stdout and 'data-originalurl="' in result.stdout
     assert doc.read_text() == f'<p><a href="{dying}">source</a></p>\n'
+
+
+# --- issue 13: a kill between recording a fix and renaming the document into place ---
+
+_KILLED_AT_THE_RENAME = """
+import os, signal, sys
+rename, when = os.replace, sys.argv.pop(1)
+def replace(source, target):
+    if when == "after":
+        rename(source, target)
+    os.kill(os.getpid(), signal.SIGKILL)
+os.replace = replace
+from citecheck.cli import cli
+cli()
+"""
+
+
+def _store_with_a_dead_link(cwd, url: str) -> str:
+    """archive.db with ``url`` broken and archived; returns the archived copy's URL."""
+    from citecheck.models import CheckResult, Citation, LinkState, Reason, Snapshot, Status
+    from citecheck.store import Store
+
+    now = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+    copy = f"https://web.archive.org/web/20210714093000/{url}"
+    with Store.open(cwd / "archive.db") as store:
+        store.sync_citations([Citation(url=url, document="campaign.md", line=2)], now=now)
+        run = store.begin_run("check", now=now)
+        state = LinkState(url, Status.BROKEN, Reason.NOT_FOUND)
+        store.record_check(run, CheckResult(url=url, checked_at=now, status=state.status), state)
+        [row] = store.iter_archive_rows()
+        capture = Snapshot("20210714093000", url, 200, "text/html")
+        store.record_lookup(
+            row.link_id, looked_up_at=now, anchor=now, found=[(capture, None)], chosen=capture,
+            archive_url=copy,
+        )  # fmt: skip
+    return copy
+
+
+def _fix_killed_at_the_rename(cli: CLI, when: str) -> None:
+    killed = subprocess.run(
+        [sys.executable, "-c", _KILLED_AT_THE_RENAME, when, "fix", "campaign.md", "--write"],
+        cwd=cli.cwd, env=cli.env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_a_fix_killed_at_the_rename_can_always_be_undone_or_redone(cli: CLI, when: str) -> None:
+    dead = "https://ngo.example/reports/rise.html"
+    copy = _store_with_a_dead_link(cli.cwd, dead)
+    doc = cli.cwd / "campaign.md"
+    original = f"# Evidence\nSee the report ({dead}).\n".encode()
+    fixed = original.replace(dead.encode(), copy.encode())
+    doc.write_bytes(original)
+
+    _fix_killed_at_the_rename(cli, when)
+
+    if when == "after":  # the document was renamed into place: --undo must restore it
+        assert doc.read_bytes() == fixed
+        undone = cli("fix", "campaign.md", "--undo")
+        assert undone.returncode == 0, undone.stderr
+        assert doc.read_bytes() == original
+    else:  # it was not: the recorded fix is rolled back, nothing to undo, fix again
+        assert doc.read_bytes() == original
+        assert cli("fix", "campaign.md", "--undo").returncode == 2
+        wrote = cli("fix", "campaign.md", "--write")
+        assert wrote.returncode == 0, wrote.stderr
+        assert doc.read_bytes() == fixed
+        assert cli("fix", "campaign.md", "--undo").returncode == 0
+        assert doc.read_bytes() == original
+    assert cli("fix", "campaign.md", "--undo").returncode == 2  # nothing left to undo

@@ -2,7 +2,7 @@
 
 A report is built from what the store holds (link states, citations, history) and
 knows nothing of HTTP. Links are streamed: a report over 10,000 links with 100
-checks each never holds more than one page of links (see store.py) at a time.
+checks each never holds more than one page of links (see store/) at a time.
 
 A link's history is a list of :data:`~citecheck.models.HistoryEntry` tuples (the
 rows SQLite returns), not of CheckResults: a report reads a million checks, and

@@ -1,4 +1,4 @@
-"""wayback_answers.py: what the Wayback Machine says, validated before it is stored."""
+"""archive/answers.py: what the Wayback Machine says, validated before it is stored."""
 
 from __future__ import annotations
 
@@ -8,9 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from citecheck.errors import ArchiveError
-from citecheck.models import Snapshot
-from citecheck.wayback_answers import (
+from citecheck.archive.answers import (
     MAX_JSON_DEPTH,
     capture_problem,
     is_job_id,
@@ -20,6 +18,8 @@ from citecheck.wayback_answers import (
     parse_json,
     same_page,
 )
+from citecheck.errors import ArchiveError
+from citecheck.models import Snapshot
 
 URL = "https://ngo.example/report?id=7"
 HEADER = ["timestamp", "original", "statuscode", "mimetype", "digest"]

@@ -11,10 +11,10 @@ bound, so a small "gzip bomb" could fill memory. The raw bytes are read with
 decoded bytes is ever produced (``max_body_bytes``, or ``max_pdf_bytes`` for PDFs).
 
 Lower-layer failures are turned into a :class:`~citecheck.models.Reason` in one
-place, :func:`_reason_for`. DNS and the address policy (``Settings.resolve``,
-``Settings.exclude_private``) live in a custom httpcore network backend,
-:class:`_PolicyBackend`, which raises :class:`_PolicyConnectError` carrying its
-Reason, so the mapping never has to guess from messages.
+place, reasons.py. DNS and the address policy (``Settings.resolve``,
+``Settings.exclude_private``) live in a custom httpcore network backend
+(transport.py), which raises :class:`PolicyConnectError` carrying its Reason, so
+the mapping never has to guess from messages. Inflation is in inflate.py.
 
 The deadline (``Settings.timeout_s``) covers DNS, connect, headers, body, every
 redirect and every retry, including backoff sleeps. Time spent queued behind other
@@ -30,10 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import random
-import socket
-import ssl
 import time
 import typing
 import zlib
@@ -43,14 +40,16 @@ from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
 from urllib.parse import urljoin
 
-import httpcore
 import httpx
 
-from .addresses import is_refused_address
-from .config import DEFAULT_PDF_READERS, Settings
-from .models import FetchOutcome, Hop, Reason
-from .retry_after import retry_after_s
-from .urls import CHECKABLE_SCHEMES, InvalidURLError, host_key, normalize_url, scheme_of
+from ..config import DEFAULT_PDF_READERS, Settings
+from ..errors import InvalidURLError
+from ..models import PDF_TYPES, FetchOutcome, Hop, Reason
+from ..retry_after import retry_after_s
+from ..urls import CHECKABLE_SCHEMES, host_key, normalize_url, scheme_of
+from .inflate import Inflater, inflater_for
+from .reasons import client_refusal, reason_for
+from .transport import policy_transport
 
 __all__ = ["Fetcher", "RETRYABLE_STATUSES"]
 
@@ -58,193 +57,10 @@ __all__ = ["Fetcher", "RETRYABLE_STATUSES"]
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _RETRYABLE_REASONS = frozenset({Reason.TIMEOUT, Reason.CONNECTION_ERROR, Reason.DNS_TEMPORARY})
-_PDF_TYPES = frozenset({"application/pdf", "application/x-pdf"})
 
 _ACCEPT = "text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.8"
 _ACCEPT_LANGUAGE = "en;q=0.9, *;q=0.5"
 _ACCEPT_ENCODING = "gzip, deflate"
-
-# getaddrinfo errors that mean "this name does not exist"; the rest are transient.
-_NAME_DOES_NOT_EXIST = frozenset(
-    code
-    for code in (getattr(socket, "EAI_NONAME", None), getattr(socket, "EAI_NODATA", None))
-    if code is not None
-)
-_DISCONNECTED = "Server disconnected without sending a response"
-
-
-class _PolicyConnectError(httpcore.ConnectError):
-    """A connection the backend refused to make, or a name it could not resolve."""
-
-    def __init__(self, message: str, reason: Reason) -> None:
-        super().__init__(message)
-        self.reason = reason
-
-
-def _is_ip_literal(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        return False
-    return True
-
-
-class _PolicyBackend(httpcore.AsyncNetworkBackend):
-    """Resolves names itself (honouring ``resolve``) and applies the address policy.
-
-    It connects to the resolved IP; httpcore still uses the name for TLS SNI and
-    certificate checks, and httpx for the Host header.
-    """
-
-    def __init__(
-        self,
-        *,
-        resolve: Mapping[str, str],
-        exclude_private: bool,
-        inner: httpcore.AsyncNetworkBackend | None = None,
-    ) -> None:
-        self._resolve_map = {name.lower().rstrip("."): ip for name, ip in resolve.items()}
-        self._exclude_private = exclude_private
-        self._inner = inner if inner is not None else httpcore.AnyIOBackend()
-
-    async def _addresses(self, host: str, port: int, timeout: float | None) -> list[str]:
-        name = host.lower().rstrip(".")
-        if name in self._resolve_map:
-            return [self._resolve_map[name]]
-        if _is_ip_literal(name):
-            return [name]
-        if name == "invalid" or name.endswith(".invalid"):
-            # RFC 6761 §6.4: such names never exist; resolvers should say so at once.
-            raise _PolicyConnectError(f"the name {host} does not exist", Reason.DNS_ERROR)
-        loop = asyncio.get_running_loop()
-        try:
-            async with asyncio.timeout(timeout):
-                infos = await loop.getaddrinfo(name, port, type=socket.SOCK_STREAM)
-        except TimeoutError:
-            raise _PolicyConnectError(
-                f"the resolver did not answer for {host} within {timeout} s",
-                Reason.DNS_TEMPORARY,
-            ) from None
-        except socket.gaierror as exc:
-            if exc.errno in _NAME_DOES_NOT_EXIST:
-                raise _PolicyConnectError(
-                    f"the name {host} does not exist ({exc.strerror})", Reason.DNS_ERROR
-                ) from exc
-            raise _PolicyConnectError(
-                f"the resolver failed for {host} ({exc.strerror})", Reason.DNS_TEMPORARY
-            ) from exc
-        return list(dict.fromkeys(str(info[4][0]) for info in infos))
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        addresses = await self._addresses(host, port, timeout)
-        if self._exclude_private:
-            allowed = [a for a in addresses if not is_refused_address(a)]
-            if not allowed:
-                raise _PolicyConnectError(
-                    f"{host} resolves to {', '.join(addresses)}, a private or reserved "
-                    "address (refused by exclude_private)",
-                    Reason.PRIVATE_ADDRESS,
-                )
-            addresses = allowed
-        options = list(socket_options or ())
-        last_error: httpcore.ConnectError | httpcore.ConnectTimeout | None = None
-        for address in addresses:
-            try:
-                return await self._inner.connect_tcp(
-                    address,
-                    port,
-                    timeout=timeout,
-                    local_address=local_address,
-                    socket_options=options,
-                )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                last_error = exc
-        assert last_error is not None  # addresses is never empty
-        raise last_error
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        raise _PolicyConnectError(
-            "citecheck does not connect to unix sockets", Reason.UNSUPPORTED_SCHEME
-        )
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
-
-
-def _policy_transport(settings: Settings) -> httpx.AsyncHTTPTransport:
-    """httpx's own transport (for its exception mapping) over a pool using our backend."""
-    transport = httpx.AsyncHTTPTransport(trust_env=False)
-    transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=httpx.create_ssl_context(trust_env=False),
-        max_connections=settings.concurrency,
-        max_keepalive_connections=settings.concurrency,
-        keepalive_expiry=5.0,
-        network_backend=_PolicyBackend(
-            resolve=dict(settings.resolve), exclude_private=settings.exclude_private
-        ),
-    )
-    return transport
-
-
-def _exception_chain(exc: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
-
-
-def _reason_for(exc: BaseException) -> tuple[Reason, str]:
-    """The one place where lower-layer errors become a Reason and a human sentence."""
-    for link in _exception_chain(exc):
-        if isinstance(link, _PolicyConnectError):
-            return link.reason, str(link)
-    for link in _exception_chain(exc):
-        if isinstance(link, ssl.SSLError):
-            return Reason.TLS_ERROR, f"the TLS handshake failed: {link}"
-    message = next((str(link) for link in _exception_chain(exc) if str(link)), repr(exc))
-    if isinstance(exc, httpx.TimeoutException):
-        return Reason.TIMEOUT, f"the server did not answer in time ({type(exc).__name__})"
-    if isinstance(exc, httpx.RemoteProtocolError) and message.startswith(_DISCONNECTED):
-        return Reason.CONNECTION_ERROR, "the server closed the connection without answering"
-    if isinstance(exc, httpx.UnsupportedProtocol):
-        return Reason.UNSUPPORTED_SCHEME, message
-    if isinstance(exc, httpx.ProtocolError):
-        return Reason.PROTOCOL_ERROR, f"the server sent a malformed HTTP response: {message}"
-    if isinstance(exc, httpx.InvalidURL):
-        return Reason.INVALID_URL, message
-    return Reason.CONNECTION_ERROR, f"the connection failed: {message}"
-
-
-#: httpx refuses URLs longer than this (and the CDX index has none so long).
-MAX_URL_LENGTH = 65_536
-
-
-def _client_refusal(url: str) -> tuple[Reason, str] | None:
-    """Why the HTTP client cannot send a request to ``url`` (a normalised http(s)
-    URL), or None. The boundary where a URL enters httpx: it checks host names by
-    IDNA 2008, stricter than the IDNA 2003 browsers still accept for names such as
-    ``xn--ls8h.la`` (an emoji domain), and refuses URLs over 64 KiB."""
-    if len(url) > MAX_URL_LENGTH:
-        return Reason.INVALID_URL, f"the URL is {len(url):,} characters long, too long to request"
-    try:
-        httpx.URL(url).host  # noqa: B018 - decoding the host is the check
-    except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
-        return Reason.UNSUPPORTED_HOST, f"the host name is refused by IDNA 2008 ({exc})"
-    return None
 
 
 def _shown(url: str) -> str:
@@ -257,44 +73,6 @@ def _lower_headers(headers: httpx.Headers) -> dict[str, str]:
         key = name.lower()
         joined[key] = f"{joined[key]}, {value}" if key in joined else value
     return joined
-
-
-class _Inflater:
-    """Decodes a Content-Encoding without ever producing more than asked for."""
-
-    def __init__(self, encoding: str) -> None:
-        self._identity = encoding in ("", "identity")
-        self._deflate = encoding == "deflate"
-        # 32 + MAX_WBITS: accept both gzip and zlib headers.
-        self._zlib = None if self._identity else zlib.decompressobj(32 + zlib.MAX_WBITS)
-        self._started = False
-
-    def feed(self, data: bytes, max_length: int) -> bytes:
-        """At most ``max_length`` (>= 1) decoded bytes of ``data``; raises zlib.error."""
-        if self._zlib is None:
-            return data[:max_length]
-        if self._deflate and not self._started:
-            self._started = True
-            try:
-                return self._inflate(data, max_length)
-            except zlib.error:
-                # Some servers send raw deflate without the zlib header.
-                self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
-        return self._inflate(data, max_length)
-
-    def _inflate(self, data: bytes, max_length: int) -> bytes:
-        assert self._zlib is not None
-        out = self._zlib.decompress(data, max_length)
-        while len(out) < max_length and self._zlib.unconsumed_tail:
-            out += self._zlib.decompress(self._zlib.unconsumed_tail, max_length - len(out))
-        return out
-
-
-def _inflater_for(content_encoding: str | None) -> _Inflater | None:
-    encoding = (content_encoding or "").strip().lower()
-    if encoding in ("", "identity", "gzip", "x-gzip", "deflate"):
-        return _Inflater("gzip" if encoding == "x-gzip" else encoding)
-    return None
 
 
 @dataclass
@@ -378,7 +156,7 @@ class Fetcher:
     async def __aenter__(self) -> Fetcher:
         settings = self._settings
         self._client = httpx.AsyncClient(
-            transport=self._transport or _policy_transport(settings),
+            transport=self._transport or policy_transport(settings),
             follow_redirects=False,
             trust_env=False,
             # Cookies are kept per fetch (see _exchange), never across links.
@@ -412,7 +190,7 @@ class Fetcher:
 
     @property
     def client(self) -> httpx.AsyncClient:
-        """The one ``httpx.AsyncClient``, for the Wayback client (archive.py), which
+        """The one ``httpx.AsyncClient``, for the Wayback client (archive/), which
         must share its transport, DNS policy and connection pool."""
         return self._http
 
@@ -443,7 +221,7 @@ class Fetcher:
                 error=Reason.UNSUPPORTED_SCHEME,
                 error_detail=f"only http and https links are checked, not {scheme_of(target)}:",
             )
-        refusal = _client_refusal(target)
+        refusal = client_refusal(target)
         if refusal is not None:
             return FetchOutcome(
                 url=url, final_url=target, error=refusal[0], error_detail=refusal[1]
@@ -513,7 +291,7 @@ class Fetcher:
                     error=Reason.UNSUPPORTED_SCHEME,
                     error_detail=f"redirected to a non-http(s) URL: {absolute}",
                 )
-            refusal = _client_refusal(next_url)
+            refusal = client_refusal(next_url)
             if refusal is not None:
                 return progress.outcome(
                     error=refusal[0], error_detail=f"redirected to {_shown(absolute)}: {refusal[1]}"
@@ -550,7 +328,7 @@ class Fetcher:
                         progress, extra_headers, cookies, may_retry, deadline
                     )
             except (httpx.TransportError, httpx.InvalidURL) as exc:
-                reason, detail = _reason_for(exc)
+                reason, detail = reason_for(exc)
                 outcome = progress.outcome(error=reason, error_detail=detail)
                 if not may_retry or reason not in _RETRYABLE_REASONS:
                     return outcome
@@ -652,11 +430,11 @@ class Fetcher:
         self, response: httpx.Response, headers: Mapping[str, str], progress: _Progress
     ) -> tuple[bytes, bool, str | None]:
         """Up to the cap of decoded bytes; the rest is never read (nor inflated)."""
-        inflater = _inflater_for(headers.get("content-encoding"))
+        inflater = inflater_for(headers.get("content-encoding"))
         if inflater is None:
             return b"", False, None
         content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
-        if content_type not in _PDF_TYPES:
+        if content_type not in PDF_TYPES:
             return await self._read_capped(
                 response, inflater, self._settings.max_body_bytes, progress
             )
@@ -668,7 +446,7 @@ class Fetcher:
 
     @staticmethod
     async def _read_capped(
-        response: httpx.Response, inflater: _Inflater, cap: int, progress: _Progress
+        response: httpx.Response, inflater: Inflater, cap: int, progress: _Progress
     ) -> tuple[bytes, bool, str | None]:
         body = progress.body = bytearray()
         progress.reading_body = True

@@ -28,9 +28,9 @@ from itertools import accumulate
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from .errors import ArchiveError
-from .models import Snapshot
-from .urls import InvalidURLError, normalize_url
+from ..errors import ArchiveError, InvalidURLError
+from ..models import Snapshot
+from ..urls import normalize_url
 
 __all__ = [
     "MAX_JSON_BYTES",

@@ -1,0 +1,73 @@
+"""Wayback: the right archived copy of every cited link, and new captures of live pages.
+
+Two halves:
+
+* **Pure policy** (plain functions over plain values, tested in
+  tests/test_archive_policy.py): which copy a link wants (:func:`copy_wanted`),
+  whether a snapshot is acceptable and which one to offer (:func:`choose_snapshot`),
+  whether the cached look-up still stands (:func:`lookup_due`), whether to ask for a
+  new capture (:func:`should_capture`). Time is always a parameter.
+* **I/O**: :class:`WaybackClient` talks to the CDX API, Save Page Now (SPN2 with
+  keys, the anonymous ``GET /save/URL`` without) and SPN2 job status, each endpoint
+  under its own :class:`RateLimiter`; :func:`archive_links` runs the job over a
+  store.
+
+    policy.py     the choice rule (pure)        ratelimit.py  the endpoints' rate limits
+    wayback.py    the client                    answers.py    its answers, validated
+    job.py        one run over a store          summary.py    what a run did
+
+Why not waybackpy: its last release is from March 2022; it is synchronous
+(``requests``), sets no timeouts, hard-codes its endpoints, has no SPN2,
+authentication or job polling, misreads 429 pages, and its traffic cannot be mocked
+with ``respx``. The APIs are small; they are called here directly through the same
+``httpx.AsyncClient`` as the checker (:attr:`Fetcher.client`).
+
+The rule that matters most: a broken link is only ever offered a capture that
+answered 200 and was taken *before* the page died. The CDX ``filter=statuscode:200``
+already drops 404 captures, but every row is checked again here (its status, its
+date against the first failure, its media type against the page's), because the
+offer is what an editor swaps into a published text.
+
+Failures never lose work and never mark anything (job.py says how).
+"""
+
+from __future__ import annotations
+
+from ..errors import ArchiveServerError, ArchiveUnavailableError, ArchiveUnreachableError
+from .job import archive_links
+from .policy import (
+    CopyWanted,
+    cdx_timestamp,
+    choose_snapshot,
+    copy_wanted,
+    judge_snapshot,
+    lookup_due,
+    parse_accessed,
+    replay_url,
+    should_capture,
+)
+from .ratelimit import RateLimiter
+from .summary import ArchiveProgress, ArchiveSummary
+from .wayback import JobStatus, WaybackClient, capture_timestamp
+
+__all__ = [
+    "ArchiveProgress",
+    "ArchiveServerError",
+    "ArchiveSummary",
+    "ArchiveUnavailableError",
+    "ArchiveUnreachableError",
+    "CopyWanted",
+    "JobStatus",
+    "RateLimiter",
+    "WaybackClient",
+    "archive_links",
+    "capture_timestamp",
+    "cdx_timestamp",
+    "choose_snapshot",
+    "copy_wanted",
+    "judge_snapshot",
+    "lookup_due",
+    "parse_accessed",
+    "replay_url",
+    "should_capture",
+]

@@ -1,0 +1,68 @@
+"""Rows ⇄ values shared by the query modules: times as text, links by position.
+
+Rows are read by position, not by name: reports build a million values from them,
+and a named row costs more than the tuple a driver returns.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from ..models import LinkState, Reason, Status
+from ..urls import InvalidURLError, normalize_url
+
+STATUS_BY_VALUE = {status.value: status for status in Status}
+REASON_BY_VALUE = {reason.value: reason for reason in Reason}
+LINK_COLUMNS = (
+    "id, url, status, reason, http_status, final_url, title, page_count, checked_at, "
+    "first_failure_at, consecutive_failures, last_ok_at, ever_ok, etag, last_modified, drift"
+)
+LINK_WIDTH = len(LINK_COLUMNS.split(","))
+
+
+def link_key(url: str) -> tuple[str, bool]:
+    """The links.url key of a cited URL, and whether the URL is valid."""
+    try:
+        return normalize_url(url), True
+    except InvalidURLError:
+        return url.strip(), False
+
+
+def time_text(moment: datetime) -> str:
+    """ISO-8601 in UTC: as text, these sort in time order."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"times must be timezone-aware, not {moment!r}")
+    return moment.astimezone(UTC).isoformat()
+
+
+def optional_time_text(moment: datetime | None) -> str | None:
+    return None if moment is None else time_text(moment)
+
+
+def parse_time(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def enum_value(member: Reason | None) -> str | None:
+    return None if member is None else member.value
+
+
+def link_state_of(row: tuple) -> LinkState:
+    return LinkState(
+        url=row[1],
+        status=STATUS_BY_VALUE[row[2]],
+        reason=None if row[3] is None else REASON_BY_VALUE[row[3]],
+        http_status=row[4],
+        final_url=row[5],
+        title=row[6],
+        page_count=row[7],
+        checked_at=parse_time(row[8]),
+        first_failure_at=parse_time(row[9]),
+        consecutive_failures=row[10],
+        last_ok_at=parse_time(row[11]),
+        ever_ok=bool(row[12]),
+        etag=row[13],
+        last_modified=row[14],
+        drift=json.loads(row[15]) if row[15] else None,
+    )

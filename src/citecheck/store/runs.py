@@ -1,0 +1,301 @@
+"""Runs and checks: each run's start, end and counts, and the history of checks.
+
+The ``checks`` table is the history: rows are appended, never changed.
+``record_check`` commits before it returns, so a ``kill -9`` loses at most the
+checks in flight.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from ..errors import StoreError
+from ..models import CheckResult, Hop, LastRun, LinkState, PageSnapshot
+from .connection import Connection
+from .links import ensure_link
+from .lock import WriterLock, pid_alive
+from .rows import (
+    REASON_BY_VALUE,
+    STATUS_BY_VALUE,
+    enum_value,
+    link_key,
+    optional_time_text,
+    parse_time,
+    time_text,
+)
+
+RUN_OUTCOMES = frozenset({"running", "finished", "offline", "interrupted", "failed"})
+#: In CheckResult's field order, link_id standing for url (see check_result_of).
+CHECK_COLUMNS = (
+    "link_id, checked_at, status, reason, http_status, final_url, redirects, title, "
+    "page_count, content_type, elapsed_ms, detail, etag, last_modified, text_fingerprint"
+)
+_RUN_FIELDS = (
+    "id", "command", "started_at", "finished_at", "outcome", "pid", "links_checked", "summary"
+)  # fmt: skip
+
+
+class RunQueries:
+    """The ``runs`` and ``checks`` tables (and the drift baseline kept on ``links``)."""
+
+    _conn: Connection
+    _lock: WriterLock
+
+    def begin_run(self, command: str, *, now: datetime) -> int:
+        """Record the start of a run by this process and return its id.
+
+        Runs left ``running`` by a process that is gone, or that does not hold the
+        writer lock, are marked ``interrupted`` first: runs that record checks are
+        meant to be made under :meth:`writer_lock`.
+        """
+        now_text = time_text(now)
+        with self._conn.errors("start a run"):
+            running = self._conn.execute(
+                "SELECT id, pid FROM runs WHERE outcome = 'running'"
+            ).fetchall()
+            owner = self._lock.owner_pid() if running else None
+            orphaned = [
+                run_id
+                for run_id, pid in running
+                if pid is None or pid != owner or not pid_alive(pid)
+            ]
+            with self._conn.write():
+                self._conn.executemany(
+                    "UPDATE runs SET outcome = 'interrupted' WHERE id = ? AND outcome = 'running'",
+                    [(run_id,) for run_id in orphaned],
+                )
+                (run_id,) = self._conn.execute(
+                    "INSERT INTO runs (command, started_at, outcome, pid, links_checked)"
+                    " VALUES (?, ?, 'running', ?, 0) RETURNING id",
+                    (command, now_text, os.getpid()),
+                ).fetchall()[0]
+        return run_id
+
+    def record_check(
+        self,
+        run_id: int,
+        result: CheckResult,
+        state: LinkState,
+        *,
+        baseline: PageSnapshot | None = None,
+    ) -> None:
+        """Append ``result`` to the history and store ``state`` as the link's verdict.
+
+        One transaction, committed before returning. The check's link is
+        ``state.url``; it is created if it was never synced. ``baseline``, when
+        given, becomes the page's drift baseline (what it was when first seen live).
+        """
+        checked_at = time_text(result.checked_at)
+        with self._conn.errors(f"record the check of {state.url}"), self._conn.write():
+            link_id, _ = ensure_link(self._conn, state.url, checked_at)
+            self._conn.execute(
+                "INSERT INTO checks (link_id, run_id, checked_at, status, reason, http_status,"
+                " final_url, redirects, title, page_count, content_type, elapsed_ms, detail,"
+                " etag, last_modified, text_fingerprint)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    link_id,
+                    run_id,
+                    checked_at,
+                    result.status.value,
+                    enum_value(result.reason),
+                    result.http_status,
+                    result.final_url,
+                    json.dumps(
+                        [[hop.url, hop.status_code, hop.location] for hop in result.redirects]
+                    )
+                    if result.redirects
+                    else None,
+                    result.title,
+                    result.page_count,
+                    result.content_type,
+                    result.elapsed_ms,
+                    result.detail,
+                    result.etag,
+                    result.last_modified,
+                    result.text_fingerprint,
+                ),
+            )
+            self._conn.execute(
+                "UPDATE links SET status = ?, reason = ?, http_status = ?, final_url = ?,"
+                " title = ?, page_count = ?, checked_at = ?, first_failure_at = ?,"
+                " consecutive_failures = ?, last_ok_at = ?, ever_ok = ?, etag = ?,"
+                " last_modified = ?, drift = ? WHERE id = ?",
+                (
+                    state.status.value,
+                    enum_value(state.reason),
+                    state.http_status,
+                    state.final_url,
+                    state.title,
+                    state.page_count,
+                    optional_time_text(state.checked_at),
+                    optional_time_text(state.first_failure_at),
+                    state.consecutive_failures,
+                    optional_time_text(state.last_ok_at),
+                    int(state.ever_ok),
+                    state.etag,
+                    state.last_modified,
+                    json.dumps(dict(state.drift), sort_keys=True) if state.drift else None,
+                    link_id,
+                ),
+            )
+            if baseline is not None:
+                self._conn.execute(
+                    "UPDATE links SET baseline_title = ?, baseline_fingerprint = ?,"
+                    " baseline_at = ? WHERE id = ?",
+                    (
+                        baseline.title,
+                        baseline.text_fingerprint,
+                        time_text(baseline.seen_at),
+                        link_id,
+                    ),
+                )
+            self._conn.execute(
+                "UPDATE runs SET links_checked = links_checked + 1 WHERE id = ?", (run_id,)
+            )
+
+    def drift_baseline(self, url: str) -> PageSnapshot | None:
+        """What the page at ``url`` was when first seen live, or None if never."""
+        with self._conn.errors(f"read the drift baseline of {url}"):
+            row = self._conn.execute(
+                "SELECT baseline_title, baseline_fingerprint, baseline_at FROM links"
+                " WHERE url = ? AND baseline_at IS NOT NULL",
+                (link_key(url)[0],),
+            ).fetchone()
+        if row is None:
+            return None
+        return PageSnapshot(title=row[0], text_fingerprint=row[1], seen_at=parse_time(row[2]))
+
+    def record_changes(self, run_id: int, changes: Mapping[str, Sequence[str]]) -> None:
+        """What a run changed (newly broken, recovered, newly drifted: URLs)."""
+        with self._conn.errors("record the run's changes"), self._conn.write():
+            self._conn.execute(
+                "UPDATE runs SET changes = ? WHERE id = ?",
+                (json.dumps({k: list(v) for k, v in changes.items()}, sort_keys=True), run_id),
+            )
+
+    def last_changes(self) -> tuple[datetime, dict[str, list[str]]] | None:
+        """When the latest check run finished and what it changed, if any run did."""
+        with self._conn.errors("read the last run's changes"):
+            row = self._conn.execute(
+                "SELECT finished_at, changes FROM runs WHERE changes IS NOT NULL"
+                " AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1"
+            ).fetchone()
+        if row is None:
+            return None
+        return parse_time(row[0]), json.loads(row[1])
+
+    def last_run(self) -> LastRun | None:
+        """The latest run that checked or archived links (None: there was none yet)."""
+        with self._conn.errors("read the runs"):
+            row = self._conn.execute(
+                "SELECT command, outcome, started_at, finished_at FROM runs"
+                " WHERE command IN ('check', 'run', 'archive', 'run-archive')"
+                " AND outcome != 'running' ORDER BY id DESC LIMIT 1"
+            ).fetchone()
+            complete = self._conn.execute(
+                "SELECT MAX(finished_at) FROM runs WHERE command IN ('check', 'run')"
+                " AND outcome = 'finished'"
+            ).fetchone()
+        if row is None:
+            return None
+        return LastRun(
+            command=row[0],
+            outcome=row[1],
+            started_at=datetime.fromisoformat(row[2]),
+            finished_at=parse_time(row[3]),
+            last_complete_at=parse_time(complete[0]),
+        )
+
+    def finish_run(
+        self, run_id: int, *, now: datetime, outcome: str, summary: Mapping[str, int]
+    ) -> None:
+        """Close a run with its outcome and its counts by status."""
+        if outcome not in RUN_OUTCOMES - {"running"}:
+            raise ValueError(f"a run cannot finish as {outcome!r}")
+        now_text = time_text(now)
+        with self._conn.errors("finish the run"), self._conn.write():
+            cursor = self._conn.execute(
+                "UPDATE runs SET finished_at = ?, outcome = ?, summary = ? WHERE id = ?",
+                (now_text, outcome, json.dumps(dict(summary), sort_keys=True), run_id),
+            )
+            if cursor.rowcount != 1:
+                raise StoreError(f"{self._conn.name}: there is no run {run_id} to finish")
+
+    def runs(self, limit: int = 50) -> list[dict[str, Any]]:
+        """The latest ``limit`` runs, newest first, times as datetimes, summary as a dict."""
+        with self._conn.errors("read the runs"):
+            rows = [
+                dict(zip(_RUN_FIELDS, row, strict=True))
+                for row in self._conn.execute(
+                    f"SELECT {', '.join(_RUN_FIELDS)} FROM runs ORDER BY id DESC LIMIT ?",
+                    (limit,),
+                )
+            ]
+        for row in rows:
+            row["started_at"] = parse_time(row["started_at"])
+            row["finished_at"] = parse_time(row["finished_at"])
+            row["summary"] = json.loads(row["summary"]) if row["summary"] else {}
+        return rows
+
+    def history(self, url: str) -> list[CheckResult]:
+        """Every check of ``url`` (normalised as sync_citations does), oldest first."""
+        key = link_key(url)[0]
+        with self._conn.errors(f"read the history of {key}"):
+            row = self._conn.execute("SELECT id FROM links WHERE url = ?", (key,)).fetchone()
+            if row is None:
+                return []
+            return [
+                check_result_of(key, check)
+                for check in self._conn.execute(
+                    f"SELECT {CHECK_COLUMNS} FROM checks WHERE link_id = ? ORDER BY checked_at, id",
+                    (row[0],),
+                )
+            ]
+
+    def run_timeline(self, limit: int) -> list[tuple[datetime, dict[str, int]]]:
+        """Link health over the latest ``limit`` check runs, oldest first.
+
+        Each is (when the run finished, its counts by status). Only runs that
+        checked links (``check``, ``run``) and reached their end count: finished
+        ones, and offline ones, whose counts are the links as they stood.
+        """
+        with self._conn.errors("read the runs"):
+            rows = self._conn.execute(
+                "SELECT finished_at, summary FROM runs WHERE command IN ('check', 'run')"
+                " AND outcome IN ('finished', 'offline') AND finished_at IS NOT NULL"
+                " ORDER BY id DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [
+            (datetime.fromisoformat(finished_at), json.loads(summary) if summary else {})
+            for finished_at, summary in reversed(rows)
+        ]
+
+
+def check_result_of(url: str, row: tuple) -> CheckResult:
+    """A checks row as the CheckResult that was recorded.
+
+    Built positionally, because reports build a million of these and keyword
+    arguments cost a third more: CHECK_COLUMNS follows CheckResult's field
+    order (link_id standing for url), which tests/test_store.py asserts.
+    """
+    redirects = row[6]
+    return CheckResult(
+        url,
+        datetime.fromisoformat(row[1]),
+        STATUS_BY_VALUE[row[2]],
+        None if row[3] is None else REASON_BY_VALUE[row[3]],
+        row[4],
+        row[5],
+        ()
+        if redirects is None
+        else tuple(
+            Hop(hop_url, code, location) for hop_url, code, location in json.loads(redirects)
+        ),
+        *row[7:],
+    )

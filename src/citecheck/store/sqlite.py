@@ -1,0 +1,276 @@
+"""The SQLite backend: checking a file before opening it, opening, and the connection.
+
+The file is SQLite in WAL mode so that a report can read while a check writes,
+with ``synchronous=NORMAL`` (in WAL mode a committed transaction survives a process
+crash; only an OS crash or power loss can lose the last few) and a busy timeout so
+that short write transactions from two processes wait for each other instead of
+failing.
+
+A file that is not ours is never written to. Before SQLite touches a file we read
+its 100-byte header ourselves; a foreign or damaged file is refused with
+:class:`CorruptDatabaseError` and left byte-for-byte as it was (no ``-wal`` or
+``-shm`` files either). A citecheck database is marked with ``PRAGMA
+application_id`` and its schema version is ``PRAGMA user_version``.
+
+This module and ``schema.py`` are the only ones that know SQLite's dialect.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from ..errors import CorruptDatabaseError, DatabaseBusyError, StoreError
+from .schema import APPLICATION_ID, MIGRATIONS, OWN_TABLES, SCHEMA_VERSION, check_schema_version
+
+#: Seconds a statement waits for another process's write transaction to finish.
+#: Writes are short (one check, one sync), so a longer wait means something is stuck.
+DEFAULT_BUSY_TIMEOUT_S = 30.0
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_HEADER_SIZE = 100
+#: The files SQLite keeps beside a database in WAL mode.
+_WAL_SIDE_FILES = ("-wal", "-shm")
+
+
+class SQLiteConnection:
+    """A :class:`~citecheck.store.connection.Connection` over one sqlite3 connection."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self.name = str(path)
+        self._path = path
+        self._conn = conn
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ()) -> sqlite3.Cursor:
+        return self._conn.execute(sql, parameters)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        self._conn.executemany(sql, rows)
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        """One write transaction, taken with BEGIN IMMEDIATE.
+
+        A deferred transaction that reads and then writes can fail with
+        SQLITE_BUSY at once, without waiting, when another process wrote in
+        between; taking the write lock up front makes the busy timeout apply.
+        """
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    @contextmanager
+    def read(self) -> Iterator[None]:
+        """One read transaction, so that the statements inside see one snapshot."""
+        if self._conn.in_transaction:
+            yield
+            return
+        self._conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self._conn.execute("COMMIT")
+
+    @contextmanager
+    def errors(self, action: str) -> Iterator[None]:
+        """The one place where sqlite3 errors become citecheck's StoreError family."""
+        with _translate_errors(self._path, action):
+            yield
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def open_sqlite(path: Path, *, create: bool = True) -> SQLiteConnection:
+    """Open (and if needed create or migrate) the database at ``path``.
+
+    Raises CorruptDatabaseError for a file that is not a citecheck database,
+    SchemaTooNewError for one written by a newer citecheck, StoreError when
+    ``create`` is false and there is no database.
+    """
+    if path.is_dir():
+        raise StoreError(f"{path} is a directory, not a database file")
+    is_new = not path.exists() or path.stat().st_size == 0
+    if is_new and not create:
+        raise StoreError(f"there is no citecheck database at {path}")
+    if not is_new:
+        _validate_before_opening(path)
+        _match_side_file_modes(path)
+    if not path.parent.is_dir():
+        raise StoreError(f"cannot create {path}: the folder {path.parent} does not exist")
+    try:
+        conn = sqlite3.connect(path, timeout=DEFAULT_BUSY_TIMEOUT_S)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open {path}: {exc}") from exc
+    try:
+        with _translate_errors(path, "open the database"):
+            db = Database(conn, execute_plugins=False)
+            _prepare(db, path)
+    except BaseException:
+        conn.close()
+        raise
+    return SQLiteConnection(path, conn)
+
+
+def _validate_before_opening(path: Path) -> None:
+    """Refuse a file that is not a citecheck database without SQLite writing anything.
+
+    A file marked with our application_id is opened normally (its integrity is
+    SQLite's business from there on). An unmarked SQLite file is inspected through
+    an immutable read-only connection, which creates no -wal/-shm file: one with
+    no tables can become a citecheck database, one with tables belongs to someone.
+    """
+    try:
+        with path.open("rb") as file:
+            header = file.read(_HEADER_SIZE)
+    except OSError as exc:
+        raise StoreError(f"cannot read {path}: {exc.strerror}") from exc
+    if len(header) < _HEADER_SIZE or not header.startswith(_SQLITE_MAGIC):
+        raise CorruptDatabaseError(
+            f"{path} is not a SQLite database (damaged, or some other kind of file);"
+            " it was left untouched"
+        )
+    application_id = int.from_bytes(header[68:72], "big", signed=True)
+    user_version = int.from_bytes(header[60:64], "big", signed=True)
+    if application_id == APPLICATION_ID:
+        check_schema_version(path, user_version)
+        return
+    if application_id != 0:
+        raise CorruptDatabaseError(
+            f"{path} is another program's SQLite database (application id"
+            f" {application_id:#x}, citecheck's is {APPLICATION_ID:#x}); it was left untouched"
+        )
+    tables = _read_only_table_names(path)
+    if tables:
+        shown = ", ".join(sorted(tables)[:5])
+        raise CorruptDatabaseError(
+            f"{path} is another program's SQLite database (tables: {shown}); it was left untouched"
+        )
+
+
+def _read_only_table_names(path: Path) -> set[str]:
+    uri = path.resolve().as_uri() + "?mode=ro&immutable=1"
+    try:
+        conn = sqlite3.connect(uri, uri=True)
+        try:
+            return {
+                name
+                for (name,) in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')"
+                )
+            }
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise CorruptDatabaseError(
+            f"{path} is a damaged SQLite database ({exc}); it was left untouched"
+        ) from exc
+
+
+def _prepare(db: Database, path: Path) -> None:
+    """Claim, configure and migrate a connection that passed validation."""
+    conn = db.conn
+    conn.execute("PRAGMA foreign_keys = ON")
+    (application_id,) = conn.execute("PRAGMA application_id").fetchone()
+    if application_id != APPLICATION_ID:
+        # Marked before WAL is enabled, so the mark is in the main file's header
+        # where _validate_before_opening reads it.
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            foreign = _table_names(conn) - OWN_TABLES
+            if foreign:
+                raise CorruptDatabaseError(
+                    f"{path} is another program's SQLite database (tables:"
+                    f" {', '.join(sorted(foreign)[:5])})"
+                )
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    (user_version,) = conn.execute("PRAGMA user_version").fetchone()
+    check_schema_version(path, user_version)
+    (journal_mode,) = conn.execute("PRAGMA journal_mode = WAL").fetchone()
+    if journal_mode.lower() != "wal":
+        raise StoreError(
+            f"{path}: SQLite could not switch to WAL mode (got {journal_mode!r});"
+            " is it on a network file system?"
+        )
+    conn.execute("PRAGMA synchronous = NORMAL")
+    if user_version == SCHEMA_VERSION:
+        # Each migration sets user_version, so nothing is pending. Damage deeper
+        # than the schema surfaces as CorruptDatabaseError when it is read.
+        missing = OWN_TABLES - _table_names(conn)
+        if missing:
+            raise CorruptDatabaseError(
+                f"{path} is damaged: the tables {', '.join(sorted(missing))} are missing"
+            )
+        return
+    # Under one write lock, so that two processes opening a new file at once
+    # cannot both see a migration as pending.
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        MIGRATIONS.apply(db)
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _table_names(conn: sqlite3.Connection) -> set[str]:
+    return {
+        name
+        for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')"
+            " AND name NOT LIKE 'sqlite_%'"
+        )
+    }
+
+
+@contextmanager
+def _translate_errors(path: Path, action: str) -> Iterator[None]:
+    """The one place where sqlite3 errors become citecheck's StoreError family."""
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        code = getattr(exc, "sqlite_errorname", "") or ""
+        if code.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
+            raise CorruptDatabaseError(f"{path} is damaged: could not {action}: {exc}") from exc
+        if code.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+            raise DatabaseBusyError(
+                f"{path} stayed locked by another process for {DEFAULT_BUSY_TIMEOUT_S:g} s:"
+                f" could not {action}"
+            ) from exc
+        raise StoreError(f"{path}: could not {action}: {exc}") from exc
+
+
+def _match_side_file_modes(path: Path) -> None:
+    """Give ``-wal`` and ``-shm`` back the write permission the database has.
+
+    SQLite creates them with the database file's permission bits, so after a run
+    against a read-only database they stay read-only when the database is made
+    writable again, and every later write fails. A side file that lacks a write
+    bit the database has gets the database's permission bits (when it is ours to
+    change).
+    """
+    mode = stat.S_IMODE(path.stat().st_mode)
+    for suffix in _WAL_SIDE_FILES:
+        side = path.with_name(path.name + suffix)
+        try:
+            if mode & 0o222 & ~stat.S_IMODE(side.stat().st_mode):
+                os.chmod(side, mode)
+        except OSError:
+            continue
