@@ -19,21 +19,16 @@ from __future__ import annotations
 import codecs
 import functools
 import hashlib
-import html
-import io
 import itertools
-import logging
 import re
-import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 
 import charset_normalizer
 from bs4.dammit import EncodingDetector, UnicodeDammit
 from lxml import etree
-from pypdf import PdfReader
 
 from .models import HTML_TYPES, PDF_TYPES, PageInfo
+from .pdfmeta import pdf_metadata
 
 #: Titles and headlines longer than this are cut: enough for any real title.
 MAX_TITLE_CHARS = 500
@@ -124,8 +119,6 @@ _MAX_ARTICLES = 64
 _CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _WORD = re.compile(r"\w+")
 #: Bytes after "<dc:title" searched for its value: bounds the search in a 32 MB PDF.
-_XMP_TITLE_WINDOW = 4096
-_XMP_TITLE = re.compile(rb"<dc:title\b.*?<rdf:li\b[^>]*>(.*?)</rdf:li>", re.DOTALL | re.IGNORECASE)
 
 
 def page_info(body: bytes, headers: Mapping[str, str], *, truncated: bool = False) -> PageInfo:
@@ -503,77 +496,5 @@ def _clean_title(text: str | None) -> str | None:
 
 
 def _pdf_info(body: bytes, *, truncated: bool) -> PageInfo:
-    """Title and page count from the PDF's own metadata, whatever can be read.
-
-    A PDF cut off at the fetch cap has lost its cross-reference table (it is at the
-    end), so pypdf cannot open it; the XMP packet, which writers leave uncompressed
-    and often near the start, may still name the title.
-    """
-    with _PYPDF_SILENCER.reading():
-        try:
-            reader = PdfReader(io.BytesIO(body), strict=False)
-        except Exception:  # pypdf raises many types on broken files; all mean "unreadable"
-            return PageInfo(title=_xmp_title(body))
-        title = _pdf_title(reader) or _xmp_title(body)
-        try:
-            page_count: int | None = len(reader.pages)
-        except Exception:
-            page_count = None
-    if truncated and page_count == 0:
-        page_count = None
+    title, page_count = pdf_metadata(body, truncated=truncated, clean_title=_clean_title)
     return PageInfo(title=title, page_count=page_count)
-
-
-def _pdf_title(reader: PdfReader) -> str | None:
-    try:
-        if reader.is_encrypted:
-            reader.decrypt("")  # most "encrypted" PDFs only restrict printing or copying
-        metadata = reader.metadata
-        raw = metadata.title if metadata is not None else None
-    except Exception:
-        return None
-    return _clean_title(str(raw)) if raw is not None else None
-
-
-def _xmp_title(body: bytes) -> str | None:
-    start = body.find(b"<dc:title")
-    if start < 0:
-        return None
-    match = _XMP_TITLE.match(body, start, start + _XMP_TITLE_WINDOW)
-    if match is None:
-        return None
-    return _clean_title(html.unescape(match.group(1).decode("utf-8", "replace")))
-
-
-class _PypdfSilencer:
-    """Silences pypdf's log messages about malformed files while PDFs are read: a
-    link checker meets many, and each is already reflected in the values returned.
-
-    pypdf logs on per-module loggers it creates as it goes, so the level is raised
-    on their parent, ``pypdf``; a count of readers under a lock restores the level
-    when the last concurrent reader is done.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._readers = 0
-        self._saved_level = logging.NOTSET
-
-    @contextmanager
-    def reading(self) -> Iterator[None]:
-        logger = logging.getLogger("pypdf")
-        with self._lock:
-            if self._readers == 0:
-                self._saved_level = logger.level
-                logger.setLevel(logging.CRITICAL + 1)
-            self._readers += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._readers -= 1
-                if self._readers == 0:
-                    logger.setLevel(self._saved_level)
-
-
-_PYPDF_SILENCER = _PypdfSilencer()

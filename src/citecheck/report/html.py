@@ -42,6 +42,7 @@ from markupsafe import Markup, escape
 
 from ..models import CHANGE_KINDS, STATUS_ORDER, HistoryEntry, LinkState, Reason, Status
 from . import LinkReport, Report, ordered_summary, run_notice
+from .chart import CHART_SERIES, CHART_SIZE, PLOT_BOX, health_chart
 
 #: Badge text and glyph: a status is never told by colour alone.
 _LABELS = {
@@ -63,11 +64,6 @@ _MARK_CLASS = {
     Status.SKIPPED: "s",
     Status.UNCHECKED: "u",
 }
-#: The statuses drawn in the health chart, bottom of each bar first.
-_CHART_SERIES = (Status.OK, Status.REDIRECTED, Status.BLOCKED, Status.FAILING, Status.BROKEN)
-_CHART_WIDTH = 800
-_CHART_HEIGHT = 220
-_PLOT_LEFT, _PLOT_RIGHT, _PLOT_TOP, _PLOT_BOTTOM = 48, 790, 12, 190
 # No white space or control characters: a browser strips those, so "java\tscript:"
 # must not sneak through as text that only looks like it is not a link.
 _WEB_URL = re.compile(r"(?i)https?://[^\x00-\x20\x7f]+")
@@ -177,34 +173,6 @@ class _Row:
     archive_after_drift: bool  # the archived copy may already show the changed page
     next_check: str | None  # "2024-06-08", "at the next run", or None (no schedule)
     next_check_iso: str
-
-
-@dataclass(frozen=True)
-class _Segment:
-    css: str
-    y: float
-    height: float
-
-
-@dataclass(frozen=True)
-class _Bar:
-    x: float
-    width: float
-    label: str
-    segments: tuple[_Segment, ...]
-
-
-@dataclass(frozen=True)
-class _RunCounts:
-    when: datetime
-    counts: tuple[int, ...]  # in _CHART_SERIES order
-
-
-@dataclass(frozen=True)
-class _Chart:
-    bars: tuple[_Bar, ...]
-    runs: tuple[_RunCounts, ...]
-    max_total: int
 
 
 def _utc(value: datetime) -> datetime:
@@ -424,41 +392,6 @@ def _drifted(states: Iterator[LinkState]) -> Iterator[_Drifted]:
             )
 
 
-def _chart(timeline: Sequence[tuple[datetime, Mapping[str, int]]]) -> _Chart:
-    """Stacked bars, one per run, scaled to the largest run."""
-    runs = tuple(
-        _RunCounts(when, tuple(int(counts.get(s.value, 0)) for s in _CHART_SERIES))
-        for when, counts in timeline
-    )
-    max_total = max((sum(run.counts) for run in runs), default=0)
-    if not runs:
-        return _Chart(bars=(), runs=(), max_total=0)
-    slot = (_PLOT_RIGHT - _PLOT_LEFT) / len(runs)
-    scale = (_PLOT_BOTTOM - _PLOT_TOP) / max_total if max_total else 0.0
-    bars = []
-    for index, run in enumerate(runs):
-        y = float(_PLOT_BOTTOM)
-        segments = []
-        for status, count in zip(_CHART_SERIES, run.counts, strict=True):
-            height = count * scale
-            if height > 0:
-                y -= height
-                segments.append(_Segment(_MARK_CLASS[status], round(y, 2), round(height, 2)))
-        label = ", ".join(
-            f"{count} {status.value}"
-            for status, count in zip(_CHART_SERIES, run.counts, strict=True)
-        )
-        bars.append(
-            _Bar(
-                x=round(_PLOT_LEFT + index * slot + slot * 0.1, 2),
-                width=round(max(slot * 0.8, 0.5), 2),
-                label=f"{_when(run.when)}: {label}",
-                segments=tuple(segments),
-            )
-        )
-    return _Chart(bars=tuple(bars), runs=runs, max_total=max_total)
-
-
 def _static(name: str) -> str:
     text = (resources.files(__package__) / "templates" / name).read_text(encoding="utf-8")
     # The HTML parser turns CRLF into LF before the browser hashes an inline block.
@@ -527,7 +460,7 @@ def write_html(report: Report, out: TextIO) -> None:
         }
         for s in STATUS_ORDER
     ]
-    chart = _chart(report.timeline)
+    chart = health_chart(report.timeline, css=_MARK_CLASS, when=_when)
     stream = _template().generate(
         csp=csp,
         style=style,
@@ -542,10 +475,10 @@ def write_html(report: Report, out: TextIO) -> None:
         statuses=statuses,
         chart=chart,
         series=[
-            {"css": _MARK_CLASS[s], "label": _LABELS[s][0], "value": s.value} for s in _CHART_SERIES
+            {"css": _MARK_CLASS[s], "label": _LABELS[s][0], "value": s.value} for s in CHART_SERIES
         ],
-        chart_size=(_CHART_WIDTH, _CHART_HEIGHT),
-        plot=(_PLOT_LEFT, _PLOT_RIGHT, _PLOT_TOP, _PLOT_BOTTOM),
+        chart_size=CHART_SIZE,
+        plot=PLOT_BOX,
         rows=_rows(report),
     )
     # The template yields a chunk per tag or value: write them 64 KiB at a time.
