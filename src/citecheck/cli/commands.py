@@ -1,7 +1,7 @@
 """The command line: a thin click layer over the library.
 
 Each command turns options into library objects, makes one library call, and
-prints. Library errors become exit codes here and nowhere else:
+prints. Library errors become exit codes in options.py and nowhere else:
 0 no broken link; 1 broken links present; 2 usage or input error (bad CSV,
 unusable database, busy database, an output that cannot be written); 3 the
 network (or, for ``archive``, the archive) looks offline; 4 citecheck failed: an
@@ -26,15 +26,13 @@ import click
 
 from .. import __version__
 from ..errors import InputError
-from ..incidents import IncidentLog, error_log_path
 from ..models import Citation
 from ..outputs import check_output_path, open_output
 from ..report import FORMATS, write_report
 from ..report.build import build_report
 from ..store import Store
 from .options import (
-    DB_META_KEY,
-    EXIT_FAILED,
+    CommandGroup,
     Job,
     archive_options,
     check_options,
@@ -58,26 +56,7 @@ if TYPE_CHECKING:
     from ..pipeline import CheckSummary
 
 
-class _Commands(click.Group):
-    """citecheck's command group: an error no one expected (a bug) is exit code 4,
-    with one line on stderr and the traceback in the error log, never a Python
-    traceback on the terminal and never exit 1 ("broken links present")."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
-            raise
-        except Exception as exc:  # exit code 4 is this mapping; units have their own guards
-            db = ctx.meta.get(DB_META_KEY, Path("archive.db"))
-            detail = IncidentLog(error_log_path(db)).record(
-                f"citecheck {ctx.invoked_subcommand}", exc
-            )
-            click.echo(f"Error: {detail}. Please report this bug.", err=True)
-            ctx.exit(EXIT_FAILED)
-
-
-@click.group(cls=_Commands)
+@click.group(cls=CommandGroup)
 @click.version_option(__version__, prog_name="citecheck")
 def cli() -> None:
     """Check, archive and repair the links that campaign texts cite as evidence."""

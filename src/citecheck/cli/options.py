@@ -1,6 +1,6 @@
 """What the commands share: the options, their resolution (command line over
 citecheck.toml over defaults) into a :class:`Job`, the clock, and the one mapping of
-library errors and stop signals to exit codes."""
+library errors, stop signals and unexpected errors (bugs) to exit codes."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from ..config import (
 )
 from ..configfile import archive_overrides, load_config, resolve_settings
 from ..errors import CitecheckError, InputError
+from ..incidents import IncidentLog, error_log_path
 from ..interrupt import exit_code_for
 
 #: The exit code of a usage or input error (see the module's docstring for the rest).
@@ -88,6 +89,25 @@ def library_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             signal.signal(signal.SIGTERM, previous)
 
     return wrapper
+
+
+class CommandGroup(click.Group):
+    """citecheck's command group: an error no one expected (a bug) is exit code 4,
+    with one line on stderr and the traceback in the error log, never a Python
+    traceback on the terminal and never exit 1 ("broken links present")."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:  # exit code 4 is this mapping; units have their own guards
+            db = ctx.meta.get(DB_META_KEY, Path("archive.db"))
+            detail = IncidentLog(error_log_path(db)).record(
+                f"citecheck {ctx.invoked_subcommand}", exc
+            )
+            click.echo(f"Error: {detail}. Please report this bug.", err=True)
+            ctx.exit(EXIT_FAILED)
 
 
 #: The documents ``extract`` reads and ``fix`` rewrites.
