@@ -49,10 +49,11 @@ import httpcore
 import httpx
 
 from .config import DEFAULT_PDF_READERS, Settings
+from .lanes import Lanes, Reservation
 from .models import FetchOutcome, Hop, Reason
 from .urls import CHECKABLE_SCHEMES, InvalidURLError, host_key, normalize_url, scheme_of
 
-__all__ = ["Fetcher", "RETRYABLE_STATUSES"]
+__all__ = ["Budget", "Fetcher", "RETRYABLE_STATUSES"]
 
 #: Statuses that mean "try again later", not "this link is dead".
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
@@ -325,6 +326,7 @@ class _Progress:
     body: bytearray = field(default_factory=bytearray)
     reading_body: bool = False
     last_retryable: FetchOutcome | None = None
+    reservation: Reservation | None = None
 
     def outcome(self, **values: typing.Any) -> FetchOutcome:
         return FetchOutcome(
@@ -360,12 +362,12 @@ class _Deadline:
                 self._timeout.reschedule(asyncio.get_running_loop().time() + remaining)
 
 
-class _HostSlot:
-    __slots__ = ("semaphore", "users")
+@dataclass
+class Budget:
+    """Seconds left of one URL's deadline, shared by its fetch and its sibling probe
+    (one deadline per URL, whatever it takes to judge it)."""
 
-    def __init__(self, limit: int) -> None:
-        self.semaphore = asyncio.Semaphore(limit)
-        self.users = 0
+    remaining_s: float
 
 
 class Fetcher:
@@ -388,7 +390,8 @@ class Fetcher:
         self._client: httpx.AsyncClient | None = None
         self._global_slots = asyncio.Semaphore(settings.concurrency)
         self._pdf_readers = asyncio.Semaphore(DEFAULT_PDF_READERS)
-        self._host_slots: dict[str, _HostSlot] = {}
+        #: The per-host lanes; check.py's dispatcher watches them to start links.
+        self.lanes = Lanes(settings.per_host)
 
     async def __aenter__(self) -> Fetcher:
         settings = self._settings
@@ -432,9 +435,20 @@ class Fetcher:
         return self._http
 
     async def fetch(
-        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        reservation: Reservation | None = None,
+        budget: Budget | None = None,
     ) -> FetchOutcome:
-        """GET ``url``, following redirects; never raises for network problems."""
+        """GET ``url``, following redirects; never raises for network problems.
+
+        ``reservation`` is the lane the dispatcher kept for this link's first
+        request. ``budget``, when given, is the deadline (instead of
+        ``settings.timeout_s``) and is left holding what remains of it.
+        """
         started = time.monotonic()
         try:
             target = normalize_url(url)
@@ -454,12 +468,19 @@ class Fetcher:
             conditional["If-None-Match"] = etag
         if last_modified:
             conditional["If-Modified-Since"] = last_modified
-        progress = _Progress(url=url, current_url=target)
+        progress = _Progress(url=url, current_url=target, reservation=reservation)
+        timeout_s = self._settings.timeout_s if budget is None else budget.remaining_s
+        if timeout_s <= 0:
+            return self._on_deadline(progress)
+        deadline: _Deadline | None = None
         try:
-            async with asyncio.timeout(self._settings.timeout_s) as timeout:
-                outcome = await self._follow(progress, conditional, _Deadline(timeout))
+            async with asyncio.timeout(timeout_s) as timeout:
+                deadline = _Deadline(timeout)
+                outcome = await self._follow(progress, conditional, deadline)
         except TimeoutError:
             outcome = self._on_deadline(progress)
+        if budget is not None:
+            budget.remaining_s = max(0.0, deadline.remaining_s()) if deadline else 0.0
         return replace(outcome, elapsed_ms=int((time.monotonic() - started) * 1000))
 
     def _on_deadline(self, progress: _Progress) -> FetchOutcome:
@@ -529,7 +550,9 @@ class Fetcher:
             progress.attempts += 1
             may_retry = progress.attempts < self._settings.max_attempts
             try:
-                async with self._slot(host_key(progress.current_url), deadline):
+                async with self._slot(
+                    host_key(progress.current_url), deadline, progress.reservation
+                ):
                     outcome, delay = await self._exchange(
                         progress, extra_headers, cookies, may_retry, deadline
                     )
@@ -561,34 +584,35 @@ class Fetcher:
             return self._backoff_s(attempt)
         return retry_after if retry_after <= self._settings.max_retry_after_s else None
 
+    def _pause_host(self, url: str, headers: Mapping[str, str]) -> None:
+        """A Retry-After pauses the whole host (every link to it), not only the link
+        that got it; never for longer than ``max_retry_after_s``."""
+        retry_after = _retry_after_s(headers.get("retry-after"))
+        if retry_after is not None:
+            self.lanes.pause(host_key(url), min(retry_after, self._settings.max_retry_after_s))
+
     def _backoff_s(self, attempt: int) -> float:
         """Exponential backoff with jitter, so retries to one host do not move in step."""
         return self._settings.backoff_s * 2 ** (attempt - 1) * random.uniform(1.0, 1.5)
 
     @contextlib.asynccontextmanager
-    async def _slot(self, host: str, deadline: _Deadline) -> AsyncIterator[None]:
-        """Hold a per-host slot, then a global one (in that order, so that requests
-        queued for a busy host do not hold global slots other hosts could use)."""
-        slot = self._host_slots.get(host)
-        if slot is None:
-            slot = self._host_slots[host] = _HostSlot(self._settings.per_host)
-        slot.users += 1
+    async def _slot(
+        self, host: str, deadline: _Deadline, reservation: Reservation | None
+    ) -> AsyncIterator[None]:
+        """Hold the host's lane, then a global slot, for one request (in that order,
+        so that requests queued for a busy host do not hold global slots other hosts
+        could use). Waiting for either does not count against the deadline."""
+        with deadline.paused():
+            await self.lanes.acquire(host, reservation)
         try:
             with deadline.paused():
-                await slot.semaphore.acquire()
+                await self._global_slots.acquire()
             try:
-                with deadline.paused():
-                    await self._global_slots.acquire()
-                try:
-                    yield
-                finally:
-                    self._global_slots.release()
+                yield
             finally:
-                slot.semaphore.release()
+                self._global_slots.release()
         finally:
-            slot.users -= 1
-            if slot.users == 0:
-                del self._host_slots[host]
+            self.lanes.release(host)
 
     async def _exchange(
         self,
@@ -610,6 +634,8 @@ class Fetcher:
             status = response.status_code
             headers = _lower_headers(response.headers)
             progress.status_code, progress.headers = status, headers
+            if status in RETRYABLE_STATUSES:
+                self._pause_host(progress.current_url, headers)
             delay = self._retry_delay(status, headers, progress.attempts) if may_retry else None
             if delay is not None and delay < deadline.remaining_s():
                 return progress.outcome(status_code=status, headers=headers), delay
