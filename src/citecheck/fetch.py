@@ -51,6 +51,7 @@ import httpx
 from .config import DEFAULT_PDF_READERS, Settings
 from .lanes import Lanes, Reservation
 from .models import FetchOutcome, Hop, Reason
+from .pools import LeanStream, PoolPerOrigin
 from .urls import CHECKABLE_SCHEMES, InvalidURLError, host_key, normalize_url, scheme_of
 
 __all__ = ["Budget", "Fetcher", "RETRYABLE_STATUSES"]
@@ -179,7 +180,7 @@ class _PolicyBackend(httpcore.AsyncNetworkBackend):
         last_error: httpcore.ConnectError | httpcore.ConnectTimeout | None = None
         for address in addresses:
             try:
-                return await self._inner.connect_tcp(
+                stream = await self._inner.connect_tcp(
                     address,
                     port,
                     timeout=timeout,
@@ -188,6 +189,8 @@ class _PolicyBackend(httpcore.AsyncNetworkBackend):
                 )
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 last_error = exc
+            else:
+                return LeanStream(stream)
         assert last_error is not None  # addresses is never empty
         raise last_error
 
@@ -206,17 +209,24 @@ class _PolicyBackend(httpcore.AsyncNetworkBackend):
 
 
 def _policy_transport(settings: Settings) -> httpx.AsyncHTTPTransport:
-    """httpx's own transport (for its exception mapping) over a pool using our backend."""
+    """httpx's own transport (for its exception mapping) over small pools, one per
+    origin (pools.py says why), using our backend."""
     transport = httpx.AsyncHTTPTransport(trust_env=False)
-    transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=httpx.create_ssl_context(trust_env=False),
-        max_connections=settings.concurrency,
-        max_keepalive_connections=settings.concurrency,
-        keepalive_expiry=5.0,
-        network_backend=_PolicyBackend(
-            resolve=dict(settings.resolve), exclude_private=settings.exclude_private
-        ),
+    ssl_context = httpx.create_ssl_context(trust_env=False)
+    backend = _PolicyBackend(
+        resolve=dict(settings.resolve), exclude_private=settings.exclude_private
     )
+
+    def new_pool() -> httpcore.AsyncConnectionPool:
+        return httpcore.AsyncConnectionPool(
+            ssl_context=ssl_context,
+            max_connections=settings.concurrency,
+            max_keepalive_connections=settings.per_host,
+            keepalive_expiry=5.0,
+            network_backend=backend,
+        )
+
+    transport._pool = PoolPerOrigin(new_pool, max_pools=settings.concurrency)  # type: ignore[assignment]
     return transport
 
 
