@@ -49,9 +49,9 @@ import httpcore
 import httpx
 
 from .config import DEFAULT_PDF_READERS, Settings
+from .connections import AsyncioBackend, PoolPerOrigin
 from .lanes import Lanes, Reservation
 from .models import FetchOutcome, Hop, Reason
-from .pools import LeanStream, PoolPerOrigin
 from .urls import CHECKABLE_SCHEMES, InvalidURLError, host_key, normalize_url, scheme_of
 
 __all__ = ["Budget", "Fetcher", "RETRYABLE_STATUSES"]
@@ -128,7 +128,7 @@ class _PolicyBackend(httpcore.AsyncNetworkBackend):
     ) -> None:
         self._resolve_map = {name.lower().rstrip("."): ip for name, ip in resolve.items()}
         self._exclude_private = exclude_private
-        self._inner = inner if inner is not None else httpcore.AnyIOBackend()
+        self._inner = inner if inner is not None else AsyncioBackend()
 
     async def _addresses(self, host: str, port: int, timeout: float | None) -> list[str]:
         name = host.lower().rstrip(".")
@@ -180,7 +180,7 @@ class _PolicyBackend(httpcore.AsyncNetworkBackend):
         last_error: httpcore.ConnectError | httpcore.ConnectTimeout | None = None
         for address in addresses:
             try:
-                stream = await self._inner.connect_tcp(
+                return await self._inner.connect_tcp(
                     address,
                     port,
                     timeout=timeout,
@@ -189,8 +189,6 @@ class _PolicyBackend(httpcore.AsyncNetworkBackend):
                 )
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 last_error = exc
-            else:
-                return LeanStream(stream)
         assert last_error is not None  # addresses is never empty
         raise last_error
 
@@ -210,7 +208,7 @@ class _PolicyBackend(httpcore.AsyncNetworkBackend):
 
 def _policy_transport(settings: Settings) -> httpx.AsyncHTTPTransport:
     """httpx's own transport (for its exception mapping) over small pools, one per
-    origin (pools.py says why), using our backend."""
+    origin (connections.py says why), using our backend."""
     transport = httpx.AsyncHTTPTransport(trust_env=False)
     ssl_context = httpx.create_ssl_context(trust_env=False)
     backend = _PolicyBackend(
@@ -637,10 +635,12 @@ class Fetcher:
         the outcome is final."""
         progress.reading_body = False
         request = self._http.build_request("GET", progress.current_url, headers=extra_headers)
-        cookies.set_cookie_header(request)
+        if cookies.jar:  # the cookie jar's work is costly: skip it when there is none
+            cookies.set_cookie_header(request)
         response = await self._http.send(request, stream=True)
         try:
-            cookies.extract_cookies(response)
+            if "set-cookie" in response.headers:
+                cookies.extract_cookies(response)
             status = response.status_code
             headers = _lower_headers(response.headers)
             progress.status_code, progress.headers = status, headers
