@@ -85,7 +85,7 @@ def _links(web: FakeWeb, links: int, hosts: int) -> list[str]:
     for n in range(links):
         host = _address(n % hosts)
         base = f"http://{host}:{web.port}"
-        kind = n % 50
+        kind = (n // hosts) % 50  # the same mix on every host
         if kind == 0:
             urls.append(f"{base}/e/{n}")
         elif kind <= 5:

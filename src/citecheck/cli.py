@@ -42,12 +42,12 @@ from .configfile import archive_overrides, load_config, resolve_settings
 from .errors import CitecheckError, InputError
 from .models import CHANGE_KINDS, STATUS_ORDER, CheckResult, Citation, LinkState
 from .report import FORMATS, write_report
-from .report.build import build_report
-from .store import Store
 
 if TYPE_CHECKING:
     from .archive import ArchiveSummary
     from .pipeline import CheckSummary
+    from .report import Report
+    from .store import Store
 
 #: The exit code of a usage or input error (see the module's docstring for the rest).
 EXIT_USAGE = 2
@@ -295,6 +295,20 @@ _CHANGE_TITLES = {
 }
 
 
+def _open_store(path: Path, *, create: bool = True) -> Store:
+    """The store, imported only by the commands that open one (sqlite-utils costs
+    a tenth of a second that ``--help`` should not pay)."""
+    from .store import Store
+
+    return Store.open(path, create=create)
+
+
+def _build_report(store: Store, **options: Any) -> Report:
+    from .report.build import build_report
+
+    return build_report(store, **options)
+
+
 def _print_summary(summary: CheckSummary, store: Store, *, quiet: bool) -> None:
     if summary.offline:
         click.echo(
@@ -413,7 +427,7 @@ def extract(documents: tuple[Path, ...], output: Path, db_path: Path) -> None:
     from .pipeline import extract_to_sources
 
     if db_path.exists():
-        with Store.open(db_path, create=False) as store:
+        with _open_store(db_path, create=False) as store:
             found, summary = extract_to_sources(documents, output, store=store)
     else:
         found, summary = extract_to_sources(documents, output)
@@ -463,7 +477,7 @@ def _run_check(job: _Job, *, command: str, due_only: bool) -> CheckSummary:
     from .pipeline import check_links_in_store, load_sources
 
     clock = _clock()
-    with Store.open(job.db) as store:
+    with _open_store(job.db) as store:
         load_sources(store, job.sources, now=clock())
         total = sum(store.status_counts().values())
         progress = _Progress(
@@ -517,8 +531,8 @@ def report(fmt: str, report_path: Path | None, **params: Any) -> None:
         citecheck report --format html -o report.html
     """
     job = _job(params)
-    with Store.open(_existing_db(job), create=False) as store:
-        built = build_report(store, now=_clock()(), schedule=job.settings.schedule)
+    with _open_store(_existing_db(job), create=False) as store:
+        built = _build_report(store, now=_clock()(), schedule=job.settings.schedule)
         if report_path is None:
             write_report(built, fmt, sys.stdout)
         else:
@@ -556,7 +570,7 @@ def archive(**params: Any) -> None:
 def _run_archive(job: _Job, *, command: str, quiet: bool) -> ArchiveSummary:
     from .pipeline import archive_links_in_store
 
-    with Store.open(_existing_db(job), create=False) as store:
+    with _open_store(_existing_db(job), create=False) as store:
         summary = archive_links_in_store(
             store, job.settings, job.archive, clock=_clock(), command=command
         )
@@ -618,7 +632,7 @@ def fix(
 
     job = _job(params)
     clock = _clock()
-    with Store.open(_existing_db(job, "run 'citecheck run' first"), create=False) as store:
+    with _open_store(_existing_db(job, "run 'citecheck run' first"), create=False) as store:
         if undo:
             for document in documents:
                 plan = undo_document_fix(store, document, now=clock())
@@ -657,7 +671,7 @@ def history(url: str, as_json: bool, **params: Any) -> None:
         citecheck history https://edri.org/
     """
     job = _job(params)
-    with Store.open(_existing_db(job), create=False) as store:
+    with _open_store(_existing_db(job), create=False) as store:
         state = store.link_state(url)
         if state is None:
             raise InputError(f"{url} is not in {job.db}")
@@ -735,8 +749,8 @@ def run(check_all: bool, **params: Any) -> None:
     summary = _run_check(job, command="run", due_only=not check_all)
     if not summary.offline:
         _run_archive(job, command="run-archive", quiet=job.quiet or not job.verbose)
-    with Store.open(job.db, create=False) as store:
-        built = build_report(store, now=_clock()(), schedule=job.settings.schedule)
+    with _open_store(job.db, create=False) as store:
+        built = _build_report(store, now=_clock()(), schedule=job.settings.schedule)
         for output in job.settings.report_outputs:
             _write_file_atomically(
                 output.path, lambda out, fmt=output.format: write_report(built, fmt, out)

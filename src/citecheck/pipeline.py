@@ -20,26 +20,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .archive import ArchiveSummary, ArchiveUnreachableError, WaybackClient, archive_links
 from .check import Checker, CheckRequest, Clock, check_links
 from .config import DEFAULT_ARCHIVE_TIMEOUT_S, ArchiveSettings, ConfirmationPolicy, Settings
 from .drift import detect_drift, drift_from_json, drift_to_json
 from .errors import FixError, InputError, NetworkOfflineError
-from .extract import extract_file, match_titles
 from .fetch import Fetcher
-from .fix import (
-    Decision,
-    DocxPlan,
-    FixPlan,
-    Replacement,
-    TargetSwap,
-    plan_docx_fix,
-    plan_docx_undo,
-    plan_fix,
-    plan_undo,
-    rebase_plan,
-    write_atomically,
-)
 from .models import (
     CHANGE_KINDS,
     CheckResult,
@@ -56,6 +41,12 @@ from .verdict import next_state
 
 if TYPE_CHECKING:
     import httpx
+
+    from .archive import ArchiveSummary
+    from .fix import Decision, DocxPlan, FixPlan
+
+# The archive, extraction and fix modules (with lxml, pypdf, python-docx) are imported
+# by the functions that use them: a check should not spend its start-up on them.
 
 
 def utc_now() -> datetime:
@@ -111,6 +102,8 @@ def extract_to_sources(
     and, with a ``store``, the titles the cited pages were last seen with (a PDF's
     own title, say). Rows already in ``sources``, and every edit made to them, stay.
     """
+    from .extract import extract_file, match_titles
+
     existing = read_sources(sources) if sources.exists() else None
     current = list(existing.citations) if existing else []
     known = {c.title: c.url for c in current if c.title and c.url}
@@ -279,6 +272,8 @@ async def _archive_all(
     clock: Clock,
     transport: httpx.AsyncBaseTransport | None,
 ) -> ArchiveSummary:
+    from .archive import WaybackClient, archive_links
+
     async with Fetcher(settings, transport=transport) as fetcher:
         client = WaybackClient(
             fetcher.client,
@@ -303,6 +298,8 @@ def archive_links_in_store(
     reached at all, the run is recorded as ``offline`` and the summary says so
     (exit code 3); nothing was marked because of it.
     """
+    from .archive import ArchiveSummary, ArchiveUnreachableError
+
     started = time.monotonic()
     with store.writer_lock():
         run_id = store.begin_run(command, now=clock())
@@ -332,6 +329,8 @@ def fix_decisions(store: Store) -> dict[str, Decision]:
     applies that only with ``--redirects``); broken links without a capture, failing
     and blocked links are left for a human, with the reason.
     """
+    from .fix import Decision
+
     decisions: dict[str, Decision] = {}
     for row in store.iter_archive_rows():
         state = row.state
@@ -375,6 +374,8 @@ def plan_document_fix(
     archive_prefixes: tuple[str, ...],
 ) -> FixPlan | DocxPlan:
     """Plan the swaps in one document (nothing is written)."""
+    from .fix import plan_docx_fix, plan_fix
+
     if path.suffix.lower() == ".docx":
         return plan_docx_fix(
             path, decisions, redirects=redirects, archive_prefixes=archive_prefixes,
@@ -396,6 +397,8 @@ def write_document_fix(store: Store, path: Path, plan: FixPlan | DocxPlan, *, no
     The document is read again first: a change since planning that makes a planned
     swap no longer match is refused with FixError naming it.
     """
+    from .fix import DocxPlan, rebase_plan, write_atomically
+
     if isinstance(plan, DocxPlan):
         plan.write()
         records = [
@@ -425,6 +428,8 @@ def write_document_fix(store: Store, path: Path, plan: FixPlan | DocxPlan, *, no
 
 def undo_document_fix(store: Store, path: Path, *, now: datetime) -> FixPlan | DocxPlan:
     """Restore the swaps of the last fix of ``path`` and mark that fix undone."""
+    from .fix import Replacement, TargetSwap, plan_docx_undo, plan_undo, write_atomically
+
     records = store.last_fix(_document_key(path))
     if not records:
         raise FixError(f"{path}: citecheck has no fix of this document to undo")
