@@ -196,17 +196,18 @@ async def _check_all(
     checked = 0
     async with Fetcher(settings) as fetcher:
         checker = Checker(fetcher, settings, clock=clock)
-        async for request, result in check_links(_requests(states), checker, settings):
-            previous = request.previous
-            baseline = store.drift_baseline(result.url) if result.status.is_success else None
-            state, new_baseline = judge(previous, result, baseline, settings.confirmation)
-            store.record_check(run_id, result, state, baseline=new_baseline)
-            kind = _change(previous, state)
-            if kind is not None:
-                changes[kind].append(state.url)
-            checked += 1
-            if on_result is not None:
-                on_result(result, state)
+        with store.batched_writes():
+            async for request, result in check_links(_requests(states), checker, settings):
+                previous = request.previous
+                baseline = store.drift_baseline(result.url) if result.status.is_success else None
+                state, new_baseline = judge(previous, result, baseline, settings.confirmation)
+                store.record_check(run_id, result, state, baseline=new_baseline)
+                kind = _change(previous, state)
+                if kind is not None:
+                    changes[kind].append(state.url)
+                checked += 1
+                if on_result is not None:
+                    on_result(result, state)
     return checked
 
 
