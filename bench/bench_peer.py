@@ -26,6 +26,7 @@ import csv
 import json
 import os
 import random
+import shlex
 import shutil
 import socket
 import subprocess
@@ -127,14 +128,17 @@ def _server_figures(web: FakeWeb, hosts: int, per_host: int) -> dict:
     }
 
 
+CITECHECK = [shutil.which("citecheck") or str(Path(sys.executable).with_name("citecheck"))]
+CITECHECK_ENV: dict[str, str] = {}
+
+
 def _citecheck(cwd: Path, urls: list[str], per_host: int, timeout_s: int) -> list[str]:
     with open(cwd / "sources.csv", "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["url", "cited_in"])
         writer.writerows([url, f"bench.md:{line}"] for line, url in enumerate(urls, 1))
     (cwd / "archive.db").unlink(missing_ok=True)
-    citecheck = shutil.which("citecheck") or str(Path(sys.executable).with_name("citecheck"))
-    return [citecheck, "check", "--per-host", str(per_host), "--timeout", str(timeout_s)]
+    return [*CITECHECK, "check", "--per-host", str(per_host), "--timeout", str(timeout_s)]
 
 
 def _lychee(cwd: Path, urls: list[str], per_host: int, timeout_s: int) -> list[str]:
@@ -155,10 +159,19 @@ def main() -> None:
     parser.add_argument("--timeout", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--only", choices=sorted(TOOLS), action="append")
+    parser.add_argument("--citecheck", metavar="COMMAND", help="the citecheck to run (default: "
+                        "the one on PATH), e.g. from a virtual environment without test extras")
+    parser.add_argument("--citecheck-src", metavar="DIR", help="run citecheck from this source "
+                        "tree (python -m citecheck with PYTHONPATH=DIR): an older version")
     parser.add_argument("--profile", metavar="FILE", help="run citecheck under py-spy "
                         "(collapsed stacks to FILE; its timings are then not comparable)")
     options = parser.parse_args()
     tools = options.only or list(TOOLS)
+    if options.citecheck:
+        CITECHECK[:] = shlex.split(options.citecheck)
+    if options.citecheck_src:
+        CITECHECK[:] = [sys.executable, "-m", "citecheck"]
+        CITECHECK_ENV["PYTHONPATH"] = str(Path(options.citecheck_src).resolve())
     if "lychee" in tools and not (
         shutil.which("lychee") or Path(sys.executable).with_name("lychee").exists()
     ):
@@ -166,6 +179,8 @@ def main() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CITECHECK_")}
     web = _start_web(options.hosts, log_limit=options.links * 3)
     env["CITECHECK_PROBE_URLS"] = f"http://{_address(0)}:{web.port}/p/probe"
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # a user's Python caches bytecode
+    env.update(CITECHECK_ENV)
     results: dict[str, list[dict]] = {tool: [] for tool in tools}
     try:
         urls = _links(web, options.links, options.hosts)
