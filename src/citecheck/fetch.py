@@ -209,8 +209,8 @@ class _PolicyBackend(httpcore.AsyncNetworkBackend):
 def _policy_transport(settings: Settings) -> httpx.AsyncHTTPTransport:
     """httpx's own transport (for its exception mapping) over small pools, one per
     origin (connections.py says why), using our backend."""
-    transport = httpx.AsyncHTTPTransport(trust_env=False)
-    ssl_context = httpx.create_ssl_context(trust_env=False)
+    ssl_context = httpx.create_ssl_context(trust_env=False)  # loading the CAs: once
+    transport = httpx.AsyncHTTPTransport(verify=ssl_context, trust_env=False)
     backend = _PolicyBackend(
         resolve=dict(settings.resolve), exclude_private=settings.exclude_private
     )
