@@ -61,6 +61,9 @@ RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 520, 521, 522, 523
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _RETRYABLE_REASONS = frozenset({Reason.TIMEOUT, Reason.CONNECTION_ERROR, Reason.DNS_TEMPORARY})
 _PDF_TYPES = frozenset({"application/pdf", "application/x-pdf"})
+#: Unread bodies up to this size are read to the end to keep their connection alive.
+_DISCARDED_BODY_BYTES = 64 * 1024
+_DISCARD_TIMEOUT_S = 0.5
 
 _ACCEPT = "text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.8"
 _ACCEPT_LANGUAGE = "en;q=0.9, *;q=0.5"
@@ -281,6 +284,19 @@ def _retry_after_s(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+async def _discard_small_body(response: httpx.Response, headers: Mapping[str, str]) -> None:
+    """Read and drop a small body (a redirect's, a 503's) so that the connection can
+    be used again: closing a response with its body unread closes the connection."""
+    length = headers.get("content-length", "")
+    if not (length.isdigit() and int(length) <= _DISCARDED_BODY_BYTES):
+        return
+    # Briefly, and whatever goes wrong: the answer is already known.
+    with contextlib.suppress(TimeoutError, httpx.TransportError):
+        async with asyncio.timeout(_DISCARD_TIMEOUT_S):
+            async for _ in response.aiter_raw():
+                pass
 
 
 class _Inflater:
@@ -648,8 +664,10 @@ class Fetcher:
                 self._pause_host(progress.current_url, headers)
             delay = self._retry_delay(status, headers, progress.attempts) if may_retry else None
             if delay is not None and delay < deadline.remaining_s():
+                await _discard_small_body(response, headers)
                 return progress.outcome(status_code=status, headers=headers), delay
             if status in _REDIRECT_STATUSES and headers.get("location"):
+                await _discard_small_body(response, headers)
                 return progress.outcome(status_code=status, headers=headers), None
             body, truncated, detail = await self._read_body(response, headers, progress)
             return progress.outcome(
