@@ -114,7 +114,8 @@ def _run(args: list[str], cwd: Path, env: dict[str, str]) -> dict:
         "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
         "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
         "exit": proc.returncode,
-        "tail": output.decode(errors="replace").strip().splitlines()[-1:],
+        "tail": [line for line in output.decode(errors="replace").splitlines()
+                 if line.startswith("Checked ")][-1:],
     }
 
 
