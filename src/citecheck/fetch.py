@@ -61,6 +61,8 @@ RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 520, 521, 522, 523
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _RETRYABLE_REASONS = frozenset({Reason.TIMEOUT, Reason.CONNECTION_ERROR, Reason.DNS_TEMPORARY})
 _PDF_TYPES = frozenset({"application/pdf", "application/x-pdf"})
+#: Origins whose connections are kept, per global request slot (see _policy_transport).
+_POOLS_PER_SLOT = 4
 #: Unread bodies up to this size are read to the end to keep their connection alive.
 _DISCARDED_BODY_BYTES = 64 * 1024
 _DISCARD_TIMEOUT_S = 0.5
@@ -227,7 +229,10 @@ def _policy_transport(settings: Settings) -> httpx.AsyncHTTPTransport:
             network_backend=backend,
         )
 
-    transport._pool = PoolPerOrigin(new_pool, max_pools=settings.concurrency)  # type: ignore[assignment]
+    # Enough pools for every host a run has in flight at once (a pool closed while its
+    # host still has links waiting costs it new connections).
+    max_pools = settings.concurrency * _POOLS_PER_SLOT
+    transport._pool = PoolPerOrigin(new_pool, max_pools=max_pools)  # type: ignore[assignment]
     return transport
 
 
