@@ -391,6 +391,13 @@ class _Deadline:
                 self._timeout.reschedule(asyncio.get_running_loop().time() + remaining)
 
 
+class _UnusedCookies(httpx.Cookies):
+    """The client's cookie jar, which is never fed: see :meth:`Fetcher._exchange`."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        return
+
+
 @dataclass
 class Budget:
     """Seconds left of one URL's deadline, shared by its fetch and its sibling probe
@@ -438,6 +445,9 @@ class Fetcher:
                 "Accept-Encoding": _ACCEPT_ENCODING,
             },
         )
+        # httpx parses every response into the client's jar; this one stores nothing
+        # anyway (cookies live per fetch), so skip the parse: 4% of a check's CPU.
+        self._client._cookies = _UnusedCookies()
         await self._client.__aenter__()
         return self
 
