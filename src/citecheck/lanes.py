@@ -42,8 +42,13 @@ class Reservation:
         self._open = True
 
     def take(self, host: str) -> bool:
-        """Use the reservation for a request to ``host``; False if it cannot be."""
-        if not self._open or host != self.host:
+        """Use the reservation for a request to ``host``. False if it cannot be: it is
+        used up, or the request goes elsewhere (the URL's host spelled differently
+        once normalised), and then the lane is given back at once."""
+        if not self._open:
+            return False
+        if host != self.host:
+            self.cancel()
             return False
         self._open = False
         return True
