@@ -65,8 +65,12 @@ def _start_web(hosts: int, log_limit: int) -> FakeWeb:
     def delayed(status: int, title: str):
         async def handler(request: Request, reply: Reply) -> None:
             await asyncio.sleep(LATENCY_S + jitter.uniform(-JITTER_S, JITTER_S))
-            await reply.send(status, f"<html><head><title>{title}</title></head><body>"
-                             f"<p>{title}: {request.path}</p></body></html>".encode())
+            await reply.send(
+                status,
+                f"<html><head><title>{title}</title></head><body>"
+                f"<p>{title}: {request.path}</p></body></html>".encode(),
+            )
+
         return handler
 
     async def moved(request: Request, reply: Reply) -> None:
@@ -103,8 +107,9 @@ def _links(web: FakeWeb, links: int, hosts: int) -> list[str]:
 def _run(args: list[str], cwd: Path, env: dict[str, str]) -> dict:
     """Run one command; its own wall time, CPU and peak RSS (``os.wait4``)."""
     started = time.perf_counter()
-    proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
     output = proc.stdout.read() if proc.stdout else b""
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -114,8 +119,11 @@ def _run(args: list[str], cwd: Path, env: dict[str, str]) -> dict:
         "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
         "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
         "exit": proc.returncode,
-        "tail": [line for line in output.decode(errors="replace").splitlines()
-                 if line.startswith("Checked ")][-1:],
+        "tail": [
+            line
+            for line in output.decode(errors="replace").splitlines()
+            if line.startswith("Checked ")
+        ][-1:],
     }
 
 
@@ -145,8 +153,17 @@ def _citecheck(cwd: Path, urls: list[str], per_host: int, timeout_s: int) -> lis
 def _lychee(cwd: Path, urls: list[str], per_host: int, timeout_s: int) -> list[str]:
     (cwd / "urls.txt").write_text("\n".join(urls) + "\n")
     lychee = shutil.which("lychee") or str(Path(sys.executable).with_name("lychee"))
-    return [lychee, "--no-progress", "--host-concurrency", str(per_host),
-            "--host-request-interval", "0ms", "--timeout", str(timeout_s), "urls.txt"]
+    return [
+        lychee,
+        "--no-progress",
+        "--host-concurrency",
+        str(per_host),
+        "--host-request-interval",
+        "0ms",
+        "--timeout",
+        str(timeout_s),
+        "urls.txt",
+    ]
 
 
 TOOLS = {"citecheck": _citecheck, "lychee": _lychee}
@@ -160,12 +177,24 @@ def main() -> None:
     parser.add_argument("--timeout", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--only", choices=sorted(TOOLS), action="append")
-    parser.add_argument("--citecheck", metavar="COMMAND", help="the citecheck to run (default: "
-                        "the one on PATH), e.g. from a virtual environment without test extras")
-    parser.add_argument("--citecheck-src", metavar="DIR", help="run citecheck from this source "
-                        "tree (python -m citecheck with PYTHONPATH=DIR): an older version")
-    parser.add_argument("--profile", metavar="FILE", help="run citecheck under py-spy "
-                        "(collapsed stacks to FILE; its timings are then not comparable)")
+    parser.add_argument(
+        "--citecheck",
+        metavar="COMMAND",
+        help="the citecheck to run (default: "
+        "the one on PATH), e.g. from a virtual environment without test extras",
+    )
+    parser.add_argument(
+        "--citecheck-src",
+        metavar="DIR",
+        help="run citecheck from this source "
+        "tree (python -m citecheck with PYTHONPATH=DIR): an older version",
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="run citecheck under py-spy "
+        "(collapsed stacks to FILE; its timings are then not comparable)",
+    )
     options = parser.parse_args()
     tools = options.only or list(TOOLS)
     if options.citecheck:
@@ -191,8 +220,18 @@ def main() -> None:
                 for tool in tools:
                     args = TOOLS[tool](cwd, urls, options.per_host, options.timeout)
                     if options.profile and tool == "citecheck":
-                        args = ["py-spy", "record", "-r", "250", "-f", "raw", "-o",
-                                str(Path(options.profile).resolve()), "--", *args]
+                        args = [
+                            "py-spy",
+                            "record",
+                            "-r",
+                            "250",
+                            "-f",
+                            "raw",
+                            "-o",
+                            str(Path(options.profile).resolve()),
+                            "--",
+                            *args,
+                        ]
                     web.clear_log()
                     figures = _run(args, cwd, env)
                     figures.update(_server_figures(web, options.hosts, options.per_host))

@@ -88,7 +88,8 @@ async def measure(name: str, urls: list[str], options: argparse.Namespace) -> fl
 
     connector = aiohttp.TCPConnector(limit=0, limit_per_host=options.per_host)
     async with aiohttp.ClientSession(connector=connector) as session:
-        return await _timed(_drive(urls, options.per_host, options.hosts, lambda u: get(session, u)))
+        run = _drive(urls, options.per_host, options.hosts, lambda u: get(session, u))
+        return await _timed(run)
 
 
 async def _timed(run: Awaitable) -> float:
@@ -110,15 +111,22 @@ def main() -> None:
             f"http://{addresses[n % options.hosts]}:{web.port}/page/p{n}"
             for n in range(options.requests)
         ]
-        for name in ("httpx default", "httpx + citecheck pools", "citecheck Fetcher.fetch",
-                     "aiohttp"):
+        for name in (
+            "httpx default",
+            "httpx + citecheck pools",
+            "citecheck Fetcher.fetch",
+            "aiohttp",
+        ):
             runs = [asyncio.run(measure(name, urls, options)) for _ in range(options.repeat)]
             if runs[0] is None:
                 print(f"{name:26} not installed")
                 continue
             best = min(r for r in runs if r is not None)
-            print(f"{name:26} {1000 * best / options.requests:6.3f} ms CPU per request "
-                  f"(best of {options.repeat}: {best:.2f} s for {options.requests})", flush=True)
+            print(
+                f"{name:26} {1000 * best / options.requests:6.3f} ms CPU per request "
+                f"(best of {options.repeat}: {best:.2f} s for {options.requests})",
+                flush=True,
+            )
     finally:
         web.stop()
 
