@@ -856,3 +856,14 @@ def test_a_failed_write_in_a_batch_loses_only_itself(store: Store, db_path: Path
         store.record_check(run_id, good, ok_state(good.url, T0))
     assert sql(db_path, "select run_id from checks") == [(run_id,), (run_id,)]
     assert sql(db_path, "select links_checked from runs") == [(2,)]
+
+
+def test_commit_batch_commits_what_is_grouped_so_far(store: Store, db_path: Path) -> None:
+    store.sync_citations([Citation(url="https://example.org/a")], now=T0)
+    run_id = store.begin_run("check", now=T0)
+    check = full_check("https://example.org/a", T0)
+    with store.batched_writes(max_writes=100, max_seconds=3600):
+        store.record_check(run_id, check, ok_state(check.url, T0))
+        assert sql(db_path, "select count(*) from checks") == [(0,)]
+        store.commit_batch()
+        assert sql(db_path, "select count(*) from checks") == [(1,)]

@@ -11,6 +11,7 @@ Every CLI command is one call here, so the job can be scripted without the CLI::
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import time
@@ -184,6 +185,29 @@ def _requests(states: Iterable[LinkState]) -> Iterator[CheckRequest]:
         )
 
 
+#: Seconds a recorded check may wait for its commit, however slowly results come.
+_COMMIT_EVERY_S = 1.0
+
+
+@contextlib.contextmanager
+def _committing_every(store: Store, seconds: float) -> Iterator[None]:
+    """Commit the store's grouped writes every ``seconds`` while the block runs
+    (inside the event loop, so in the store's own thread)."""
+    loop = asyncio.get_running_loop()
+    handle: asyncio.TimerHandle | None = None
+
+    def commit() -> None:
+        nonlocal handle
+        store.commit_batch()
+        handle = loop.call_later(seconds, commit)
+
+    handle = loop.call_later(seconds, commit)
+    try:
+        yield
+    finally:
+        handle.cancel()
+
+
 async def _check_all(
     store: Store,
     run_id: int,
@@ -196,7 +220,7 @@ async def _check_all(
     checked = 0
     async with Fetcher(settings) as fetcher:
         checker = Checker(fetcher, settings, clock=clock)
-        with store.batched_writes():
+        with store.batched_writes(), _committing_every(store, _COMMIT_EVERY_S):
             async for request, result in check_links(_requests(states), checker, settings):
                 previous = request.previous
                 baseline = store.drift_baseline(result.url) if result.status.is_success else None

@@ -1324,6 +1324,12 @@ class Store:
             raise
         self._conn.execute("COMMIT")
 
+    def commit_batch(self) -> None:
+        """Commit the writes grouped so far by :meth:`batched_writes`, if any: for a
+        caller that waits a long time between writes."""
+        if self._batch is not None and self._conn.in_transaction:
+            self._conn.execute("COMMIT")
+
     @contextmanager
     def _batched_write(self, batch: _Batch) -> Iterator[None]:
         if not self._conn.in_transaction:
