@@ -49,12 +49,12 @@ from .interrupt import exit_code_for
 from .models import CheckResult, Citation, LinkState
 from .outputs import check_output_path, open_output
 from .report import FORMATS, write_report
-from .report.build import build_report
-from .store import Store
 
 if TYPE_CHECKING:
     from .archive import ArchiveProgress, ArchiveSummary
     from .pipeline import CheckSummary
+    from .report import Report
+    from .store import Store
 
 #: The exit code of a usage or input error (see the module's docstring for the rest).
 EXIT_USAGE = 2
@@ -316,6 +316,20 @@ class _Progress:
             click.echo("\r\033[K", err=True, nl=False)
 
 
+def _open_store(path: Path, *, create: bool = True) -> Store:
+    """The store, imported only by the commands that open one (sqlite-utils costs
+    a tenth of a second that ``--help`` should not pay)."""
+    from .store import Store
+
+    return Store.open(path, create=create)
+
+
+def _build_report(store: Store, **options: Any) -> Report:
+    from .report.build import build_report
+
+    return build_report(store, **options)
+
+
 def _print_summary(summary: CheckSummary, store: Store, *, quiet: bool) -> None:
     from .summaries import check_lines, check_warnings
 
@@ -429,7 +443,7 @@ def extract(documents: tuple[Path, ...], output: Path, db_path: Path, prune: boo
 
     check_output_path(output)
     if db_path.exists():
-        with Store.open(db_path, create=False) as store:
+        with _open_store(db_path, create=False) as store:
             found, summary = extract_to_sources(documents, output, store=store, prune=prune)
     else:
         found, summary = extract_to_sources(documents, output, prune=prune)
@@ -510,7 +524,7 @@ def _run_check(job: _Job, *, command: str, due_only: bool) -> CheckSummary:
 
     sources = _valid_sources(job)
     clock = _clock()
-    with Store.open(job.db) as store:
+    with _open_store(job.db) as store:
         load_sources(store, sources, now=clock())
         progress, on_result = _result_printer(job, sum(store.status_counts().values()))
         try:
@@ -558,8 +572,8 @@ def report(fmt: str, report_path: Path | None, **params: Any) -> None:
     job = _job(params)
     output = Path("-") if report_path is None else report_path
     check_output_path(output)
-    with Store.open(_existing_db(job), create=False) as store:
-        built = build_report(store, now=_clock()(), schedule=job.settings.schedule)
+    with _open_store(_existing_db(job), create=False) as store:
+        built = _build_report(store, now=_clock()(), schedule=job.settings.schedule)
         with open_output(output) as out:
             write_report(built, fmt, out)
 
@@ -599,7 +613,7 @@ def archive(**params: Any) -> None:
     progress = _ArchiveProgress(
         job.archive, terminal=sys.stderr.isatty() and not job.quiet, verbose=job.verbose
     )
-    with Store.open(_existing_db(job), create=False) as store:
+    with _open_store(_existing_db(job), create=False) as store:
         try:
             summary = archive_links_in_store(
                 store, job.settings, job.archive, clock=_clock(), on_progress=progress
@@ -666,7 +680,7 @@ def fix(
     refuse_unfixable(documents)
     job = _job(params)
     clock = _clock()
-    with Store.open(_existing_db(job), create=False) as store:
+    with _open_store(_existing_db(job), create=False) as store:
         if undo:
             for document in documents:
                 plan = undo_document_fix(store, document, now=clock())
@@ -705,7 +719,7 @@ def history(url: str, as_json: bool, **params: Any) -> None:
         citecheck history https://edri.org/
     """
     job = _job(params)
-    with Store.open(_existing_db(job), create=False) as store:
+    with _open_store(_existing_db(job), create=False) as store:
         state = store.link_state(url)
         if state is None:
             raise InputError(f"{url} is not in {job.db}")
@@ -784,7 +798,7 @@ def run(check_all: bool, **params: Any) -> None:
     archive_progress = _ArchiveProgress(
         job.archive, terminal=sys.stderr.isatty() and not job.quiet, verbose=False
     )
-    with Store.open(job.db) as store:
+    with _open_store(job.db) as store:
         progress, on_result = _result_printer(job, None)
         try:
             summary = run_job(

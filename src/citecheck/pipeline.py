@@ -10,6 +10,8 @@ Every CLI command is one call here, so the job can be scripted without the CLI::
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import json
 import time
@@ -83,6 +85,12 @@ from .wayback_answers import lookup_problem
 if TYPE_CHECKING:
     import httpx
 
+    from .archive import ArchiveSummary
+    from .fix import Decision, DocxPlan, FixPlan
+
+# The archive, extraction and fix modules (with lxml, pypdf, python-docx) are imported
+# by the functions that use them: a check should not spend its start-up on them.
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
@@ -147,6 +155,7 @@ def extract_to_sources(
     place where it no longer cites that URL (each document's ``stale`` lists them,
     pruned or not).
     """
+
     existing = read_sources(sources) if sources.exists() else None
     current = list(existing.citations) if existing else []
     known = {c.title: c.url for c in current if c.title and c.url}
@@ -265,6 +274,29 @@ def _record_check(
     return state
 
 
+#: Seconds a recorded check may wait for its commit, however slowly results come.
+_COMMIT_EVERY_S = 1.0
+
+
+@contextlib.contextmanager
+def _committing_every(store: Store, seconds: float) -> Iterator[None]:
+    """Commit the store's grouped writes every ``seconds`` while the block runs
+    (inside the event loop, so in the store's own thread)."""
+    loop = asyncio.get_running_loop()
+    handle: asyncio.TimerHandle | None = None
+
+    def commit() -> None:
+        nonlocal handle
+        store.commit_batch()
+        handle = loop.call_later(seconds, commit)
+
+    handle = loop.call_later(seconds, commit)
+    try:
+        yield
+    finally:
+        handle.cancel()
+
+
 async def _check_all(
     store: Store,
     run_id: int,
@@ -296,15 +328,16 @@ async def _check_all(
             incidents=incidents,
             known_content=lambda r: _known_content(store, r),
         )
-        try:
-            async for request, result in check_links(_requests(states), checker, settings):
-                for ready, previous in landings.add(result, request.previous):
-                    record(ready, previous)
-        finally:
-            # Redirects waiting for a second sender to their target are what they
-            # seemed: recorded even when the run stops early.
-            for held, previous in landings.flush():
-                record(held, previous)
+        with store.batched_writes(), _committing_every(store, _COMMIT_EVERY_S):
+            try:
+                async for request, result in check_links(_requests(states), checker, settings):
+                    for ready, previous in landings.add(result, request.previous):
+                        record(ready, previous)
+            finally:
+                # Redirects waiting for a second sender to their target are what they
+                # seemed: recorded even when the run stops early.
+                for held, previous in landings.flush():
+                    record(held, previous)
     return checked
 
 
@@ -416,6 +449,7 @@ async def _archive_all(
     transport: httpx.AsyncBaseTransport | None,
     on_progress: Callable[[ArchiveProgress], None] | None,
 ) -> ArchiveSummary:
+
     async with Fetcher(settings, transport=transport) as fetcher:
         client = WaybackClient(
             fetcher.client,
@@ -554,6 +588,8 @@ def fix_decisions(store: Store) -> dict[str, Decision]:
     applies that only with ``--redirects``); broken links without a capture, failing
     and blocked links are left for a human, with the reason.
     """
+    from .fix import Decision
+
     decisions: dict[str, Decision] = {}
     for row in store.iter_archive_rows():
         state = row.state
@@ -650,6 +686,8 @@ def write_document_fix(store: Store, path: Path, plan: FixPlan | DocxPlan, *, no
     The document is read again first: a change since planning that makes a planned
     swap no longer match is refused with FixError naming it.
     """
+    from .fix import DocxPlan
+
     if isinstance(plan, DocxPlan):
         plan.write()
         records = [
@@ -679,6 +717,7 @@ def write_document_fix(store: Store, path: Path, plan: FixPlan | DocxPlan, *, no
 
 def undo_document_fix(store: Store, path: Path, *, now: datetime) -> FixPlan | DocxPlan:
     """Restore the swaps of the last fix of ``path`` and mark that fix undone."""
+
     records = store.last_fix(_document_key(path))
     if not records:
         raise FixError(f"{path}: citecheck has no fix of this document to undo")

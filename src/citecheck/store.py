@@ -57,6 +57,10 @@ from .models import (
 )
 from .urls import InvalidURLError, normalize_url
 
+#: Writes grouped into one transaction by :meth:`Store.batched_writes`, and the most
+#: seconds a group stays open (what a crash can lose, and how stale a reader's view is).
+_BATCH_WRITES = 200
+_BATCH_SECONDS = 1.0
 #: ``PRAGMA application_id`` of a citecheck database: "CitC" in ASCII.
 APPLICATION_ID = 0x43697443
 #: ``PRAGMA user_version`` this citecheck writes; it refuses files with a higher one.
@@ -421,6 +425,7 @@ class Store:
         self._db = db
         self._conn = db.conn
         self._lock_fd: int | None = None
+        self._batch: _Batch | None = None
 
     # -- opening -------------------------------------------------------------------
 
@@ -1310,13 +1315,40 @@ class Store:
             )
 
     @contextmanager
+    def batched_writes(
+        self, *, max_writes: int = _BATCH_WRITES, max_seconds: float = _BATCH_SECONDS
+    ) -> Iterator[None]:
+        """Group the writes made inside into one transaction per ``max_writes`` writes
+        or ``max_seconds``, whichever comes first, and commit the last group on the
+        way out (even on an error: what was recorded stands).
+
+        A commit per check cost more than the check's own SQL; a write that fails
+        inside a group is rolled back alone (a savepoint each), not its group.
+        """
+        if self._batch is not None:
+            yield
+            return
+        self._batch = _Batch(max_writes, max_seconds)
+        try:
+            yield
+        finally:
+            self._batch = None
+            if self._conn.in_transaction:
+                self._conn.execute("COMMIT")
+
+    @contextmanager
     def _write(self) -> Iterator[None]:
-        """One write transaction, taken with BEGIN IMMEDIATE.
+        """One write transaction, taken with BEGIN IMMEDIATE (inside
+        :meth:`batched_writes`, a savepoint in the group's transaction).
 
         A deferred transaction that reads and then writes can fail with
         SQLITE_BUSY at once, without waiting, when another process wrote in
         between; taking the write lock up front makes the busy timeout apply.
         """
+        if self._batch is not None:
+            with self._batched_write(self._batch):
+                yield
+            return
         self._conn.execute("BEGIN IMMEDIATE")
         try:
             yield
@@ -1325,6 +1357,39 @@ class Store:
                 self._conn.execute("ROLLBACK")
             raise
         self._conn.execute("COMMIT")
+
+    def commit_batch(self) -> None:
+        """Commit the writes grouped so far by :meth:`batched_writes`, if any: for a
+        caller that waits a long time between writes."""
+        if self._batch is not None and self._conn.in_transaction:
+            self._conn.execute("COMMIT")
+
+    @contextmanager
+    def _batched_write(self, batch: _Batch) -> Iterator[None]:
+        if not self._conn.in_transaction:
+            self._conn.execute("BEGIN IMMEDIATE")
+            batch.started = time.monotonic()
+            batch.writes = 0
+        self._conn.execute("SAVEPOINT batched_write")
+        try:
+            yield
+        except BaseException:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK TO batched_write")
+                self._conn.execute("RELEASE batched_write")
+            raise
+        self._conn.execute("RELEASE batched_write")
+        batch.writes += 1
+        if batch.writes >= batch.max_writes or time.monotonic() - batch.started >= batch.max_s:
+            self._conn.execute("COMMIT")
+
+
+@dataclass
+class _Batch:
+    max_writes: int
+    max_s: float
+    writes: int = 0
+    started: float = 0.0
 
 
 # -- opening and validating -------------------------------------------------------------

@@ -27,13 +27,16 @@ import re
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import charset_normalizer
 from bs4.dammit import EncodingDetector, UnicodeDammit
 from lxml import etree
-from pypdf import PdfReader
 
 from .models import PageInfo
+
+if TYPE_CHECKING:
+    import pypdf
 
 #: Titles and headlines longer than this are cut: enough for any real title.
 MAX_TITLE_CHARS = 500
@@ -510,6 +513,8 @@ def _pdf_info(body: bytes, *, truncated: bool) -> PageInfo:
     end), so pypdf cannot open it; the XMP packet, which writers leave uncompressed
     and often near the start, may still name the title.
     """
+    from pypdf import PdfReader  # here, not at the top: a third of a check's start-up
+
     with _PYPDF_SILENCER.reading():
         try:
             reader = PdfReader(io.BytesIO(body), strict=False)
@@ -525,7 +530,7 @@ def _pdf_info(body: bytes, *, truncated: bool) -> PageInfo:
     return PageInfo(title=title, page_count=page_count)
 
 
-def _pdf_title(reader: PdfReader) -> str | None:
+def _pdf_title(reader: pypdf.PdfReader) -> str | None:
     try:
         if reader.is_encrypted:
             reader.decrypt("")  # most "encrypted" PDFs only restrict printing or copying
