@@ -371,7 +371,7 @@ class FakeWeb:
             try:
                 self._server = loop.run_until_complete(
                     asyncio.start_server(
-                        self._serve_connection, self.host, 0, ssl=self._ssl, backlog=1024
+                        self._serve_connection, self.host, self.port, ssl=self._ssl, backlog=1024
                     )
                 )
                 self.port = self._server.sockets[0].getsockname()[1]

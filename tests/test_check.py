@@ -17,6 +17,7 @@ from citecheck.check import Checker, CheckRequest, NetworkMonitor, check_links
 from citecheck.config import Settings
 from citecheck.errors import NetworkOfflineError
 from citecheck.fetch import Fetcher
+from citecheck.lanes import Lanes
 from citecheck.models import CheckResult, LinkState, Reason, Status
 
 NOW = datetime(2026, 11, 1, 3, 0, tzinfo=UTC)
@@ -27,19 +28,37 @@ def _clock() -> datetime:
     return NOW
 
 
-class _CountingChecker:
-    """Stands in for Checker: records how many checks run at once, per host and in all."""
+class _LanesOnly:
+    """The part of a Fetcher the dispatcher sees."""
 
-    def __init__(self, delay_s: float = 0.01) -> None:
+    def __init__(self, settings: Settings) -> None:
+        self.lanes = Lanes(settings.per_host)
+        self.slots = asyncio.Semaphore(settings.concurrency)
+
+
+class _CountingChecker:
+    """Stands in for Checker: each check is one request that holds its host's lane and
+    a global slot, as Fetcher does; records how many run at once, per host and in all."""
+
+    def __init__(self, delay_s: float = 0.01, settings: Settings | None = None) -> None:
         self.delay_s = delay_s
+        self.fetcher = _LanesOnly(settings or Settings())
         self.active: Counter[str] = Counter()
         self.peak: Counter[str] = Counter()
         self.total = 0
         self.peak_total = 0
         self.order: list[str] = []
 
-    async def check(self, request: CheckRequest) -> CheckResult:
+    async def check(self, request: CheckRequest, *, reservation=None) -> CheckResult:
         host = request.url.split("/")[2]
+        await self.fetcher.lanes.acquire(host, reservation)
+        try:
+            async with self.fetcher.slots:
+                return await self._request(request, host)
+        finally:
+            self.fetcher.lanes.release(host)
+
+    async def _request(self, request: CheckRequest, host: str) -> CheckResult:
         self.active[host] += 1
         self.total += 1
         self.peak[host] = max(self.peak[host], self.active[host])
@@ -65,9 +84,10 @@ async def test_every_request_is_checked_once_and_paired_with_its_result() -> Non
 
 
 async def test_per_host_and_global_limits_hold() -> None:
-    checker = _CountingChecker()
+    settings = Settings(concurrency=6, per_host=2)
+    checker = _CountingChecker(settings=settings)
     requests = [CheckRequest(f"https://h{n % 5}.example/{n}") for n in range(100)]
-    await _drain(requests, checker, Settings(concurrency=6, per_host=2))
+    await _drain(requests, checker, settings)
     assert max(checker.peak.values()) == 2
     assert checker.peak_total == 6
 
@@ -75,9 +95,10 @@ async def test_per_host_and_global_limits_hold() -> None:
 async def test_links_grouped_by_host_do_not_block_other_hosts() -> None:
     """Input sorted by host (as a sources.csv often is): hosts still take turns, so
     the first host's queue does not hold the workers hostage."""
-    checker = _CountingChecker()
+    settings = Settings(concurrency=10, per_host=2)
+    checker = _CountingChecker(settings=settings)
     requests = [CheckRequest(f"https://h{n // 20}.example/{n}") for n in range(100)]
-    await _drain(requests, checker, Settings(concurrency=10, per_host=2))
+    await _drain(requests, checker, settings)
     assert checker.peak_total == 10
     assert set(checker.order[:10]) == {f"h{n}.example" for n in range(5)}
 
@@ -91,8 +112,9 @@ async def test_the_window_bounds_what_is_read_ahead() -> None:
             read += 1
             yield CheckRequest(f"https://h{n % 2}.example/{n}")
 
-    checker = _CountingChecker()
-    stream = check_links(requests(), checker, Settings(concurrency=2, per_host=1), window=5)
+    settings = Settings(concurrency=2, per_host=1)
+    checker = _CountingChecker(settings=settings)
+    stream = check_links(requests(), checker, settings, window=5)
     await anext(stream)
     assert read <= 5 + 2 + 1  # the window, what is running, and the one just read
     await stream.aclose()
@@ -100,10 +122,10 @@ async def test_the_window_bounds_what_is_read_ahead() -> None:
 
 async def test_an_error_cancels_the_checks_in_flight() -> None:
     class Failing(_CountingChecker):
-        async def check(self, request: CheckRequest) -> CheckResult:
+        async def check(self, request: CheckRequest, *, reservation=None) -> CheckResult:
             if request.url.endswith("/3"):
                 raise NetworkOfflineError("down")
-            return await super().check(request)
+            return await super().check(request, reservation=reservation)
 
     checker = Failing(delay_s=0.05)
     requests = [CheckRequest(f"https://h{n}.example/{n}") for n in range(10)]

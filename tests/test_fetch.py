@@ -557,7 +557,7 @@ async def test_the_per_host_limit_holds_at_the_server(fake_web: FakeWeb) -> None
         outcomes = await asyncio.gather(
             *(fetcher.fetch(fake_web.url(f"/page/{n}", host="a.test")) for n in range(20))
         )
-        assert fetcher._host_slots == {}  # no per-host state is left behind
+        assert fetcher.lanes._lanes == {}  # no per-host state is left behind
     assert all(outcome.status_code == 200 for outcome in outcomes)
     assert fake_web.max_concurrency("a.test") == 2
 

@@ -896,3 +896,42 @@ def test_a_word_fix_recorded_as_json_by_schema_4_moves_into_columns(db_path: Pat
         "rId9",
         True,
     )
+
+
+# --- issue 11: batched writes ---------------------------------------------------------
+
+
+def test_batched_writes_commit_in_groups_and_on_the_way_out(store: Store, db_path: Path) -> None:
+    urls = [f"https://example.org/{n}" for n in range(5)]
+    store.sync_citations([Citation(url=url) for url in urls], now=T0)
+    run_id = store.begin_run("check", now=T0)
+    with store.batched_writes(max_writes=2, max_seconds=3600):
+        for n, url in enumerate(urls):
+            store.record_check(run_id, full_check(url, T0), ok_state(url, T0))
+            # Another connection sees every full group, never a part of one.
+            assert sql(db_path, "select count(*) from checks") == [((n + 1) // 2 * 2,)]
+    assert sql(db_path, "select count(*) from checks") == [(5,)]
+
+
+def test_a_failed_write_in_a_batch_loses_only_itself(store: Store, db_path: Path) -> None:
+    store.sync_citations([Citation(url="https://example.org/a")], now=T0)
+    run_id = store.begin_run("check", now=T0)
+    good = full_check("https://example.org/a", T0)
+    with store.batched_writes(max_writes=100, max_seconds=3600):
+        store.record_check(run_id, good, ok_state(good.url, T0))
+        with pytest.raises(StoreError):
+            store.record_check(run_id + 99, good, ok_state(good.url, T0))  # no such run
+        store.record_check(run_id, good, ok_state(good.url, T0))
+    assert sql(db_path, "select run_id from checks") == [(run_id,), (run_id,)]
+    assert sql(db_path, "select links_checked from runs") == [(2,)]
+
+
+def test_commit_batch_commits_what_is_grouped_so_far(store: Store, db_path: Path) -> None:
+    store.sync_citations([Citation(url="https://example.org/a")], now=T0)
+    run_id = store.begin_run("check", now=T0)
+    check = full_check("https://example.org/a", T0)
+    with store.batched_writes(max_writes=100, max_seconds=3600):
+        store.record_check(run_id, check, ok_state(check.url, T0))
+        assert sql(db_path, "select count(*) from checks") == [(0,)]
+        store.commit_batch()
+        assert sql(db_path, "select count(*) from checks") == [(1,)]

@@ -13,9 +13,11 @@ Two things make it trustworthy at scale:
   reachability probe did. If neither, the run stops with
   :class:`~citecheck.errors.NetworkOfflineError` and nothing more is judged.
 * **Politeness without head-of-line blocking.** Links wait in a bounded window,
-  grouped by host; a link is started only when both the global and its host's
-  limit have room, so one slow host never holds the other workers hostage, and
-  memory is bounded by the window, not by the number of links.
+  grouped by host; a link is started only when its host's lane (lanes.py) has room
+  for a request, so one slow host never holds the other workers hostage, and
+  memory is bounded by the window, not by the number of links. Lanes are held per
+  request, not per link: while a link sleeps before a retry, follows a redirect to
+  another host or probes a sibling, its host's next link runs.
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ from urllib.parse import urlsplit
 from .classify import Classification, classify, needs_sibling_probe, sibling_url
 from .config import Settings
 from .errors import NetworkOfflineError
-from .fetch import Fetcher
+from .fetch import Budget, Fetcher
 from .incidents import IncidentLog
+from .lanes import Reservation
 from .models import CheckResult, FetchOutcome, LinkState, PageInfo, Reason, Status
 from .schedule import is_excluded
 from .sites import (
@@ -49,6 +52,10 @@ from .urls import host_key
 #: Links read ahead of the workers. Large enough to span many hosts when the input
 #: is sorted by host; small enough that memory does not grow with the input.
 DEFAULT_WINDOW = 10_000
+#: Links in progress at once, per global request slot: a link sleeping before a
+#: retry or waiting on another host holds no request slot, so more links than slots
+#: may be in progress; this bounds them (and their memory) all the same.
+_LINKS_PER_SLOT = 4
 #: Sibling-probe answers remembered per (host, directory) within a run.
 _SIBLING_CACHE_SIZE = 2048
 
@@ -130,15 +137,24 @@ class Checker:
         self._known_content = known_content or _remembered_title
         self._siblings: OrderedDict[tuple[str, str], tuple[FetchOutcome, PageInfo]] = OrderedDict()
 
-    async def check(self, request: CheckRequest) -> CheckResult:
+    @property
+    def fetcher(self) -> Fetcher:
+        return self._fetcher
+
+    async def check(
+        self, request: CheckRequest, *, reservation: Reservation | None = None
+    ) -> CheckResult:
         """Check one link. Raises NetworkOfflineError when its failure cannot be trusted.
+
+        One deadline (``settings.timeout_s``) covers the link's fetch and its sibling
+        probe; ``reservation`` is the lane the dispatcher kept for its first request.
 
         One link is one unit: a bug met while checking it (anything that escapes the
         classification done where input enters) becomes this link's ``internal_error``
         result, with the traceback in the error log (incidents.py), and the run goes on.
         """
         try:
-            return await self._check(request)
+            return await self._check(request, reservation)
         except NetworkOfflineError:
             raise
         except Exception as exc:  # the unit's last-resort guard, see incidents.py
@@ -146,7 +162,7 @@ class Checker:
                 request.url, self._clock(), self._incidents.record(f"check {request.url}", exc)
             )
 
-    async def _check(self, request: CheckRequest) -> CheckResult:
+    async def _check(self, request: CheckRequest, reservation: Reservation | None) -> CheckResult:
         excluded = is_excluded(request.url, self._settings)
         if excluded is not None:
             return CheckResult(
@@ -157,8 +173,13 @@ class Checker:
                 detail=excluded,
             )
         started = time.monotonic()
+        budget = Budget(self._settings.timeout_s)
         outcome = await self._fetcher.fetch(
-            request.url, etag=request.etag, last_modified=request.last_modified
+            request.url,
+            etag=request.etag,
+            last_modified=request.last_modified,
+            reservation=reservation,
+            budget=budget,
         )
         if outcome.status_code is not None:
             self.monitor.saw_response()
@@ -171,7 +192,7 @@ class Checker:
                 f"no host answers and the reachability probe failed "
                 f"(last error: {outcome.error_detail or outcome.error.value})"
             )
-        outcome, wall = await self._past_consent_wall(request, outcome)
+        outcome, wall = await self._past_consent_wall(request, outcome, budget)
         if wall is not None:
             return _result(request, outcome, PageInfo(), wall, self._clock())
         page = page_info(outcome.body, outcome.headers, truncated=outcome.body_truncated)
@@ -179,7 +200,7 @@ class Checker:
         ever_ok = previous.ever_ok if previous else False
         sibling = None
         if self._settings.soft404_probe and needs_sibling_probe(outcome, page):
-            sibling = await self._sibling(outcome.final_url)
+            sibling = await self._sibling(outcome.final_url, budget)
         verdict = classify(
             outcome,
             page,
@@ -193,7 +214,7 @@ class Checker:
         return _result(request, outcome, page, verdict, self._clock())
 
     async def _past_consent_wall(
-        self, request: CheckRequest, outcome: FetchOutcome
+        self, request: CheckRequest, outcome: FetchOutcome, budget: Budget
     ) -> tuple[FetchOutcome, Classification | None]:
         """Retry once with the consent cookie when the fetch ended on a consent wall;
         the verdict when the wall is still there (sites.py knows the walls)."""
@@ -203,13 +224,13 @@ class Checker:
         if not wall.cookies:
             return outcome, consent_verdict(wall, retried=False)
         cookies = tuple((c.name, c.value, c.domain) for c in wall.cookies)
-        retried = await self._fetcher.fetch(request.url, cookies=cookies)
+        retried = await self._fetcher.fetch(request.url, cookies=cookies, budget=budget)
         still = consent_wall(retried) if retried.status_code is not None else None
         if still is not None:
             return retried, consent_verdict(still, retried=True)
         return retried, None
 
-    async def _sibling(self, final_url: str) -> tuple[FetchOutcome, PageInfo]:
+    async def _sibling(self, final_url: str, budget: Budget) -> tuple[FetchOutcome, PageInfo]:
         parts = urlsplit(final_url)
         directory = parts.path.rsplit("/", 1)[0]
         key = (parts.netloc.lower(), directory)
@@ -217,8 +238,10 @@ class Checker:
         if cached is not None:
             self._siblings.move_to_end(key)
             return cached
-        outcome = await self._fetcher.fetch(sibling_url(final_url, self._token()))
+        outcome = await self._fetcher.fetch(sibling_url(final_url, self._token()), budget=budget)
         probe = (outcome, page_info(outcome.body, outcome.headers))
+        if outcome.error is not None:
+            return probe  # cut short by this link's deadline, perhaps: not for the others
         self._siblings[key] = probe
         if len(self._siblings) > _SIBLING_CACHE_SIZE:
             self._siblings.popitem(last=False)
@@ -285,29 +308,31 @@ async def check_links(
     """Check every request, yielding ``(request, result)`` as each completes (not in
     input order).
 
-    At most ``settings.concurrency`` checks run at once and at most
-    ``settings.per_host`` per host; hosts take turns. Raises NetworkOfflineError
-    (after cancelling the checks in flight) when the network is found down.
+    A link starts when its host's lane has room for a request; at most
+    ``settings.per_host`` requests to a host and ``settings.concurrency`` in all are in
+    flight (fetch.py holds them per request); hosts take turns. Raises
+    NetworkOfflineError (after cancelling the checks in flight) when the network is
+    found down.
     """
+    lanes = checker.fetcher.lanes
     source = iter(requests)
     exhausted = False
     waiting: dict[str, deque[CheckRequest]] = {}
     waiting_count = 0
-    ready: deque[str] = deque()  # hosts with waiting links and a free slot, round robin
+    ready: deque[str] = deque()  # hosts with waiting links and a free lane, round robin
     in_ready: set[str] = set()
-    active_per_host: dict[str, int] = {}
-    running: dict[asyncio.Task[CheckResult], tuple[str, CheckRequest]] = {}
+    running: dict[asyncio.Task[CheckResult], tuple[CheckRequest, Reservation | None]] = {}
+    unfetched_running = 0  # links that are not http(s): no lane, only the global bound
     finished: asyncio.Queue[asyncio.Task[CheckResult]] = asyncio.Queue()
+    most_in_progress = settings.concurrency * _LINKS_PER_SLOT
 
-    def host_limit(host: str) -> int:
-        return settings.per_host if host else settings.concurrency  # "" = never fetched
+    def has_room(host: str) -> bool:
+        if host:
+            return lanes.has_room(host)
+        return unfetched_running < settings.concurrency
 
     def mark_ready(host: str) -> None:
-        if (
-            host in waiting
-            and host not in in_ready
-            and active_per_host.get(host, 0) < host_limit(host)
-        ):
+        if host in waiting and host not in in_ready and has_room(host):
             ready.append(host)
             in_ready.add(host)
 
@@ -324,21 +349,30 @@ async def check_links(
             mark_ready(host)
 
     def start_ready() -> None:
-        nonlocal waiting_count
-        while ready and len(running) < settings.concurrency:
+        nonlocal waiting_count, unfetched_running
+        while ready and len(running) < most_in_progress:
             host = ready.popleft()
             in_ready.discard(host)
+            if not has_room(host):
+                continue  # the lane filled since; on_room puts the host back
             queue = waiting[host]
             request = queue.popleft()
             waiting_count -= 1
             if not queue:
                 del waiting[host]
-            active_per_host[host] = active_per_host.get(host, 0) + 1
-            task = asyncio.ensure_future(checker.check(request))
+            reservation = lanes.reserve(host) if host else None
+            if not host:
+                unfetched_running += 1
+            task = asyncio.ensure_future(checker.check(request, reservation=reservation))
             task.add_done_callback(finished.put_nowait)
-            running[task] = (host, request)
+            running[task] = (request, reservation)
             mark_ready(host)
 
+    def on_room(host: str) -> None:
+        mark_ready(host)
+        start_ready()
+
+    lanes.on_room = on_room
     try:
         while True:
             refill()
@@ -346,13 +380,15 @@ async def check_links(
             if not running:
                 return  # nothing waiting either: start_ready() would have started it
             task = await finished.get()
-            host, request = running.pop(task)
-            active_per_host[host] -= 1
-            if not active_per_host[host]:
-                del active_per_host[host]
-            mark_ready(host)
+            request, reservation = running.pop(task)
+            if reservation is not None:
+                reservation.cancel()
+            else:
+                unfetched_running -= 1
+                mark_ready("")
             yield request, task.result()
     finally:
+        lanes.on_room = None
         for task in running:
             task.cancel()
         if running:

@@ -12,8 +12,10 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from pypdf import PdfReader
+if TYPE_CHECKING:
+    import pypdf
 
 _XMP_TITLE_WINDOW = 4096
 _XMP_TITLE = re.compile(rb"<dc:title\b.*?<rdf:li\b[^>]*>(.*?)</rdf:li>", re.DOTALL | re.IGNORECASE)
@@ -29,6 +31,8 @@ def pdf_metadata(
     end), so pypdf cannot open it; the XMP packet, which writers leave uncompressed
     and often near the start, may still name the title.
     """
+    from pypdf import PdfReader  # here, not at the top: a third of a check's start-up
+
     with _PYPDF_SILENCER.reading():
         try:
             reader = PdfReader(io.BytesIO(body), strict=False)
@@ -44,7 +48,9 @@ def pdf_metadata(
     return title, page_count
 
 
-def _pdf_title(reader: PdfReader, clean_title: Callable[[str | None], str | None]) -> str | None:
+def _pdf_title(
+    reader: pypdf.PdfReader, clean_title: Callable[[str | None], str | None]
+) -> str | None:
     try:
         if reader.is_encrypted:
             reader.decrypt("")  # most "encrypted" PDFs only restrict printing or copying

@@ -10,6 +10,8 @@ Every CLI command is one call here, so the job can be scripted without the CLI::
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -253,6 +255,29 @@ def _record_check(
     return state
 
 
+#: Seconds a recorded check may wait for its commit, however slowly results come.
+_COMMIT_EVERY_S = 1.0
+
+
+@contextlib.contextmanager
+def _committing_every(store: Store, seconds: float) -> Iterator[None]:
+    """Commit the store's grouped writes every ``seconds`` while the block runs
+    (inside the event loop, so in the store's own thread)."""
+    loop = asyncio.get_running_loop()
+    handle: asyncio.TimerHandle | None = None
+
+    def commit() -> None:
+        nonlocal handle
+        store.commit_batch()
+        handle = loop.call_later(seconds, commit)
+
+    handle = loop.call_later(seconds, commit)
+    try:
+        yield
+    finally:
+        handle.cancel()
+
+
 async def _check_all(
     store: Store,
     run_id: int,
@@ -284,15 +309,16 @@ async def _check_all(
             incidents=incidents,
             known_content=lambda r: _known_content(store, r),
         )
-        try:
-            async for request, result in check_links(_requests(states), checker, settings):
-                for ready, previous in landings.add(result, request.previous):
-                    record(ready, previous)
-        finally:
-            # Redirects waiting for a second sender to their target are what they
-            # seemed: recorded even when the run stops early.
-            for held, previous in landings.flush():
-                record(held, previous)
+        with store.batched_writes(), _committing_every(store, _COMMIT_EVERY_S):
+            try:
+                async for request, result in check_links(_requests(states), checker, settings):
+                    for ready, previous in landings.add(result, request.previous):
+                        record(ready, previous)
+            finally:
+                # Redirects waiting for a second sender to their target are what they
+                # seemed: recorded even when the run stops early.
+                for held, previous in landings.flush():
+                    record(held, previous)
     return checked
 
 

@@ -29,8 +29,6 @@ from ..errors import InputError
 from ..models import Citation
 from ..outputs import check_output_path, open_output
 from ..report import FORMATS, write_report
-from ..report.build import build_report
-from ..store import Store
 from .options import (
     CommandGroup,
     Job,
@@ -54,6 +52,22 @@ from .output import (
 
 if TYPE_CHECKING:
     from ..pipeline import CheckSummary
+    from ..report import Report
+    from ..store import Store
+
+
+def _open_store(path: Path, *, create: bool = True) -> Store:
+    """The store, imported only by the commands that open one (sqlite-utils costs
+    a tenth of a second that ``--help`` should not pay)."""
+    from ..store import Store
+
+    return Store.open(path, create=create)
+
+
+def _build_report(store: Store, **options: Any) -> Report:
+    from ..report.build import build_report
+
+    return build_report(store, **options)
 
 
 @click.group(cls=CommandGroup)
@@ -100,7 +114,7 @@ def extract(documents: tuple[Path, ...], output: Path, db_path: Path, prune: boo
 
     check_output_path(output)
     if db_path.exists():
-        with Store.open(db_path, create=False) as store:
+        with _open_store(db_path, create=False) as store:
             found, summary = extract_to_sources(documents, output, store=store, prune=prune)
     else:
         found, summary = extract_to_sources(documents, output, prune=prune)
@@ -168,7 +182,7 @@ def _run_check(job: Job, *, command: str, due_only: bool) -> CheckSummary:
 
     sources = _valid_sources(job)
     clock = command_clock()
-    with Store.open(job.db) as store:
+    with _open_store(job.db) as store:
         load_sources(store, sources, now=clock())
         progress, on_result = result_printer(job, sum(store.status_counts().values()))
         try:
@@ -216,8 +230,8 @@ def report(fmt: str, report_path: Path | None, **params: Any) -> None:
     job = job_of(params)
     output = Path("-") if report_path is None else report_path
     check_output_path(output)
-    with Store.open(existing_db(job), create=False) as store:
-        built = build_report(store, now=command_clock()(), schedule=job.settings.schedule)
+    with _open_store(existing_db(job), create=False) as store:
+        built = _build_report(store, now=command_clock()(), schedule=job.settings.schedule)
         with open_output(output) as out:
             write_report(built, fmt, out)
 
@@ -257,7 +271,7 @@ def archive(**params: Any) -> None:
     progress = ArchiveProgressDisplay(
         job.archive, terminal=sys.stderr.isatty() and not job.quiet, verbose=job.verbose
     )
-    with Store.open(existing_db(job), create=False) as store:
+    with _open_store(existing_db(job), create=False) as store:
         try:
             summary = archive_links_in_store(
                 store, job.settings, job.archive, clock=command_clock(), on_progress=progress
@@ -319,7 +333,7 @@ def fix(
     refuse_unfixable(documents)
     job = job_of(params)
     clock = command_clock()
-    with Store.open(existing_db(job), create=False) as store:
+    with _open_store(existing_db(job), create=False) as store:
         if undo:
             for document in documents:
                 plan = undo_document_fix(store, document, now=clock())
@@ -358,7 +372,7 @@ def history(url: str, as_json: bool, **params: Any) -> None:
         citecheck history https://edri.org/
     """
     job = job_of(params)
-    with Store.open(existing_db(job), create=False) as store:
+    with _open_store(existing_db(job), create=False) as store:
         state = store.link_state(url)
         if state is None:
             raise InputError(f"{url} is not in {job.db}")
@@ -437,7 +451,7 @@ def run(check_all: bool, **params: Any) -> None:
     archive_progress = ArchiveProgressDisplay(
         job.archive, terminal=sys.stderr.isatty() and not job.quiet, verbose=False
     )
-    with Store.open(job.db) as store:
+    with _open_store(job.db) as store:
         progress, on_result = result_printer(job, None)
         try:
             summary = run_job(

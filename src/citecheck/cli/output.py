@@ -12,12 +12,12 @@ import click
 
 from ..config import ArchiveSettings
 from ..models import CheckResult, LinkState
-from ..store import Store
 from .options import Job
 
 if TYPE_CHECKING:
     from ..archive import ArchiveProgress, ArchiveSummary
     from ..pipeline import CheckSummary
+    from ..store import Store
 
 
 class CheckProgress:

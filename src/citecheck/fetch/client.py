@@ -44,6 +44,7 @@ import httpx
 
 from ..config import DEFAULT_PDF_READERS, Settings
 from ..errors import InvalidURLError
+from ..lanes import Lanes, Reservation
 from ..models import PDF_TYPES, FetchOutcome, Hop, Reason
 from ..retry_after import retry_after_s
 from ..urls import CHECKABLE_SCHEMES, host_key, normalize_url, scheme_of
@@ -51,12 +52,15 @@ from .inflate import Inflater, inflater_for
 from .reasons import client_refusal, reason_for
 from .transport import policy_transport
 
-__all__ = ["Fetcher", "RETRYABLE_STATUSES"]
+__all__ = ["Budget", "Fetcher", "RETRYABLE_STATUSES"]
 
 #: Statuses that mean "try again later", not "this link is dead".
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _RETRYABLE_REASONS = frozenset({Reason.TIMEOUT, Reason.CONNECTION_ERROR, Reason.DNS_TEMPORARY})
+#: Unread bodies up to this size are read to the end to keep their connection alive.
+_DISCARDED_BODY_BYTES = 64 * 1024
+_DISCARD_TIMEOUT_S = 0.5
 
 _ACCEPT = "text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.8"
 _ACCEPT_LANGUAGE = "en;q=0.9, *;q=0.5"
@@ -75,6 +79,19 @@ def _lower_headers(headers: httpx.Headers) -> dict[str, str]:
     return joined
 
 
+async def _discard_small_body(response: httpx.Response, headers: Mapping[str, str]) -> None:
+    """Read and drop a small body (a redirect's, a 503's) so that the connection can
+    be used again: closing a response with its body unread closes the connection."""
+    length = headers.get("content-length", "")
+    if not (length.isdigit() and int(length) <= _DISCARDED_BODY_BYTES):
+        return
+    # Briefly, and whatever goes wrong: the answer is already known.
+    with contextlib.suppress(TimeoutError, httpx.TransportError):
+        async with asyncio.timeout(_DISCARD_TIMEOUT_S):
+            async for _ in response.aiter_raw():
+                pass
+
+
 @dataclass
 class _Progress:
     """What one fetch has seen so far; kept outside the deadline so it survives it."""
@@ -88,6 +105,7 @@ class _Progress:
     body: bytearray = field(default_factory=bytearray)
     reading_body: bool = False
     last_retryable: FetchOutcome | None = None
+    reservation: Reservation | None = None
 
     def outcome(self, **values: typing.Any) -> FetchOutcome:
         return FetchOutcome(
@@ -123,12 +141,19 @@ class _Deadline:
                 self._timeout.reschedule(asyncio.get_running_loop().time() + remaining)
 
 
-class _HostSlot:
-    __slots__ = ("semaphore", "users")
+class _UnusedCookies(httpx.Cookies):
+    """The client's cookie jar, which is never fed: see :meth:`Fetcher._exchange`."""
 
-    def __init__(self, limit: int) -> None:
-        self.semaphore = asyncio.Semaphore(limit)
-        self.users = 0
+    def extract_cookies(self, response: httpx.Response) -> None:
+        return
+
+
+@dataclass
+class Budget:
+    """Seconds left of one URL's deadline, shared by its fetch and its sibling probe
+    (one deadline per URL, whatever it takes to judge it)."""
+
+    remaining_s: float
 
 
 class Fetcher:
@@ -151,7 +176,8 @@ class Fetcher:
         self._client: httpx.AsyncClient | None = None
         self._global_slots = asyncio.Semaphore(settings.concurrency)
         self._pdf_readers = asyncio.Semaphore(DEFAULT_PDF_READERS)
-        self._host_slots: dict[str, _HostSlot] = {}
+        #: The per-host lanes; check.py's dispatcher watches them to start links.
+        self.lanes = Lanes(settings.per_host)
 
     async def __aenter__(self) -> Fetcher:
         settings = self._settings
@@ -169,6 +195,9 @@ class Fetcher:
                 "Accept-Encoding": _ACCEPT_ENCODING,
             },
         )
+        # httpx parses every response into the client's jar; this one stores nothing
+        # anyway (cookies live per fetch), so skip the parse: 4% of a check's CPU.
+        self._client._cookies = _UnusedCookies()
         await self._client.__aenter__()
         return self
 
@@ -201,11 +230,16 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         cookies: Sequence[tuple[str, str, str]] = (),
+        reservation: Reservation | None = None,
+        budget: Budget | None = None,
     ) -> FetchOutcome:
         """GET ``url``, following redirects; never raises for network problems.
 
         ``cookies`` are ``(name, value, domain)`` sent from the first request on (a
         consent cookie, see sites.py); the fetch's own cookies are kept as always.
+        ``reservation`` is the lane the dispatcher kept for this link's first
+        request. ``budget``, when given, is the deadline (instead of
+        ``settings.timeout_s``) and is left holding what remains of it.
         """
         started = time.monotonic()
         try:
@@ -231,12 +265,19 @@ class Fetcher:
             conditional["If-None-Match"] = etag
         if last_modified:
             conditional["If-Modified-Since"] = last_modified
-        progress = _Progress(url=url, current_url=target)
+        progress = _Progress(url=url, current_url=target, reservation=reservation)
+        timeout_s = self._settings.timeout_s if budget is None else budget.remaining_s
+        if timeout_s <= 0:
+            return self._on_deadline(progress)
+        deadline: _Deadline | None = None
         try:
-            async with asyncio.timeout(self._settings.timeout_s) as timeout:
-                outcome = await self._follow(progress, conditional, _Deadline(timeout), cookies)
+            async with asyncio.timeout(timeout_s) as timeout:
+                deadline = _Deadline(timeout)
+                outcome = await self._follow(progress, conditional, deadline, cookies)
         except TimeoutError:
             outcome = self._on_deadline(progress)
+        if budget is not None:
+            budget.remaining_s = max(0.0, deadline.remaining_s()) if deadline else 0.0
         return replace(outcome, elapsed_ms=int((time.monotonic() - started) * 1000))
 
     def _on_deadline(self, progress: _Progress) -> FetchOutcome:
@@ -323,7 +364,9 @@ class Fetcher:
             progress.attempts += 1
             may_retry = progress.attempts < self._settings.max_attempts
             try:
-                async with self._slot(host_key(progress.current_url), deadline):
+                async with self._slot(
+                    host_key(progress.current_url), deadline, progress.reservation
+                ):
                     outcome, delay = await self._exchange(
                         progress, extra_headers, cookies, may_retry, deadline
                     )
@@ -355,34 +398,35 @@ class Fetcher:
             return self._backoff_s(attempt)
         return retry_after if retry_after <= self._settings.max_retry_after_s else None
 
+    def _pause_host(self, url: str, headers: Mapping[str, str]) -> None:
+        """A Retry-After pauses the whole host (every link to it), not only the link
+        that got it; never for longer than ``max_retry_after_s``."""
+        retry_after = retry_after_s(headers.get("retry-after"))
+        if retry_after is not None:
+            self.lanes.pause(host_key(url), min(retry_after, self._settings.max_retry_after_s))
+
     def _backoff_s(self, attempt: int) -> float:
         """Exponential backoff with jitter, so retries to one host do not move in step."""
         return self._settings.backoff_s * 2 ** (attempt - 1) * random.uniform(1.0, 1.5)
 
     @contextlib.asynccontextmanager
-    async def _slot(self, host: str, deadline: _Deadline) -> AsyncIterator[None]:
-        """Hold a per-host slot, then a global one (in that order, so that requests
-        queued for a busy host do not hold global slots other hosts could use)."""
-        slot = self._host_slots.get(host)
-        if slot is None:
-            slot = self._host_slots[host] = _HostSlot(self._settings.per_host)
-        slot.users += 1
+    async def _slot(
+        self, host: str, deadline: _Deadline, reservation: Reservation | None
+    ) -> AsyncIterator[None]:
+        """Hold the host's lane, then a global slot, for one request (in that order,
+        so that requests queued for a busy host do not hold global slots other hosts
+        could use). Waiting for either does not count against the deadline."""
+        with deadline.paused():
+            await self.lanes.acquire(host, reservation)
         try:
             with deadline.paused():
-                await slot.semaphore.acquire()
+                await self._global_slots.acquire()
             try:
-                with deadline.paused():
-                    await self._global_slots.acquire()
-                try:
-                    yield
-                finally:
-                    self._global_slots.release()
+                yield
             finally:
-                slot.semaphore.release()
+                self._global_slots.release()
         finally:
-            slot.users -= 1
-            if slot.users == 0:
-                del self._host_slots[host]
+            self.lanes.release(host)
 
     async def _exchange(
         self,
@@ -400,20 +444,26 @@ class Fetcher:
             request = self._http.build_request("GET", progress.current_url, headers=extra_headers)
         except (UnicodeError, ValueError) as exc:
             raise httpx.InvalidURL(f"cannot request this URL: {exc}") from exc
-        cookies.set_cookie_header(request)
+        if cookies.jar:  # the cookie jar's work is costly: skip it when there is none
+            cookies.set_cookie_header(request)
         try:
             response = await self._http.send(request, stream=True)
         except (UnicodeError, ValueError) as exc:  # httpx parses a redirect's Location itself
             raise httpx.InvalidURL(f"redirected to a URL that cannot be requested: {exc}") from exc
         try:
-            cookies.extract_cookies(response)
+            if "set-cookie" in response.headers:
+                cookies.extract_cookies(response)
             status = response.status_code
             headers = _lower_headers(response.headers)
             progress.status_code, progress.headers = status, headers
+            if status in RETRYABLE_STATUSES:
+                self._pause_host(progress.current_url, headers)
             delay = self._retry_delay(status, headers, progress.attempts) if may_retry else None
             if delay is not None and delay < deadline.remaining_s():
+                await _discard_small_body(response, headers)
                 return progress.outcome(status_code=status, headers=headers), delay
             if status in _REDIRECT_STATUSES and headers.get("location"):
+                await _discard_small_body(response, headers)
                 return progress.outcome(status_code=status, headers=headers), None
             body, truncated, detail = await self._read_body(response, headers, progress)
             return progress.outcome(

@@ -18,7 +18,10 @@ import httpx
 from ..config import Settings
 from ..models import Reason
 from .addresses import is_refused_address
+from .connections import AsyncioBackend, PoolPerOrigin
 
+#: Origins whose connections are kept, per global request slot (see policy_transport).
+_POOLS_PER_SLOT = 4
 # getaddrinfo errors that mean "this name does not exist"; the rest are transient.
 _NAME_DOES_NOT_EXIST = frozenset(
     code
@@ -59,7 +62,7 @@ class _PolicyBackend(httpcore.AsyncNetworkBackend):
     ) -> None:
         self._resolve_map = {name.lower().rstrip("."): ip for name, ip in resolve.items()}
         self._exclude_private = exclude_private
-        self._inner = inner if inner is not None else httpcore.AnyIOBackend()
+        self._inner = inner if inner is not None else AsyncioBackend()
 
     async def _addresses(self, host: str, port: int, timeout: float | None) -> list[str]:
         name = host.lower().rstrip(".")
@@ -138,15 +141,25 @@ class _PolicyBackend(httpcore.AsyncNetworkBackend):
 
 
 def policy_transport(settings: Settings) -> httpx.AsyncHTTPTransport:
-    """httpx's own transport (for its exception mapping) over a pool using our backend."""
-    transport = httpx.AsyncHTTPTransport(trust_env=False)
-    transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=httpx.create_ssl_context(trust_env=False),
-        max_connections=settings.concurrency,
-        max_keepalive_connections=settings.concurrency,
-        keepalive_expiry=5.0,
-        network_backend=_PolicyBackend(
-            resolve=dict(settings.resolve), exclude_private=settings.exclude_private
-        ),
+    """httpx's own transport (for its exception mapping) over small pools, one per
+    origin (connections.py says why), using our backend."""
+    ssl_context = httpx.create_ssl_context(trust_env=False)  # loading the CAs: once
+    transport = httpx.AsyncHTTPTransport(verify=ssl_context, trust_env=False)
+    backend = _PolicyBackend(
+        resolve=dict(settings.resolve), exclude_private=settings.exclude_private
     )
+
+    def new_pool() -> httpcore.AsyncConnectionPool:
+        return httpcore.AsyncConnectionPool(
+            ssl_context=ssl_context,
+            max_connections=settings.concurrency,
+            max_keepalive_connections=settings.per_host,
+            keepalive_expiry=5.0,
+            network_backend=backend,
+        )
+
+    # Enough pools for every host a run has in flight at once (a pool closed while its
+    # host still has links waiting costs it new connections).
+    max_pools = settings.concurrency * _POOLS_PER_SLOT
+    transport._pool = PoolPerOrigin(new_pool, max_pools=max_pools)  # type: ignore[assignment]
     return transport

@@ -34,8 +34,15 @@ from .schema import APPLICATION_ID, SCHEMA_VERSION
 from .sqlite import DEFAULT_BUSY_TIMEOUT_S, open_sqlite
 from .wayback import ArchiveRow, WaybackQueries
 
+#: Writes grouped into one transaction by :meth:`Store.batched_writes`, and the most
+#: seconds a group stays open (what a crash can lose, and how stale a reader's view is).
+BATCH_WRITES = 200
+BATCH_SECONDS = 1.0
+
 __all__ = [
     "APPLICATION_ID",
+    "BATCH_SECONDS",
+    "BATCH_WRITES",
     "DEFAULT_BUSY_TIMEOUT_S",
     "PAGE_SIZE",
     "RUN_OUTCOMES",
@@ -81,6 +88,25 @@ class Store(LinkQueries, RunQueries, ReportQueries, WaybackQueries, FixQueries):
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+    @contextmanager
+    def batched_writes(
+        self, *, max_writes: int = BATCH_WRITES, max_seconds: float = BATCH_SECONDS
+    ) -> Iterator[None]:
+        """Group the writes made inside into one transaction per ``max_writes`` writes
+        or ``max_seconds``, whichever comes first, and commit the last group on the
+        way out (even on an error: what was recorded stands).
+
+        A commit per check cost more than the check's own SQL; a write that fails
+        inside a group is rolled back alone (a savepoint each), not its group.
+        """
+        with self._conn.batched(max_writes=max_writes, max_seconds=max_seconds):
+            yield
+
+    def commit_batch(self) -> None:
+        """Commit the writes grouped so far by :meth:`batched_writes`, if any: for a
+        caller that waits a long time between writes."""
+        self._conn.commit_batch()
 
     @property
     def lock_path(self) -> Path:

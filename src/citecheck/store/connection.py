@@ -57,6 +57,15 @@ class Connection(Protocol):
         """One write transaction, the write lock taken up front; rolled back on error."""
         ...
 
+    def batched(self, *, max_writes: int, max_seconds: float) -> AbstractContextManager[None]:
+        """Group the writes made inside (each still all or nothing) into one
+        transaction per ``max_writes`` writes or ``max_seconds``; commit on the way out."""
+        ...
+
+    def commit_batch(self) -> None:
+        """Commit the writes grouped so far by :meth:`batched`, if any."""
+        ...
+
     def read(self) -> AbstractContextManager[None]:
         """One read transaction, so that the statements inside see one snapshot."""
         ...

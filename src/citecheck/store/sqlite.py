@@ -20,8 +20,10 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +49,7 @@ class SQLiteConnection:
         self.name = str(path)
         self._path = path
         self._conn = conn
+        self._batch: _Batch | None = None
 
     def execute(self, sql: str, parameters: Sequence[Any] = ()) -> sqlite3.Cursor:
         return self._conn.execute(sql, parameters)
@@ -56,12 +59,17 @@ class SQLiteConnection:
 
     @contextmanager
     def write(self) -> Iterator[None]:
-        """One write transaction, taken with BEGIN IMMEDIATE.
+        """One write transaction, taken with BEGIN IMMEDIATE (inside :meth:`batched`,
+        a savepoint in the group's transaction).
 
         A deferred transaction that reads and then writes can fail with
         SQLITE_BUSY at once, without waiting, when another process wrote in
         between; taking the write lock up front makes the busy timeout apply.
         """
+        if self._batch is not None:
+            with self._batched_write(self._batch):
+                yield
+            return
         self._conn.execute("BEGIN IMMEDIATE")
         try:
             yield
@@ -70,6 +78,47 @@ class SQLiteConnection:
                 self._conn.execute("ROLLBACK")
             raise
         self._conn.execute("COMMIT")
+
+    @contextmanager
+    def batched(self, *, max_writes: int, max_seconds: float) -> Iterator[None]:
+        """Group the writes made inside into one transaction per ``max_writes`` writes
+        or ``max_seconds``, whichever comes first, and commit the last group on the
+        way out (even on an error: what was recorded stands). A write that fails
+        inside a group is rolled back alone (a savepoint each), not its group."""
+        if self._batch is not None:
+            yield
+            return
+        self._batch = _Batch(max_writes, max_seconds)
+        try:
+            yield
+        finally:
+            self._batch = None
+            if self._conn.in_transaction:
+                self._conn.execute("COMMIT")
+
+    def commit_batch(self) -> None:
+        """Commit the writes grouped so far by :meth:`batched`, if any."""
+        if self._batch is not None and self._conn.in_transaction:
+            self._conn.execute("COMMIT")
+
+    @contextmanager
+    def _batched_write(self, batch: _Batch) -> Iterator[None]:
+        if not self._conn.in_transaction:
+            self._conn.execute("BEGIN IMMEDIATE")
+            batch.started = time.monotonic()
+            batch.writes = 0
+        self._conn.execute("SAVEPOINT batched_write")
+        try:
+            yield
+        except BaseException:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK TO batched_write")
+                self._conn.execute("RELEASE batched_write")
+            raise
+        self._conn.execute("RELEASE batched_write")
+        batch.writes += 1
+        if batch.writes >= batch.max_writes or time.monotonic() - batch.started >= batch.max_s:
+            self._conn.execute("COMMIT")
 
     @contextmanager
     def read(self) -> Iterator[None]:
@@ -91,6 +140,14 @@ class SQLiteConnection:
 
     def close(self) -> None:
         self._conn.close()
+
+
+@dataclass
+class _Batch:
+    max_writes: int
+    max_s: float
+    writes: int = 0
+    started: float = 0.0
 
 
 def open_sqlite(path: Path, *, create: bool = True) -> SQLiteConnection:

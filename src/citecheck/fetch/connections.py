@@ -1,0 +1,198 @@
+"""The connection layer under httpx: one small pool per origin, over lean streams.
+
+Why not httpcore's single pool: on every request and every response close it scans
+all its connections (``_assign_requests_to_connections``), asking each whether it
+has expired, which for the anyio backend builds a dict of attribute getters per
+connection per call. With 64 connections that was about a third of citecheck's CPU
+(py-spy, BENCHMARKS.md). Politeness already keeps a host to ``per_host`` requests at
+once, so a pool per origin holds a handful of connections and its scan is short.
+
+:class:`PoolPerOrigin` stands where httpx's transport expects its httpcore pool, so
+httpx still maps errors and builds responses. Pools are kept for the
+``max_pools`` origins used last; an older pool is closed once it has no request in
+flight, so idle keep-alive connections stay bounded however many hosts a run sees.
+
+:class:`AsyncioBackend` connects with asyncio's own streams instead of httpcore's
+anyio backend: per read and write anyio opens a cancel scope, and its answer to
+httpcore's "is this idle connection still readable?" builds a dict of all the
+stream's attributes each time; on loopback both cost more than the I/O itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import ssl
+import typing
+from collections import OrderedDict
+from collections.abc import Callable
+
+import httpcore
+from httpcore._async.interfaces import AsyncRequestInterface
+from httpcore._utils import is_socket_readable
+
+#: Bytes asyncio buffers per connection before it stops reading from the socket.
+_READ_BUFFER = 64 * 1024
+
+
+class AsyncioStream(httpcore.AsyncNetworkStream):
+    """A network stream on asyncio's own streams, with httpcore's error types."""
+
+    __slots__ = ("_reader", "_writer", "_socket")
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._reader = reader
+        self._writer = writer
+        self._socket = writer.get_extra_info("socket")
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        try:
+            async with asyncio.timeout(timeout):
+                return await self._reader.read(max_bytes)
+        except TimeoutError as exc:
+            raise httpcore.ReadTimeout(str(exc)) from exc
+        except (OSError, RuntimeError) as exc:
+            raise httpcore.ReadError(str(exc) or type(exc).__name__) from exc
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        if not buffer:
+            return
+        try:
+            self._writer.write(buffer)
+            async with asyncio.timeout(timeout):
+                await self._writer.drain()
+        except TimeoutError as exc:
+            raise httpcore.WriteTimeout(str(exc)) from exc
+        except (OSError, RuntimeError) as exc:
+            raise httpcore.WriteError(str(exc) or type(exc).__name__) from exc
+
+    async def aclose(self) -> None:
+        self._writer.close()
+        with contextlib.suppress(OSError, RuntimeError, ssl.SSLError):
+            await self._writer.wait_closed()
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        try:
+            async with asyncio.timeout(timeout):
+                await self._writer.start_tls(ssl_context, server_hostname=server_hostname)
+        except TimeoutError as exc:
+            await self.aclose()
+            raise httpcore.ConnectTimeout(str(exc)) from exc
+        except (OSError, ssl.SSLError, RuntimeError) as exc:
+            await self.aclose()
+            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
+        return self
+
+    def get_extra_info(self, info: str) -> typing.Any:
+        if info == "is_readable":
+            return is_socket_readable(self._socket)
+        if info == "socket":
+            return self._socket
+        if info == "ssl_object":
+            return self._writer.get_extra_info("ssl_object")
+        if info == "client_addr":
+            return self._writer.get_extra_info("sockname")
+        if info == "server_addr":
+            return self._writer.get_extra_info("peername")
+        return None
+
+
+class AsyncioBackend(httpcore.AsyncNetworkBackend):
+    """TCP connections on asyncio streams (httpcore's own backend goes through anyio,
+    whose cancel scopes and attribute look-ups cost more than the I/O on loopback)."""
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        try:
+            async with asyncio.timeout(timeout):
+                reader, writer = await asyncio.open_connection(
+                    host,
+                    port,
+                    local_addr=(local_address, 0) if local_address else None,
+                    limit=_READ_BUFFER,
+                )
+        except TimeoutError as exc:
+            raise httpcore.ConnectTimeout(str(exc)) from exc
+        except OSError as exc:
+            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
+        sock = writer.get_extra_info("socket")
+        for option in socket_options or ():
+            sock.setsockopt(*option)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return AsyncioStream(reader, writer)
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("unix sockets are not supported")
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+class PoolPerOrigin(AsyncRequestInterface):
+    """httpcore pools, one per (scheme, host, port), made by ``new_pool``."""
+
+    def __init__(
+        self, new_pool: Callable[[], httpcore.AsyncConnectionPool], *, max_pools: int
+    ) -> None:
+        self._new_pool = new_pool
+        self._max_pools = max_pools
+        self._pools: OrderedDict[tuple[bytes, bytes, int | None], httpcore.AsyncConnectionPool]
+        self._pools = OrderedDict()
+
+    async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
+        url = request.url
+        key = (url.scheme, url.host, url.port)
+        pool = self._pools.get(key)
+        if pool is None:
+            pool = self._pools[key] = self._new_pool()
+            await self._close_unused()
+        else:
+            self._pools.move_to_end(key)
+        return await pool.handle_async_request(request)
+
+    async def _close_unused(self) -> None:
+        """Close the least recently used pools beyond ``max_pools`` that have no
+        request in flight (a busy one stays until a later call finds it idle)."""
+        excess = len(self._pools) - self._max_pools
+        if excess <= 0:
+            return
+        for key in list(self._pools)[:-1]:
+            pool = self._pools[key]
+            if any(not connection.is_idle() for connection in pool.connections):
+                continue
+            del self._pools[key]
+            await pool.aclose()
+            excess -= 1
+            if excess == 0:
+                return
+
+    async def aclose(self) -> None:
+        pools, self._pools = list(self._pools.values()), OrderedDict()
+        for pool in pools:
+            await pool.aclose()
+
+    async def __aenter__(self) -> PoolPerOrigin:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+
+__all__ = ["AsyncioBackend", "AsyncioStream", "PoolPerOrigin"]

@@ -1,0 +1,181 @@
+"""Politeness lanes: at most ``per_host`` requests in flight to one host, counted per
+request, and a host-wide pause when a server asks for one (Retry-After).
+
+A lane is held only while a request is on the wire: from sending it to closing its
+response. A link's backoff sleep before a retry, its redirect hop to another host,
+its soft-404 sibling probe queued behind other requests: none of them holds the lane,
+so one failing page never idles its host.
+
+The dispatcher in check.py starts a link only when its host's lane has room, and
+takes a :class:`Reservation` for it, which the link's first request turns into its
+lane. Without it, links started in the same instant could all see room and pile up
+in one host's queue while other hosts wait. A reservation that is never used (the
+link made no request) is given back when the link ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable
+
+
+class _Lane:
+    __slots__ = ("in_flight", "reserved", "waiters", "paused_until", "wake_handle")
+
+    def __init__(self) -> None:
+        self.in_flight = 0
+        self.reserved = 0
+        self.waiters: deque[asyncio.Future[None]] = deque()
+        self.paused_until = 0.0
+        self.wake_handle: asyncio.TimerHandle | None = None
+
+
+class Reservation:
+    """A lane kept for a link that is about to make its first request to ``host``."""
+
+    __slots__ = ("host", "_lanes", "_open")
+
+    def __init__(self, lanes: Lanes, host: str) -> None:
+        self.host = host
+        self._lanes = lanes
+        self._open = True
+
+    def take(self, host: str) -> bool:
+        """Use the reservation for a request to ``host``. False if it cannot be: it is
+        used up, or the request goes elsewhere (the URL's host spelled differently
+        once normalised), and then the lane is given back at once."""
+        if not self._open:
+            return False
+        if host != self.host:
+            self.cancel()
+            return False
+        self._open = False
+        return True
+
+    def cancel(self) -> None:
+        """Give the lane back if the link never used it."""
+        if self._open:
+            self._open = False
+            self._lanes._unreserve(self.host)
+
+
+class Lanes:
+    """The per-host lanes of one run. ``on_room(host)`` is called whenever a host's
+    lane gains room, so that the dispatcher can start its next link."""
+
+    def __init__(self, per_host: int, *, on_room: Callable[[str], None] | None = None) -> None:
+        self.per_host = per_host
+        self.on_room = on_room
+        self._lanes: dict[str, _Lane] = {}
+
+    def has_room(self, host: str) -> bool:
+        """True when a new link to ``host`` could send its request at once."""
+        lane = self._lanes.get(host)
+        if lane is None:
+            return True
+        taken = lane.in_flight + lane.reserved + len(lane.waiters)
+        return taken < self.per_host and not self._paused(lane)
+
+    def in_flight(self, host: str) -> int:
+        lane = self._lanes.get(host)
+        return 0 if lane is None else lane.in_flight
+
+    def reserve(self, host: str) -> Reservation:
+        self._lane(host).reserved += 1
+        return Reservation(self, host)
+
+    async def acquire(self, host: str, reservation: Reservation | None = None) -> None:
+        """Wait for a lane to ``host`` (first come, first served)."""
+        lane = self._lane(host)
+        reserved = reservation is not None and reservation.take(host)
+        if reserved:
+            lane.reserved -= 1
+        if (reserved or (lane.in_flight + lane.reserved < self.per_host and not lane.waiters)) and (
+            not self._paused(lane)
+        ):
+            lane.in_flight += 1
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        if reserved:
+            lane.waiters.appendleft(waiter)
+        else:
+            lane.waiters.append(waiter)
+        try:
+            await waiter
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                lane.in_flight -= 1  # handed over just as we were cancelled
+                self._hand_over(host, lane)
+            else:
+                lane.waiters.remove(waiter)
+                self._forget_if_idle(host, lane)
+            raise
+
+    def release(self, host: str) -> None:
+        lane = self._lanes[host]
+        lane.in_flight -= 1
+        self._hand_over(host, lane)
+
+    def pause(self, host: str, seconds: float) -> None:
+        """No new request to ``host`` for ``seconds`` (a Retry-After), whoever sends it."""
+        if seconds <= 0:
+            return
+        lane = self._lane(host)
+        loop = asyncio.get_running_loop()
+        until = loop.time() + seconds
+        if until <= lane.paused_until:
+            return
+        lane.paused_until = until
+        if lane.wake_handle is not None:
+            lane.wake_handle.cancel()
+        lane.wake_handle = loop.call_at(until, self._wake, host)
+
+    def _wake(self, host: str) -> None:
+        lane = self._lanes.get(host)
+        if lane is None:
+            return
+        lane.wake_handle = None
+        self._hand_over(host, lane)
+
+    def _hand_over(self, host: str, lane: _Lane) -> None:
+        if self._paused(lane):
+            return
+        while lane.waiters and lane.in_flight + lane.reserved < self.per_host:
+            waiter = lane.waiters.popleft()
+            if not waiter.done():
+                lane.in_flight += 1
+                waiter.set_result(None)
+        if lane.in_flight + lane.reserved + len(lane.waiters) < self.per_host:
+            self._forget_if_idle(host, lane)
+            if self.on_room is not None:
+                self.on_room(host)
+
+    def _unreserve(self, host: str) -> None:
+        lane = self._lanes.get(host)
+        if lane is None:
+            return
+        lane.reserved -= 1
+        self._hand_over(host, lane)
+
+    def _lane(self, host: str) -> _Lane:
+        lane = self._lanes.get(host)
+        if lane is None:
+            lane = self._lanes[host] = _Lane()
+        return lane
+
+    @staticmethod
+    def _paused(lane: _Lane) -> bool:
+        return lane.paused_until > 0 and lane.paused_until > asyncio.get_running_loop().time()
+
+    def _forget_if_idle(self, host: str, lane: _Lane) -> None:
+        if (
+            not lane.in_flight
+            and not lane.reserved
+            and not lane.waiters
+            and lane.wake_handle is None
+        ):
+            del self._lanes[host]
+
+
+__all__ = ["Lanes", "Reservation"]

@@ -1,0 +1,171 @@
+"""Politeness lanes (lanes.py): held per request, measured at the fake web.
+
+The fake web records when each request arrived and was answered, per Host; these
+tests read that log, so what they prove is what a server would see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime
+
+from servers import FakeWeb, RecordedRequest, Reply, Request
+
+from citecheck.check import Checker, CheckRequest, check_links
+from citecheck.config import Settings
+from citecheck.fetch import Fetcher
+from citecheck.lanes import Lanes
+from citecheck.models import Status
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _settings(web: FakeWeb, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "per_host": 1,
+        "timeout_s": 10.0,
+        "backoff_s": 1.0,
+        "max_attempts": 2,
+        "soft404_probe": False,
+        "resolve": web.resolve_for("a.test", "b.test", "c.test"),
+        "probe_urls": (web.url("/ok"),),
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+async def _check_all(settings: Settings, urls: list[str]) -> dict[str, Status]:
+    async with Fetcher(settings) as fetcher:
+        checker = Checker(fetcher, settings, clock=lambda: NOW)
+        requests = [CheckRequest(url) for url in urls]
+        return {
+            r.url: result.status async for r, result in check_links(requests, checker, settings)
+        }
+
+
+def _log(web: FakeWeb, path: str) -> list[RecordedRequest]:
+    return sorted((r for r in web.requests if r.path == path), key=lambda r: r.started_at)
+
+
+# -- measured at the fake web -------------------------------------------------------------
+
+
+async def test_the_lane_is_free_during_a_retrys_backoff(fake_web: FakeWeb) -> None:
+    """One lane to a.test: while the 500 waits a second before its retry, the
+    host's next link is fetched, not held back until the retry is done."""
+    settings = _settings(fake_web)
+    flaky = fake_web.url("/flaky/backoff?fail=1&code=500", host="a.test")
+    other = fake_web.url("/page/other", host="a.test")
+    statuses = await _check_all(settings, [flaky, other])
+    assert statuses == {flaky: Status.OK, other: Status.OK}
+    first, retry = _log(fake_web, "/flaky/backoff")
+    (page,) = _log(fake_web, "/page/other")
+    assert first.finished_at is not None and page.finished_at is not None
+    assert first.finished_at <= page.started_at and page.finished_at <= retry.started_at
+    assert retry.started_at - first.finished_at >= 0.9  # the backoff was waited
+    assert fake_web.max_concurrency("a.test") == 1
+
+
+async def test_the_lane_is_free_during_a_redirect_to_another_host(fake_web: FakeWeb) -> None:
+    """A link of a.test redirected to a slow page on b.test does not hold a.test's
+    lane while b.test answers: a.test's next link is fetched meanwhile."""
+    settings = _settings(fake_web)
+    target = fake_web.url("/slow-headers?delay=1", host="b.test")
+    moved = fake_web.url(f"/redirect/301?to={target}", host="a.test")
+    other = fake_web.url("/page/other", host="a.test")
+    statuses = await _check_all(settings, [moved, other])
+    assert statuses[other] == Status.OK
+    (redirect,) = _log(fake_web, "/redirect/301")
+    (hop,) = _log(fake_web, "/slow-headers")
+    (page,) = _log(fake_web, "/page/other")
+    assert hop.host == "b.test" and hop.finished_at is not None
+    assert redirect.finished_at is not None and redirect.finished_at <= page.started_at
+    assert page.started_at < hop.finished_at - 0.5  # not after the 1 s hop
+    assert fake_web.max_concurrency("a.test") == 1
+
+
+async def test_a_retry_after_pauses_its_host_not_the_run(fake_web: FakeWeb) -> None:
+    """A 429 with Retry-After: 1 from a.test stops every request to a.test for that
+    second (even with its lane free), while c.test goes on."""
+    settings = _settings(fake_web)
+    limited = fake_web.url("/retry-after?seconds=1&key=pause", host="a.test")
+    same_host = fake_web.url("/page/same-host", host="a.test")
+    other_host = fake_web.url("/page/other-host", host="c.test")
+    fake_web.latency_s = 0.05
+    statuses = await _check_all(settings, [limited, same_host, other_host])
+    assert set(statuses.values()) == {Status.OK}
+    refused, accepted = _log(fake_web, "/retry-after")
+    (same,) = _log(fake_web, "/page/same-host")
+    (other,) = _log(fake_web, "/page/other-host")
+    assert refused.finished_at is not None
+    assert same.started_at - refused.finished_at >= 0.9
+    assert accepted.started_at - refused.finished_at >= 0.9
+    assert other.started_at - refused.finished_at < 0.5
+
+
+async def test_the_sibling_probe_stays_inside_the_deadline(fake_web: FakeWeb) -> None:
+    """A page that takes 0.7 s to answer, under a 1 s deadline: its sibling probe
+    (also 0.7 s) is cut at the deadline, and the link is judged on what was seen."""
+
+    async def slow_page(request: Request, reply: Reply) -> None:
+        await asyncio.sleep(0.7)
+        await reply.send(200, b"<html><head><title>A story</title></head><body>Text</body></html>")
+
+    fake_web.route("/slow/*", slow_page, host="a.test")
+    settings = _settings(fake_web, timeout_s=1.0, soft404_probe=True)
+    url = fake_web.url("/slow/story", host="a.test")
+    async with Fetcher(settings) as fetcher:
+        checker = Checker(fetcher, settings, clock=lambda: NOW)
+        started = time.monotonic()
+        result = await checker.check(CheckRequest(url))
+        elapsed = time.monotonic() - started
+    assert fake_web.count(host="a.test") == 2  # the page and its sibling
+    assert elapsed < 1.0 + 0.25
+    assert result.status == Status.OK
+
+
+# -- the lanes on their own ---------------------------------------------------------------
+
+
+async def test_a_reservation_is_the_links_first_request_and_is_given_back_if_unused() -> None:
+    rooms: list[str] = []
+    lanes = Lanes(1, on_room=rooms.append)
+    reservation = lanes.reserve("a.test")
+    assert not lanes.has_room("a.test")
+    await lanes.acquire("a.test", reservation)  # at once: the lane was kept for it
+    lanes.release("a.test")
+    assert rooms == ["a.test"] and lanes.has_room("a.test")
+    unused = lanes.reserve("a.test")
+    unused.cancel()
+    assert lanes.has_room("a.test") and lanes._lanes == {}
+
+
+async def test_waiters_are_served_in_order_and_a_cancelled_one_leaves_no_trace() -> None:
+    lanes = Lanes(1)
+    await lanes.acquire("a.test")
+    order: list[int] = []
+
+    async def wait(n: int) -> None:
+        await lanes.acquire("a.test")
+        order.append(n)
+        lanes.release("a.test")
+
+    first, second, third = (asyncio.ensure_future(wait(n)) for n in (1, 2, 3))
+    await asyncio.sleep(0)
+    second.cancel()
+    lanes.release("a.test")
+    await asyncio.gather(first, third)
+    assert order == [1, 3]
+    assert second.cancelled() and lanes._lanes == {}
+
+
+async def test_a_pause_holds_new_requests_until_it_ends() -> None:
+    lanes = Lanes(2)
+    lanes.pause("a.test", 0.2)
+    assert not lanes.has_room("a.test") and lanes.has_room("b.test")
+    started = time.monotonic()
+    await lanes.acquire("a.test")
+    assert time.monotonic() - started >= 0.19
+    lanes.release("a.test")
+    assert lanes._lanes == {}
