@@ -30,6 +30,9 @@ _AUTOLINK = re.compile(r"<(?P<url>(?:https?|ftp|mailto):[^\s<>]*)>", re.IGNORECA
 _LINK_TITLE = re.compile(r"[ \t]*\r?\n?[ \t]*(\"[^\"]*\"|'[^']*'|\([^()]*\))")
 _NESTED_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _EMPHASIS = str.maketrans({"*": " ", "`": " "})
+#: Only the block structure is used (code blocks, paragraph starts): inline parsing,
+#: most of markdown-it's time on a link-heavy document, is switched off.
+_BLOCK_PARSER = MarkdownIt("commonmark").disable("inline")
 #: How far back the opening ``[`` of a link text is looked for.
 _MAX_LINK_TEXT_CHARS = 1000
 
@@ -152,12 +155,13 @@ def extract_markdown(text: str, document: str) -> Extraction:
     index = line_index(text)
     # markdown-it also breaks lines at a lone "\r"; hiding those keeps its line
     # numbers equal to ours, which break at "\n" only.
-    tokens = MarkdownIt("commonmark").parse(_LONE_CR.sub(" ", text))
+    tokens = _BLOCK_PARSER.parse(_LONE_CR.sub(" ", text))
     code_lines = [token.map for token in tokens if token.type in _CODE_BLOCKS and token.map]
+    block_starts = {index.starts[token.map[0]] for token in tokens if token.map}
+    del tokens  # only their line maps were needed: free them before scanning
     scan = blank_ranges(text, [_line_range(index, text, lines) for lines in code_lines])
     scan = blank_ranges(scan, [match.span() for match in _COMMENT.finditer(scan)])
     scan = blank_ranges(scan, _code_spans(scan))
-    block_starts = {index.starts[token.map[0]] for token in tokens if token.map}
 
     links = _inline_links(scan)
     taken = [(start, end) for start, end, _ in links]
