@@ -14,6 +14,7 @@ import html
 import re
 from collections.abc import Iterator
 
+from ._chunks import extract_in_chunks
 from ._claims import Extraction, Found, build_extraction
 from ._spans import blank, blank_ranges, find_url_spans
 
@@ -34,6 +35,12 @@ _TITLE_ATTRIBUTE = re.compile(
     re.IGNORECASE,
 )
 _ANCHOR_END = re.compile(r"</a\s*>", re.IGNORECASE)
+_ANCHOR_EDGE = re.compile(r"<a\b|</a\s*>", re.IGNORECASE)
+_BLOCK_LINE = re.compile(
+    r"^[ \t]*(?=<(?:p|li|div|h[1-6]|tr|table|ul|ol|dl|dt|dd|section|article|header|footer"
+    r"|main|nav|aside|blockquote|figure|hr)\b)",
+    re.IGNORECASE | re.MULTILINE,
+)
 _ABSOLUTE_HTTP = re.compile(r"https?://", re.IGNORECASE)
 #: Elements that start a new block of prose: a claim never reaches across them.
 _BLOCK_TAGS = frozenset(
@@ -116,8 +123,27 @@ def extract_html(text: str, document: str) -> Extraction:
     """The citations of an HTML document: absolute http(s) anchors and bare URLs.
 
     ``url`` has entities decoded (``&amp;`` → ``&``) while line and column point at
-    the first character of the raw attribute value.
+    the first character of the raw attribute value. A long document is read a piece
+    at a time (``_chunks``), cut before a line that starts with a block element,
+    outside comments, scripts and anchors.
     """
+    cuts = _cuts(_blank_matches(text, _HIDDEN))
+    return extract_in_chunks(text, cuts, lambda piece: _extract_piece(piece, document))
+
+
+def _cuts(hidden: str) -> Iterator[int]:
+    edges = _ANCHOR_EDGE.finditer(hidden)
+    edge = next(edges, None)
+    in_anchor = False
+    for line in _BLOCK_LINE.finditer(hidden):
+        while edge is not None and edge.start() < line.start():
+            in_anchor = not edge.group(0).startswith("</")
+            edge = next(edges, None)
+        if not in_anchor:
+            yield line.start()
+
+
+def _extract_piece(text: str, document: str) -> Extraction:
     hidden = _blank_matches(text, _HIDDEN)
     prose = _blank_matches(hidden, _TAG)
     found = list(_anchors(hidden, prose))
