@@ -43,7 +43,7 @@ from .errors import CitecheckError, InputError
 from .models import CHANGE_KINDS, STATUS_ORDER, CheckResult, Citation, LinkState
 from .report import FORMATS, write_report
 from .report.build import build_report
-from .store import Store
+from .store import Store, hold_writer_lock
 
 if TYPE_CHECKING:
     from .archive import ArchiveSummary
@@ -732,15 +732,18 @@ def run(check_all: bool, **params: Any) -> None:
         job = replace(
             job, archive=replace(job.archive, time_budget_s=DEFAULT_RUN_ARCHIVE_MINUTES * 60)
         )
-    summary = _run_check(job, command="run", due_only=not check_all)
-    if not summary.offline:
-        _run_archive(job, command="run-archive", quiet=job.quiet or not job.verbose)
-    with Store.open(job.db, create=False) as store:
-        built = build_report(store, now=_clock()(), schedule=job.settings.schedule)
-        for output in job.settings.report_outputs:
-            _write_file_atomically(
-                output.path, lambda out, fmt=output.format: write_report(built, fmt, out)
-            )
+    # One lock from loading sources.csv to the last report: a second run cannot
+    # start, nor slip in between check and archive.
+    with hold_writer_lock(job.db):
+        summary = _run_check(job, command="run", due_only=not check_all)
+        if not summary.offline:
+            _run_archive(job, command="run-archive", quiet=job.quiet or not job.verbose)
+        with Store.open(job.db, create=False) as store:
+            built = build_report(store, now=_clock()(), schedule=job.settings.schedule)
+            for output in job.settings.report_outputs:
+                _write_file_atomically(
+                    output.path, lambda out, fmt=output.format: write_report(built, fmt, out)
+                )
     sys.exit(summary.exit_code)
 
 

@@ -486,6 +486,9 @@ class Store:
         """
         if self._lock_fd is not None:
             raise StoreError(f"this process already holds the writer lock on {self.path}")
+        if _lock_key(self.lock_path) in _JOB_LOCKS:
+            yield  # held for the whole job by hold_writer_lock
+            return
         try:
             fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
@@ -1438,6 +1441,46 @@ def _translate_errors(path: Path, action: str) -> Iterator[None]:
 
 
 # -- the writer lock ------------------------------------------------------------------
+
+
+#: The lock files this process holds for a whole job (hold_writer_lock), by real path.
+_JOB_LOCKS: set[str] = set()
+
+
+def _lock_key(lock_path: Path) -> str:
+    return os.path.realpath(lock_path)
+
+
+@contextmanager
+def hold_writer_lock(db_path: str | Path, *, wait_s: float = 0) -> Iterator[None]:
+    """Hold the writer lock of the database at ``db_path`` for a job that opens it
+    several times (``run``: loading sources.csv, check, archive, reports), so that
+    no other process can start or complete a run in between. Store.writer_lock in
+    this process is then a no-op. Raises DatabaseBusyError like it.
+    """
+    db_path = Path(db_path)
+    lock_path = db_path.with_name(db_path.name + ".lock")
+    key = _lock_key(lock_path)
+    if key in _JOB_LOCKS:
+        raise StoreError(f"this process already holds the writer lock on {db_path}")
+    if not lock_path.parent.is_dir():
+        raise StoreError(f"cannot create {db_path}: the folder {lock_path.parent} does not exist")
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise StoreError(f"cannot create the lock file {lock_path}: {exc.strerror}") from exc
+    try:
+        _acquire_flock(fd, lock_path, db_path, wait_s)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()} {_now_text()}\n".encode(), 0)
+        _JOB_LOCKS.add(key)
+        try:
+            yield
+        finally:
+            _JOB_LOCKS.discard(key)
+            os.ftruncate(fd, 0)
+    finally:
+        os.close(fd)  # closing the only descriptor releases the flock
 
 
 def _acquire_flock(fd: int, lock_path: Path, db_path: Path, wait_s: float) -> None:
