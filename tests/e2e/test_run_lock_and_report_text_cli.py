@@ -41,9 +41,7 @@ def test_a_second_run_is_refused_while_the_first_is_archiving(
     assert third.returncode == 0, third.stderr
 
 
-def test_a_second_run_is_refused_while_the_first_loads_its_sources(
-    cli: CLI, web: FakeWeb
-) -> None:
+def test_a_second_run_is_refused_while_the_first_loads_its_sources(cli: CLI, web: FakeWeb) -> None:
     """Loading a big sources.csv takes a while before any check: the lock is held."""
     path = cli.cwd / "sources.csv"
     with path.open("w", newline="", encoding="utf-8") as handle:
@@ -84,3 +82,32 @@ def test_mentions_and_issue_references_in_titles_and_claims_do_not_ping(
         assert text not in report.replace("\\", ""), text
     assert "@\u200beveryone see \\#\u200b1" in report
     assert "cc @\u200bmaintainers, see \\#\u200b34" in report
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "root:x:0:0:root:/root:/bin/bash\n",  # /etc/passwd
+        "ghp_16C7e42F292c6912E7710c838347Ae178B4a\n",  # a token file: one word
+        "API_KEY=abc123, OTHER=xyz\n",  # a .env with a comma
+    ],
+)
+def test_a_csv_error_never_quotes_a_file_that_is_not_a_csv(cli: CLI, secret: str) -> None:
+    target = cli.cwd / "secret.txt"
+    target.write_text(secret)
+    (cli.cwd / "sources.csv").symlink_to(target)
+    for args in (("check",), ("run", "--no-save")):
+        result = cli(*args)
+        assert result.returncode == 2, result.stderr
+        assert "sources.csv: no 'url' column" in result.stderr
+        assert "is it a CSV file?" in result.stderr
+        for word in secret.replace(",", " ").replace(":", " ").split():
+            if len(word) >= 4:
+                assert word not in result.stderr, word
+
+
+def test_a_csv_error_names_the_columns_of_a_real_header(cli: CLI) -> None:
+    (cli.cwd / "sources.csv").write_text("link,title\nhttps://a.test/,x\n")
+    result = cli("check")
+    assert result.returncode == 2
+    assert "no 'url' column in the header (found: link, title)" in result.stderr
