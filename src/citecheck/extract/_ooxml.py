@@ -136,7 +136,10 @@ class Package:
         return _CappedStream(raw, self.path, member)
 
     def _info(self, member: str) -> zipfile.ZipInfo:
-        info = self._zip.getinfo(member)
+        try:
+            info = self._zip.getinfo(member)
+        except KeyError:
+            raise InputError(f"{self.path}: not a readable .docx document: no {member}") from None
         if info.file_size > MAX_DOCX_MEMBER_BYTES:
             raise InputError(_too_big(self.path, member))
         return info
