@@ -92,3 +92,25 @@ def test_too_many_members_is_refused_before_reading_the_directory(
     path = _package(tmp_path / "many.docx", members)
     with pytest.raises(InputError, match=r"lists \d+ members, more than a Word document has \(5\)"):
         extract_docx(path, "many.docx")
+
+
+def test_a_long_chain_of_parts_is_walked_without_recursion(tmp_path: Path) -> None:
+    members = _members(tmp_path)
+    rel_type = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/x"
+    rels = b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    for n in range(3000):
+        target = f"part{n + 1}.xml".encode()
+        members[f"word/_rels/part{n}.xml.rels"] = (
+            rels
+            + b'<Relationship Id="r1" Type="%s" Target="%s"/></Relationships>'
+            % (rel_type.encode(), target)
+        )
+        members[f"word/part{n}.xml"] = b"<x/>"
+    document_rels = members["word/_rels/document.xml.rels"]
+    members["word/_rels/document.xml.rels"] = document_rels.replace(
+        b"</Relationships>",
+        b'<Relationship Id="rChain" Type="%s" Target="part0.xml"/></Relationships>'
+        % rel_type.encode(),
+    )
+    path = _package(tmp_path / "chain.docx", members)
+    assert [c.url for c in extract_docx(path, "chain.docx").citations] == ["https://example.org/a"]

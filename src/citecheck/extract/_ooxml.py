@@ -65,7 +65,11 @@ class Package:
             raise InputError(f"{path}: not a readable .docx document: {exc}") from exc
         except OSError as exc:
             raise InputError(f"{path}: cannot read the document: {exc.strerror or exc}") from exc
-        self._content_types = self._read_content_types()
+        try:
+            self._content_types = self._read_content_types()
+        except BaseException:
+            self._zip.close()
+            raise
 
     def __enter__(self) -> Package:
         return self
@@ -87,18 +91,19 @@ class Package:
 
     def walk_parts(self) -> Iterator[str]:
         """Every part reachable from the package's relationships, depth first, each
-        once (python-docx's order)."""
+        once (python-docx's order); a stack, not recursion, however long the chain."""
         visited: set[str] = set()
-
-        def walk(source: str) -> Iterator[str]:
-            for rel in self.relationships(source):
-                if rel.external or rel.target in visited or not self.has(rel.target):
-                    continue
-                visited.add(rel.target)
-                yield rel.target
-                yield from walk(rel.target)
-
-        yield from walk("")
+        stack = [iter(self.relationships(""))]
+        while stack:
+            rel = next(stack[-1], None)
+            if rel is None:
+                stack.pop()
+                continue
+            if rel.external or rel.target in visited or not self.has(rel.target):
+                continue
+            visited.add(rel.target)
+            yield rel.target
+            stack.append(iter(self.relationships(rel.target)))
 
     def has(self, member: str) -> bool:
         try:
