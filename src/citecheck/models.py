@@ -141,7 +141,7 @@ _CONNECTION_LEVEL = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Citation:
     """One place where a document cites a URL (or a title, when ``url`` is None).
 

@@ -26,6 +26,7 @@ SOURCE_COLUMNS = ("url", "title", "cited_in", "context", "accessed", "page")
 
 _BOM = b"\xef\xbb\xbf"
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_COLUMN_NAME = re.compile(r"[\w .()-]{0,40}")
 _LINE_SUFFIX = re.compile(r"^(?P<document>.+):(?P<line>\d+)$", re.DOTALL)
 
 
@@ -160,14 +161,26 @@ def _header(path: Path, row: list[str] | None, line: int = 1) -> list[str]:
     names = [name.strip() for name in row or []]
     canonical = [name.casefold() if name.casefold() in SOURCE_COLUMNS else name for name in names]
     if "url" not in canonical:
-        found = ", ".join(names) if names else "nothing, the file is empty"
-        raise InputError(f"{path}: no 'url' column in the header (found: {found})")
+        if not names:
+            found = "found: nothing, the file is empty"
+        elif _looks_like_column_names(names):
+            found = "found: " + ", ".join(names)
+        else:
+            # Never quote it: sources.csv may be a link to any file (/etc/passwd).
+            found = "its first line is not a list of column names; is it a CSV file?"
+        raise InputError(f"{path}: no 'url' column in the header ({found})")
     repeated = sorted({name for name in canonical if canonical.count(name) > 1})
     if repeated:
         raise InputError(
             f"{path}: line {line}: the header repeats {', '.join(map(repr, repeated))}"
         )
     return names
+
+
+def _looks_like_column_names(names: list[str]) -> bool:
+    """Whether a first row reads as a CSV header (and so may be quoted in an error):
+    several short names of letters, digits, spaces and simple punctuation."""
+    return len(names) >= 2 and all(_COLUMN_NAME.fullmatch(name) for name in names)
 
 
 def _rows(path: Path) -> Iterator[tuple[list[str], int, Citation | None]]:

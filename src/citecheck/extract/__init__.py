@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ._claims import MAX_CONTEXT_CHARS, Extraction
+from ._limits import MAX_DOCUMENT_BYTES
 from ._spans import UrlSpan, find_url_spans
 from .docx import extract_docx
 from .html import extract_html
@@ -38,10 +39,6 @@ __all__ = [
     "normalise_title",
     "read_document",
 ]
-
-#: Largest document read. Documents are parsed whole; a bigger "document" is far
-#: more likely a misplaced data dump than prose with citations.
-MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 
 _READERS = {
     ".md": extract_markdown,

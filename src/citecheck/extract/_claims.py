@@ -70,7 +70,7 @@ class Extraction:
     unresolved: list[Citation] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Found:
     """A URL a format's scanner found, before page and context are attached.
 
@@ -147,11 +147,14 @@ def _segment_before(prose: str, found: Sequence[Found], index: int, block_start:
 
     Earlier links read as their label; an earlier bare URL ends the segment unless
     only connectors ("and", ",") separate it from this one, as in "…: URL1 and URL2".
+    Only the citations inside the window are visited (no copy of the list), so a
+    document's cost stays linear in its number of citations.
     """
     window_start = max(block_start, found[index].region_start - _WINDOW_CHARS)
     cursor = found[index].region_start
     pieces: list[str] = []
-    for previous in reversed(found[:index]):
+    for earlier in range(index - 1, -1, -1):
+        previous = found[earlier]
         if previous.region_end <= window_start:
             break
         tail = prose[previous.region_end : cursor]

@@ -1,7 +1,9 @@
 """Word (.docx): hyperlinks and URLs typed in the text.
 
-python-docx opens the package; a hyperlink's URL is the target of an external
-relationship of the part that holds it (``w:hyperlink r:id="rId5"``). ``line`` is
+The package is read through size limits (``_ooxml``) and each part holding
+paragraphs is streamed with lxml's ``iterparse``, a top-level paragraph at a time,
+so memory stays bounded at any document size. A hyperlink's URL is the target of
+an external relationship of the part that holds it (``w:hyperlink r:id="rId5"``). ``line`` is
 the paragraph's 1-based number in its part (the main document, or a footnotes,
 endnotes, header, footer or comments part, named in ``extra["part"]``); ``column``
 is the 1-based character offset of the link in the paragraph's text.
@@ -10,20 +12,16 @@ is the 1-based character offset of the link in the paragraph's text.
 from __future__ import annotations
 
 import dataclasses
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import docx
-from docx.opc.constants import CONTENT_TYPE, RELATIONSHIP_TYPE
-from docx.opc.exceptions import OpcError
-from docx.opc.part import Part
 from lxml import etree
 
 from ..errors import InputError
 from ..models import Citation
 from ._claims import MAX_CONTEXT_CHARS, Extraction, Found, build_extraction
+from ._ooxml import HYPERLINK, Package, rels_member
 from ._spans import EXTRACTED_SCHEMES, blank_ranges, find_url_spans
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -33,15 +31,16 @@ _HYPERLINK = f"{_W}hyperlink"
 _TEXT = f"{_W}t"
 #: Elements that read as one character of text.
 _SPACING = {f"{_W}tab": "\t", f"{_W}br": " ", f"{_W}cr": " ", f"{_W}noBreakHyphen": "-"}
+_WML = "application/vnd.openxmlformats-officedocument.wordprocessingml"
 _TEXT_PARTS = frozenset(
     {
-        CONTENT_TYPE.WML_DOCUMENT_MAIN,
+        f"{_WML}.document.main+xml",
         "application/vnd.ms-word.document.macroEnabled.main+xml",
-        CONTENT_TYPE.WML_FOOTNOTES,
-        CONTENT_TYPE.WML_ENDNOTES,
-        CONTENT_TYPE.WML_HEADER,
-        CONTENT_TYPE.WML_FOOTER,
-        CONTENT_TYPE.WML_COMMENTS,
+        f"{_WML}.footnotes+xml",
+        f"{_WML}.endnotes+xml",
+        f"{_WML}.header+xml",
+        f"{_WML}.footer+xml",
+        f"{_WML}.comments+xml",
     }
 )
 _MAIN_PART = "word/document.xml"
@@ -87,73 +86,115 @@ def _scan(path: Path, document: str) -> tuple[list[DocxLink], Extraction]:
     links: list[DocxLink] = []
     citations: list[Citation] = []
     unresolved: list[Citation] = []
-    for part in _text_parts(_open(path)):
-        member = part.partname.membername
-        rels_member = part.partname.rels_uri.membername
-        targets = {
-            rel.rId: rel.target_ref
-            for rel in part.rels.values()
-            if rel.is_external and rel.reltype == RELATIONSHIP_TYPE.HYPERLINK
-        }
-        extra = {} if member == _MAIN_PART else {"part": member}
-        try:
-            root = etree.fromstring(part.blob)
-        except etree.XMLSyntaxError as exc:
-            raise InputError(f"{path}: {member} is not well-formed XML: {exc}") from exc
-        for number, paragraph in enumerate(root.iter(_PARAGRAPH), start=1):
-            text, hyperlinks = _paragraph_text(paragraph)
-            found: list[tuple[Found, str | None]] = []
-            for hyperlink in hyperlinks:
-                url = targets.get(hyperlink.rel_id, "").strip()
-                if _has_scheme(url):
-                    label = text[hyperlink.start : hyperlink.end]
-                    item = Found(
-                        hyperlink.start,
-                        hyperlink.end,
-                        url,
-                        hyperlink.start,
-                        hyperlink.end,
-                        " ".join(label.split()),
+    with Package(path) as package:
+        for member in _text_parts(package):
+            targets = {
+                rel.rel_id: rel.target
+                for rel in package.relationships(member)
+                if rel.external and rel.reltype == HYPERLINK
+            }
+            extra = {} if member == _MAIN_PART else {"part": member}
+            for number, paragraph in _paragraphs(package, member):
+                part_links, result = _read_paragraph(paragraph, targets, document)
+                for link, citation in zip(part_links, result.citations, strict=True):
+                    links.append(
+                        DocxLink(member, rels_member(member), number, link.column, *link.found)
                     )
-                    found.append((item, hyperlink.rel_id))
-            typed = blank_ranges(text, [(link.start, link.end) for link in hyperlinks])
-            for span in find_url_spans(typed):
-                found.append((Found(span.start, span.end, span.url, span.start, span.end), None))
-            found.sort(key=lambda pair: pair[0].start)
-            result = build_extraction(text, text, [item for item, _ in found], [0], document)
-            for (item, rel_id), citation in zip(found, result.citations, strict=True):
-                column = citation.column or 1
-                label = text[item.start : item.end]
-                links.append(DocxLink(member, rels_member, number, column, rel_id, item.url, label))
-                context = citation.context
-                if rel_id is not None and item.label and not _has_scheme(item.label):
-                    context = _shorten(item.label)
-                citations.append(
-                    dataclasses.replace(citation, line=number, context=context, extra=extra)
+                    citations.append(dataclasses.replace(citation, line=number, extra=extra))
+                unresolved.extend(
+                    dataclasses.replace(citation, line=number, extra=extra)
+                    for citation in result.unresolved
                 )
-            unresolved.extend(
-                dataclasses.replace(citation, line=number, extra=extra)
-                for citation in result.unresolved
-            )
     return links, Extraction(citations=citations, unresolved=unresolved)
 
 
-def _open(path: Path) -> docx.document.Document:
-    try:
-        return docx.Document(str(path))
-    except (OpcError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as exc:
-        raise InputError(f"{path}: not a readable .docx document: {exc}") from exc
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the document: {exc.strerror or exc}") from exc
+@dataclass(frozen=True)
+class _ParagraphLink:
+    column: int
+    found: tuple[str | None, str, str]  # rel_id, url, text
 
 
-def _text_parts(document: docx.document.Document) -> Iterator[Part]:
+def _read_paragraph(
+    paragraph: etree._Element, targets: dict[str, str], document: str
+) -> tuple[list[_ParagraphLink], Extraction]:
+    text, hyperlinks = _paragraph_text(paragraph)
+    found: list[tuple[Found, str | None]] = []
+    for hyperlink in hyperlinks:
+        url = targets.get(hyperlink.rel_id, "").strip()
+        if _has_scheme(url):
+            label = text[hyperlink.start : hyperlink.end]
+            item = Found(
+                hyperlink.start,
+                hyperlink.end,
+                url,
+                hyperlink.start,
+                hyperlink.end,
+                " ".join(label.split()),
+            )
+            found.append((item, hyperlink.rel_id))
+    typed = blank_ranges(text, [(link.start, link.end) for link in hyperlinks])
+    for span in find_url_spans(typed):
+        found.append((Found(span.start, span.end, span.url, span.start, span.end), None))
+    found.sort(key=lambda pair: pair[0].start)
+    result = build_extraction(text, text, [item for item, _ in found], [0], document)
+    links = []
+    citations = []
+    for (item, rel_id), citation in zip(found, result.citations, strict=True):
+        links.append(
+            _ParagraphLink(citation.column or 1, (rel_id, item.url, text[item.start : item.end]))
+        )
+        context = citation.context
+        if rel_id is not None and item.label and not _has_scheme(item.label):
+            context = _shorten(item.label)
+        citations.append(dataclasses.replace(citation, context=context))
+    return links, Extraction(citations=citations, unresolved=result.unresolved)
+
+
+def _text_parts(package: Package) -> Iterator[str]:
     """The main document part first, then the other parts that hold paragraphs."""
-    main = document.part
+    main = package.main_part()
+    if package.content_type(main) not in _TEXT_PARTS:
+        raise InputError(f"{package.path}: not a readable .docx document: {main} is not Word text")
     yield main
-    for part in main.package.iter_parts():
-        if part is not main and part.content_type in _TEXT_PARTS:
-            yield part
+    for member in package.walk_parts():
+        if member != main and package.content_type(member) in _TEXT_PARTS:
+            yield member
+
+
+def _paragraphs(package: Package, member: str) -> Iterator[tuple[int, etree._Element]]:
+    """Every paragraph of a part with its 1-based number, in document order.
+
+    A paragraph can hold others (a text box's); each top-level paragraph is read
+    once complete, then dropped with everything before it, so memory holds one.
+    """
+    number = 0
+    depth = 0
+    with package.open_member(member) as stream:
+        events = etree.iterparse(
+            stream,
+            events=("start", "end"),
+            tag=_PARAGRAPH,
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+        )
+        try:
+            for event, element in events:
+                if event == "start":
+                    depth += 1
+                    continue
+                depth -= 1
+                if depth:
+                    continue
+                for paragraph in element.iter(_PARAGRAPH):
+                    number += 1
+                    yield number, paragraph
+                element.clear()
+                parent = element.getparent()
+                while parent is not None and element.getprevious() is not None:
+                    del parent[0]
+        except etree.XMLSyntaxError as exc:
+            raise InputError(f"{package.path}: {member} is not well-formed XML: {exc}") from exc
 
 
 def _paragraph_text(paragraph: etree._Element) -> tuple[str, list[_Hyperlink]]:

@@ -13,10 +13,12 @@ from collections.abc import Iterator
 
 from markdown_it import MarkdownIt
 
+from ._chunks import extract_in_chunks
 from ._claims import Extraction, Found, build_extraction
 from ._spans import EXTRACTED_SCHEMES, LineIndex, blank_ranges, find_url_spans, line_index
 
 _LONE_CR = re.compile(r"\r(?!\n)")
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 _CODE_BLOCKS = frozenset({"fence", "code_block"})
 _BACKTICKS = re.compile(r"`+")
 _BLANK_LINE = re.compile(r"\n[ \t]*\r?\n")
@@ -30,6 +32,9 @@ _AUTOLINK = re.compile(r"<(?P<url>(?:https?|ftp|mailto):[^\s<>]*)>", re.IGNORECA
 _LINK_TITLE = re.compile(r"[ \t]*\r?\n?[ \t]*(\"[^\"]*\"|'[^']*'|\([^()]*\))")
 _NESTED_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _EMPHASIS = str.maketrans({"*": " ", "`": " "})
+#: Only the block structure is used (code blocks, paragraph starts): inline parsing,
+#: most of markdown-it's time on a link-heavy document, is switched off.
+_BLOCK_PARSER = MarkdownIt("commonmark").disable("inline")
 #: How far back the opening ``[`` of a link text is looked for.
 _MAX_LINK_TEXT_CHARS = 1000
 
@@ -148,16 +153,52 @@ def _inline_links(scan: str) -> list[tuple[int, int, Found | None]]:
 
 
 def extract_markdown(text: str, document: str) -> Extraction:
-    """The citations of a Markdown document; code blocks and code spans are skipped."""
+    """The citations of a Markdown document; code blocks and code spans are skipped.
+
+    A long document is read a piece at a time (``_chunks``), cut before a line that
+    starts a new top-level block after a blank line, outside code and comments.
+    """
+    return extract_in_chunks(text, _cuts(text), lambda piece: _extract_piece(piece, document))
+
+
+def _cuts(text: str) -> Iterator[int]:
+    """Line starts where a piece may begin: after a blank line, not indented (an
+    indented line would read as code), outside a fenced code block or a comment."""
+    fence = ""
+    in_comment = False
+    previous_blank = False
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end == -1 else end + 1
+        line = text[start:end]
+        stripped = line.strip()
+        if previous_blank and not fence and not in_comment and line[:1] not in (" ", "\t"):
+            yield start
+        marker = _FENCE.match(line)
+        if marker and (not fence or marker.group(1).startswith(fence)):
+            fence = "" if fence else marker.group(1)
+        if not fence:
+            opened, closed = line.rfind("<!--"), line.rfind("-->")
+            if opened > closed:
+                in_comment = True
+            elif closed != -1:
+                in_comment = False
+        previous_blank = not stripped
+        start = end
+
+
+def _extract_piece(text: str, document: str) -> Extraction:
     index = line_index(text)
     # markdown-it also breaks lines at a lone "\r"; hiding those keeps its line
     # numbers equal to ours, which break at "\n" only.
-    tokens = MarkdownIt("commonmark").parse(_LONE_CR.sub(" ", text))
+    tokens = _BLOCK_PARSER.parse(_LONE_CR.sub(" ", text))
     code_lines = [token.map for token in tokens if token.type in _CODE_BLOCKS and token.map]
+    block_starts = {index.starts[token.map[0]] for token in tokens if token.map}
+    del tokens  # only their line maps were needed: free them before scanning
     scan = blank_ranges(text, [_line_range(index, text, lines) for lines in code_lines])
     scan = blank_ranges(scan, [match.span() for match in _COMMENT.finditer(scan)])
     scan = blank_ranges(scan, _code_spans(scan))
-    block_starts = {index.starts[token.map[0]] for token in tokens if token.map}
 
     links = _inline_links(scan)
     taken = [(start, end) for start, end, _ in links]

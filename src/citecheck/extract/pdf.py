@@ -3,24 +3,37 @@
 pypdf reads the file lazily, page by page. ``line`` and ``page`` are the 1-based
 page number; a URL linked several times on one page (a link wrapped over two
 lines is two annotations) is one citation of that page.
+
+A PDF is untrusted input parsed by a third-party library: any exception pypdf
+raises while reading it (its ``LimitReachedError`` on a decompression bomb, but
+also the ``RecursionError`` or ``AttributeError`` a malformed file can provoke)
+becomes an InputError naming the file, so one bad PDF is one clear message.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError
+from pypdf.errors import LimitReachedError
 from pypdf.generic import PdfObject
 
 from ..errors import InputError
 from ..models import Citation
 from ._claims import Extraction
+from ._limits import MAX_PDF_BYTES
 from ._spans import EXTRACTED_SCHEMES
+
+# pypdf logs every repair it makes to a malformed file (and some of its messages
+# fail to format); without a handler of its own, Python's last-resort handler
+# prints them on stderr under citecheck's error. The error we raise says enough.
+logging.getLogger("pypdf").addHandler(logging.NullHandler())
 
 
 def extract_pdf(path: Path, document: str) -> Extraction:
     """The citations of a PDF: one per linked URL per page."""
+    _check_size(path)
     try:
         reader = PdfReader(path)
         if reader.is_encrypted and not reader.decrypt(""):
@@ -34,11 +47,34 @@ def extract_pdf(path: Path, document: str) -> Extraction:
                     citations.append(
                         Citation(url=url, document=document, line=number, page=str(number))
                     )
-    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
-        raise InputError(f"{path}: not a readable PDF: {exc}") from exc
+    except InputError:
+        raise
     except OSError as exc:
         raise InputError(f"{path}: cannot read the document: {exc.strerror or exc}") from exc
+    except LimitReachedError as exc:
+        raise InputError(
+            f"{path}: not read: a stream of the PDF expands past pypdf's size limit ({exc})"
+        ) from exc
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any pypdf failure is a bad input, see above
+        raise InputError(f"{path}: not a readable PDF: {_describe(exc)}") from exc
     return Extraction(citations=citations)
+
+
+def _check_size(path: Path) -> None:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the document: {exc.strerror or exc}") from exc
+    if size > MAX_PDF_BYTES:
+        raise InputError(f"{path}: larger than {MAX_PDF_BYTES // 2**20} MiB, not read")
+
+
+def _describe(exc: Exception) -> str:
+    """The exception's message, cut short (a malformed object can make it huge)."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 200 else text[:199] + "…"
 
 
 def _page_uris(annotations: PdfObject | None) -> list[str]:

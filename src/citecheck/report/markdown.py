@@ -31,14 +31,22 @@ _SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~&])")
 # Bytes that end or break a "<...>" destination: white space, controls, "<", ">" and
 # "\\" (which would escape the closing ">").
 _UNSAFE_IN_TARGET = re.compile(r"[\x00-\x20\x7f<>\\]")
+#: GitHub turns "@name" into a mention (it notifies that person or team) and "#12" or
+#: "GH-12" into a link to an issue, even backslash-escaped: a backslash only reaches
+#: the Markdown, and the mention is found in the rendered text. A zero-width space
+#: after the sign breaks the reference and reads the same.
+_GITHUB_REFERENCE = re.compile(r"@(?=[A-Za-z0-9])|(?:#|\bGH-)(?=\d)", re.IGNORECASE)
+_ZERO_WIDTH_SPACE = "\u200b"
 _LIST_MARKER = re.compile(r"^(-|\d{1,9}\.)(?=\s|$)")
 _WEB_URL = re.compile(r"(?i)https?://\S+")
 
 
 def escape(text: str) -> str:
-    """Text safe inside a Markdown paragraph, list item or table cell (one line)."""
+    """Text safe inside a Markdown paragraph, list item or table cell (one line),
+    that mentions nobody and links no issue when posted on GitHub."""
     one_line = " ".join(text.split())
     escaped = _SPECIAL.sub(r"\\\1", one_line)
+    escaped = _GITHUB_REFERENCE.sub(lambda m: m.group() + _ZERO_WIDTH_SPACE, escaped)
     # At the start of a list item, "- x" or "1. x" would open a nested list.
     return _LIST_MARKER.sub(lambda m: m.group()[:-1] + "\\" + m.group()[-1], escaped)
 
