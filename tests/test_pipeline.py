@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from citecheck.config import ConfirmationPolicy
+from citecheck.judgement import change_of, judge
 from citecheck.models import (
     CheckResult,
     Citation,
@@ -16,7 +17,7 @@ from citecheck.models import (
     Snapshot,
     Status,
 )
-from citecheck.pipeline import _change, fix_decisions, judge
+from citecheck.pipeline import fix_decisions
 from citecheck.store import Store
 from citecheck.titles import fingerprint
 
@@ -81,15 +82,15 @@ def test_changes_a_run_reports() -> None:
     broken = LinkState(URL, Status.BROKEN)
     failing = LinkState(URL, Status.FAILING)
     drifted = LinkState(URL, Status.OK, drift={"kind": "text"})
-    assert _change(ok_state, broken) == "newly_broken"
-    assert _change(None, broken) == "newly_broken"
-    assert _change(broken, broken) is None
-    assert _change(failing, ok_state) == "recovered"
-    assert _change(broken, ok_state) == "recovered"
-    assert _change(ok_state, failing) == "newly_failing"
-    assert _change(failing, failing) is None
-    assert _change(ok_state, drifted) == "newly_drifted"
-    assert _change(drifted, drifted) is None
+    assert change_of(ok_state, broken) == "newly_broken"
+    assert change_of(None, broken) == "newly_broken"
+    assert change_of(broken, broken) is None
+    assert change_of(failing, ok_state) == "recovered"
+    assert change_of(broken, ok_state) == "recovered"
+    assert change_of(ok_state, failing) == "newly_failing"
+    assert change_of(failing, failing) is None
+    assert change_of(ok_state, drifted) == "newly_drifted"
+    assert change_of(drifted, drifted) is None
 
 
 def test_fix_decisions_follow_status_and_archived_copy(tmp_path: Path) -> None:

@@ -31,10 +31,8 @@ from .config import (
     DEFAULT_ARCHIVE_TIMEOUT_S,
     DEFAULT_RUN_ARCHIVE_MINUTES,
     ArchiveSettings,
-    ConfirmationPolicy,
     Settings,
 )
-from .drift import detect_drift, drift_from_json, drift_to_json
 from .errors import NetworkOfflineError, StoreError
 from .extract import extract_file, match_titles
 from .fetch import Fetcher
@@ -45,13 +43,12 @@ from .fix import undo_document_fix as undo_document_fix
 from .fix import write_document_fix as write_document_fix
 from .incidents import IncidentLog, error_log_path
 from .interrupt import Interruption, exit_code_for, run_stoppable
+from .judgement import change_of, judge
 from .models import (
     CHANGE_KINDS,
     CheckResult,
     Citation,
     LinkState,
-    PageInfo,
-    PageSnapshot,
     Status,
 )
 from .moves import KnownContent, SharedTargets
@@ -182,48 +179,6 @@ def load_sources(store: Store, sources: Path, *, now: datetime) -> int:
     return counted
 
 
-def judge(
-    previous: LinkState | None,
-    result: CheckResult,
-    baseline: PageSnapshot | None,
-    policy: ConfirmationPolicy,
-) -> tuple[LinkState, PageSnapshot | None]:
-    """The link's new state after ``result``, and the drift baseline to store (if new).
-
-    The confirmation policy decides the status (verdict.py). A fresh success also
-    renews the validators for conditional requests and is compared with the page
-    as first seen (drift.py); the first live sighting becomes that baseline. A 304
-    proves the page unchanged, so validators and drift stand.
-    """
-    state = next_state(previous, result, policy)
-    fresh = result.status.is_success and result.http_status != 304
-    if not fresh:
-        return state, None
-    state = replace(state, etag=result.etag, last_modified=result.last_modified)
-    if result.title is None and result.text_fingerprint is None:
-        return state, None
-    if baseline is None:
-        snapshot = PageSnapshot(result.title, result.text_fingerprint, result.checked_at)
-        return replace(state, drift=None), snapshot
-    page = PageInfo(title=result.title, text_fingerprint=result.text_fingerprint)
-    before = drift_from_json(dict(previous.drift)) if previous and previous.drift else None
-    drift = detect_drift(baseline, page, now=result.checked_at, previous=before)
-    return replace(state, drift=drift_to_json(drift)), None
-
-
-def _change(previous: LinkState | None, state: LinkState) -> str | None:
-    before = previous.status if previous is not None else Status.UNCHECKED
-    if state.status is Status.BROKEN and before is not Status.BROKEN:
-        return "newly_broken"
-    if state.status is Status.FAILING and before is not Status.FAILING:
-        return "newly_failing"
-    if state.status.is_success and before in (Status.BROKEN, Status.FAILING):
-        return "recovered"
-    if state.drift is not None and (previous is None or previous.drift is None):
-        return "newly_drifted"
-    return None
-
-
 def _requests(states: Iterable[LinkState]) -> Iterator[CheckRequest]:
     for state in states:
         yield CheckRequest(
@@ -294,7 +249,7 @@ async def _check_all(
     def record(result: CheckResult, previous: LinkState | None) -> None:
         nonlocal checked
         state = _record_check(store, run_id, previous, result, settings, incidents)
-        kind = _change(previous, state)
+        kind = change_of(previous, state)
         if kind is not None:
             changes[kind].append(state.url)
         checked += 1

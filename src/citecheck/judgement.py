@@ -1,0 +1,55 @@
+"""Pure: one check result judged against the link's history. The link's new state
+(the confirmation policy, verdict.py), its drift from the page as first seen
+(drift.py), and what the result changed for the run's summary."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .config import ConfirmationPolicy
+from .drift import detect_drift, drift_from_json, drift_to_json
+from .models import CheckResult, LinkState, PageInfo, PageSnapshot, Status
+from .verdict import next_state
+
+
+def judge(
+    previous: LinkState | None,
+    result: CheckResult,
+    baseline: PageSnapshot | None,
+    policy: ConfirmationPolicy,
+) -> tuple[LinkState, PageSnapshot | None]:
+    """The link's new state after ``result``, and the drift baseline to store (if new).
+
+    The confirmation policy decides the status (verdict.py). A fresh success also
+    renews the validators for conditional requests and is compared with the page
+    as first seen (drift.py); the first live sighting becomes that baseline. A 304
+    proves the page unchanged, so validators and drift stand.
+    """
+    state = next_state(previous, result, policy)
+    fresh = result.status.is_success and result.http_status != 304
+    if not fresh:
+        return state, None
+    state = replace(state, etag=result.etag, last_modified=result.last_modified)
+    if result.title is None and result.text_fingerprint is None:
+        return state, None
+    if baseline is None:
+        snapshot = PageSnapshot(result.title, result.text_fingerprint, result.checked_at)
+        return replace(state, drift=None), snapshot
+    page = PageInfo(title=result.title, text_fingerprint=result.text_fingerprint)
+    before = drift_from_json(dict(previous.drift)) if previous and previous.drift else None
+    drift = detect_drift(baseline, page, now=result.checked_at, previous=before)
+    return replace(state, drift=drift_to_json(drift)), None
+
+
+def change_of(previous: LinkState | None, state: LinkState) -> str | None:
+    """What ``state`` changed since ``previous``: one of CHANGE_KINDS, or None."""
+    before = previous.status if previous is not None else Status.UNCHECKED
+    if state.status is Status.BROKEN and before is not Status.BROKEN:
+        return "newly_broken"
+    if state.status is Status.FAILING and before is not Status.FAILING:
+        return "newly_failing"
+    if state.status.is_success and before in (Status.BROKEN, Status.FAILING):
+        return "recovered"
+    if state.drift is not None and (previous is None or previous.drift is None):
+        return "newly_drifted"
+    return None
