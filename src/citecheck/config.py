@@ -232,6 +232,73 @@ DEFAULT_ARCHIVE_UNREACHABLE_AFTER = 5
 DEFAULT_ARCHIVE_MAX_BODY_BYTES = 1024 * 1024
 
 
+#: Seconds one request to another Memento archive may take (TimeMap, TimeGate or
+#: the verifying fetch of a memento): they are slower than the Wayback CDX index,
+#: and a slow one is skipped for the link, never waited for.
+DEFAULT_MEMENTO_TIMEOUT_S = 20.0
+#: Requests a minute to an archive that publishes no limit: one every two seconds.
+DEFAULT_MEMENTO_RATE_LIMIT = RateLimit(30)
+#: Mementos per archive kept as candidates around the wanted date (the closest before
+#: and after it); a popular page's TimeMap lists thousands.
+DEFAULT_MEMENTO_CANDIDATES = 4
+#: Mementos fetched at most per link to verify one (each failed one is rejected).
+DEFAULT_MEMENTO_VERIFICATIONS = 4
+
+
+@dataclass(frozen=True)
+class MementoArchive:
+    """A public web archive asked through Memento (RFC 7089).
+
+    ``timemap_url`` and ``timegate_url`` are bases the cited URL is appended to
+    (``https://arquivo.pt/wayback/timemap/link/`` + URL); either may be None, not
+    both. ``timemap_format`` is ``link`` (application/link-format) or ``json``.
+    ``hosts`` are the hosts its mementos may be on (a memento URL elsewhere is not
+    this archive's answer); by default the hosts of its two bases.
+    """
+
+    key: str
+    name: str
+    timemap_url: str | None = None
+    timegate_url: str | None = None
+    timemap_format: str = "link"
+    rate: RateLimit = DEFAULT_MEMENTO_RATE_LIMIT
+    timeout_s: float = DEFAULT_MEMENTO_TIMEOUT_S
+    enabled: bool = True
+    hosts: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.timemap_url is None and self.timegate_url is None:
+            raise ValueError(f"archive {self.key!r} needs a timemap or a timegate URL")
+        if self.timemap_format not in ("link", "json"):
+            raise ValueError(f"archive {self.key!r}: format must be 'link' or 'json'")
+        if self.timeout_s <= 0:
+            raise ValueError(f"archive {self.key!r}: timeout must be positive")
+
+
+@dataclass(frozen=True)
+class MementoSettings:
+    """Which archives besides the Wayback Machine a broken link's copy is looked
+    for in. ``aggregator_url`` (a MemGator-style ``/timemap/link/URL`` service), when
+    set, is asked instead of each archive; its mementos are attributed to the
+    archive whose hosts they are on. Empty by default: the CLI fills in the public
+    archives of ``citecheck.archive.archives``."""
+
+    archives: tuple[MementoArchive, ...] = ()
+    aggregator_url: str | None = None
+    aggregator_rate: RateLimit = DEFAULT_MEMENTO_RATE_LIMIT
+    aggregator_timeout_s: float = DEFAULT_MEMENTO_TIMEOUT_S
+    candidates: int = DEFAULT_MEMENTO_CANDIDATES
+    verifications: int = DEFAULT_MEMENTO_VERIFICATIONS
+
+    @property
+    def asked(self) -> tuple[MementoArchive, ...]:
+        return tuple(archive for archive in self.archives if archive.enabled)
+
+    @property
+    def active(self) -> bool:
+        return bool(self.asked)
+
+
 @dataclass(frozen=True)
 class ArchiveSettings:
     """How ``citecheck archive`` talks to the Wayback Machine."""
@@ -256,6 +323,8 @@ class ArchiveSettings:
     unreachable_after: int = DEFAULT_ARCHIVE_UNREACHABLE_AFTER
     #: Seconds one run may spend on the archive (None: no limit); `run` sets it.
     time_budget_s: float | None = None
+    #: Other Memento archives asked when the Wayback Machine has no copy before the date.
+    memento: MementoSettings = field(default_factory=MementoSettings)
 
     def __post_init__(self) -> None:
         if self.max_saves < 0:

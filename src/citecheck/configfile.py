@@ -49,6 +49,20 @@ The schema (every key optional)::
 
     [reports]
     outputs = ["report.md", "report.html", "report.json"]   # format by extension
+
+    [archives]                       # other Memento archives (citecheck/archive/archives.py)
+    defaults = true                  # false: ask only the archives listed below
+    aggregator = "http://localhost:1208"   # a MemGator, asked instead of each archive
+    timeout = 20.0
+    [archives.arquivo-pt]
+    enabled = false
+    [archives.my-archive]
+    name = "My archive"
+    timemap = "https://archive.example/timemap/link/"
+    timegate = "https://archive.example/"
+    format = "link"                  # or "json"
+    per_minute = 30
+    hosts = ["archive.example"]      # where its mementos may be; default: the URLs' hosts
 """
 
 from __future__ import annotations
@@ -433,7 +447,11 @@ _SETTINGS_KEYS: Mapping[str, str] = {
 def _validate_document(document: Mapping[str, Any], label: str) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key, value in document.items():
-        if key in _SCHEMA and key:
+        if key == "archives":  # checked as a whole by citecheck.archive.archives
+            if not isinstance(value, dict):
+                raise InputError(f"{label}: 'archives' must be a table ([archives]), not {value!r}")
+            values[key] = value
+        elif key in _SCHEMA and key:
             if not isinstance(value, dict):
                 raise InputError(f"{label}: '{key}' must be a table ([{key}]), not {value!r}")
             for inner, inner_value in value.items():

@@ -279,6 +279,10 @@ class FetchOutcome:
         return raw.split(";", 1)[0].strip().lower() or None if raw else None
 
 
+#: The archive name of the Wayback Machine's snapshots.
+WAYBACK = "wayback"
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """One Wayback capture of a URL, as the CDX index lists it.
@@ -295,6 +299,10 @@ class Snapshot:
     mimetype: str | None = None
     digest: str | None = None
     found_by: str = "cdx-before"
+    #: ``wayback``, or the key of the Memento archive that listed it (archive/archives.py).
+    archive: str = WAYBACK
+    #: Where a reader sees it, for a memento of another archive (Wayback's is derived).
+    memento_url: str | None = None
 
     @property
     def captured_at(self) -> datetime:
@@ -328,6 +336,12 @@ class ArchiveLookup:
     timestamp: str | None
     archive_url: str | None
     found_by: str | None
+    #: The archive holding the chosen copy (``wayback`` or a Memento archive's key).
+    archive: str | None = None
+    #: How many archives listed a copy the rule could offer (None: not counted).
+    copies: int | None = None
+    #: Archives that were skipped for this look-up, and why.
+    note: str | None = None
 
 
 @dataclass(frozen=True)

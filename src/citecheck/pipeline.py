@@ -23,6 +23,8 @@ from .archive import (
     ArchiveProgress,
     ArchiveSummary,
     ArchiveUnreachableError,
+    Elsewhere,
+    MementoClient,
     WaybackClient,
     archive_links,
 )
@@ -392,6 +394,10 @@ async def _archive_all(
             timeout_s=max(settings.timeout_s, DEFAULT_ARCHIVE_TIMEOUT_S),
         )
         incidents = IncidentLog(error_log_path(store.path))
+        elsewhere = None
+        if archive_settings.memento.active:
+            mementos = MementoClient(fetcher.client, archive_settings.memento)
+            elsewhere = Elsewhere(mementos, archive_settings)
         summary = await archive_links(
             store,
             client,
@@ -399,6 +405,7 @@ async def _archive_all(
             clock=clock,
             incidents=incidents,
             on_progress=on_progress,
+            elsewhere=elsewhere,
         )
     if client.answers == 0 and client.no_answer_streak > 0:
         # Fewer requests than the streak that proves a dead archive, none answered.

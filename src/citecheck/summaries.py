@@ -115,7 +115,7 @@ def archive_warnings(summary: ArchiveSummary) -> list[str]:
             " verified are recorded and kept; the run is recorded as interrupted, the next"
             " run does the rest."
         ]
-    return []
+    return [f"citecheck: {line}; the next run asks it again." for line in summary.archives_skipped]
 
 
 def archive_line(summary: ArchiveSummary) -> str:
@@ -126,6 +126,8 @@ def archive_line(summary: ArchiveSummary) -> str:
     )
     if summary.lookups_left:
         line += f", {summary.lookups_left} left for the next run"
+    if summary.from_other_archives:
+        line += f", {summary.from_other_archives} from other archives than the Wayback Machine"
     line += ")"
     if summary.saves_requested or summary.saves_left or summary.saves_pending:
         line += (

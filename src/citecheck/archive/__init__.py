@@ -14,6 +14,8 @@ Two halves:
 
     policy.py     the choice rule (pure)        ratelimit.py  the endpoints' rate limits
     wayback.py    the client                    answers.py    its answers, validated
+    memento.py    other archives' answers       memento_client.py  their TimeMaps, TimeGates
+    archives.py   the archives asked            elsewhere.py  a copy from them, verified
     job.py        one run over a store          summary.py    what a run did
 
 Why not waybackpy: its last release is from March 2022; it is synchronous
@@ -34,7 +36,9 @@ Failures never lose work and never mark anything (job.py says how).
 from __future__ import annotations
 
 from ..errors import ArchiveServerError, ArchiveUnavailableError, ArchiveUnreachableError
+from .elsewhere import Elsewhere
 from .job import archive_links
+from .memento_client import MementoClient
 from .policy import (
     CopyWanted,
     cdx_timestamp,
@@ -57,7 +61,9 @@ __all__ = [
     "ArchiveUnavailableError",
     "ArchiveUnreachableError",
     "CopyWanted",
+    "Elsewhere",
     "JobStatus",
+    "MementoClient",
     "RateLimiter",
     "WaybackClient",
     "archive_links",

@@ -28,7 +28,8 @@ from ..errors import (
 from ..incidents import IncidentLog
 from ..models import CaptureRecord, Snapshot
 from ..store import ArchiveRow, Store
-from .answers import capture_problem, lookup_problem
+from .answers import capture_problem
+from .elsewhere import Elsewhere, copy_url, stored_lookup_problem
 from .policy import (
     CopyWanted,
     archivable,
@@ -57,8 +58,10 @@ class _Job:
         sleep: Callable[[float], Awaitable[None]],
         incidents: IncidentLog,
         on_progress: Callable[[ArchiveProgress], None] | None = None,
+        elsewhere: Elsewhere | None = None,
     ) -> None:
         self.incidents = incidents
+        self.elsewhere = elsewhere
         self.store = store
         self.on_progress = on_progress
         self.client = client
@@ -152,15 +155,20 @@ class _Job:
         self.counts["looked_up"] += 1
         self.progress()
         chosen, judged = choose_snapshot(found, wanted, row.content_type)
+        copies = note = None
+        if self.elsewhere is not None and self.elsewhere.wanted(wanted, chosen):
+            other = await self.elsewhere.look(url, wanted, row.content_type, judged)
+            chosen, judged = other.chosen, judged + other.judged
+            copies, note = other.copies, other.note
         self.store.record_lookup(
             row.link_id,
             looked_up_at=self.clock(),
             anchor=wanted.cache_anchor,
             found=judged,
             chosen=chosen,
-            archive_url=replay_url(self.settings.wayback_url, chosen.timestamp, chosen.original)
-            if chosen
-            else None,
+            archive_url=copy_url(self.settings.wayback_url, chosen) if chosen else None,
+            copies=copies,
+            note=note,
         )
         self.counts["with_copy" if chosen else "without_copy"] += 1
         self.consider_capture(row, chosen.timestamp if chosen else None)
@@ -320,9 +328,7 @@ class _Job:
         failed) with a note, never re-raised."""
         lookup, capture = row.lookup, row.last_capture
         if lookup is not None:
-            problem = lookup_problem(
-                row.state.url, lookup.timestamp, lookup.archive_url, self.settings.wayback_url
-            )
+            problem = stored_lookup_problem(row.state.url, lookup, self.settings)
             if problem is not None:
                 self.incidents.note(f"quarantined the look-up of {row.state.url}: {problem}")
                 self.store.forget_lookup(row.link_id)
@@ -429,6 +435,7 @@ async def archive_links(
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     incidents: IncidentLog | None = None,
     on_progress: Callable[[ArchiveProgress], None] | None = None,
+    elsewhere: Elsewhere | None = None,
 ) -> ArchiveSummary:
     """Find (or refresh) every cited link's copy, and capture live pages that need it.
 
@@ -444,7 +451,7 @@ async def archive_links(
     """
     started = monotonic()
     incidents = incidents if incidents is not None else IncidentLog(None)
-    job = _Job(store, client, settings, clock, monotonic, sleep, incidents, on_progress)
+    job = _Job(store, client, settings, clock, monotonic, sleep, incidents, on_progress, elsewhere)
 
     def over_budget() -> bool:
         budget = settings.time_budget_s
@@ -494,7 +501,12 @@ async def archive_links(
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-    return ArchiveSummary(**job.counts, elapsed_s=monotonic() - started)
+    return ArchiveSummary(
+        **job.counts,
+        elapsed_s=monotonic() - started,
+        from_other_archives=elsewhere.chosen if elsewhere else 0,
+        archives_skipped=elsewhere.summary() if elsewhere else (),
+    )
 
 
 async def _gather(tasks: set[asyncio.Task[None]]) -> None:

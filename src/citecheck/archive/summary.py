@@ -25,6 +25,8 @@ class ArchiveSummary:
     unreachable_detail: str | None = None
     elapsed_s: float = 0.0
     interrupted_by: int | None = None  # the signal that stopped the run, if one did
+    from_other_archives: int = 0  # look-ups whose copy came from another Memento archive
+    archives_skipped: tuple[str, ...] = ()  # "UK Web Archive was skipped for 3 look-ups: …"
 
     @property
     def exit_code(self) -> int:

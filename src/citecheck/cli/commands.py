@@ -340,14 +340,16 @@ def fix(
                 click.echo(f"{document}: restored {len(plan.replacements)} URLs")
             return
         wayback = job.archive.wayback_url
-        decisions = fix_decisions(store)
+        decisions = fix_decisions(store, job.archive)
+        memento_hosts = [host for a in job.archive.memento.archives for host in a.hosts]
+        prefixes = [f"{scheme}://{host}/" for host in memento_hosts for scheme in ("http", "https")]
         for document in documents:
             plan = plan_document_fix(
                 document,
                 decisions,
                 redirects=redirects,
                 style=style,
-                archive_prefixes=(f"{wayback}/web/",),
+                archive_prefixes=(f"{wayback}/web/", *prefixes),
             )
             diff = plan.diff()
             if diff and not write:

@@ -23,11 +23,12 @@ from ..config import (
     DEFAULT_PER_HOST,
     DEFAULT_TIMEOUT_S,
     ArchiveSettings,
+    MementoSettings,
     Settings,
     archive_settings_from_env,
     probe_urls_from_env,
 )
-from ..configfile import archive_overrides, load_config, resolve_settings
+from ..configfile import ConfigFile, archive_overrides, load_config, resolve_settings
 from ..errors import CitecheckError, InputError
 from ..incidents import IncidentLog, error_log_path
 from ..interrupt import exit_code_for
@@ -275,6 +276,7 @@ def job_of(params: dict[str, Any]) -> Job:
         archive = archive_settings_from_env(**archive_overrides(file, overrides, env=os.environ))
     except ValueError as exc:
         raise InputError(str(exc)) from exc
+    archive = replace(archive, memento=_memento_settings(file))
 
     def pick(name: str, from_file: Any, default: Any) -> Any:
         if name in params and given(name):
@@ -291,6 +293,19 @@ def job_of(params: dict[str, Any]) -> Job:
         verbose=bool(pick("verbose", file.verbose, False)),
         quiet=bool(pick("quiet", file.quiet, False)),
     )
+
+
+def _memento_settings(file: ConfigFile) -> MementoSettings:
+    """The other archives to ask: ``[archives]`` of citecheck.toml over the public
+    ones; none when ``CITECHECK_OTHER_ARCHIVES`` is ``off``."""
+    from ..archive.archives import memento_settings_from_table
+
+    if os.environ.get("CITECHECK_OTHER_ARCHIVES", "").strip().lower() in ("off", "no", "0"):
+        return MementoSettings()
+    try:
+        return memento_settings_from_table(file.values.get("archives"))
+    except ValueError as exc:
+        raise InputError(f"{file.path or 'citecheck.toml'}: {exc}") from exc
 
 
 def existing_db(job: Job) -> Path:

@@ -42,6 +42,10 @@ class LinkReport:
     extra: Mapping[str, object] = field(default_factory=dict)
     detail: str | None = None
     check_count: int | None = None
+    #: The archive holding the copy and how many archives hold one; None when only
+    #: the Wayback Machine was asked.
+    archive_name: str | None = None
+    archive_copies: int | None = None
 
     @property
     def checks(self) -> int:

@@ -33,6 +33,8 @@ def build_report(store: Store, *, now: datetime, schedule: Schedule | None = Non
                 extra=extra,
                 detail=row.detail,
                 check_count=row.check_count,
+                archive_name=row.archive_name,
+                archive_copies=row.archive_copies,
             )
 
     last = store.last_changes()

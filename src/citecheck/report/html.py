@@ -168,6 +168,7 @@ class _Row:
     archive_url: str | None
     archive_is_link: bool
     archive_when: str | None
+    archive_held: str | None  # "in arquivo-pt; copies in 2 archives", when others were asked
     action: _Action
     drift: _Drift | None
     archive_after_drift: bool  # the archived copy may already show the changed page
@@ -299,6 +300,13 @@ def _drift(data: object) -> _Drift | None:
     )
 
 
+def _archive_held(link: LinkReport) -> str | None:
+    if link.archive_copies is None:
+        return None
+    where = f"in {link.archive_name}; " if link.archive_name else ""
+    return f"{where}copies in {link.archive_copies} archive{'s' * (link.archive_copies != 1)}"
+
+
 def _archive_after_drift(link: LinkReport, drift: _Drift | None) -> bool:
     """True when the archived copy was taken on or after the day the page drifted."""
     if drift is None or not drift.since_iso or link.archive_url is None:
@@ -359,6 +367,7 @@ def _row(link: LinkReport) -> _Row:
         archive_url=link.archive_url,
         archive_is_link=is_web_url(link.archive_url),
         archive_when=_archive_when(link.archive_timestamp),
+        archive_held=_archive_held(link),
         action=_action(link, drift is not None),
         drift=drift,
         archive_after_drift=_archive_after_drift(link, drift),

@@ -71,6 +71,7 @@ def link_fields(link: LinkReport) -> dict[str, Any]:
         "last_ok_at": _time(state.last_ok_at),
         "archive_url": link.archive_url,
         "archive_timestamp": link.archive_timestamp,
+        **_held_by(link),
         "cited_in": [c.cited_in for c in link.citations if c.cited_in is not None],
         "citations": [
             {
@@ -182,3 +183,11 @@ def write_json(report: Report, out: TextIO) -> None:
             size = 0
     parts.append("\n  ]\n}\n" if not first else "]\n}\n")
     out.write("".join(parts))
+
+
+def _held_by(link: LinkReport) -> dict[str, object]:
+    """Which archive holds the copy and in how many archives there is one, when
+    other archives than the Wayback Machine were asked (absent otherwise)."""
+    if link.archive_copies is None:
+        return {}
+    return {"archive_name": link.archive_name, "archive_copies": link.archive_copies}

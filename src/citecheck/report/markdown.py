@@ -73,6 +73,15 @@ def _date(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value is not None else "never"
 
 
+def _held_by(link: LinkReport) -> str:
+    """`` (in arquivo-pt; copies in 2 archives)`` when other archives were asked."""
+    if link.archive_copies is None:
+        return ""
+    where = f"in {escape(link.archive_name)}; " if link.archive_name else ""
+    plural = "" if link.archive_copies == 1 else "s"
+    return f" ({where}copies in {link.archive_copies} archive{plural})"
+
+
 def _entry(link: LinkReport) -> list[str]:
     state = link.state
     label = escape(state.title) if state.title else escape(state.url)
@@ -88,7 +97,7 @@ def _entry(link: LinkReport) -> list[str]:
     if state.status is Status.REDIRECTED and state.final_url:
         lines.append(f"  - Update to: {_url(state.final_url)}")
     if link.archive_url:
-        lines.append(f"  - Archived copy: {_url(link.archive_url)}")
+        lines.append(f"  - Archived copy: {_url(link.archive_url)}{_held_by(link)}")
     for citation in link.citations:
         where = escape(citation.cited_in or "sources.csv")
         if citation.page:

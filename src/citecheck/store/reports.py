@@ -33,6 +33,9 @@ class ReportRow:
     archive_url: str | None = None
     archive_timestamp: str | None = None
     check_count: int | None = None
+    #: The archive holding the chosen copy, and how many archives hold one (None: not counted).
+    archive_name: str | None = None
+    archive_copies: int | None = None
 
 
 class ReportQueries:
@@ -69,7 +72,7 @@ class ReportQueries:
                 f"SELECT {LINK_COLUMNS},"
                 " (SELECT detail FROM checks WHERE checks.link_id = links.id"
                 "   ORDER BY checked_at DESC, id DESC LIMIT 1),"
-                " lookups.archive_url, lookups.timestamp"
+                " lookups.archive_url, lookups.timestamp, lookups.archive, lookups.copies"
                 " FROM links LEFT JOIN archive_lookups AS lookups"
                 "   ON lookups.link_id = links.id AND lookups.timestamp IS NOT NULL"
                 f" WHERE {condition} AND url > ? AND EXISTS"
@@ -84,7 +87,7 @@ class ReportQueries:
             for links, (citations, histories) in pages:
                 for row in links:
                     link_id = row[0]
-                    detail, archive_url, archive_timestamp = row[LINK_WIDTH:]
+                    detail, archive_url, archive_timestamp, archive_name, copies = row[LINK_WIDTH:]
                     history, count = (
                         ((), None) if histories is None else histories.get(link_id, ((), 0))
                     )
@@ -97,6 +100,8 @@ class ReportQueries:
                         archive_url,
                         archive_timestamp,
                         count,
+                        archive_name,
+                        copies,
                     )
 
     def _page_details(

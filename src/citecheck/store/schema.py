@@ -21,7 +21,7 @@ from ..models import Status
 #: ``PRAGMA application_id`` of a citecheck database: "CitC" in ASCII.
 APPLICATION_ID = 0x43697443
 #: ``PRAGMA user_version`` this citecheck writes; it refuses files with a higher one.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 7
 
 OWN_TABLES = frozenset(
     {
@@ -244,6 +244,30 @@ def _migration_0005_fix_journal(db: Database) -> None:
             (swap["part"], swap["rels_member"], swap["rel_id"], int(swap["text_too"]), fix_id),
         )
     _set_schema_version(db, 5)
+
+
+#: Migration 0006 is another change's (issue 15); this one is numbered 0007 either way.
+#: Plain SQL that SQLite and PostgreSQL both run, for the second backend to port as is.
+_MIGRATION_0007_SQL = (
+    "ALTER TABLE snapshots ADD COLUMN archive TEXT NOT NULL DEFAULT 'wayback'",
+    "ALTER TABLE snapshots ADD COLUMN memento_url TEXT",
+    "DROP INDEX idx_snapshots_link_id_timestamp_original",
+    "CREATE UNIQUE INDEX idx_snapshots_link_id_archive_timestamp_original"
+    " ON snapshots (link_id, archive, timestamp, original)",
+    "ALTER TABLE archive_lookups ADD COLUMN archive TEXT",
+    "ALTER TABLE archive_lookups ADD COLUMN copies INTEGER",
+    "ALTER TABLE archive_lookups ADD COLUMN note TEXT",
+)
+
+
+@MIGRATIONS(name="0007_memento_archives")
+def _migration_0007_memento_archives(db: Database) -> None:
+    """Snapshots of other Memento archives beside the Wayback Machine's (which archive,
+    the memento's URL), and on each look-up the chosen copy's archive, how many
+    archives hold a copy, and which were skipped."""
+    for statement in _MIGRATION_0007_SQL:
+        db.execute(statement)
+    _set_schema_version(db, 7)
 
 
 def _set_schema_version(db: Database, version: int) -> None:

@@ -54,6 +54,7 @@ class WaybackQueries:
             "   AND status IN ('ok', 'redirected') ORDER BY checked_at DESC, id DESC"
             "   LIMIT 1),"
             " l.looked_up_at, l.anchor, l.timestamp, l.archive_url, l.found_by,"
+            " l.archive, l.copies, l.note,"
             " (SELECT id FROM captures WHERE captures.link_id = links.id"
             "   ORDER BY id DESC LIMIT 1)"
             " FROM links LEFT JOIN archive_lookups AS l ON l.link_id = links.id"
@@ -78,6 +79,9 @@ class WaybackQueries:
                         timestamp=row[LINK_WIDTH + 3],
                         archive_url=row[LINK_WIDTH + 4],
                         found_by=row[LINK_WIDTH + 5],
+                        archive=row[LINK_WIDTH + 6],
+                        copies=row[LINK_WIDTH + 7],
+                        note=row[LINK_WIDTH + 8],
                     )
                 )
                 yield ArchiveRow(
@@ -129,17 +133,23 @@ class WaybackQueries:
         found: Iterable[tuple[Snapshot, str | None]],
         chosen: Snapshot | None,
         archive_url: str | None,
+        copies: int | None = None,
+        note: str | None = None,
     ) -> None:
-        """Record a CDX look-up: every snapshot seen (with why it was rejected, or
-        None when acceptable) and the copy chosen, in one transaction."""
+        """Record a look-up: every snapshot seen in any archive (with why it was
+        rejected, or None when acceptable) and the copy chosen, in one transaction.
+        ``copies`` is how many archives hold a copy (None when only the Wayback
+        Machine was asked); ``note`` names the archives skipped."""
         with self._conn.errors("record a Wayback look-up"), self._conn.write():
             self._upsert_snapshots(link_id, found, time_text(looked_up_at))
             self._conn.execute(
                 "INSERT INTO archive_lookups (link_id, looked_up_at, anchor, timestamp,"
-                " archive_url, found_by) VALUES (?, ?, ?, ?, ?, ?)"
+                " archive_url, found_by, archive, copies, note)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (link_id) DO UPDATE SET looked_up_at = excluded.looked_up_at,"
                 " anchor = excluded.anchor, timestamp = excluded.timestamp,"
-                " archive_url = excluded.archive_url, found_by = excluded.found_by",
+                " archive_url = excluded.archive_url, found_by = excluded.found_by,"
+                " archive = excluded.archive, copies = excluded.copies, note = excluded.note",
                 (
                     link_id,
                     time_text(looked_up_at),
@@ -147,6 +157,9 @@ class WaybackQueries:
                     chosen.timestamp if chosen else None,
                     archive_url,
                     chosen.found_by if chosen else None,
+                    chosen.archive if chosen else None,
+                    copies,
+                    note,
                 ),
             )
 
@@ -161,15 +174,17 @@ class WaybackQueries:
         self, link_id: int, found: Iterable[tuple[Snapshot, str | None]], now_text: str
     ) -> None:
         self._conn.executemany(
-            "INSERT INTO snapshots (link_id, timestamp, original, status_code, mimetype, digest,"
-            " found_by, found_at, accepted, rejected_because)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (link_id, timestamp, original) DO UPDATE SET"
+            "INSERT INTO snapshots (link_id, archive, timestamp, original, status_code,"
+            " mimetype, digest, found_by, found_at, accepted, rejected_because, memento_url)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (link_id, archive, timestamp, original) DO UPDATE SET"
             " status_code = excluded.status_code, mimetype = excluded.mimetype,"
-            " accepted = excluded.accepted, rejected_because = excluded.rejected_because",
+            " accepted = excluded.accepted, rejected_because = excluded.rejected_because,"
+            " memento_url = excluded.memento_url",
             [
                 (
                     link_id,
+                    snapshot.archive,
                     snapshot.timestamp,
                     snapshot.original,
                     snapshot.status_code,
@@ -179,6 +194,7 @@ class WaybackQueries:
                     now_text,
                     int(rejected is None),
                     rejected,
+                    snapshot.memento_url,
                 )
                 for snapshot, rejected in found
             ],
@@ -189,10 +205,11 @@ class WaybackQueries:
         key = link_key(url)[0]
         with self._conn.errors(f"read the snapshots of {key}"):
             return [
-                (Snapshot(*row[:6]), row[6])
+                (Snapshot(*row[:8]), row[8])
                 for row in self._conn.execute(
                     "SELECT timestamp, original, status_code, mimetype, digest, found_by,"
-                    " rejected_because FROM snapshots JOIN links ON links.id = snapshots.link_id"
+                    " archive, memento_url, rejected_because"
+                    " FROM snapshots JOIN links ON links.id = snapshots.link_id"
                     " WHERE links.url = ? ORDER BY timestamp, snapshots.id",
                     (key,),
                 )
