@@ -1426,3 +1426,172 @@ def _install_real_web(web: FakeWeb) -> None:
               _redirect_to("/europe/2018/other-story-entirely", 301), host=cnn)  # fmt: skip
     web.page("/europe/2018/other-story-entirely", host=cnn,
              body=_html("A different story - CNN", _LONG))  # fmt: skip
+
+
+# --- issue 16: other Memento archives and an aggregator ----------------------------------
+#
+# Written after what pywb-based archives (Arquivo.pt, the UK Web Archive, the Library of
+# Congress, Stanford) and archive.today serve, per RFC 7089 and the Arquivo.pt Memento
+# API wiki (github.com/arquivo/pwa-technologies/wiki): a TimeMap in link format at
+# /timemap/link/URL (404 when the archive holds nothing), the MemGator JSON shape at
+# /timemap/json/URL, a TimeGate answering 302 to the memento closest to Accept-Datetime,
+# and replay at /TIMESTAMP/URL answering the captured page's own status.
+
+
+@dataclass
+class FakeMemento:
+    """One memento in a fake Memento archive."""
+
+    original: str
+    timestamp: str
+    status: int = 200  # what replaying it answers
+    to_login: bool = False  # replay redirects to a sign-in page instead
+
+
+class FakeMementoArchive(FakeWeb):
+    """A Memento archive on 127.0.0.1. ``behaviour``: ``ok``; ``slow`` (sleeps
+    ``delay_s`` before every answer); ``garbage`` (an HTML page for a TimeMap);
+    ``hostile`` (a TimeMap whose mementos are on other hosts, ``javascript:`` URLs
+    or of other pages, with malformed datetimes)."""
+
+    def __init__(self, behaviour: str = "ok", *, delay_s: float = 5.0) -> None:
+        self._mementos: dict[str, list[FakeMemento]] = collections.defaultdict(list)
+        self.behaviour = behaviour
+        self.delay_s = delay_s
+        super().__init__()
+
+    def _install_builtins(self) -> None:
+        self.route("/timemap/link/*", self._timemap_link)
+        self.route("/timemap/json/*", self._timemap_json)
+        self.route("/timegate/*", self._timegate)
+        self.route("/account/login", self._login)
+        self.route("/*", self._replay_memento)
+
+    @property
+    def base(self) -> str:
+        return self.url("").rstrip("/")
+
+    def add(self, original: str, timestamp: str, **kwargs: object) -> None:
+        with self._lock:
+            self._mementos[_wayback_key(original)].append(
+                FakeMemento(original, timestamp, **kwargs)  # type: ignore[arg-type]
+            )
+
+    def mementos(self, original: str) -> list[FakeMemento]:
+        with self._lock:
+            return sorted(self._mementos.get(_wayback_key(original), []), key=lambda m: m.timestamp)
+
+    def memento_url(self, memento: FakeMemento) -> str:
+        return f"{self.base}/{memento.timestamp}/{memento.original}"
+
+    def link_entries(self, original: str) -> list[str]:
+        return [
+            f'<{self.memento_url(m)}>; rel="memento"; '
+            f'datetime="{format_datetime(_ts_datetime(m.timestamp), usegmt=True)}"'
+            for m in self.mementos(original)
+        ]
+
+    async def _misbehave(self, reply: Reply, original: str) -> bool:
+        if self.behaviour == "slow":
+            await asyncio.sleep(self.delay_s)
+        if self.behaviour == "garbage":
+            await reply.send(200, _html("Service temporarily unavailable", "<p>try later</p>"))
+            return True
+        if self.behaviour == "hostile":
+            entries = [
+                f'<http://elsewhere.test/20190101000000/{original}>; rel="memento"; '
+                'datetime="Tue, 01 Jan 2019 00:00:00 GMT"',
+                '<javascript:alert(1)>; rel="memento"; datetime="Tue, 01 Jan 2019 00:00:00 GMT"',
+                f'<{self.base}/20190101000000/http://other.test/>; rel="memento"; '
+                'datetime="Tue, 01 Jan 2019 00:00:00 GMT"',
+                f'<{self.base}/20190101000000/{original}>; rel="memento"; datetime="yesterday"',
+            ]
+            await reply.send(200, ",\n".join(entries), content_type="application/link-format")
+            return True
+        return False
+
+    async def _timemap_link(self, request: Request, reply: Reply) -> None:
+        original = request.target.removeprefix("/timemap/link/")
+        if await self._misbehave(reply, original):
+            return
+        entries = self.link_entries(original)
+        if not entries:
+            await reply.send(404, _html("Not in the archive"))
+            return
+        head = [
+            f'<{original}>; rel="original"',
+            f'<{self.base}/timegate/{original}>; rel="timegate"',
+        ]
+        body = ",\n".join(head + entries) + "\n"
+        await reply.send(200, body, content_type="application/link-format")
+
+    async def _timemap_json(self, request: Request, reply: Reply) -> None:
+        original = request.target.removeprefix("/timemap/json/")
+        if await self._misbehave(reply, original):
+            return
+        listed = [
+            {"datetime": _ts_datetime(m.timestamp).strftime("%Y-%m-%dT%H:%M:%SZ"),
+             "uri": self.memento_url(m)}
+            for m in self.mementos(original)
+        ]  # fmt: skip
+        if not listed:
+            await reply.send(404, _html("Not in the archive"))
+            return
+        answer = {"original_uri": original, "mementos": {"list": listed}}
+        await reply.send(200, json.dumps(answer), content_type="application/json")
+
+    async def _timegate(self, request: Request, reply: Reply) -> None:
+        original = request.target.removeprefix("/timegate/")
+        if await self._misbehave(reply, original):
+            return
+        mementos = self.mementos(original)
+        if not mementos:
+            await reply.send(404, _html("Not in the archive"))
+            return
+        wanted = parsedate_to_datetime(request.headers.get("accept-datetime", "")).astimezone(UTC)
+        closest = min(mementos, key=lambda m: abs(_ts_datetime(m.timestamp) - wanted))
+        links = ", ".join(self.link_entries(original))
+        await reply.send(
+            302,
+            b"",
+            {"Location": self.memento_url(closest), "Link": links, "Vary": "accept-datetime"},
+        )
+
+    async def _login(self, request: Request, reply: Reply) -> None:
+        await reply.send(200, _html("Sign in"))
+
+    async def _replay_memento(self, request: Request, reply: Reply) -> None:
+        timestamp, _, original = request.target.lstrip("/").partition("/")
+        match = next((m for m in self.mementos(original) if m.timestamp == timestamp), None)
+        if match is None:
+            await reply.send(404, _html("Not in the archive"))
+            return
+        if match.to_login:
+            await reply.send(302, b"", {"Location": "/account/login?next=replay"})
+            return
+        headers = {"Memento-Datetime": format_datetime(_ts_datetime(timestamp), usegmt=True)}
+        await reply.send(match.status, _html(f"Archived {original}"), headers)
+
+
+class FakeAggregator(FakeWeb):
+    """A MemGator on 127.0.0.1: ``/timemap/link/URL`` lists the mementos of every
+    archive in ``archives`` (404 when none holds the page)."""
+
+    def __init__(self, archives: list[FakeMementoArchive]) -> None:
+        self.archives = archives
+        super().__init__()
+
+    def _install_builtins(self) -> None:
+        self.route("/timemap/link/*", self._timemap)
+
+    @property
+    def base(self) -> str:
+        return self.url("").rstrip("/")
+
+    async def _timemap(self, request: Request, reply: Reply) -> None:
+        original = request.target.removeprefix("/timemap/link/")
+        entries = [entry for archive in self.archives for entry in archive.link_entries(original)]
+        if not entries:
+            await reply.send(404, b"")
+            return
+        await reply.send(200, ",\n".join(entries), content_type="application/link-format")

@@ -29,6 +29,8 @@ def cli(tmp_path: Path, web: FakeWeb) -> CLI:
     # No test may reach the real archive: without the `wayback` fixture, it is a
     # closed port on this machine (the archive step then reports it unreachable).
     env["CITECHECK_WAYBACK_URL"] = "http://127.0.0.1:9"
+    # Nor any other public archive (tests/e2e/test_memento_cli.py asks fake ones).
+    env["CITECHECK_OTHER_ARCHIVES"] = "off"
     env["PYTHONUNBUFFERED"] = "1"
     return CLI(cwd=tmp_path, web=web, env=env)
 
