@@ -39,7 +39,9 @@ def archives(cli: CLI, wayback: FakeWayback) -> Iterator[dict[str, FakeMementoAr
             server.stop()
 
 
-def _config(cli: CLI, archives: dict[str, FakeMementoArchive], *names: str, extra: str = "") -> None:
+def _config(
+    cli: CLI, archives: dict[str, FakeMementoArchive], *names: str, extra: str = ""
+) -> None:
     lines = ["[archives]", "defaults = false", extra]
     spec = {
         "today": ("archive.today", "link"),
