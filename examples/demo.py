@@ -88,6 +88,7 @@ def _environment(web: object, wayback: object) -> dict[str, str]:
         CITECHECK_NOW=NOW.isoformat(),
         CITECHECK_PROBE_URLS=web.url("/ok"),  # type: ignore[attr-defined]
         CITECHECK_WAYBACK_URL=wayback.base,  # type: ignore[attr-defined]
+        CITECHECK_OTHER_ARCHIVES="off",  # the demo reaches no real archive
         PYTHONUNBUFFERED="1",
         COLUMNS="100",
     )

@@ -228,3 +228,14 @@ def test_the_archives_table_changes_adds_and_refuses() -> None:
     ]:
         with pytest.raises(ValueError, match=message):
             memento_settings_from_table(bad)
+
+
+def test_the_example_configs_archives_table_is_valid() -> None:
+    import tomllib
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "examples/citecheck.toml"
+    table = tomllib.loads(path.read_text(encoding="utf-8"))["archives"]
+    settings = memento_settings_from_table(table)
+    keys = [archive.key for archive in settings.asked]
+    assert "perma-cc" not in keys and "national-library" not in keys and "loc" in keys

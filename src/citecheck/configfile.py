@@ -426,7 +426,7 @@ _SCHEMA: Mapping[str, Mapping[str, Callable[[Any], Any]]] = {
 #: Every key a citecheck.toml may set, dotted (``"http.timeout"``).
 CONFIG_KEYS: tuple[str, ...] = tuple(
     f"{table}.{key}" if table else key for table, keys in _SCHEMA.items() for key in keys
-)
+) + ("archives",)  # [archives] is read as a whole (citecheck.archive.archives)
 _PATH_KEYS = ("sources", "db")
 #: Keys that go straight into a Settings field.
 _SETTINGS_KEYS: Mapping[str, str] = {
