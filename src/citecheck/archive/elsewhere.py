@@ -26,6 +26,10 @@ from .ratelimit import EndpointClosed, with_tries
 
 #: Failed answers in a row after which an archive is not asked again this run.
 CLOSE_AFTER = 2
+#: A 429 from another archive is not retried within the look-up (the Wayback copy, or
+#: another archive's, may do); its Retry-After holds the archive's later requests back,
+#: and one longer than this skips the archive for the link at once.
+MAX_RETRY_AFTER_S = 60.0
 _NOT_NEEDED = "listed by the archive; not verified, a closer copy was chosen"
 
 
@@ -188,6 +192,8 @@ class Elsewhere:
     def __init__(self, client: MementoClient, settings: ArchiveSettings) -> None:
         self.client = client
         self.settings = settings
+        #: One try per request, and no long waits: see MAX_RETRY_AFTER_S.
+        self.one_try = replace(settings, max_tries=1, max_retry_after_s=MAX_RETRY_AFTER_S)
         self.health = ArchivesHealth()
         #: Archive name -> (the first reason it was skipped, look-ups it missed).
         self.skipped: dict[str, tuple[str, int]] = {}
@@ -209,7 +215,7 @@ class Elsewhere:
         wayback: list[tuple[Snapshot, str | None]],
     ) -> ElsewhereAnswer:
         answer = await look_elsewhere(
-            self.client, self.settings, url, wanted, content_type, wayback, self.health
+            self.client, self.one_try, url, wanted, content_type, wayback, self.health
         )
         for name, why in answer.skipped:
             first, count = self.skipped.get(name, (why, 0))
