@@ -19,7 +19,7 @@ from ..config import ArchiveSettings, MementoArchive
 from ..errors import ArchiveError
 from ..models import WAYBACK, ArchiveLookup, Snapshot
 from .answers import lookup_problem
-from .memento import nearest, stored_memento_problem
+from .memento import memento_problem, nearest, stored_memento_problem
 from .memento_client import MementoClient
 from .policy import CopyWanted, choose_snapshot, judge_snapshot, replay_url
 from .ratelimit import EndpointClosed, with_tries
@@ -128,10 +128,12 @@ async def _listed(
             else:
                 health.answered(archive.name)
                 by_archive[archive.key] = answer
+    hosts = {archive.key: archive.hosts for archive in memento.archives}
     candidates = [
-        replace(snapshot, found_by="timemap")
-        for snapshots in by_archive.values()
+        snapshot
+        for key, snapshots in by_archive.items()
         for snapshot in nearest(snapshots, wanted.anchor, memento.candidates)
+        if memento_problem(snapshot.memento_url, url, hosts[key]) is None
     ]
     return candidates, skipped
 

@@ -41,15 +41,20 @@ __all__ = [
 
 #: Link-format entries read from one TimeMap at most (the client also caps its bytes).
 MAX_TIMEMAP_ENTRIES = 200_000
+#: Distinct pages a TimeMap's mementos may name (each is compared with the cited URL
+#: once); past it, mementos naming yet another page are refused.
+MAX_PAGES_NAMED = 64
 #: Mementos before 1994 are not web pages anyone cites (the web archives start in 1996).
 _EARLIEST_YEAR = 1991
 
-_TOKEN = r"[A-Za-z0-9!#$&+.^_`|~-]+\*?"
-_QUOTED = r'"(?:[^"\\]|\\.)*"'
+_TOKEN = r"[A-Za-z0-9!#$&+.^_`|~-]++\*?"
+# Possessive quantifiers throughout: a hostile TimeMap (a quote never closed, a URI
+# never ended) fails in one pass instead of backtracking over megabytes.
+_QUOTED = r'"(?:[^"\\]|\\.)*+"'
 _LINK_VALUE = re.compile(
-    rf"\s*<([^<>]*)>((?:\s*;\s*{_TOKEN}(?:\s*=\s*(?:{_QUOTED}|[^;,\"\s]*))?)*)\s*(,|$)"
+    rf"\s*+<([^<>]*+)>((?:\s*+;\s*+{_TOKEN}(?:\s*+=\s*+(?:{_QUOTED}|[^;,\"\s]*+))?)*+)\s*+(,|$)"
 )
-_PARAM = re.compile(rf";\s*({_TOKEN})(?:\s*=\s*({_QUOTED}|[^;,\"\s]*))?")
+_PARAM = re.compile(rf";\s*+({_TOKEN})(?:\s*+=\s*+({_QUOTED}|[^;,\"\s]*+))?")
 _RFC1123 = re.compile(
     r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), ([0-9]{2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct"
     r"|Nov|Dec) ([0-9]{4}) ([0-9]{2}):([0-9]{2}):([0-9]{2}) GMT",
@@ -149,13 +154,8 @@ def on_hosts(url: str, hosts: Sequence[str]) -> bool:
     return False
 
 
-def memento_problem(memento_url: object, url: str, hosts: Sequence[str]) -> str | None:
-    """Why ``memento_url`` must not be taken as an archive's copy of ``url``, or None.
-
-    It must be an http(s) URL no longer than a cited URL may be, with nothing a
-    document would need to escape, on one of the archive's ``hosts``; one that names
-    the page it is a copy of (``…/20190302101500/https://page``) must name ``url``.
-    """
+def _quick_problem(memento_url: object, hosts: Sequence[str]) -> str | None:
+    """The checks of :func:`memento_problem` that need no URL normalisation."""
     if not isinstance(memento_url, str) or not memento_url:
         return "the archive named no memento URL"
     shown = memento_url[:80] + ("..." if len(memento_url) > 80 else "")
@@ -163,33 +163,43 @@ def memento_problem(memento_url: object, url: str, hosts: Sequence[str]) -> str 
         return f"the memento URL is longer than {MAX_ARCHIVED_URL_LENGTH} characters"
     if _UNSAFE.search(memento_url):
         return f"the memento URL {shown!r} holds spaces, quotes or control characters"
+    if not memento_url.lower().startswith(("http://", "https://")):
+        return f"the memento URL {shown!r} is not http(s)"
+    if not on_hosts(memento_url, hosts):
+        return f"the memento URL {shown!r} is not on the archive's hosts ({', '.join(hosts)})"
+    return None
+
+
+def _embedded_page(memento_url: str) -> str | None:
+    """The page a Wayback-style memento URL names (``…/20190302101500/https://page``)."""
+    embedded = _EMBEDDED.search(memento_url)
+    if embedded is None:
+        return None
+    return re.sub(r"^(https?:)/+", r"\1//", embedded.group(1), flags=re.IGNORECASE)
+
+
+def memento_problem(memento_url: object, url: str, hosts: Sequence[str]) -> str | None:
+    """Why ``memento_url`` must not be taken as an archive's copy of ``url``, or None.
+
+    It must be an http(s) URL no longer than a cited URL may be, with nothing a
+    document would need to escape, on one of the archive's ``hosts``; one that names
+    the page it is a copy of (``…/20190302101500/https://page``) must name ``url``.
+    """
+    problem = _quick_problem(memento_url, hosts)
+    if problem is not None:
+        return problem
+    assert isinstance(memento_url, str)
+    shown = memento_url[:80] + ("..." if len(memento_url) > 80 else "")
     try:
         parts = urlsplit(normalize_url(memento_url))
     except (InvalidURLError, ValueError):
         return f"the memento URL {shown!r} is not a valid URL"
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return f"the memento URL {shown!r} is not http(s)"
-    if not on_hosts(memento_url, hosts):
-        return f"the memento URL {shown!r} is not on the archive's hosts ({', '.join(hosts)})"
-    embedded = _EMBEDDED.search(memento_url)
-    if embedded is not None:
-        original = re.sub(r"^(https?:)/+", r"\1//", embedded.group(1), flags=re.IGNORECASE)
-        if not same_page(original, url):
-            return f"the memento URL {shown!r} is a copy of another page"
+    embedded = _embedded_page(memento_url)
+    if embedded is not None and not same_page(embedded, url):
+        return f"the memento URL {shown!r} is a copy of another page"
     return None
-
-
-def _memento(archive: str, url: str, memento_url: object, when: object) -> Snapshot | None:
-    moment = parse_memento_datetime(when)
-    if moment is None or not isinstance(memento_url, str):
-        return None
-    return Snapshot(
-        timestamp=cdx_timestamp(moment),
-        original=normalize_url(url),
-        archive=archive,
-        memento_url=memento_url,
-        found_by="timemap",
-    )
 
 
 def _from_links(body: bytes, archive: str, url: str) -> list[tuple[object, object]]:
@@ -228,16 +238,36 @@ def parse_timemap(
 
     An empty body is "no mementos"; one that is not a TimeMap at all raises
     ArchiveError; so does one whose every memento is refused: that is not "none".
+    Each entry gets the cheap checks of :func:`memento_problem` (a TimeMap may list
+    tens of thousands); the few kept as candidates get all of them
+    (:func:`memento_problem`) before they are used.
     """
     if not body.strip():
         return [], 0
     listed = _from_json(body, archive) if json_format else _from_links(body, archive, url)
+    original = normalize_url(url)
+    pages: dict[str, bool] = {}  # the pages mementos name -> whether it is this one
     found = []
     for memento_url, when in listed:
-        if memento_problem(memento_url, url, hosts) is None:
-            memento = _memento(archive, url, memento_url, when)
-            if memento is not None:
-                found.append(memento)
+        moment = parse_memento_datetime(when)
+        if moment is None or _quick_problem(memento_url, hosts) is not None:
+            continue
+        assert isinstance(memento_url, str)
+        embedded = _embedded_page(memento_url)
+        if embedded is not None:
+            if embedded not in pages and len(pages) < MAX_PAGES_NAMED:
+                pages[embedded] = same_page(embedded, url)
+            if not pages.get(embedded, False):
+                continue
+        found.append(
+            Snapshot(
+                timestamp=cdx_timestamp(moment),
+                original=original,
+                archive=archive,
+                memento_url=memento_url,
+                found_by="timemap",
+            )
+        )
     refused = len(listed) - len(found)
     if listed and not found:
         raise ArchiveError(f"{archive}'s TimeMap lists {len(listed)} mementos, none well formed")
