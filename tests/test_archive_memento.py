@@ -239,3 +239,22 @@ def test_the_example_configs_archives_table_is_valid() -> None:
     settings = memento_settings_from_table(table)
     keys = [archive.key for archive in settings.asked]
     assert "perma-cc" not in keys and "national-library" not in keys and "loc" in keys
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'<https://arquivo.pt/x>; rel="' + b"a" * 100_000, b"<" + b"a" * 100_000],
+)
+def test_a_timemap_never_ended_is_refused(body: bytes) -> None:
+    with pytest.raises(ArchiveError, match="not in link format"):
+        parse_timemap(body, archive="a", url=PAGE, hosts=HOSTS)
+
+
+def test_mementos_naming_many_other_pages_are_refused_without_comparing_each() -> None:
+    entries = [
+        f'<https://arquivo.pt/wayback/20190301101500/https://x{n}.example/>; rel="memento";'
+        ' datetime="Fri, 01 Mar 2019 10:15:00 GMT"'
+        for n in range(500)
+    ] + [f'<https://arquivo.pt/wayback/20190301101500/{PAGE}>; rel="memento"; datetime="x"']
+    with pytest.raises(ArchiveError, match="none well formed"):
+        parse_timemap(",".join(entries).encode(), archive="a", url=PAGE, hosts=HOSTS)
