@@ -304,15 +304,16 @@ def test_undeclared_cyrillic_is_detected():
     assert page_info(body, HTML).title == "Привет мир"
 
 
-def test_wrong_header_charset_that_fails_to_decode_falls_back():
+def test_header_charset_is_kept_over_bytes_invalid_in_it():
+    # Browsers show what the header says, bad bytes as U+FFFD: the title a reader saw.
     body = "<title>Déjà vu – “encore”</title>".encode("cp1252")
-    assert page_info(body, HTML_UTF8).title == "Déjà vu – “encore”"
+    assert page_info(body, HTML_UTF8).title == "D\ufffdj\ufffd vu \ufffd \ufffdencore\ufffd"
 
 
-def test_wrong_western_header_charset_over_a_utf8_body():
+def test_western_header_charset_is_not_overridden_by_a_utf8_body():
     body = '<meta charset="utf-8"><title>Straße – naïve</title>'.encode()
     headers = {"content-type": "text/html; charset=ISO-8859-1"}
-    assert page_info(body, headers).title == "Straße – naïve"
+    assert page_info(body, headers).title == "StraÃŸe â€“ naÃ¯ve"
 
 
 def test_unknown_header_charset_is_ignored():
