@@ -327,6 +327,37 @@ def test_byte_order_mark_wins_over_the_header():
     assert page_info(body, headers).title == "été"
 
 
+def test_a_meta_past_the_prescan_still_decides_a_tentative_encoding():
+    # The tree builder's "change the encoding": at 1,100, 2,100 and 5,000 bytes.
+    title = "個人情報保護委員会"
+    for filler in (1_100, 2_100, 5_000):
+        head = b"<head><script>" + b"x" * filler + b'</script><meta charset="euc-jp">'
+        body = head + b"<title>" + title.encode("euc_jp") + b"</title></head>"
+        assert page_info(body, HTML).title == title, filler
+
+
+def test_a_late_meta_in_a_comment_or_script_does_not_count():
+    # Undeclared UTF-8 is detected as UTF-8; the decoys are no <meta> elements.
+    for decoy in (b"<!-- <meta charset=koi8-r> -->", b"<script>'<meta charset=koi8-r>'</script>"):
+        body = b"<head>" + b" " * 1_100 + decoy + "<title>Новости дня</title>".encode()
+        assert page_info(body, HTML).title == "Новости дня"
+
+
+def test_a_late_meta_does_not_override_a_header_or_bom():
+    body = b" " * 1_100 + b'<meta charset="koi8-r"><title>' + "Zürich".encode() + b"</title>"
+    assert page_info(body, HTML_UTF8).title == "Zürich"
+    assert page_info(b"\xef\xbb\xbf" + body, HTML).title == "Zürich"
+
+
+def test_the_first_declaring_meta_element_decides():
+    title = "Новости дня"
+    body = (
+        b"<head>" + b" " * 1_100 + b"<meta charset=bogus><meta charset=windows-1251>"
+        b"<meta charset=koi8-r><title>" + title.encode("cp1251") + b"</title></head>"
+    )
+    assert page_info(body, HTML).title == title
+
+
 def test_truncated_body_cut_inside_a_utf8_character():
     body = "<title>Ünïcödé</title><p>Grüße</p>".encode()
     cut = body[: body.index("ü".encode()) + 1]  # half of "ü"
