@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ._claims import Found
-from ._spans import find_url_spans
+from ._spans import UrlSpan, find_url_spans
 
 #: A character reference as the HTML Standard's tokenizer reads one in text: numeric,
 #: or named (with or without its ";": html.unescape knows which legacy names may
@@ -83,11 +83,22 @@ def decode_references(source: str) -> DecodedText:
     )
 
 
-def bare_urls(searchable: str) -> Iterator[Found]:
-    """URLs written in the text, looked for after character references are decoded
-    (``&lt;http://a.example/&gt;`` reads ``<http://a.example/>``), each at the span of
-    the source it was decoded from."""
-    decoded = decode_references(searchable)
+def find_decoded_url_spans(text: str, start: int = 0, end: int | None = None) -> Iterator[UrlSpan]:
+    """Every URL in ``text[start:end]`` as a browser shows the text: character
+    references decoded (``&lt;http://a.example/&gt;`` cites ``http://a.example/``).
+
+    Offsets are the source's, around the characters the URL was decoded from;
+    ``url`` is the decoded URL, so ``text[span.start:span.end]`` may differ from it.
+    """
+    stop = len(text) if end is None else end
+    decoded = decode_references(text[start:stop])
     for span in find_url_spans(decoded.text):
-        start, end = decoded.source_span(span.start, span.end)
-        yield Found(start, end, span.url, start, end)
+        source_start, source_end = decoded.source_span(span.start, span.end)
+        yield UrlSpan(start + source_start, start + source_end, span.url)
+
+
+def bare_urls(searchable: str) -> Iterator[Found]:
+    """URLs written in the text, looked for after character references are decoded,
+    each at the span of the source it was decoded from."""
+    for span in find_decoded_url_spans(searchable):
+        yield Found(span.start, span.end, span.url, span.start, span.end)
