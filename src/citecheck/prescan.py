@@ -30,6 +30,27 @@ _NAME_REST = re.compile(rb"[^=\t\n\x0c\r />]*")
 _UNQUOTED_VALUE = re.compile(rb"[^\t\n\x0c\r >]*")
 _TAG_NAME = re.compile(rb"[^\t\n\x0c\r >]*")
 _SKIP_BELOW_SPACE = re.compile(rb"[\x00-\x20]*")
+#: A tag's attributes in the shape nearly all pages write them (word names; values
+#: quoted, or unquoted without quotes), up to the ">": where the standard's "get an
+#: attribute", called until there are none, would stop too. Other shapes take the
+#: step-by-step path. Possessive and atomic, so a failed match never backtracks.
+_PLAIN_ATTRIBUTES = re.compile(
+    rb"(?:[\t\n\x0c\r /]++(?:[A-Za-z_:][-\w.:]*+(?:[\t\n\x0c\r ]*+=[\t\n\x0c\r ]*+"
+    rb"(?:\"[^\"]*+\"|'[^']*+'|[^\t\n\x0c\r >\"'=<`]++))?)?)*+[\t\n\x0c\r /]*+>"
+)
+#: A run of what the prescan steps over without a decision: text, comments, ``<!``,
+#: ``<?`` and ``</`` constructs, and tags other than ``<meta`` with plain attributes.
+#: One C-level match instead of a Python step per byte or attribute; what it stops
+#: at (a ``<meta``, another shape, the end) the steps below take.
+_SKIPPABLE = re.compile(
+    rb"(?:[^<]++"
+    rb"|<!--(?:>|->|.*?-->)"
+    rb"|</?(?![Mm][Ee][Tt][Aa][\t\n\x0c\r /])[A-Za-z][^\t\n\x0c\r >]*+"
+    + _PLAIN_ATTRIBUTES.pattern
+    + rb"|</(?![A-Za-z])[^>]*+>|<!(?!--)[^>]*+>|<\?[^>]*+>"
+    rb"|<(?![A-Za-z/!?]))*+",
+    re.DOTALL,
+)
 
 
 def encoding_for_label(label: str | bytes | None) -> str | None:
@@ -116,8 +137,11 @@ class _OutOfBytes(Exception):
 
 
 def _prescan_tags(head: bytes) -> str | None:
+    if b"<meta" not in head.lower():
+        return None  # only a <meta> declares: nothing to find
     position = 0
     while True:
+        position = _SKIPPABLE.match(head, position).end()
         position = head.find(b"<", position)
         if position < 0:
             return None
@@ -135,9 +159,13 @@ def _prescan_tags(head: bytes) -> str | None:
             position = _TAG_NAME.match(head, start).end()
             if position >= len(head):
                 raise _OutOfBytes
-            while (attribute := _attribute(head, position))[0] is not None:
+            plain = _PLAIN_ATTRIBUTES.match(head, position)
+            if plain is not None:
+                position = plain.end() - 1
+            else:
+                while (attribute := _attribute(head, position))[0] is not None:
+                    position = attribute[2]
                 position = attribute[2]
-            position = attribute[2]
         elif head[position + 1 : position + 2] in (b"!", b"/", b"?"):
             position = _find(head, b">", position + 1)
         position += 1
