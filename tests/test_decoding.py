@@ -134,7 +134,7 @@ def test_prescan_reads_only_the_first_1024_bytes():
     body = filler + b"<meta charset=koi8-r><p>" + KOI8
     # Left to the parser: the caller's "change the encoding" (tested in test_titles).
     decoded = decode_html(body, "text/html")
-    assert decoded.source == "detected" and not decoded.certain
+    assert decoded.source == "provisional" and not decoded.certain
 
 
 def test_utf16_without_a_bom_is_found_by_its_xml_declaration():

@@ -25,6 +25,7 @@ GB18030's euro byte), the difference is repaired here.
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -44,6 +45,7 @@ __all__ = [
     "DecodedHTML",
     "decode",
     "decode_html",
+    "detect_encoding",
     "encoding_for_label",
     "header_encoding",
     "meta_element_encoding",
@@ -76,6 +78,9 @@ _DETECTED = {
     "cp874": "windows-874",
 }  # fmt: skip
 _ERRORS = "citecheck-whatwg"
+#: A <meta> start tag that names a charset before its end: one the prescan did not
+#: read may still be an element that decides. Each try stops at the next "<" or ">".
+_CHARSET_META = re.compile(rb"<meta[\t\n\x0c\r /](?:[^<>c]++|c(?!harset))*+charset", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -85,7 +90,9 @@ class DecodedHTML:
     text: str
     #: The Encoding Standard's name of the encoding ("utf-8", "windows-1252", …).
     encoding: str
-    #: "bom", "header", "meta", "xml-declaration" or "detected".
+    #: "bom", "header", "meta", "xml-declaration", "detected", or "provisional": nothing
+    #: declared in the prescan's bytes, a "<meta" further on, not yet detected (the
+    #: caller looks for a <meta> element, then calls :func:`detect_encoding`).
     source: str
 
     @property
@@ -117,7 +124,12 @@ def decode_html(body: bytes, content_type: str | None, *, truncated: bool = Fals
     text = _utf8_or_none(body, truncated=truncated)
     if text is not None:
         return DecodedHTML(text, "utf-8", "detected")
-    detected = _detected_encoding(body)
+    if _CHARSET_META.search(body):
+        # A <meta> element further on would decide (step 6): detection, the slowest
+        # step, waits until the caller has looked (detect_encoding).
+        text = decode(body, "windows-1252", truncated=truncated)
+        return DecodedHTML(text, "windows-1252", "provisional")
+    detected = detect_encoding(body)
     return DecodedHTML(decode(body, detected, truncated=truncated), detected, "detected")
 
 
@@ -211,7 +223,9 @@ def _utf8_or_none(body: bytes, *, truncated: bool) -> str | None:
         return None
 
 
-def _detected_encoding(body: bytes) -> str:
+def detect_encoding(body: bytes) -> str:
+    """The detector's guess for an undeclared legacy page: an East Asian, Cyrillic,
+    Greek, Hebrew, Arabic or Thai encoding it recognises, else windows-1252."""
     best = charset_normalizer.from_bytes(body[:DETECTION_BYTES]).best()
     guess = codecs.lookup(best.encoding).name if best is not None else None
     return _DETECTED.get(guess or "", "windows-1252")

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 
 from lxml import etree
 
-from .decoding import decode, decode_html, meta_element_encoding
+from .decoding import decode, decode_html, detect_encoding, meta_element_encoding
 from .models import HTML_TYPES, PDF_TYPES, PageInfo
 from .pdfmeta import pdf_metadata
 
@@ -46,6 +46,8 @@ _HTML_SNIFF = re.compile(
     rb"|!--)[\s>]",
     re.IGNORECASE,
 )
+#: The attributes by which a <meta> element declares an encoding.
+_META_ATTRIBUTES = ("charset", "http-equiv", "content")
 #: Elements whose text is not the page's main content.
 _HIDDEN_TAGS = frozenset(
     {
@@ -171,15 +173,18 @@ def _html_root(
     root = _parse(decoded.text)
     if root is None or decoded.certain:
         return root
-    for meta in root.iter("meta"):
-        declared = meta_element_encoding(
-            meta.get("charset"), meta.get("http-equiv"), meta.get("content")
-        )
-        if declared is None:
-            continue
-        if declared != decoded.encoding:
-            root = _parse(decode(body, declared, truncated=truncated))
-        break
+    declared = next(
+        (
+            encoding
+            for meta in root.iter("meta")
+            if (encoding := meta_element_encoding(*map(meta.get, _META_ATTRIBUTES)))
+        ),
+        None,
+    )
+    if declared is None and decoded.source == "provisional":
+        declared = detect_encoding(body)
+    if declared is not None and declared != decoded.encoding:
+        root = _parse(decode(body, declared, truncated=truncated))
     return root
 
 
