@@ -124,11 +124,16 @@ def decode_html(body: bytes, content_type: str | None, *, truncated: bool = Fals
     text = _utf8_or_none(body, truncated=truncated)
     if text is not None:
         return DecodedHTML(text, "utf-8", "detected")
-    if _CHARSET_META.search(body):
-        # A <meta> element further on would decide (step 6): detection, the slowest
-        # step, waits until the caller has looked (detect_encoding).
-        text = decode(body, "windows-1252", truncated=truncated)
-        return DecodedHTML(text, "windows-1252", "provisional")
+    late = _CHARSET_META.search(body)
+    if late is not None:
+        # A <meta> element further on would decide (step 6), so detection, the slowest
+        # step, waits until the caller has looked (detect_encoding). Meanwhile the
+        # guess is what the prescan reads if run on to that tag, so the caller's look
+        # usually confirms it and the page is decoded once.
+        tag_end = body.find(b">", late.end())
+        guess = prescan(body[: tag_end + 1]) if tag_end >= 0 else None
+        guess = guess or "windows-1252"
+        return DecodedHTML(decode(body, guess, truncated=truncated), guess, "provisional")
     detected = detect_encoding(body)
     return DecodedHTML(decode(body, detected, truncated=truncated), detected, "detected")
 
