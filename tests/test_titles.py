@@ -411,6 +411,8 @@ def test_empty_html_body():
         pytest.param(b"<p>" + b"word " * 100_000, id="one-huge-paragraph"),
         pytest.param(b"<b>x</b>" * 65_000, id="many-tags"),
         pytest.param(b"<meta c=" * 65_000, id="meta-charset-scan"),
+        pytest.param(b"<meta charset" * 40_000 + b">", id="unclosed-charset-metas"),
+        pytest.param(b"<meta charset='x'>" * 28_000, id="many-unknown-charset-metas"),
         pytest.param(b"\xff\xfe\x00<" * 130_000, id="binary"),
         pytest.param(b'<div class="ad-slot x">w</div>' * 17_000, id="many-boilerplate-classes"),
         pytest.param(

@@ -53,6 +53,9 @@ __all__ = [
     "xml_declaration_encoding",
 ]
 
+#: Bytes a provisional guess prescans at most, to reach a <meta> past the first 1,024:
+#: a real page's head, and a bound on the prescan's time on a hostile one.
+GUESS_PRESCAN_BYTES = 64 * 1024
 #: Bytes given to the detector: enough to recognise a script, bounded in time.
 DETECTION_BYTES = 64 * 1024
 
@@ -130,7 +133,7 @@ def decode_html(body: bytes, content_type: str | None, *, truncated: bool = Fals
         # step, waits until the caller has looked (detect_encoding). Meanwhile the
         # guess is what the prescan reads if run on to that tag, so the caller's look
         # usually confirms it and the page is decoded once.
-        tag_end = body.find(b">", late.end())
+        tag_end = body.find(b">", late.end(), GUESS_PRESCAN_BYTES)
         guess = prescan(body[: tag_end + 1]) if tag_end >= 0 else None
         guess = guess or "windows-1252"
         return DecodedHTML(decode(body, guess, truncated=truncated), guess, "provisional")
