@@ -334,6 +334,9 @@ def test_a_meta_past_the_prescan_still_decides_a_tentative_encoding():
         head = b"<head><script>" + b"x" * filler + b'</script><meta charset="euc-jp">'
         body = head + b"<title>" + title.encode("euc_jp") + b"</title></head>"
         assert page_info(body, HTML).title == title, filler
+    pragma = b'<META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=EUC-JP">'
+    body = b"<head><script>" + b"x" * 1_100 + b"</script>" + pragma + b"<title>"
+    assert page_info(body + title.encode("euc_jp") + b"</title>", HTML).title == title
 
 
 def test_a_late_meta_in_a_comment_or_script_does_not_count():
