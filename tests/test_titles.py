@@ -304,15 +304,16 @@ def test_undeclared_cyrillic_is_detected():
     assert page_info(body, HTML).title == "Привет мир"
 
 
-def test_wrong_header_charset_that_fails_to_decode_falls_back():
+def test_header_charset_is_kept_over_bytes_invalid_in_it():
+    # Browsers show what the header says, bad bytes as U+FFFD: the title a reader saw.
     body = "<title>Déjà vu – “encore”</title>".encode("cp1252")
-    assert page_info(body, HTML_UTF8).title == "Déjà vu – “encore”"
+    assert page_info(body, HTML_UTF8).title == "D\ufffdj\ufffd vu \ufffd \ufffdencore\ufffd"
 
 
-def test_wrong_western_header_charset_over_a_utf8_body():
+def test_western_header_charset_is_not_overridden_by_a_utf8_body():
     body = '<meta charset="utf-8"><title>Straße – naïve</title>'.encode()
     headers = {"content-type": "text/html; charset=ISO-8859-1"}
-    assert page_info(body, headers).title == "Straße – naïve"
+    assert page_info(body, headers).title == "StraÃŸe â€“ naÃ¯ve"
 
 
 def test_unknown_header_charset_is_ignored():
@@ -324,6 +325,40 @@ def test_byte_order_mark_wins_over_the_header():
     body = "\ufeff<title>été</title>".encode()
     headers = {"content-type": "text/html; charset=iso-8859-1"}
     assert page_info(body, headers).title == "été"
+
+
+def test_a_meta_past_the_prescan_still_decides_a_tentative_encoding():
+    # The tree builder's "change the encoding": at 1,100, 2,100 and 5,000 bytes.
+    title = "個人情報保護委員会"
+    for filler in (1_100, 2_100, 5_000):
+        head = b"<head><script>" + b"x" * filler + b'</script><meta charset="euc-jp">'
+        body = head + b"<title>" + title.encode("euc_jp") + b"</title></head>"
+        assert page_info(body, HTML).title == title, filler
+    pragma = b'<META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=EUC-JP">'
+    body = b"<head><script>" + b"x" * 1_100 + b"</script>" + pragma + b"<title>"
+    assert page_info(body + title.encode("euc_jp") + b"</title>", HTML).title == title
+
+
+def test_a_late_meta_in_a_comment_or_script_does_not_count():
+    # Undeclared UTF-8 is detected as UTF-8; the decoys are no <meta> elements.
+    for decoy in (b"<!-- <meta charset=koi8-r> -->", b"<script>'<meta charset=koi8-r>'</script>"):
+        body = b"<head>" + b" " * 1_100 + decoy + "<title>Новости дня</title>".encode()
+        assert page_info(body, HTML).title == "Новости дня"
+
+
+def test_a_late_meta_does_not_override_a_header_or_bom():
+    body = b" " * 1_100 + b'<meta charset="koi8-r"><title>' + "Zürich".encode() + b"</title>"
+    assert page_info(body, HTML_UTF8).title == "Zürich"
+    assert page_info(b"\xef\xbb\xbf" + body, HTML).title == "Zürich"
+
+
+def test_the_first_declaring_meta_element_decides():
+    title = "Новости дня"
+    body = (
+        b"<head>" + b" " * 1_100 + b"<meta charset=bogus><meta charset=windows-1251>"
+        b"<meta charset=koi8-r><title>" + title.encode("cp1251") + b"</title></head>"
+    )
+    assert page_info(body, HTML).title == title
 
 
 def test_truncated_body_cut_inside_a_utf8_character():
@@ -379,6 +414,8 @@ def test_empty_html_body():
         pytest.param(b"<p>" + b"word " * 100_000, id="one-huge-paragraph"),
         pytest.param(b"<b>x</b>" * 65_000, id="many-tags"),
         pytest.param(b"<meta c=" * 65_000, id="meta-charset-scan"),
+        pytest.param(b"<meta charset" * 40_000 + b">", id="unclosed-charset-metas"),
+        pytest.param(b"<meta charset='x'>" * 28_000, id="many-unknown-charset-metas"),
         pytest.param(b"\xff\xfe\x00<" * 130_000, id="binary"),
         pytest.param(b'<div class="ad-slot x">w</div>' * 17_000, id="many-boilerplate-classes"),
         pytest.param(

@@ -10,23 +10,21 @@ Parser choice: lxml (libxml2) rather than the stdlib ``html.parser``. On Python
 takes minutes, CVE-2025-6069) and raises ``AssertionError`` on ``<![``; building a
 BeautifulSoup tree costs about a second for 65,000 tags. libxml2 parses a 512 KB
 body in milliseconds, recovers from broken markup and stops nesting at 256 levels.
-We walk lxml's tree directly and use bs4 only for charset detection
-(:class:`~bs4.dammit.UnicodeDammit`).
+We walk lxml's tree directly; the bytes are decoded before lxml sees them, by the
+WHATWG rules (decoding.py).
 """
 
 from __future__ import annotations
 
-import codecs
 import functools
 import hashlib
 import itertools
 import re
 from collections.abc import Mapping
 
-import charset_normalizer
-from bs4.dammit import EncodingDetector, UnicodeDammit
 from lxml import etree
 
+from .decoding import decode, decode_html, detect_encoding, meta_element_encoding
 from .models import HTML_TYPES, PDF_TYPES, PageInfo
 from .pdfmeta import pdf_metadata
 
@@ -48,37 +46,8 @@ _HTML_SNIFF = re.compile(
     rb"|!--)[\s>]",
     re.IGNORECASE,
 )
-#: Labels browsers decode as windows-1252, whatever they say (WHATWG Encoding).
-_WINDOWS_1252_LABELS = frozenset(
-    {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii", "windows-1252"}
-)
-#: Charsets worth believing from a detector (as codecs.lookup() names them).
-#: Detection cannot tell the Latin code pages apart on short text (it guesses cp1257
-#: for French), but it does recognise these; any other guess falls back to
-#: windows-1252, the web's legacy default.
-_DISTINCT_CHARSETS = frozenset(
-    {
-        "shift_jis", "cp932", "euc_jp", "iso2022_jp", "gb2312", "gbk", "gb18030", "big5",
-        "big5hkscs", "euc_kr", "cp949", "johab", "koi8-r", "koi8-u", "cp1251", "cp1253",
-        "iso8859-7", "cp1255", "iso8859-8", "cp1256", "iso8859-6", "tis-620", "cp874",
-    }
-)  # fmt: skip
-#: The WHATWG Encoding Standard's encodings, as codecs.lookup() names them: the
-#: only charsets a page may declare (UTF-16 included, read as UTF-8 below).
-_WEB_CODECS = frozenset(
-    {
-        "utf-8", "utf-16", "utf-16-be", "utf-16-le", "cp866", "koi8-r", "koi8-u", "mac-roman",
-        "mac-cyrillic", "cp874", "gbk", "gb2312", "gb18030", "big5", "big5hkscs", "euc_jp",
-        "iso2022_jp", "shift_jis", "cp932", "euc_kr", "cp949", "ascii", "latin-1", "tis-620",
-        *(f"cp{n}" for n in range(1250, 1259)),
-        *(f"iso8859-{n}" for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16)),
-    }
-)  # fmt: skip
-_DETECTION_BYTES = 64 * 1024
-#: Bytes searched for <meta charset>. Browsers prescan 1,024; a little more finds it
-#: behind a long preamble, and a small window bounds bs4's search, which is
-#: quadratic on hostile input (65,000 "<meta c=" take a quarter second at 512 KB).
-_META_SCAN_BYTES = 4096
+#: The attributes by which a <meta> element declares an encoding.
+_META_ATTRIBUTES = ("charset", "http-equiv", "content")
 #: Elements whose text is not the page's main content.
 _HIDDEN_TAGS = frozenset(
     {
@@ -131,14 +100,14 @@ def page_info(body: bytes, headers: Mapping[str, str], *, truncated: bool = Fals
     if content_type in PDF_TYPES or body.startswith(b"%PDF-"):
         return _pdf_info(body, truncated=truncated)
     if _is_html(body, content_type):
-        return _html_info(_decode_html(body, headers, truncated=truncated))
+        return _html_info(_html_root(body, headers, truncated=truncated))
     return PageInfo()
 
 
 def html_text(body: bytes, headers: Mapping[str, str]) -> str:
     """The main visible text of an HTML body, white space collapsed (at most
     :data:`MAX_TEXT_CHARS` characters)."""
-    root = _parse(_decode_html(body, headers, truncated=False))
+    root = _html_root(body, headers, truncated=False)
     return _main_text(root) if root is not None else ""
 
 
@@ -181,111 +150,42 @@ def _media_type(headers: Mapping[str, str]) -> str | None:
     return raw.split(";", 1)[0].strip().lower() or None
 
 
-def _header_charset(headers: Mapping[str, str]) -> str | None:
-    raw = headers.get("content-type") or ""
-    for parameter in raw.split(";")[1:]:
-        name, _, value = parameter.partition("=")
-        if name.strip().lower() == "charset":
-            return value.strip().strip("'\"").lower() or None
-    return None
-
-
 def _is_html(body: bytes, content_type: str | None) -> bool:
     if content_type in HTML_TYPES:
         return True
     if content_type is not None and content_type not in _UNTYPED:
         return False
-    start = EncodingDetector.strip_byte_order_mark(body[:1024])[0].lstrip(b" \t\r\n\f")
+    start = body[:1024].removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n\f")
     return _HTML_SNIFF.match(start) is not None
 
 
-def _decode_html(body: bytes, headers: Mapping[str, str], *, truncated: bool) -> str:
-    """Decode as a browser would: byte-order mark, then the header charset, then
-    <meta>, then detection.
+def _html_root(
+    body: bytes, headers: Mapping[str, str], *, truncated: bool
+) -> etree._Element | None:
+    """The parsed page, decoded as a browser decodes it (decoding.py).
 
-    Two departures, both for servers that lie: a declared Western single-byte
-    charset is not believed over a body that is valid UTF-8 (the classic
-    misconfiguration), and a declared charset that fails to decode is skipped.
+    While the encoding is only tentative (no byte-order mark, no header charset), the
+    first ``<meta>`` element the parser met that declares an encoding decides it, as
+    the HTML Standard's tree builder does ("change the encoding"): one past the
+    prescan's 1,024 bytes counts, one in a comment, a script or an attribute does not.
     """
-    if truncated:
-        body = _drop_partial_utf8(body)
-    has_bom = EncodingDetector.strip_byte_order_mark(body[:4])[1] is not None
-    labels = (
-        None if has_bom else _header_charset(headers),
-        EncodingDetector.find_declared_encoding(body[:_META_SCAN_BYTES], is_html=True),
+    decoded = decode_html(body, headers.get("content-type"), truncated=truncated)
+    root = _parse(decoded.text)
+    if root is None or decoded.certain:
+        return root
+    declared = next(
+        (
+            encoding
+            for meta in root.iter("meta")
+            if (encoding := meta_element_encoding(*map(meta.get, _META_ATTRIBUTES)))
+        ),
+        None,
     )
-    declared = [label for label in map(_browser_label, labels) if label is not None]
-    candidates: list[str] = []
-    if "windows-1252" in declared and _is_utf8(body):
-        candidates.append("utf-8")
-    candidates += [*declared, "utf-8"]
-    if not has_bom and not any(_decodes(body, charset) for charset in candidates):
-        candidates.append(_detected_charset(body))
-    # latin-1 decodes any byte: UnicodeDammit never falls back to its own detection
-    # (unreliable on Latin text) or to a pass that fills the text with U+FFFD.
-    candidates.append("latin-1")
-    dammit = UnicodeDammit(body, known_definite_encodings=candidates, is_html=True)
-    return dammit.unicode_markup or ""
-
-
-def _browser_label(charset: str | None) -> str | None:
-    """The charset a browser would decode with, or None for a label it ignores.
-
-    Only the WHATWG Encoding Standard's encodings count: Python knows codecs no
-    browser does (``punycode``, ``undefined``, ``rot13``, ``zlib``), some of which
-    raise on any input, and a page must not choose them.
-    """
-    if not charset:
-        return None
-    charset = charset.strip().lower()
-    try:
-        codec = codecs.lookup(charset).name
-    except (LookupError, ValueError):  # unknown, or "embedded null character"
-        return None
-    if codec not in _WEB_CODECS:
-        return None
-    if charset in _WINDOWS_1252_LABELS:
-        return "windows-1252"
-    if charset.startswith("utf-16"):
-        # A document that could be scanned for <meta> is ASCII-compatible: browsers
-        # read a declared UTF-16 as UTF-8.
-        return "utf-8"
-    return charset
-
-
-def _is_utf8(body: bytes) -> bool:
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return not body.isascii()
-
-
-def _drop_partial_utf8(body: bytes) -> bytes:
-    """Drop a multi-byte UTF-8 sequence cut off by truncation, which would otherwise
-    make the whole body fail to decode as UTF-8."""
-    for back in range(1, min(4, len(body)) + 1):
-        byte = body[-back]
-        if byte & 0xC0 != 0x80:  # not a continuation byte: the start of the last char
-            needed = 2 if byte & 0xE0 == 0xC0 else 3 if byte & 0xF0 == 0xE0 else 4
-            if byte >= 0xC0 and back < needed:
-                return body[:-back]
-            return body
-    return body
-
-
-def _decodes(body: bytes, charset: str) -> bool:
-    try:
-        body.decode(charset)
-    except (UnicodeError, LookupError):
-        return False
-    return True
-
-
-def _detected_charset(body: bytes) -> str:
-    best = charset_normalizer.from_bytes(body[:_DETECTION_BYTES]).best()
-    guess = codecs.lookup(best.encoding).name if best is not None else None
-    return guess if guess in _DISTINCT_CHARSETS else "windows-1252"
+    if declared is None and decoded.source == "provisional":
+        declared = detect_encoding(body)
+    if declared is not None and declared != decoded.encoding:
+        root = _parse(decode(body, declared, truncated=truncated))
+    return root
 
 
 def _parse(text: str) -> etree._Element | None:
@@ -305,8 +205,7 @@ def _parse(text: str) -> etree._Element | None:
         return None
 
 
-def _html_info(text: str) -> PageInfo:
-    root = _parse(text)
+def _html_info(root: etree._Element | None) -> PageInfo:
     if root is None:
         return PageInfo()
     main_text = _main_text(root)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ._claims import MAX_CONTEXT_CHARS, Extraction
+from ._entities import find_decoded_url_spans
 from ._limits import MAX_DOCUMENT_BYTES
 from ._spans import UrlSpan, find_url_spans
 from .docx import extract_docx
@@ -34,6 +35,7 @@ __all__ = [
     "extract_markdown",
     "extract_pdf",
     "extract_text",
+    "find_decoded_url_spans",
     "find_url_spans",
     "match_titles",
     "normalise_title",

@@ -40,7 +40,8 @@ _LINKIFY = LinkifyIt(options={"fuzzy_link": False, "fuzzy_email": False, "fuzzy_
 
 @dataclass(frozen=True)
 class UrlSpan:
-    """A URL at ``text[start:end]`` (``url`` is exactly that slice)."""
+    """A URL at ``text[start:end]``: ``url`` is exactly that slice, except from
+    ``find_decoded_url_spans``, where it is the slice with references decoded."""
 
     start: int
     end: int

@@ -16,7 +16,8 @@ from collections.abc import Iterator
 
 from ._chunks import extract_in_chunks
 from ._claims import Extraction, Found, build_extraction
-from ._spans import blank, blank_ranges, find_url_spans
+from ._entities import bare_urls
+from ._spans import blank, blank_ranges
 
 _HIDDEN = re.compile(
     r"<!--.*?-->|<(script|style|template)\b.*?</\1\s*>|<!\[CDATA\[.*?\]\]>",
@@ -151,8 +152,5 @@ def _extract_piece(text: str, document: str) -> Extraction:
         _blank_matches(_blank_matches(hidden, _VERBATIM), _TAG),
         [(item.region_start, item.region_end) for item in found],
     )
-    found.extend(
-        Found(span.start, span.end, html.unescape(span.url), span.start, span.end)
-        for span in find_url_spans(searchable)
-    )
+    found.extend(bare_urls(searchable))
     return _unescaped(build_extraction(text, prose, found, sorted(_block_starts(hidden)), document))

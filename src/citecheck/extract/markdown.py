@@ -8,6 +8,7 @@ source with code blanked out: their spans are then exact.
 from __future__ import annotations
 
 import bisect
+import html
 import re
 from collections.abc import Iterator
 
@@ -15,7 +16,9 @@ from markdown_it import MarkdownIt
 
 from ._chunks import extract_in_chunks
 from ._claims import Extraction, Found, build_extraction
-from ._spans import EXTRACTED_SCHEMES, LineIndex, blank_ranges, find_url_spans, line_index
+from ._entities import bare_urls
+from ._spans import EXTRACTED_SCHEMES, LineIndex, blank_ranges, line_index
+from ._verbatim import verbatim_elements
 
 _LONE_CR = re.compile(r"\r(?!\n)")
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
@@ -29,6 +32,16 @@ _REFERENCE = re.compile(
     re.MULTILINE,
 )
 _AUTOLINK = re.compile(r"<(?P<url>(?:https?|ftp|mailto):[^\s<>]*)>", re.IGNORECASE)
+#: CommonMark's autolinks and raw HTML tags: they bind more tightly than the brackets
+#: of a link, so a "[", "]" or "](" inside one opens or closes nothing.
+_TIGHTER_THAN_BRACKETS = re.compile(
+    r"<[A-Za-z][A-Za-z0-9.+-]{1,31}:[^\s<>]*>"
+    r"|<[A-Za-z][A-Za-z0-9-]*(?:\s+[A-Za-z_:][\w.:-]*(?:\s*=\s*(?:[^\s\"'=<>`]+|'[^']*'"
+    r"|\"[^\"]*\"))?)*\s*/?>"
+    r"|</[A-Za-z][A-Za-z0-9-]*\s*>"
+)
+#: HTML blocks whose lines are all verbatim (CommonMark's HTML block type 1).
+_VERBATIM_BLOCK = re.compile(r"[ ]{0,3}<(?:pre|script|style|textarea)(?:[\s>]|$)", re.IGNORECASE)
 _LINK_TITLE = re.compile(r"[ \t]*\r?\n?[ \t]*(\"[^\"]*\"|'[^']*'|\([^()]*\))")
 _NESTED_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _EMPHASIS = str.maketrans({"*": " ", "`": " "})
@@ -125,11 +138,14 @@ def _inline_links(scan: str) -> list[tuple[int, int, Found | None]]:
     """Every ``[text](destination)`` as (start, end, citation), outermost first.
 
     The citation is None for images and relative links: their span is still
-    returned so that nothing inside them is read as a bare URL.
+    returned so that nothing inside them is read as a bare URL. Brackets inside an
+    autolink or an HTML tag are not the link's (``[a<http://x/?q=](y)>`` is text and
+    an autolink).
     """
+    brackets = blank_ranges(scan, [match.span() for match in _TIGHTER_THAN_BRACKETS.finditer(scan)])
     links = []
-    for bracket in re.finditer(r"\]\(", scan):
-        text_start = _link_text_start(scan, bracket.start())
+    for bracket in re.finditer(r"\]\(", brackets):
+        text_start = _link_text_start(brackets, bracket.start())
         parsed = _destination(scan, bracket.end())
         if text_start is None or parsed is None:
             continue
@@ -142,7 +158,9 @@ def _inline_links(scan: str) -> list[tuple[int, int, Found | None]]:
         else:
             label = _NESTED_LINK.sub(r"\1", scan[text_start + 1 : bracket.start()])
             label = " ".join(label.translate(_EMPHASIS).split())
-            citation = Found(url_start, url_end, url, text_start, link_end, label, title)
+            citation = Found(
+                url_start, url_end, html.unescape(url), text_start, link_end, label, title
+            )
             links.append((text_start, link_end, citation))
     links.sort(key=lambda link: (link[0], -link[1]))
     outermost = []
@@ -153,7 +171,8 @@ def _inline_links(scan: str) -> list[tuple[int, int, Found | None]]:
 
 
 def extract_markdown(text: str, document: str) -> Extraction:
-    """The citations of a Markdown document; code blocks and code spans are skipped.
+    """The citations of a Markdown document; code blocks, code spans and raw HTML
+    code (``<pre>``, ``<code>``, ``<script>``, ``<style>``, ``<textarea>``) are skipped.
 
     A long document is read a piece at a time (``_chunks``), cut before a line that
     starts a new top-level block after a blank line, outside code and comments.
@@ -193,12 +212,22 @@ def _extract_piece(text: str, document: str) -> Extraction:
     # markdown-it also breaks lines at a lone "\r"; hiding those keeps its line
     # numbers equal to ours, which break at "\n" only.
     tokens = _BLOCK_PARSER.parse(_LONE_CR.sub(" ", text))
-    code_lines = [token.map for token in tokens if token.type in _CODE_BLOCKS and token.map]
+    code_lines = [
+        token.map
+        for token in tokens
+        if token.map
+        and (
+            token.type in _CODE_BLOCKS
+            or (token.type == "html_block" and _VERBATIM_BLOCK.match(token.content))
+        )
+    ]
     block_starts = {index.starts[token.map[0]] for token in tokens if token.map}
     del tokens  # only their line maps were needed: free them before scanning
     scan = blank_ranges(text, [_line_range(index, text, lines) for lines in code_lines])
     scan = blank_ranges(scan, [match.span() for match in _COMMENT.finditer(scan)])
     scan = blank_ranges(scan, _code_spans(scan))
+    # Raw HTML <code>, <pre>, <script>, <style> and <textarea> hold code, not citations.
+    scan = blank_ranges(scan, verbatim_elements(scan, within_paragraph=True))
 
     links = _inline_links(scan)
     taken = [(start, end) for start, end, _ in links]
@@ -214,7 +243,7 @@ def _extract_piece(text: str, document: str) -> Extraction:
                 Found(
                     match.start(name),
                     match.end(name),
-                    url,
+                    html.unescape(url),
                     match.start(),
                     match.end(),
                     "",
@@ -228,11 +257,8 @@ def _extract_piece(text: str, document: str) -> Extraction:
                 match.start("url"), match.end("url"), match.group("url"), match.start(), match.end()
             )
         )
-    remaining = blank_ranges(scan, taken)
-    found.extend(
-        Found(span.start, span.end, span.url, span.start, span.end)
-        for span in find_url_spans(remaining)
-    )
+    # Character references are decoded in text and link destinations, not in autolinks.
+    found.extend(bare_urls(blank_ranges(scan, taken)))
     prose = scan.translate(_EMPHASIS)
     return build_extraction(text, prose, found, sorted(block_starts), document)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 
-from ..extract import find_url_spans
+from ..extract import find_decoded_url_spans
 from .rules import LeftLink
 from .sites import Site
 
@@ -42,10 +42,11 @@ def locate_html(text: str, start: int, url: str, line: int, column: int) -> Site
             insert_at -= 1
         return Site("html-href", start, start + len(raw), url, raw, line, column, insert_at, quote)
     line_end = text.find("\n", start)
-    span = next(find_url_spans(text, start, len(text) if line_end == -1 else line_end), None)
-    if span is None or span.start != start or html.unescape(span.url) != url:
+    stop = len(text) if line_end == -1 else line_end
+    span = next(find_decoded_url_spans(text, start, stop), None)
+    if span is None or span.start != start or span.url != url:
         return None
-    return Site("html-text", start, span.end, url, span.url, line, column, span.end)
+    return Site("html-text", start, span.end, url, text[start : span.end], line, column, span.end)
 
 
 def robust_html(text: str, site: Site, new_url: str, version_date: str | None) -> str | LeftLink:

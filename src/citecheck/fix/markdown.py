@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from ..extract import find_decoded_url_spans
 from .rules import LeftLink
 from .sites import Site
 
@@ -20,21 +21,36 @@ _MD_ARCHIVED = " ([archived]("
 
 
 def locate_markdown(text: str, start: int, url: str, line: int, column: int) -> Site | None:
-    end = start + len(url)
-    if text[start:end] != url:
+    end = _source_end(text, start, url)
+    if end is None:
         return None
+    raw = text[start:end]
     line_start = text.rfind("\n", 0, start) + 1
     before = text[line_start:start]
     if _MD_REFERENCE_PREFIX.match(before):
-        return Site("md-reference", start, end, url, url, line, column, None)
+        return Site("md-reference", start, end, url, raw, line, column, None)
     if _MD_INLINE_PREFIX.search(before):
         tail_start = end + 1 if before.endswith("<") and text[end : end + 1] == ">" else end
         tail = _MD_INLINE_TAIL.match(text, tail_start)
         insert_at = tail.end() if tail else None
-        return Site("md-inline", start, end, url, url, line, column, insert_at)
+        return Site("md-inline", start, end, url, raw, line, column, insert_at)
     if before.endswith("<") and text[end : end + 1] == ">":
-        return Site("md-autolink", start, end, url, url, line, column, end + 1)
-    return Site("bare", start, end, url, url, line, column, end)
+        return Site("md-autolink", start, end, url, raw, line, column, end + 1)
+    return Site("bare", start, end, url, raw, line, column, end)
+
+
+def _source_end(text: str, start: int, url: str) -> int | None:
+    """Where the URL extracted as ``url`` ends in the source: it may be written with
+    character references (``&amp;``), which extraction decoded."""
+    end = start + len(url)
+    if text[start:end] == url:
+        return end
+    line_end = text.find("\n", start)
+    stop = len(text) if line_end == -1 else line_end
+    span = next(find_decoded_url_spans(text, start, stop), None)
+    if span is None or span.start != start or span.url != url:
+        return None
+    return span.end
 
 
 def robust_markdown(text: str, site: Site, new_url: str) -> str | LeftLink:
