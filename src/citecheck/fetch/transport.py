@@ -19,6 +19,7 @@ from ..config import Settings
 from ..models import Reason
 from .addresses import is_refused_address
 from .connections import AsyncioBackend, PoolPerOrigin
+from .http11 import OriginPool
 
 #: Origins whose connections are kept, per global request slot (see policy_transport).
 _POOLS_PER_SLOT = 4
@@ -142,20 +143,21 @@ class _PolicyBackend(httpcore.AsyncNetworkBackend):
 
 def policy_transport(settings: Settings) -> httpx.AsyncHTTPTransport:
     """httpx's own transport (for its exception mapping) over small pools, one per
-    origin (connections.py says why), using our backend."""
+    origin (connections.py says why), speaking HTTP/1.1 themselves (http11.py says
+    why), using our backend."""
     ssl_context = httpx.create_ssl_context(trust_env=False)  # loading the CAs: once
     transport = httpx.AsyncHTTPTransport(verify=ssl_context, trust_env=False)
     backend = _PolicyBackend(
         resolve=dict(settings.resolve), exclude_private=settings.exclude_private
     )
 
-    def new_pool() -> httpcore.AsyncConnectionPool:
-        return httpcore.AsyncConnectionPool(
+    def new_pool() -> OriginPool:
+        return OriginPool(
+            backend=backend,
             ssl_context=ssl_context,
             max_connections=settings.concurrency,
-            max_keepalive_connections=settings.per_host,
+            max_keepalive=settings.per_host,
             keepalive_expiry=5.0,
-            network_backend=backend,
         )
 
     # Enough pools for every host a run has in flight at once (a pool closed while its
