@@ -13,7 +13,8 @@ is answered. Of the links, 76% answer 200, 10% are a 301 to a page on another ho
 most in flight per host.
 
 Each tool runs in its own process; wall time, CPU (user + sys) and peak RSS are that
-process's own (``os.wait4``). The floor is the request-level floor of the issue: for
+process's own (``os.wait4``); ``server_cpu_s`` is the fake web's (this process's CPU
+while the tool ran), which shares the machine's cores with the tool. The floor is the request-level floor of the issue: for
 each host, the requests it received from that tool (retries and probes included)
 divided by the per-host limit, times the mean latency; the maximum over hosts.
 """
@@ -107,6 +108,7 @@ def _links(web: FakeWeb, links: int, hosts: int) -> list[str]:
 def _run(args: list[str], cwd: Path, env: dict[str, str]) -> dict:
     """Run one command; its own wall time, CPU and peak RSS (``os.wait4``)."""
     started = time.perf_counter()
+    server_cpu = time.process_time()  # this process: the fake web's thread, mostly
     proc = subprocess.Popen(
         args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
@@ -114,11 +116,14 @@ def _run(args: list[str], cwd: Path, env: dict[str, str]) -> dict:
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - started
+    server_cpu = time.process_time() - server_cpu
     return {
         "wall_s": round(wall, 2),
         "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+        "sys_s": round(usage.ru_stime, 2),
         "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
         "exit": proc.returncode,
+        "server_cpu_s": round(server_cpu, 2),
         "tail": [
             line
             for line in output.decode(errors="replace").splitlines()
