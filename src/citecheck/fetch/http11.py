@@ -26,7 +26,7 @@ import asyncio
 import ssl
 import time
 import typing
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import httpcore
 
@@ -327,13 +327,14 @@ class _Body:
 
 class OriginPool:
     """The connections to one origin: at most ``max_connections`` at once, up to
-    ``max_keepalive`` of them kept idle for ``keepalive_expiry`` seconds."""
+    ``max_keepalive`` of them kept idle for ``keepalive_expiry`` seconds.
+    ``ssl_context`` gives the context for https (asked for each TLS connection)."""
 
     def __init__(
         self,
         *,
         backend: httpcore.AsyncNetworkBackend,
-        ssl_context: ssl.SSLContext | None,
+        ssl_context: Callable[[], ssl.SSLContext],
         max_connections: int,
         max_keepalive: int,
         keepalive_expiry: float,
@@ -400,7 +401,7 @@ class OriginPool:
         stream = await self._backend.connect_tcp(host, port, timeout=timeout)
         try:
             if url.scheme == b"https":
-                context = self._ssl_context or ssl.create_default_context()
+                context = self._ssl_context()
                 context.set_alpn_protocols(["http/1.1"])
                 sni = request.extensions.get("sni_hostname") or host
                 stream = await stream.start_tls(context, server_hostname=sni, timeout=timeout)
