@@ -197,6 +197,7 @@ async def test_a_connection_dropped_as_the_request_is_sent_is_retried_once(serve
         (b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort", "end of the body"),
         (b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok", "one number"),
         (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "chunk size"),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0x2\r\nok\r\n", "chunk size"),
         (b"SSH-2.0-OpenSSH_9.6\r\n\r\n", "status line"),
         (b"HTTP/1.1 200 OK\r\nBad Field: x\r\n\r\n", "header field"),
         (b"HTTP/1.1 200 OK\r\nX: " + b"a" * MAX_HEAD_BYTES + b"\r\n\r\n", "too long"),

@@ -38,6 +38,7 @@ MAX_HEAD_BYTES = 100 * 1024
 _READ_SIZE = 64 * 1024
 _NO_BODY_STATUSES = frozenset({204, 304})
 _IDEMPOTENT = frozenset({b"GET", b"HEAD", b"OPTIONS"})
+_HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
 
 
 class _Closed(Exception):
@@ -296,13 +297,10 @@ class _Body:
     async def _chunked(self, connection: Connection) -> AsyncIterator[bytes]:
         while True:
             line = await connection.read_line(self._timeout)
-            size_text = line.split(b";", 1)[0].strip()
-            try:
-                size = int(size_text, 16)
-            except ValueError:
-                raise httpcore.RemoteProtocolError(f"not a chunk size: {line[:40]!r}") from None
-            if size < 0 or not size_text.isalnum():
+            size_text = line.split(b";", 1)[0].strip(b" \t")
+            if not size_text or not set(size_text) <= _HEX_DIGITS:
                 raise httpcore.RemoteProtocolError(f"not a chunk size: {line[:40]!r}")
+            size = int(size_text, 16)
             if size == 0:
                 while await connection.read_line(self._timeout):  # trailer fields
                     pass
