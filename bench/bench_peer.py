@@ -13,9 +13,14 @@ is answered. Of the links, 76% answer 200, 10% are a 301 to a page on another ho
 most in flight per host.
 
 Each tool runs in its own process; wall time, CPU (user + sys) and peak RSS are that
-process's own (``os.wait4``). The floor is the request-level floor of the issue: for
-each host, the requests it received from that tool (retries and probes included)
-divided by the per-host limit, times the mean latency; the maximum over hosts.
+process's own (``os.wait4``); ``server_cpu_s`` is the fake web's (this process's CPU
+while the tool ran), which shares the machine's cores with the tool. The floor is
+the request-level floor of the issue: for each host, the requests it received from
+that tool (retries and probes included) divided by the per-host limit, times the
+mean latency; the maximum over hosts.
+``served_s`` is the time from the first request the server saw to its last answer;
+``first_tries_served_s`` the same up to the last answer to a URL's first request (the
+rest is retries waiting out their backoff).
 """
 
 from __future__ import annotations
@@ -107,6 +112,7 @@ def _links(web: FakeWeb, links: int, hosts: int) -> list[str]:
 def _run(args: list[str], cwd: Path, env: dict[str, str]) -> dict:
     """Run one command; its own wall time, CPU and peak RSS (``os.wait4``)."""
     started = time.perf_counter()
+    server_cpu = time.process_time()  # this process: the fake web's thread, mostly
     proc = subprocess.Popen(
         args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
@@ -114,11 +120,14 @@ def _run(args: list[str], cwd: Path, env: dict[str, str]) -> dict:
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - started
+    server_cpu = time.process_time() - server_cpu
     return {
         "wall_s": round(wall, 2),
         "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+        "sys_s": round(usage.ru_stime, 2),
         "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
         "exit": proc.returncode,
+        "server_cpu_s": round(server_cpu, 2),
         "tail": [
             line
             for line in output.decode(errors="replace").splitlines()
@@ -128,12 +137,21 @@ def _run(args: list[str], cwd: Path, env: dict[str, str]) -> dict:
 
 
 def _server_figures(web: FakeWeb, hosts: int, per_host: int) -> dict:
-    per_host_requests = Counter(entry.host for entry in web.requests)
+    log = web.requests
+    per_host_requests = Counter(entry.host for entry in log)
     floor = max(per_host_requests.values()) / per_host * LATENCY_S
+    # When the server was busy: from the first request to the last answer, and to the
+    # last answer to a path's first request (what follows is retries after backoff).
+    start = min(entry.started_at for entry in log)
+    first_tries: dict[tuple[str, str], float] = {}
+    for entry in log:
+        first_tries.setdefault((entry.host, entry.path), entry.finished_at or entry.started_at)
     return {
         "requests": sum(per_host_requests.values()),
         "per_host_max_in_flight": max(web.max_concurrency(_address(n)) for n in range(hosts)),
         "floor_s": round(floor, 2),
+        "served_s": round(max(e.finished_at or e.started_at for e in log) - start, 2),
+        "first_tries_served_s": round(max(first_tries.values()) - start, 2),
     }
 
 

@@ -19,15 +19,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .archive import (
-    ArchiveProgress,
-    ArchiveSummary,
-    ArchiveUnreachableError,
-    Elsewhere,
-    MementoClient,
-    WaybackClient,
-    archive_links,
-)
 from .check import Checker, CheckRequest, Clock, check_links, internal_error_result
 from .config import (
     DEFAULT_ARCHIVE_TIMEOUT_S,
@@ -36,13 +27,7 @@ from .config import (
     Settings,
 )
 from .errors import NetworkOfflineError, StoreError
-from .extract import extract_file, match_titles
 from .fetch import Fetcher
-from .fix import fix_decisions as fix_decisions
-from .fix import plan_document_fix as plan_document_fix
-from .fix import refuse_unfixable as refuse_unfixable
-from .fix import undo_document_fix as undo_document_fix
-from .fix import write_document_fix as write_document_fix
 from .incidents import IncidentLog, error_log_path
 from .interrupt import Interruption, exit_code_for, run_stoppable
 from .judgement import change_of, judge
@@ -54,9 +39,6 @@ from .models import (
     Status,
 )
 from .moves import KnownContent, SharedTargets
-from .outputs import open_output
-from .report import write_report
-from .report.build import build_report
 from .schedule import due_links
 from .sources import (
     MergeSummary,
@@ -71,6 +53,29 @@ from .verdict import next_state
 
 if TYPE_CHECKING:
     import httpx
+
+    from .archive import ArchiveProgress, ArchiveSummary
+
+# archive/, extract/, fix/ and the reports are imported where they are used: a check
+# needs none of them, and importing them was a third of a check's start-up (issue 11).
+_FIX_ENTRY_POINTS = frozenset(
+    {
+        "fix_decisions",
+        "plan_document_fix",
+        "refuse_unfixable",
+        "undo_document_fix",
+        "write_document_fix",
+    }
+)
+
+
+def __getattr__(name: str) -> object:
+    """The fix entry points, re-exported here and imported on first use."""
+    if name in _FIX_ENTRY_POINTS:
+        from . import fix
+
+        return getattr(fix, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def utc_now() -> datetime:
@@ -136,6 +141,8 @@ def extract_to_sources(
     place where it no longer cites that URL (each document's ``stale`` lists them,
     pruned or not).
     """
+    from .extract import extract_file, match_titles
+
     existing = read_sources(sources) if sources.exists() else None
     current = list(existing.citations) if existing else []
     known = {c.title: c.url for c in current if c.title and c.url}
@@ -387,6 +394,14 @@ async def _archive_all(
     transport: httpx.AsyncBaseTransport | None,
     on_progress: Callable[[ArchiveProgress], None] | None,
 ) -> ArchiveSummary:
+    from .archive import (
+        ArchiveUnreachableError,
+        Elsewhere,
+        MementoClient,
+        WaybackClient,
+        archive_links,
+    )
+
     async with Fetcher(settings, transport=transport) as fetcher:
         client = WaybackClient(
             fetcher.client,
@@ -446,6 +461,8 @@ def _archive(
     transport: httpx.AsyncBaseTransport | None,
     on_progress: Callable[[ArchiveProgress], None] | None,
 ) -> ArchiveSummary:
+    from .archive import ArchiveSummary, ArchiveUnreachableError
+
     started = time.monotonic()
     run_id = store.begin_run(command, now=clock())
     outcome = "failed"
@@ -511,6 +528,10 @@ def run_job(
             archived = _archive(
                 store, settings, archive_settings, clock, "run-archive", None, on_archive_progress
             )
+        from .outputs import open_output
+        from .report import write_report
+        from .report.build import build_report
+
         built = build_report(store, now=clock(), schedule=settings.schedule)
         written = []
         for output in settings.report_outputs:

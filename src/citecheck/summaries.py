@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import signal
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from .archive import ArchiveProgress, ArchiveSummary
-from .config import ArchiveSettings
 from .models import CHANGE_KINDS, STATUS_ORDER, CheckResult, LinkState, Reason, Status
-from .pipeline import CheckSummary
+
+if TYPE_CHECKING:  # a check's lines need not import the archive (start-up, issue 11)
+    from .archive import ArchiveProgress, ArchiveSummary
+    from .config import ArchiveSettings
+    from .pipeline import CheckSummary
 
 #: Wide enough for the longest "status (reason)", so that -v's columns line up.
 _VERDICT_WIDTH = max(len(f"{s.value} ({r.value})") for s in Status for r in Reason) + 1

@@ -49,7 +49,7 @@ from ..models import PDF_TYPES, FetchOutcome, Hop, Reason
 from ..retry_after import retry_after_s
 from ..urls import CHECKABLE_SCHEMES, host_key, normalize_url, scheme_of
 from .inflate import Inflater, inflater_for
-from .reasons import client_refusal, reason_for
+from .reasons import client_refusal, reason_for, request_url
 from .transport import policy_transport
 
 __all__ = ["Budget", "Fetcher", "RETRYABLE_STATUSES"]
@@ -441,7 +441,8 @@ class Fetcher:
         the outcome is final."""
         progress.reading_body = False
         try:
-            request = self._http.build_request("GET", progress.current_url, headers=extra_headers)
+            url = request_url(progress.current_url)
+            request = self._http.build_request("GET", url, headers=extra_headers)
         except (UnicodeError, ValueError) as exc:
             raise httpx.InvalidURL(f"cannot request this URL: {exc}") from exc
         if cookies.jar:  # the cookie jar's work is costly: skip it when there is none

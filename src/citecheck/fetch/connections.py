@@ -46,6 +46,29 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         self._writer = writer
         self._socket = writer.get_extra_info("socket")
 
+    @property
+    def reader(self) -> asyncio.StreamReader:
+        return self._reader
+
+    @property
+    def writer(self) -> asyncio.StreamWriter:
+        return self._writer
+
+    def is_quiet(self) -> bool:
+        """Open, and nothing received since the last exchange: fit to be reused."""
+        reader = self._reader
+        return not (
+            self._writer.is_closing()
+            or reader.at_eof()
+            or reader.exception() is not None
+            or len(reader._buffer)  # noqa: SLF001  (bytes a server sent unasked)
+        )
+
+    def abort(self) -> None:
+        """Close at once, without waiting for the peer (a connection given up)."""
+        transport = self._writer.transport
+        transport.abort()
+
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         try:
             async with asyncio.timeout(timeout):
@@ -145,15 +168,23 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         await asyncio.sleep(seconds)
 
 
-class PoolPerOrigin(AsyncRequestInterface):
-    """httpcore pools, one per (scheme, host, port), made by ``new_pool``."""
+class OriginPoolLike(typing.Protocol):
+    """What :class:`PoolPerOrigin` needs of a pool (http11.OriginPool)."""
 
-    def __init__(
-        self, new_pool: Callable[[], httpcore.AsyncConnectionPool], *, max_pools: int
-    ) -> None:
+    def is_busy(self) -> bool: ...
+
+    async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response: ...
+
+    async def aclose(self) -> None: ...
+
+
+class PoolPerOrigin(AsyncRequestInterface):
+    """Pools, one per (scheme, host, port), made by ``new_pool``."""
+
+    def __init__(self, new_pool: Callable[[], OriginPoolLike], *, max_pools: int) -> None:
         self._new_pool = new_pool
         self._max_pools = max_pools
-        self._pools: OrderedDict[tuple[bytes, bytes, int | None], httpcore.AsyncConnectionPool]
+        self._pools: OrderedDict[tuple[bytes, bytes, int | None], OriginPoolLike]
         self._pools = OrderedDict()
 
     async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
@@ -175,7 +206,7 @@ class PoolPerOrigin(AsyncRequestInterface):
             return
         for key in list(self._pools)[:-1]:
             pool = self._pools[key]
-            if any(not connection.is_idle() for connection in pool.connections):
+            if pool.is_busy():
                 continue
             del self._pools[key]
             await pool.aclose()

@@ -5,6 +5,7 @@ transport's own refusals, and the URLs httpx itself would refuse to send.
 
 from __future__ import annotations
 
+import functools
 import ssl
 from collections.abc import Iterator
 
@@ -51,6 +52,16 @@ def reason_for(exc: BaseException) -> tuple[Reason, str]:
 MAX_URL_LENGTH = 65_536
 
 
+#: Parsed URLs remembered: a fetch parses its URL to vet it here and again to send it.
+_REMEMBERED_URLS = 1024
+
+
+@functools.lru_cache(maxsize=_REMEMBERED_URLS)
+def request_url(url: str) -> httpx.URL:
+    """httpx's parse of ``url`` (immutable), for :func:`client_refusal` and the request."""
+    return httpx.URL(url)
+
+
 def client_refusal(url: str) -> tuple[Reason, str] | None:
     """Why the HTTP client cannot send a request to ``url`` (a normalised http(s)
     URL), or None. The boundary where a URL enters httpx: it checks host names by
@@ -59,7 +70,7 @@ def client_refusal(url: str) -> tuple[Reason, str] | None:
     if len(url) > MAX_URL_LENGTH:
         return Reason.INVALID_URL, f"the URL is {len(url):,} characters long, too long to request"
     try:
-        httpx.URL(url).host  # noqa: B018 - decoding the host is the check
+        request_url(url).host  # noqa: B018 - decoding the host is the check
     except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
         return Reason.UNSUPPORTED_HOST, f"the host name is refused by IDNA 2008 ({exc})"
     return None

@@ -30,8 +30,8 @@ from .links import LinkQueries, SyncSummary
 from .lock import WriterLock
 from .reports import ReportQueries, ReportRow
 from .runs import RUN_OUTCOMES, RunQueries
-from .schema import APPLICATION_ID, SCHEMA_VERSION
 from .sqlite import DEFAULT_BUSY_TIMEOUT_S, open_sqlite
+from .version import APPLICATION_ID, SCHEMA_VERSION
 from .wayback import ArchiveRow, WaybackQueries
 
 #: Writes grouped into one transaction by :meth:`Store.batched_writes`, and the most

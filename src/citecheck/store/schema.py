@@ -10,33 +10,20 @@ DDL for the same tables and columns, which are the contract the query modules us
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from ..errors import SchemaTooNewError
 from ..models import Status
-
-#: ``PRAGMA application_id`` of a citecheck database: "CitC" in ASCII.
-APPLICATION_ID = 0x43697443
-#: ``PRAGMA user_version`` this citecheck writes; it refuses files with a higher one.
-SCHEMA_VERSION = 7
-
-OWN_TABLES = frozenset(
-    {
-        "runs",
-        "links",
-        "citations",
-        "checks",
-        "snapshots",
-        "archive_lookups",
-        "captures",
-        Migrations.migrations_table,
-    }
-)
+from .version import APPLICATION_ID as APPLICATION_ID
+from .version import MIGRATIONS_TABLE
+from .version import OWN_TABLES as OWN_TABLES
+from .version import SCHEMA_VERSION as SCHEMA_VERSION
+from .version import check_schema_version as check_schema_version
 
 MIGRATIONS = Migrations("citecheck")
+if Migrations.migrations_table != MIGRATIONS_TABLE:  # pragma: no cover
+    raise RuntimeError("sqlite-utils renamed its migrations table: update store/version.py")
 
 
 @MIGRATIONS(name="0001_initial")
@@ -272,11 +259,3 @@ def _migration_0007_memento_archives(db: Database) -> None:
 
 def _set_schema_version(db: Database, version: int) -> None:
     db.execute(f"PRAGMA user_version = {int(version)}")
-
-
-def check_schema_version(path: Path, user_version: int) -> None:
-    if user_version > SCHEMA_VERSION:
-        raise SchemaTooNewError(
-            f"{path} was written by a newer citecheck (schema version {user_version}; this"
-            f" citecheck knows up to {SCHEMA_VERSION}); upgrade citecheck to use it"
-        )

@@ -27,10 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlite_utils import Database
-
 from ..errors import CorruptDatabaseError, DatabaseBusyError, StoreError
-from .schema import APPLICATION_ID, MIGRATIONS, OWN_TABLES, SCHEMA_VERSION, check_schema_version
+from .version import APPLICATION_ID, OWN_TABLES, SCHEMA_VERSION, check_schema_version
 
 #: Seconds a statement waits for another process's write transaction to finish.
 #: Writes are short (one check, one sync), so a longer wait means something is stuck.
@@ -173,8 +171,7 @@ def open_sqlite(path: Path, *, create: bool = True) -> SQLiteConnection:
         raise StoreError(f"cannot open {path}: {exc}") from exc
     try:
         with _translate_errors(path, "open the database"):
-            db = Database(conn, execute_plugins=False)
-            _prepare(db, path)
+            _prepare(conn, path)
     except BaseException:
         conn.close()
         raise
@@ -236,9 +233,8 @@ def _read_only_table_names(path: Path) -> set[str]:
         ) from exc
 
 
-def _prepare(db: Database, path: Path) -> None:
+def _prepare(conn: sqlite3.Connection, path: Path) -> None:
     """Claim, configure and migrate a connection that passed validation."""
-    conn = db.conn
     conn.execute("PRAGMA foreign_keys = ON")
     (application_id,) = conn.execute("PRAGMA application_id").fetchone()
     if application_id != APPLICATION_ID:
@@ -277,9 +273,13 @@ def _prepare(db: Database, path: Path) -> None:
         return
     # Under one write lock, so that two processes opening a new file at once
     # cannot both see a migration as pending.
+    from sqlite_utils import Database  # only to migrate (store/version.py says why)
+
+    from .schema import MIGRATIONS
+
     conn.execute("BEGIN IMMEDIATE")
     try:
-        MIGRATIONS.apply(db)
+        MIGRATIONS.apply(Database(conn, execute_plugins=False))
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")

@@ -1,0 +1,460 @@
+"""HTTP/1.1 for one origin, written for the one thing a check does: send a request,
+read a response head, stream a body, keep the connection if the exchange allows it.
+
+Why not httpcore's pool and h11: per request they cost about 0.8 ms of CPU (state
+machines, event objects, a pool scan, tracing hooks), a fifth of a check's CPU
+(py-spy, BENCHMARKS.md, issue 11); this does the same exchange for a fraction of
+that. httpx stays the client: :class:`OriginPool` stands where httpx's transport
+expects its httpcore pool, takes an ``httpcore.Request`` and returns an
+``httpcore.Response``, and raises httpcore's exceptions, so httpx still builds its
+requests and responses and maps every error as before.
+
+What it implements of RFC 9112: the status line and header fields (obsolete line
+folding joined, CRLF or bare LF line ends), 1xx interim responses skipped, a body
+framed by Transfer-Encoding chunked, by Content-Length, or by the connection's close
+(RFC 9112 §6.3), nothing for 204, 304 and HEAD. A connection is reused only after
+its response was read to the end of a framed body, when neither side said
+``Connection: close``; an idle one is dropped once older than ``keepalive_expiry``
+or when the server has closed it. A GET whose reused connection turns out to be
+closed before any byte of the answer is sent again once on a new connection (the
+server dropped an idle connection; browsers do the same).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import time
+import typing
+from collections.abc import AsyncIterator, Callable
+
+import httpcore
+
+from .connections import AsyncioStream
+
+#: The most bytes a response head (status line and fields) may have: httpcore's limit.
+MAX_HEAD_BYTES = 100 * 1024
+#: The most bytes read from the socket at once while streaming a body.
+_READ_SIZE = 64 * 1024
+_NO_BODY_STATUSES = frozenset({204, 304})
+_IDEMPOTENT = frozenset({b"GET", b"HEAD", b"OPTIONS"})
+_HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
+
+
+class _Closed(Exception):
+    """The server closed the connection (or reset it: ``reset``) before answering at all."""
+
+    def __init__(self, reset: OSError | None = None) -> None:
+        super().__init__()
+        self.reset = reset
+
+
+def _timeout(request: httpcore.Request, kind: str) -> float | None:
+    timeouts = request.extensions.get("timeout") or {}
+    return timeouts.get(kind)
+
+
+def _request_head(request: httpcore.Request, body_length: int | None) -> bytes:
+    url = request.url
+    lines = [request.method + b" " + url.target + b" HTTP/1.1"]
+    has_length = False
+    for name, value in request.headers:
+        if b"\r" in name or b"\n" in name or b"\r" in value or b"\n" in value:
+            raise httpcore.LocalProtocolError("a request header holds a line break")
+        lowered = name.lower()
+        if lowered in (b"content-length", b"transfer-encoding"):
+            has_length = True
+        lines.append(name + b": " + value)
+    if b"\r" in url.target or b"\n" in url.target or b" " in url.target:
+        raise httpcore.LocalProtocolError("the request target holds white space")
+    if not has_length and body_length:
+        lines.append(b"Content-Length: " + str(body_length).encode())
+    lines.append(b"\r\n")
+    return b"\r\n".join(lines)
+
+
+async def _request_body(request: httpcore.Request) -> bytes:
+    stream = request.stream
+    if isinstance(stream, bytes | bytearray):
+        return bytes(stream)
+    if stream is None:
+        return b""
+    parts = [part async for part in typing.cast(AsyncIterator[bytes], stream)]
+    return b"".join(parts)
+
+
+class _Head(typing.NamedTuple):
+    status: int
+    reason: bytes
+    version: bytes
+    headers: list[tuple[bytes, bytes]]
+
+
+class Connection:
+    """One TCP (or TLS) connection to the origin, one exchange at a time."""
+
+    __slots__ = ("stream", "_reader", "_writer", "idle_since")
+
+    def __init__(self, stream: AsyncioStream) -> None:
+        self.stream = stream
+        self._reader = stream.reader
+        self._writer = stream.writer
+        self.idle_since = 0.0
+
+    def is_usable(self, now: float, expiry: float) -> bool:
+        """Idle, not expired, and not closed or written to by the server meanwhile."""
+        return now - self.idle_since < expiry and self.stream.is_quiet()
+
+    async def send(self, head: bytes, body: bytes, timeout: float | None) -> None:
+        try:
+            self._writer.write(head + body if body else head)
+            async with asyncio.timeout(timeout):
+                await self._writer.drain()
+        except TimeoutError as exc:
+            raise httpcore.WriteTimeout("the request could not be sent in time") from exc
+        except (OSError, RuntimeError) as exc:
+            raise httpcore.WriteError(str(exc) or type(exc).__name__) from exc
+
+    async def read_head(self, timeout: float | None) -> _Head:
+        """The next final response head (interim 1xx ones are skipped)."""
+        try:
+            async with asyncio.timeout(timeout):
+                while True:
+                    head = await self._read_one_head()
+                    if head.status >= 200:
+                        return head
+                    if head.status == 101:
+                        raise httpcore.RemoteProtocolError("the server switched protocols")
+        except TimeoutError as exc:
+            raise httpcore.ReadTimeout("no response in time") from exc
+        except (OSError, RuntimeError) as exc:
+            raise httpcore.ReadError(str(exc) or type(exc).__name__) from exc
+
+    async def _line(self, budget: int) -> bytes:
+        try:
+            line = await self._reader.readuntil(b"\n")
+        except asyncio.IncompleteReadError as exc:
+            if exc.partial:
+                raise httpcore.RemoteProtocolError(
+                    "the server closed the connection within a response head"
+                ) from None
+            raise _Closed from None
+        except asyncio.LimitOverrunError:
+            raise httpcore.RemoteProtocolError("a response head line is too long") from None
+        if len(line) > budget:
+            raise httpcore.RemoteProtocolError("the response head is too long")
+        return line[:-2] if line.endswith(b"\r\n") else line[:-1]
+
+    async def _read_one_head(self) -> _Head:
+        budget = MAX_HEAD_BYTES
+        try:
+            status_line = await self._line(budget)
+        except ConnectionResetError as exc:
+            raise _Closed(exc) from None
+        budget -= len(status_line) + 2
+        version, _, rest = status_line.partition(b" ")
+        code, _, reason = rest.partition(b" ")
+        if not version.startswith(b"HTTP/1.") or len(code) != 3 or not code.isdigit():
+            raise httpcore.RemoteProtocolError(f"not an HTTP/1 status line: {status_line[:80]!r}")
+        headers: list[tuple[bytes, bytes]] = []
+        while True:
+            try:
+                line = await self._line(budget)
+            except _Closed:
+                raise httpcore.RemoteProtocolError(
+                    "the server closed the connection within a response head"
+                ) from None
+            budget -= len(line) + 2
+            if not line:
+                break
+            if line[0] in b" \t":  # obsolete line folding (RFC 9112 §5.2)
+                if not headers:
+                    raise httpcore.RemoteProtocolError("a response head starts with a fold")
+                name, value = headers[-1]
+                headers[-1] = (name, value + b" " + line.strip(b" \t"))
+                continue
+            name, colon, value = line.partition(b":")
+            if not colon or not name or name != name.strip() or b" " in name:
+                raise httpcore.RemoteProtocolError(f"not a header field: {line[:80]!r}")
+            headers.append((name, value.strip(b" \t")))
+        return _Head(int(code), reason, version, headers)
+
+    async def read_exactly(self, size: int, timeout: float | None) -> bytes:
+        try:
+            async with asyncio.timeout(timeout):
+                return await self._reader.readexactly(size)
+        except asyncio.IncompleteReadError:
+            raise httpcore.RemoteProtocolError(
+                "the server closed the connection before the end of the body"
+            ) from None
+        except TimeoutError as exc:
+            raise httpcore.ReadTimeout("the body did not come in time") from exc
+        except (OSError, RuntimeError) as exc:
+            raise httpcore.ReadError(str(exc) or type(exc).__name__) from exc
+
+    async def read_some(self, size: int, timeout: float | None) -> bytes:
+        try:
+            async with asyncio.timeout(timeout):
+                return await self._reader.read(size)
+        except TimeoutError as exc:
+            raise httpcore.ReadTimeout("the body did not come in time") from exc
+        except (OSError, RuntimeError) as exc:
+            raise httpcore.ReadError(str(exc) or type(exc).__name__) from exc
+
+    async def read_line(self, timeout: float | None) -> bytes:
+        try:
+            async with asyncio.timeout(timeout):
+                return await self._line(MAX_HEAD_BYTES)
+        except _Closed:
+            raise httpcore.RemoteProtocolError(
+                "the server closed the connection before the end of the body"
+            ) from None
+        except TimeoutError as exc:
+            raise httpcore.ReadTimeout("the body did not come in time") from exc
+        except (OSError, RuntimeError) as exc:
+            raise httpcore.ReadError(str(exc) or type(exc).__name__) from exc
+
+    async def aclose(self) -> None:
+        await self.stream.aclose()
+
+
+def _framing(head: _Head, method: bytes) -> tuple[str, int]:
+    """How the body ends: ("none"|"length"|"chunked"|"close", length)."""
+    if method == b"HEAD" or head.status in _NO_BODY_STATUSES or head.status < 200:
+        return "none", 0
+    codings = [v for n, v in head.headers if n.lower() == b"transfer-encoding"]
+    if codings:
+        last = b",".join(codings).rsplit(b",", 1)[-1].strip().lower()
+        return ("chunked", 0) if last == b"chunked" else ("close", 0)
+    lengths = {v.strip() for n, v in head.headers if n.lower() == b"content-length"}
+    if lengths:
+        values = {part.strip() for value in lengths for part in value.split(b",")}
+        if len(values) != 1 or not next(iter(values)).isdigit():
+            raise httpcore.RemoteProtocolError("the Content-Length is not one number")
+        return "length", int(next(iter(values)))
+    return "close", 0
+
+
+def _keeps_alive(head: _Head, request: httpcore.Request, framing: str) -> bool:
+    if framing == "close" or head.version != b"HTTP/1.1":
+        return False
+    for headers in (head.headers, request.headers):
+        for name, value in headers:
+            if name.lower() == b"connection" and b"close" in value.lower():
+                return False
+    return True
+
+
+class _Body:
+    """A response body as httpcore's stream: iterated, then closed. Closing after
+    the whole framed body was read gives the connection back to its pool."""
+
+    def __init__(
+        self,
+        pool: OriginPool,
+        connection: Connection,
+        framing: str,
+        length: int,
+        keep: bool,
+        timeout: float | None,
+    ) -> None:
+        self._pool = pool
+        self._connection: Connection | None = connection
+        self._framing = framing
+        self._left = length
+        self._keep = keep
+        self._timeout = timeout
+        self._done = framing == "none" or (framing == "length" and length == 0)
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._chunks()
+
+    async def _chunks(self) -> AsyncIterator[bytes]:
+        connection = self._connection
+        if connection is None or self._done:
+            return
+        try:
+            if self._framing == "length":
+                while self._left:
+                    data = await connection.read_some(min(self._left, _READ_SIZE), self._timeout)
+                    if not data:
+                        raise httpcore.RemoteProtocolError(
+                            "the server closed the connection before the end of the body"
+                        )
+                    self._left -= len(data)
+                    yield data
+            elif self._framing == "chunked":
+                async for data in self._chunked(connection):
+                    yield data
+            else:
+                while data := await connection.read_some(_READ_SIZE, self._timeout):
+                    yield data
+            self._done = True
+        except BaseException:
+            self._keep = False
+            raise
+
+    async def _chunked(self, connection: Connection) -> AsyncIterator[bytes]:
+        while True:
+            line = await connection.read_line(self._timeout)
+            size_text = line.split(b";", 1)[0].strip(b" \t")
+            if not size_text or not set(size_text) <= _HEX_DIGITS:
+                raise httpcore.RemoteProtocolError(f"not a chunk size: {line[:40]!r}")
+            size = int(size_text, 16)
+            if size == 0:
+                while await connection.read_line(self._timeout):  # trailer fields
+                    pass
+                return
+            while size:
+                data = await connection.read_some(min(size, _READ_SIZE), self._timeout)
+                if not data:
+                    raise httpcore.RemoteProtocolError(
+                        "the server closed the connection before the end of the body"
+                    )
+                size -= len(data)
+                yield data
+            if await connection.read_line(self._timeout):
+                raise httpcore.RemoteProtocolError("a chunk is longer than its size")
+
+    async def aclose(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        self._pool.finish(connection, reusable=self._done and self._keep)
+
+
+class OriginPool:
+    """The connections to one origin: at most ``max_connections`` at once, up to
+    ``max_keepalive`` of them kept idle for ``keepalive_expiry`` seconds.
+    ``ssl_context`` gives the context for https (asked for each TLS connection)."""
+
+    def __init__(
+        self,
+        *,
+        backend: httpcore.AsyncNetworkBackend,
+        ssl_context: Callable[[], ssl.SSLContext],
+        max_connections: int,
+        max_keepalive: int,
+        keepalive_expiry: float,
+    ) -> None:
+        self._backend = backend
+        self._ssl_context = ssl_context
+        self._slots = asyncio.Semaphore(max_connections)
+        self._max_keepalive = max_keepalive
+        self._expiry = keepalive_expiry
+        self._idle: list[Connection] = []
+        self._open: set[Connection] = set()
+
+    def is_busy(self) -> bool:
+        """True while any connection is in an exchange."""
+        return len(self._open) > len(self._idle)
+
+    async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
+        if request.url.scheme not in (b"http", b"https"):
+            raise httpcore.UnsupportedProtocol(f"unsupported scheme {request.url.scheme!r}")
+        try:
+            async with asyncio.timeout(_timeout(request, "pool")):
+                await self._slots.acquire()
+        except TimeoutError as exc:
+            raise httpcore.PoolTimeout("no connection was free in time") from exc
+        # The slot is given back when the response's body is closed (finish()).
+        try:
+            body = await _request_body(request)
+            head = _request_head(request, len(body))
+            connection = self._idle_connection()
+            if connection is not None and request.method in _IDEMPOTENT:
+                try:
+                    return await self._exchange(connection, request, head, body)
+                except _Closed:
+                    pass  # dropped while idle: once more, on a new connection
+            elif connection is not None:
+                self._idle.append(connection)
+            connection = await self._connect(request)
+            try:
+                return await self._exchange(connection, request, head, body)
+            except _Closed as closed:
+                if closed.reset is not None:
+                    raise httpcore.ReadError(str(closed.reset) or "connection reset") from None
+                raise httpcore.RemoteProtocolError(
+                    "the server closed the connection without sending a response"
+                ) from None
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def _idle_connection(self) -> Connection | None:
+        now = time.monotonic()
+        while self._idle:
+            connection = self._idle.pop()
+            if connection.is_usable(now, self._expiry):
+                return connection
+            self._drop(connection)
+        return None
+
+    async def _connect(self, request: httpcore.Request) -> Connection:
+        url = request.url
+        host = url.host.decode("ascii")
+        port = url.port or (443 if url.scheme == b"https" else 80)
+        timeout = _timeout(request, "connect")
+        stream = await self._backend.connect_tcp(host, port, timeout=timeout)
+        try:
+            if url.scheme == b"https":
+                context = self._ssl_context()
+                context.set_alpn_protocols(["http/1.1"])
+                sni = request.extensions.get("sni_hostname") or host
+                stream = await stream.start_tls(context, server_hostname=sni, timeout=timeout)
+        except BaseException:
+            await stream.aclose()
+            raise
+        if not isinstance(stream, AsyncioStream):
+            await stream.aclose()
+            raise httpcore.ConnectError("the network backend gave a stream of another kind")
+        connection = Connection(stream)
+        self._open.add(connection)
+        return connection
+
+    async def _exchange(
+        self, connection: Connection, request: httpcore.Request, head: bytes, body: bytes
+    ) -> httpcore.Response:
+        try:
+            await connection.send(head, body, _timeout(request, "write"))
+            answer = await connection.read_head(_timeout(request, "read"))
+            framing, length = _framing(answer, request.method)
+        except BaseException:
+            self._drop(connection)
+            raise
+        keep = _keeps_alive(answer, request, framing)
+        stream = _Body(self, connection, framing, length, keep, _timeout(request, "read"))
+        return httpcore.Response(
+            answer.status,
+            headers=answer.headers,
+            content=stream,
+            extensions={
+                "http_version": answer.version,
+                "reason_phrase": answer.reason,
+                "network_stream": connection.stream,
+            },
+        )
+
+    def finish(self, connection: Connection, *, reusable: bool) -> None:
+        """An exchange ended (its body closed): keep the connection if it is fit for
+        another exchange and there is room, and free the exchange's slot."""
+        self._slots.release()
+        if not reusable or len(self._idle) >= self._max_keepalive:
+            self._drop(connection)
+            return
+        connection.idle_since = time.monotonic()
+        self._idle.append(connection)
+
+    def _drop(self, connection: Connection) -> None:
+        self._open.discard(connection)
+        connection.stream.abort()
+
+    async def aclose(self) -> None:
+        connections, self._idle = list(self._open), []
+        self._open.clear()
+        for connection in connections:
+            await connection.aclose()
+
+
+__all__ = ["MAX_HEAD_BYTES", "OriginPool"]
