@@ -18,7 +18,10 @@ def web() -> Iterator[FakeWeb]:
 
 
 @pytest.fixture
-def cli(tmp_path: Path, web: FakeWeb) -> CLI:
+def cli(tmp_path: Path, web: FakeWeb, store_backend: str) -> CLI:
+    """The CLI in ``tmp_path``, once per backend: SQLite in ``archive.db`` there (the
+    default), and PostgreSQL through CITECHECK_DB (tests about the SQLite file itself
+    are marked ``sqlite_only``)."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -30,7 +33,10 @@ def cli(tmp_path: Path, web: FakeWeb) -> CLI:
     # closed port on this machine (the archive step then reports it unreachable).
     env["CITECHECK_WAYBACK_URL"] = "http://127.0.0.1:9"
     env["PYTHONUNBUFFERED"] = "1"
-    return CLI(cwd=tmp_path, web=web, env=env)
+    if store_backend.startswith("postgresql://"):
+        env["CITECHECK_DB"] = store_backend
+    db_url = store_backend if store_backend.startswith("postgresql://") else None
+    return CLI(cwd=tmp_path, web=web, env=env, db_url=db_url)
 
 
 #: Requests a minute the e2e runs allow themselves against the fake Wayback.
