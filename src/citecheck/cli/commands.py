@@ -114,9 +114,10 @@ def extract(
         citecheck extract campaign.txt -o sources.csv
     """
     from ..pipeline import extract_to_sources
+    from ..store.maintenance import database_exists
 
     check_output_path(output)
-    if not isinstance(db_path, Path) or db_path.exists():
+    if database_exists(db_path):
         with _open_store(db_path, create=False) as store:
             found, summary = extract_to_sources(documents, output, store=store, prune=prune)
     else:

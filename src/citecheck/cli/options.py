@@ -315,7 +315,9 @@ def job_of(params: dict[str, Any]) -> Job:
 
 
 def existing_db(job: Job) -> DatabaseAddress:
-    """The database of ``job``, which must exist (on PostgreSQL, opening tells)."""
-    if isinstance(job.db, Path) and not job.db.exists():
+    """The database of ``job``, which must exist."""
+    from ..store.maintenance import database_exists
+
+    if not database_exists(job.db):
         raise InputError(f"{job.db}: no such database ({NO_DATABASE_HINT})")
     return job.db

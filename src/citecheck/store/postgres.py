@@ -151,6 +151,17 @@ class PostgresConnection:
         with _translate_errors(self.name, action):
             yield
 
+    def reset_ids(self, table: str, key: str) -> None:
+        """Move the identity sequence of ``table`` (if it has one) past its highest id."""
+        self.execute(
+            "SELECT setval(sequence::regclass, COALESCE((SELECT MAX("
+            + f'"{key}"'
+            + f") FROM {table}), 0)"
+            " + 1, false) FROM (SELECT pg_get_serial_sequence(?, ?) AS sequence) AS s"
+            " WHERE sequence IS NOT NULL",
+            (table, key),
+        )
+
     def close(self) -> None:
         self._conn.close()
 
