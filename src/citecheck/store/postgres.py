@@ -249,8 +249,9 @@ def open_postgres(address: PostgresAddress, *, create: bool = True) -> PostgresC
 
 def schema_version(store: PostgresConnection) -> int | None:
     """The version of the citecheck schema in the database (None: no citecheck database)."""
-    (exists,) = store.execute("SELECT to_regclass(?) IS NOT NULL", (MIGRATIONS_TABLE,)).fetchone()
-    if not exists:
+    # The catalog by query, not to_regclass(): a name lookup may use a cache that has
+    # not yet seen the table another session just created (a race on a new database).
+    if MIGRATIONS_TABLE not in _table_names(store):
         return None
     (version,) = store.execute(
         f"SELECT COALESCE(MAX(version), 0) FROM {MIGRATIONS_TABLE}"
@@ -269,22 +270,10 @@ def _table_names(store: PostgresConnection) -> set[str]:
 
 def _prepare(store: PostgresConnection, *, create: bool) -> None:
     version = schema_version(store)
-    if version is None:
-        if not create:
-            raise StoreError(f"there is no citecheck database at {store.name}")
-        ours = _table_names(store) & PG_TABLES
-        if ours:
-            raise CorruptDatabaseError(
-                f"{store.name} has tables named like citecheck's ({', '.join(sorted(ours)[:5])})"
-                f" but is not a citecheck database (no {MIGRATIONS_TABLE} table); it was left"
-                " untouched"
-            )
-    elif version > SCHEMA_VERSION:
-        raise SchemaTooNewError(
-            f"{store.name} was written by a newer citecheck (schema version {version}; this"
-            f" citecheck knows up to {SCHEMA_VERSION}); upgrade citecheck to use it"
-        )
-    elif version == SCHEMA_VERSION:
+    if version is None and not create:
+        raise StoreError(f"there is no citecheck database at {store.name}")
+    if version is not None and version >= SCHEMA_VERSION:
+        _check_version(store, version)
         missing = PG_TABLES - _table_names(store)
         if missing:
             raise CorruptDatabaseError(
@@ -294,14 +283,37 @@ def _prepare(store: PostgresConnection, *, create: bool) -> None:
     migrate(store)
 
 
+def _check_version(store: PostgresConnection, version: int) -> None:
+    if version > SCHEMA_VERSION:
+        raise SchemaTooNewError(
+            f"{store.name} was written by a newer citecheck (schema version {version}; this"
+            f" citecheck knows up to {SCHEMA_VERSION}); upgrade citecheck to use it"
+        )
+
+
 def migrate(store: PostgresConnection) -> list[str]:
     """Apply the pending migration steps, in one transaction under an advisory lock
     (a second process opening the database at once waits, then finds nothing to do).
-    Returns the names of the steps applied."""
+    Returns the names of the steps applied.
+
+    Whether the database is citecheck's is decided under the lock too: a database
+    with tables of citecheck's names and no migrations table is someone else's.
+    """
     applied: list[str] = []
     with store.write():
         store.execute("SELECT pg_advisory_xact_lock(?, ?)", (APPLICATION_ID, MIGRATION_LOCK_KEY))
-        store.execute(CREATE_MIGRATIONS_TABLE)
+        version = schema_version(store)
+        if version is None:
+            ours = _table_names(store) & PG_TABLES
+            if ours:
+                raise CorruptDatabaseError(
+                    f"{store.name} has tables named like citecheck's"
+                    f" ({', '.join(sorted(ours)[:5])}) but is not a citecheck database"
+                    f" (no {MIGRATIONS_TABLE} table); it was left untouched"
+                )
+            store.execute(CREATE_MIGRATIONS_TABLE)
+        else:
+            _check_version(store, version)
         done = {version for (version,) in store.execute(f"SELECT version FROM {MIGRATIONS_TABLE}")}
         now = datetime.now(UTC).isoformat()
         for step in PG_MIGRATIONS:
