@@ -193,3 +193,11 @@ def test_a_statement_error_leaves_the_connection_usable(pg_store: Store) -> None
         pg_store._conn.execute("SELECT no_such_column FROM links")
     pg_store.sync_citations([Citation(url="https://example.org/a")], now=T0)
     assert pg_store.status_counts()["unchecked"] == 1
+
+
+def test_a_nul_in_text_is_stored_as_a_replacement_character(pg_store: Store) -> None:
+    """PostgreSQL's text cannot hold NUL; the citation is stored, not lost."""
+    pg_store.sync_citations(
+        [Citation(url="https://example.org/a", context="claim\x00text", title="t\x00")], now=T0
+    )
+    assert pg_store.cited_titles("https://example.org/a") == ["t\ufffd"]

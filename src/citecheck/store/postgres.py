@@ -60,11 +60,11 @@ class PostgresConnection:
         self._batch: _Batch | None = None
 
     def execute(self, sql: str, parameters: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
-        return self._conn.execute(_pg_sql(sql), tuple(parameters))
+        return self._conn.execute(_pg_sql(sql), _storable(parameters))
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         with self._conn.cursor() as cursor:
-            cursor.executemany(_pg_sql(sql), [tuple(row) for row in rows])
+            cursor.executemany(_pg_sql(sql), [_storable(row) for row in rows])
 
     @property
     def in_transaction(self) -> bool:
@@ -182,6 +182,17 @@ class _Batch:
     max_s: float
     writes: int = 0
     started: float = 0.0
+
+
+def _storable(parameters: Sequence[Any]) -> tuple[Any, ...]:
+    """``parameters`` as PostgreSQL can store them: its text cannot hold a NUL
+    character (SQLite's can), so a NUL in text (a document's claim, a server's
+    message) becomes U+FFFD, the replacement character, rather than failing the
+    citation or the check that carries it."""
+    return tuple(
+        value.replace("\x00", "\ufffd") if type(value) is str and "\x00" in value else value
+        for value in parameters
+    )
 
 
 @functools.lru_cache(maxsize=1024)
