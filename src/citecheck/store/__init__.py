@@ -4,7 +4,10 @@ The only package that knows SQL. :class:`Store` is assembled from one class of
 queries per table group, each in its own module, all speaking to one small
 :class:`~citecheck.store.connection.Connection` (the seam a second backend
 implements); the SQLite backend (``sqlite.py``, ``schema.py``) opens, checks and
-migrates the file, and ``lock.py`` holds the writer lock::
+migrates the file, and ``lock.py`` holds the writer lock; the PostgreSQL backend
+(``postgres.py``, ``pg_schema.py``, ``pg_lock.py``, psycopg imported only there) does
+the same on a server, chosen by a ``postgresql://`` address (``dbaddress.py``);
+``copy.py`` and ``maintenance.py`` are ``db copy`` and ``db migrate``::
 
     links.py     links and citations        runs.py      runs and checks
     reports.py   report rows                wayback.py   look-ups and captures
