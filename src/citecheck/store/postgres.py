@@ -46,6 +46,10 @@ CONNECT_TIMEOUT_S = 10
 #: Milliseconds a statement waits for a row or table lock another session holds
 #: before failing with DatabaseBusyError (writes are short; longer means stuck).
 LOCK_TIMEOUT_MS = 30_000
+#: Writes grouped into one transaction at most: each is a savepoint, a subtransaction
+#: on the server, and past 64 of them in one transaction every session's visibility
+#: checks slow down (the subtransaction cache overflows); measured in BENCHMARKS.md.
+MAX_SAVEPOINTS_PER_GROUP = 32
 #: The tables of a citecheck database on PostgreSQL (SQLite's own bookkeeping aside).
 PG_TABLES = frozenset(OWN_TABLES - {"_sqlite_migrations"}) | {"fixes", MIGRATIONS_TABLE}
 
@@ -95,7 +99,7 @@ class PostgresConnection:
         if self._batch is not None:
             yield
             return
-        self._batch = _Batch(max_writes, max_seconds)
+        self._batch = _Batch(min(max_writes, MAX_SAVEPOINTS_PER_GROUP), max_seconds)
         try:
             yield
         finally:
