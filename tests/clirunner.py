@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -29,6 +30,21 @@ class CLI:
     cwd: Path
     web: FakeWeb
     env: dict[str, str]
+    #: The PostgreSQL database the CLI uses (CITECHECK_DB), or None: archive.db in cwd.
+    db_url: str | None = None
+
+    def sql(self, query: str, parameters: Sequence[object] = ()) -> list[tuple]:
+        """Rows of ``query`` (``?`` placeholders) on the database the CLI uses."""
+        if self.db_url is None:
+            conn = sqlite3.connect(self.cwd / "archive.db")
+            try:
+                return conn.execute(query, parameters).fetchall()
+            finally:
+                conn.close()
+        import psycopg
+
+        with psycopg.connect(self.db_url) as conn:
+            return conn.execute(query.replace("?", "%s"), parameters).fetchall()
 
     def __call__(
         self,

@@ -42,13 +42,25 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(db_path: Path) -> Iterator[Store]:
-    with Store.open(db_path) as opened:
+def db(store_backend: str) -> str:
+    """The database, once per backend (tests/conftest.py): a SQLite path or a PostgreSQL URL."""
+    return store_backend
+
+
+@pytest.fixture
+def store(db: str) -> Iterator[Store]:
+    with Store.open(db) as opened:
         yield opened
 
 
-def sql(path: Path, query: str) -> list[tuple]:
-    conn = sqlite3.connect(path)
+def sql(db: str | Path, query: str) -> list[tuple]:
+    """Rows of ``query`` read through a connection of its own (a SQLite file or a URL)."""
+    if str(db).startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(str(db)) as conn:
+            return conn.execute(query).fetchall()
+    conn = sqlite3.connect(db)
     try:
         return conn.execute(query).fetchall()
     finally:
@@ -114,6 +126,7 @@ def test_create_makes_a_marked_wal_database(db_path: Path) -> None:
     assert {"runs", "links", "citations", "checks", "idx_checks_link_id_checked_at"} <= tables
 
 
+@pytest.mark.sqlite_only
 def test_connection_settings(store: Store) -> None:
     conn = store._conn
     assert conn.execute("PRAGMA foreign_keys").fetchone() == (1,)
@@ -487,7 +500,7 @@ def test_sqlite_errors_become_store_errors_naming_the_file(store: Store) -> None
     result = CheckResult(url="https://example.org/", checked_at=T0, status=Status.OK)
     with pytest.raises(StoreError, match="record the check") as raised:
         store.record_check(12345, result, ok_state(result.url, T0))  # no such run
-    assert str(store.path) in str(raised.value)
+    assert store.name in str(raised.value)
     assert store.history(result.url) == []  # the failed transaction left nothing
 
 
@@ -614,10 +627,8 @@ def test_report_rows_with_the_latest_checks_only(store: Store) -> None:
 
 def test_report_rows_of_an_unknown_status_fail_rather_than_vanish(store: Store) -> None:
     store.sync_citations([Citation(url="https://example.org/a")], now=T0)
-    conn = sqlite3.connect(store.path)
-    with conn:
-        conn.execute("UPDATE links SET status = 'haunted'")
-    conn.close()
+    with store._conn.write():
+        store._conn.execute("UPDATE links SET status = 'haunted'")
     with pytest.raises(KeyError):
         list(store.iter_report_rows())
 
@@ -667,10 +678,8 @@ _HOLD_LOCK = """
 """
 
 
-def test_writer_lock_refuses_a_second_holder_until_it_is_killed(
-    store: Store, db_path: Path
-) -> None:
-    child = run_child(_HOLD_LOCK, str(db_path), str(SUBPROCESS_TIMEOUT_S))
+def test_writer_lock_refuses_a_second_holder_until_it_is_killed(store: Store, db: str) -> None:
+    child = run_child(_HOLD_LOCK, str(db), str(SUBPROCESS_TIMEOUT_S))
     try:
         wait_for_line(child, "locked")
         started = time.monotonic()
@@ -680,17 +689,18 @@ def test_writer_lock_refuses_a_second_holder_until_it_is_killed(
         ):
             pytest.fail("the lock was granted twice")
         assert time.monotonic() - started >= 0.3
-        assert str(db_path) in str(raised.value)
+        assert store.name in str(raised.value)
     finally:
         kill_and_reap(child)
-    with store.writer_lock():
-        assert Path(f"{db_path}.lock").read_text().split()[0] == str(os.getpid())
+    if store.lock_path is not None:
+        with store.writer_lock():
+            assert store.lock_path.read_text().split()[0] == str(os.getpid())
     with store.writer_lock():
         pass
 
 
-def test_writer_lock_waits_for_a_holder_that_finishes(store: Store, db_path: Path) -> None:
-    child = run_child(_HOLD_LOCK, str(db_path), "0.5")
+def test_writer_lock_waits_for_a_holder_that_finishes(store: Store, db: str) -> None:
+    child = run_child(_HOLD_LOCK, str(db), "0.5")
     try:
         wait_for_line(child, "locked")
         with store.writer_lock(wait_s=SUBPROCESS_TIMEOUT_S):
@@ -774,8 +784,8 @@ _BEGIN_RUN = """
 """
 
 
-def test_runs_left_by_a_dead_process_are_marked_interrupted(store: Store, db_path: Path) -> None:
-    child = run_child(_BEGIN_RUN, str(db_path), "0")
+def test_runs_left_by_a_dead_process_are_marked_interrupted(store: Store, db: str) -> None:
+    child = run_child(_BEGIN_RUN, str(db), "0")
     wait_for_line(child, "running")
     assert child.wait(timeout=SUBPROCESS_TIMEOUT_S) == 0
     child.communicate(timeout=SUBPROCESS_TIMEOUT_S)
@@ -789,10 +799,8 @@ def test_runs_left_by_a_dead_process_are_marked_interrupted(store: Store, db_pat
     assert runs[1]["pid"] == child.pid
 
 
-def test_a_live_run_holding_the_lock_is_left_alone_until_killed(
-    store: Store, db_path: Path
-) -> None:
-    child = run_child(_BEGIN_RUN, str(db_path), str(SUBPROCESS_TIMEOUT_S))
+def test_a_live_run_holding_the_lock_is_left_alone_until_killed(store: Store, db: str) -> None:
+    child = run_child(_BEGIN_RUN, str(db), str(SUBPROCESS_TIMEOUT_S))
     try:
         wait_for_line(child, "running")
         store.begin_run("report", now=T0)
@@ -902,7 +910,7 @@ def test_a_word_fix_recorded_as_json_by_schema_4_moves_into_columns(db_path: Pat
 # --- issue 11: batched writes ---------------------------------------------------------
 
 
-def test_batched_writes_commit_in_groups_and_on_the_way_out(store: Store, db_path: Path) -> None:
+def test_batched_writes_commit_in_groups_and_on_the_way_out(store: Store, db: str) -> None:
     urls = [f"https://example.org/{n}" for n in range(5)]
     store.sync_citations([Citation(url=url) for url in urls], now=T0)
     run_id = store.begin_run("check", now=T0)
@@ -910,11 +918,11 @@ def test_batched_writes_commit_in_groups_and_on_the_way_out(store: Store, db_pat
         for n, url in enumerate(urls):
             store.record_check(run_id, full_check(url, T0), ok_state(url, T0))
             # Another connection sees every full group, never a part of one.
-            assert sql(db_path, "select count(*) from checks") == [((n + 1) // 2 * 2,)]
-    assert sql(db_path, "select count(*) from checks") == [(5,)]
+            assert sql(db, "select count(*) from checks") == [((n + 1) // 2 * 2,)]
+    assert sql(db, "select count(*) from checks") == [(5,)]
 
 
-def test_a_failed_write_in_a_batch_loses_only_itself(store: Store, db_path: Path) -> None:
+def test_a_failed_write_in_a_batch_loses_only_itself(store: Store, db: str) -> None:
     store.sync_citations([Citation(url="https://example.org/a")], now=T0)
     run_id = store.begin_run("check", now=T0)
     good = full_check("https://example.org/a", T0)
@@ -923,16 +931,16 @@ def test_a_failed_write_in_a_batch_loses_only_itself(store: Store, db_path: Path
         with pytest.raises(StoreError):
             store.record_check(run_id + 99, good, ok_state(good.url, T0))  # no such run
         store.record_check(run_id, good, ok_state(good.url, T0))
-    assert sql(db_path, "select run_id from checks") == [(run_id,), (run_id,)]
-    assert sql(db_path, "select links_checked from runs") == [(2,)]
+    assert sql(db, "select run_id from checks") == [(run_id,), (run_id,)]
+    assert sql(db, "select links_checked from runs") == [(2,)]
 
 
-def test_commit_batch_commits_what_is_grouped_so_far(store: Store, db_path: Path) -> None:
+def test_commit_batch_commits_what_is_grouped_so_far(store: Store, db: str) -> None:
     store.sync_citations([Citation(url="https://example.org/a")], now=T0)
     run_id = store.begin_run("check", now=T0)
     check = full_check("https://example.org/a", T0)
     with store.batched_writes(max_writes=100, max_seconds=3600):
         store.record_check(run_id, check, ok_state(check.url, T0))
-        assert sql(db_path, "select count(*) from checks") == [(0,)]
+        assert sql(db, "select count(*) from checks") == [(0,)]
         store.commit_batch()
-        assert sql(db_path, "select count(*) from checks") == [(1,)]
+        assert sql(db, "select count(*) from checks") == [(1,)]

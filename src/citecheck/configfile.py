@@ -10,7 +10,7 @@ TOML syntax error is an :class:`~citecheck.errors.InputError` that names the key
 The schema (every key optional)::
 
     sources = "sources.csv"          # paths are relative to the file's folder
-    db = "archive.db"
+    db = "archive.db"                # or "postgresql://user@host/dbname"
     verbose = false
     quiet = false
 
@@ -87,6 +87,7 @@ from .config import (
     Schedule,
     Settings,
 )
+from .dbaddress import DatabaseAddress, database_address
 from .errors import InputError
 
 #: The file read from the working folder when no ``--config`` is given.
@@ -130,7 +131,7 @@ class ConfigFile:
         return self.values.get("sources")
 
     @property
-    def db(self) -> Path | None:
+    def db(self) -> DatabaseAddress | None:
         return self.values.get("db")
 
     @property
@@ -169,7 +170,7 @@ def load_config(path: Path | None, *, cwd: Path) -> ConfigFile:
     values = _validate_document(document, label)
     base = candidate.parent
     for key in _PATH_KEYS:
-        if key in values:
+        if isinstance(values.get(key), Path):
             values[key] = base / values[key]
     if "reports.outputs" in values:
         values["reports.outputs"] = tuple(
@@ -299,6 +300,13 @@ def _path(value: Any) -> Path:
     return Path(_text(value))
 
 
+def _database(value: Any) -> DatabaseAddress:
+    try:
+        return database_address(_text(value))
+    except InputError as exc:
+        raise _Invalid(str(exc)) from exc
+
+
 def _list_of(value: Any, wanted: str) -> list[Any]:
     if not isinstance(value, list | tuple):
         raise _Invalid(f"must be a list of {wanted}, not {_describe(value)}")
@@ -394,7 +402,7 @@ def _report_outputs(value: Any) -> tuple[ReportOutput, ...]:
 
 #: Every key, by table ("" is the top level), with its validator.
 _SCHEMA: Mapping[str, Mapping[str, Callable[[Any], Any]]] = {
-    "": {"sources": _path, "db": _path, "verbose": _boolean, "quiet": _boolean},
+    "": {"sources": _path, "db": _database, "verbose": _boolean, "quiet": _boolean},
     "http": {
         "concurrency": _whole(1),
         "per_host": _whole(1),

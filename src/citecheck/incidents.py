@@ -27,8 +27,12 @@ MAX_LOG_BYTES = 5 * 1024 * 1024
 _MAX_MESSAGE_CHARS = 300
 
 
-def error_log_path(db_path: Path) -> Path:
-    """Where the tracebacks of a database's runs go: ``<db stem>-errors.log`` beside it."""
+def error_log_path(db_path: Path | object) -> Path:
+    """Where the tracebacks of a database's runs go: ``<db stem>-errors.log`` beside a
+    SQLite file; ``citecheck-errors.log`` in the working folder for a database on a
+    server (PostgreSQL)."""
+    if not isinstance(db_path, Path):
+        return Path("citecheck-errors.log")
     return db_path.with_name(f"{db_path.stem}-errors.log")
 
 

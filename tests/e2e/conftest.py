@@ -18,7 +18,10 @@ def web() -> Iterator[FakeWeb]:
 
 
 @pytest.fixture
-def cli(tmp_path: Path, web: FakeWeb) -> CLI:
+def cli(tmp_path: Path, web: FakeWeb, store_backend: str) -> CLI:
+    """The CLI in ``tmp_path``, once per backend: SQLite in ``archive.db`` there (the
+    default), and PostgreSQL through CITECHECK_DB (tests about the SQLite file itself
+    are marked ``sqlite_only``)."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -32,7 +35,10 @@ def cli(tmp_path: Path, web: FakeWeb) -> CLI:
     # Nor any other public archive (tests/e2e/test_memento_cli.py asks fake ones).
     env["CITECHECK_OTHER_ARCHIVES"] = "off"
     env["PYTHONUNBUFFERED"] = "1"
-    return CLI(cwd=tmp_path, web=web, env=env)
+    if store_backend.startswith("postgresql://"):
+        env["CITECHECK_DB"] = store_backend
+    db_url = store_backend if store_backend.startswith("postgresql://") else None
+    return CLI(cwd=tmp_path, web=web, env=env, db_url=db_url)
 
 
 #: Requests a minute the e2e runs allow themselves against the fake Wayback.

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import socket
-import sqlite3
 from datetime import UTC, datetime
 
 import pytest
@@ -25,11 +24,7 @@ def _closed_port_url() -> str:
 
 
 def _runs(cli: CLI) -> list[tuple[str, str]]:
-    conn = sqlite3.connect(cli.cwd / "archive.db")
-    try:
-        return conn.execute("SELECT command, outcome FROM runs ORDER BY id").fetchall()
-    finally:
-        conn.close()
+    return cli.sql("SELECT command, outcome FROM runs ORDER BY id")
 
 
 def test_run_checks_then_archives_then_reports(cli: CLI, wayback: FakeWayback) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from pathlib import Path
 
@@ -217,8 +216,7 @@ def test_offline_marks_nothing_broken_and_exits_3(cli: CLI, web: FakeWeb) -> Non
     assert "unreachable" in result.stderr
     report = cli.report()
     assert report["summary"]["broken"] == 0
-    db = sqlite3.connect(cli.cwd / "archive.db")
-    outcomes = [row[0] for row in db.execute("select outcome from runs order by id")]
+    outcomes = [row[0] for row in cli.sql("select outcome from runs order by id")]
     assert outcomes == ["finished", "offline"]
 
 
@@ -261,26 +259,22 @@ def test_kill_9_mid_run_loses_only_checks_in_flight(cli: CLI, web: FakeWeb) -> N
     cli.write_sources(urls)
     proc = cli.popen("check", "--per-host", "1")
     deadline = time.monotonic() + 20
-    db_path = cli.cwd / "archive.db"
     recorded = 0
     while time.monotonic() < deadline and recorded < 8:
         time.sleep(0.1)
-        if db_path.exists():
-            try:
-                with sqlite3.connect(db_path) as db:
-                    recorded = db.execute("select count(*) from checks").fetchone()[0]
-            except sqlite3.Error:
-                recorded = 0
+        try:
+            recorded = cli.sql("select count(*) from checks")[0][0]
+        except Exception:  # not created yet (sqlite3 or psycopg says so)
+            recorded = 0
     proc.kill()
     proc.wait(timeout=10)
     assert recorded >= 8
-    with sqlite3.connect(db_path) as db:
-        assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
-        assert db.execute("select count(*) from checks").fetchone()[0] >= recorded
+    if cli.db_url is None:
+        assert cli.sql("pragma integrity_check")[0][0] == "ok"
+    assert cli.sql("select count(*) from checks")[0][0] >= recorded
     result = cli("check", "--per-host", "2")
     assert result.returncode == 0, result.stderr
-    with sqlite3.connect(db_path) as db:
-        outcomes = [row[0] for row in db.execute("select outcome from runs order by id")]
+    outcomes = [row[0] for row in cli.sql("select outcome from runs order by id")]
     assert outcomes == ["interrupted", "finished"]
     assert cli.report()["summary"]["ok"] == 40
 
@@ -300,6 +294,7 @@ def test_bad_csv_is_a_clear_error(cli: CLI, content: str, message: str) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.sqlite_only
 def test_corrupt_database_is_refused_and_left_untouched(cli: CLI, web: FakeWeb) -> None:
     cli.write_sources([web.url("/ok", host="news.test")])
     garbage = b"this is not a database\n" * 100

@@ -10,7 +10,6 @@ import json
 import os
 import pty
 import signal
-import sqlite3
 import stat
 import subprocess
 import sys
@@ -32,8 +31,7 @@ def _no_traceback(result: subprocess.CompletedProcess[str]) -> None:
 
 
 def _runs(cli: CLI) -> list[tuple[str, str]]:
-    with sqlite3.connect(cli.cwd / "archive.db") as db:
-        return db.execute("SELECT command, outcome FROM runs ORDER BY id").fetchall()
+    return cli.sql("SELECT command, outcome FROM runs ORDER BY id")
 
 
 def _checked(cli: CLI, *paths: str) -> None:
@@ -229,8 +227,7 @@ def test_a_signal_during_check_keeps_what_was_recorded(
     assert "Traceback" not in stderr and "Aborted" not in stderr
     assert _runs(cli) == [("check", "interrupted")]
     kept = int(stderr.split(f"stopped by {signum.name}: ")[1].split(" check")[0])
-    with sqlite3.connect(cli.cwd / "archive.db") as db:
-        (recorded,) = db.execute("SELECT COUNT(*) FROM checks").fetchone()
+    [(recorded,)] = cli.sql("SELECT COUNT(*) FROM checks")
     assert recorded == kept
 
 
@@ -267,6 +264,7 @@ def test_a_rejected_csv_creates_no_database(cli: CLI) -> None:
     assert sorted(p.name for p in cli.cwd.iterdir()) == ["sources.csv"]
 
 
+@pytest.mark.sqlite_only
 def test_a_rejected_csv_leaves_an_existing_database_unchanged(cli: CLI) -> None:
     _checked(cli, "/ok")
     before = hashlib.sha256((cli.cwd / "archive.db").read_bytes()).hexdigest()
@@ -361,8 +359,9 @@ def test_every_command_gives_the_same_no_database_hint(cli: CLI) -> None:
         result = cli(*args)
         assert result.returncode == 2, args
         hints.add(result.stderr.strip())
+    name = "archive.db" if cli.db_url is None else cli.db_url
     assert hints == {
-        "Error: archive.db: no such database (create it with 'citecheck check' or 'citecheck run')"
+        f"Error: {name}: no such database (create it with 'citecheck check' or 'citecheck run')"
     }
 
 

@@ -103,14 +103,14 @@ cli()
 """
 
 
-def _store_with_a_dead_link(cwd, url: str) -> str:
+def _store_with_a_dead_link(cwd, url: str, db_url: str | None = None) -> str:
     """archive.db with ``url`` broken and archived; returns the archived copy's URL."""
     from citecheck.models import CheckResult, Citation, LinkState, Reason, Snapshot, Status
     from citecheck.store import Store
 
     now = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
     copy = f"https://web.archive.org/web/20210714093000/{url}"
-    with Store.open(cwd / "archive.db") as store:
+    with Store.open(db_url or cwd / "archive.db") as store:
         store.sync_citations([Citation(url=url, document="campaign.md", line=2)], now=now)
         run = store.begin_run("check", now=now)
         state = LinkState(url, Status.BROKEN, Reason.NOT_FOUND)
@@ -135,7 +135,7 @@ def _fix_killed_at_the_rename(cli: CLI, when: str) -> None:
 @pytest.mark.parametrize("when", ["before", "after"])
 def test_a_fix_killed_at_the_rename_can_always_be_undone_or_redone(cli: CLI, when: str) -> None:
     dead = "https://ngo.example/reports/rise.html"
-    copy = _store_with_a_dead_link(cli.cwd, dead)
+    copy = _store_with_a_dead_link(cli.cwd, dead, cli.db_url)
     doc = cli.cwd / "campaign.md"
     original = f"# Evidence\nSee the report ({dead}).\n".encode()
     fixed = original.replace(dead.encode(), copy.encode())

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import signal
-import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -180,8 +179,7 @@ def test_one_run_at_a_time_and_a_killed_runs_lock_is_taken_over(
     web.latency_s = 0
     third = cli("run", "--no-save")
     assert third.returncode == 0, third.stderr
-    with sqlite3.connect(cli.cwd / "archive.db") as db:
-        outcomes = [row[0] for row in db.execute("select outcome from runs order by id")]
+    outcomes = [row[0] for row in cli.sql("select outcome from runs order by id")]
     assert outcomes[0] == "interrupted" and outcomes[-1] == "finished", outcomes
 
 

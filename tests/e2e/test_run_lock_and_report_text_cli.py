@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import time
+from pathlib import Path
 
 import pytest
 from clirunner import CLI
@@ -41,6 +42,18 @@ def test_a_second_run_is_refused_while_the_first_is_archiving(
     assert third.returncode == 0, third.stderr
 
 
+def _lock_held(cli: CLI, lock: Path) -> bool:
+    """The run lock is held: its file names a holder (SQLite), or the server shows a
+    citecheck advisory lock taken (PostgreSQL)."""
+    if cli.db_url is None:
+        return lock.exists() and lock.read_text().strip() != ""
+    try:
+        [(held,)] = cli.sql("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")
+    except Exception:  # the database is still being created
+        return False
+    return held > 0
+
+
 def test_a_second_run_is_refused_while_the_first_loads_its_sources(cli: CLI, web: FakeWeb) -> None:
     """Loading a big sources.csv takes a while before any check: the lock is held."""
     path = cli.cwd / "sources.csv"
@@ -52,7 +65,7 @@ def test_a_second_run_is_refused_while_the_first_loads_its_sources(cli: CLI, web
     lock = cli.cwd / "archive.db.lock"
     first = cli.popen("run", "--no-save", "--timeout", "1")
     try:
-        _wait_for(lambda: lock.exists() and lock.read_text().strip() != "")
+        _wait_for(lambda: _lock_held(cli, lock))
         assert web.count() == 0  # still loading sources.csv, nothing checked yet
         second = cli("run", "--no-save")
         assert second.returncode == 2, second.stderr

@@ -51,12 +51,13 @@ from .output import (
 )
 
 if TYPE_CHECKING:
+    from ..dbaddress import DatabaseAddress
     from ..pipeline import CheckSummary
     from ..report import Report
     from ..store import Store
 
 
-def _open_store(path: Path, *, create: bool = True) -> Store:
+def _open_store(path: DatabaseAddress, *, create: bool = True) -> Store:
     """The store, imported only by the commands that open one (sqlite-utils costs
     a tenth of a second that ``--help`` should not pay)."""
     from ..store import Store
@@ -95,7 +96,9 @@ def cli() -> None:
     "no longer cite that URL (reported either way).",
 )
 @library_errors
-def extract(documents: tuple[Path, ...], output: Path, db_path: Path, prune: bool) -> None:
+def extract(
+    documents: tuple[Path, ...], output: Path, db_path: DatabaseAddress, prune: bool
+) -> None:
     """Find the URLs cited in documents and merge them into sources.csv.
 
     Reads .txt, .md, .html and .docx documents and PDFs' link annotations. New
@@ -111,9 +114,10 @@ def extract(documents: tuple[Path, ...], output: Path, db_path: Path, prune: boo
         citecheck extract campaign.txt -o sources.csv
     """
     from ..pipeline import extract_to_sources
+    from ..store.maintenance import database_exists
 
     check_output_path(output)
-    if db_path.exists():
+    if database_exists(db_path):
         with _open_store(db_path, create=False) as store:
             found, summary = extract_to_sources(documents, output, store=store, prune=prune)
     else:

@@ -29,6 +29,7 @@ from ..config import (
     probe_urls_from_env,
 )
 from ..configfile import ConfigFile, archive_overrides, load_config, resolve_settings
+from ..dbaddress import DatabaseAddress, database_address
 from ..errors import CitecheckError, InputError
 from ..incidents import IncidentLog, error_log_path
 from ..interrupt import exit_code_for
@@ -118,13 +119,28 @@ documents_argument = click.argument(
     required=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
 )
+
+
+class DatabaseParam(click.ParamType):
+    """``--db``: a SQLite file's path, or a ``postgresql://`` URL."""
+
+    name = "PATH|URL"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return database_address(value)
+        except InputError as exc:
+            self.fail(str(exc), param, ctx)
+
+
 db_option = click.option(
     "--db",
     "db_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=DatabaseParam(),
+    envvar="CITECHECK_DB",
     default="archive.db",
     show_default=True,
-    help="The SQLite store.",
+    help="The store: a SQLite file, or postgresql://user@host/dbname (also CITECHECK_DB).",
 )
 config_option = click.option(
     "--config",
@@ -247,6 +263,11 @@ _CONFIG_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
 }
 
 
+#: Where an option counts as given over citecheck.toml: the command line, and the
+#: environment for the one option read from it (``CITECHECK_DB``).
+_GIVEN = (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
+
+
 @dataclass(frozen=True)
 class Job:
     """A command's options resolved: command line over citecheck.toml over defaults."""
@@ -254,7 +275,7 @@ class Job:
     settings: Settings
     archive: ArchiveSettings
     sources: Path
-    db: Path
+    db: DatabaseAddress
     verbose: bool
     quiet: bool
 
@@ -263,7 +284,7 @@ def job_of(params: dict[str, Any]) -> Job:
     ctx = click.get_current_context()
 
     def given(name: str) -> bool:
-        return ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE
+        return ctx.get_parameter_source(name) in _GIVEN
 
     file = load_config(params.get("config"), cwd=Path.cwd())
     overrides = {
@@ -308,7 +329,10 @@ def _memento_settings(file: ConfigFile) -> MementoSettings:
         raise InputError(f"{file.path or 'citecheck.toml'}: {exc}") from exc
 
 
-def existing_db(job: Job) -> Path:
-    if not job.db.exists():
+def existing_db(job: Job) -> DatabaseAddress:
+    """The database of ``job``, which must exist."""
+    from ..store.maintenance import database_exists
+
+    if not database_exists(job.db):
         raise InputError(f"{job.db}: no such database ({NO_DATABASE_HINT})")
     return job.db

@@ -4,7 +4,10 @@ The only package that knows SQL. :class:`Store` is assembled from one class of
 queries per table group, each in its own module, all speaking to one small
 :class:`~citecheck.store.connection.Connection` (the seam a second backend
 implements); the SQLite backend (``sqlite.py``, ``schema.py``) opens, checks and
-migrates the file, and ``lock.py`` holds the writer lock::
+migrates the file, and ``lock.py`` holds the writer lock; the PostgreSQL backend
+(``postgres.py``, ``pg_schema.py``, ``pg_lock.py``, psycopg imported only there) does
+the same on a server, chosen by a ``postgresql://`` address (``dbaddress.py``);
+``copy.py`` and ``maintenance.py`` are ``db copy`` and ``db migrate``::
 
     links.py     links and citations        runs.py      runs and checks
     reports.py   report rows                wayback.py   look-ups and captures
@@ -24,10 +27,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
+from ..dbaddress import DatabaseAddress, PostgresAddress, database_address
+from ..errors import StoreError
 from .connection import PAGE_SIZE, Connection
 from .fixes import FixQueries, FixRecord
 from .links import LinkQueries, SyncSummary
-from .lock import WriterLock
+from .lock import RunLock, WriterLock
 from .reports import ReportQueries, ReportRow
 from .runs import RUN_OUTCOMES, RunQueries
 from .sqlite import DEFAULT_BUSY_TIMEOUT_S, open_sqlite
@@ -48,6 +53,8 @@ __all__ = [
     "RUN_OUTCOMES",
     "SCHEMA_VERSION",
     "ArchiveRow",
+    "DatabaseAddress",
+    "PostgresAddress",
     "FixRecord",
     "ReportRow",
     "Store",
@@ -58,21 +65,47 @@ __all__ = [
 class Store(LinkQueries, RunQueries, ReportQueries, WaybackQueries, FixQueries):
     """An open archive.db. Use :meth:`open`; close it, or use it as a context manager."""
 
-    def __init__(self, path: Path, conn: Connection) -> None:
+    def __init__(self, path: DatabaseAddress, conn: Connection, lock: RunLock) -> None:
+        #: The SQLite file, or the PostgreSQL database (its URL without the password).
         self.path = path
         self._conn = conn
-        self._lock = WriterLock(path)
+        self._lock = lock
 
     @classmethod
-    def open(cls, path: str | Path, *, create: bool = True) -> Store:
-        """Open (and if needed create or migrate) the database at ``path``.
+    def open(cls, path: str | DatabaseAddress, *, create: bool = True) -> Store:
+        """Open (and if needed create or migrate) the database at ``path``: a SQLite
+        file, or a ``postgresql://`` URL (psycopg, the ``postgres`` extra).
 
         Raises CorruptDatabaseError for a file that is not a citecheck database,
         SchemaTooNewError for one written by a newer citecheck, StoreError when
         ``create`` is false and there is no database.
         """
-        path = Path(path)
-        return cls(path, open_sqlite(path, create=create))
+        address = database_address(path)
+        if isinstance(address, PostgresAddress):
+            return cls._open_postgres(address, create=create)
+        return cls(address, open_sqlite(address, create=create), WriterLock(address))
+
+    @classmethod
+    def _open_postgres(cls, address: PostgresAddress, *, create: bool) -> Store:
+        try:
+            from .pg_lock import AdvisoryLock
+            from .postgres import open_postgres
+        except ImportError as exc:
+            raise StoreError(
+                f"{address.name}: PostgreSQL needs psycopg; install citecheck with the"
+                " postgres extra (pip install 'citecheck[postgres]')"
+            ) from exc
+        conn = open_postgres(address, create=create)
+        return cls(address, conn, AdvisoryLock(conn))
+
+    @property
+    def name(self) -> str:
+        """What messages call the database: its path, or its URL without the password."""
+        return self._conn.name
+
+    @property
+    def is_postgres(self) -> bool:
+        return isinstance(self.path, PostgresAddress)
 
     def close(self) -> None:
         self._lock.release()
@@ -109,15 +142,17 @@ class Store(LinkQueries, RunQueries, ReportQueries, WaybackQueries, FixQueries):
         self._conn.commit_batch()
 
     @property
-    def lock_path(self) -> Path:
+    def lock_path(self) -> Path | None:
+        """The lock file (None on PostgreSQL, whose lock lives on the server)."""
         return self._lock.path
 
     @contextmanager
     def writer_lock(self, *, wait_s: float = 0) -> Iterator[None]:
         """Hold the exclusive right to run a check on this database.
 
-        The lock is an ``flock`` on ``<db>.lock``: the kernel drops it when the
-        holder dies, however it dies, so a ``kill -9`` never leaves a stale lock.
+        The lock is an ``flock`` on ``<db>.lock`` (on PostgreSQL, a session advisory
+        lock): the kernel (the server) drops it when the holder dies, however it
+        dies, so a ``kill -9`` never leaves a stale lock.
         Raises DatabaseBusyError if another process still holds it after ``wait_s``.
         """
         with self._lock.hold(wait_s=wait_s):

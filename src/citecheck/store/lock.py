@@ -12,14 +12,28 @@ import fcntl
 import os
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 from ..errors import DatabaseBusyError, StoreError
 
 #: Seconds between two attempts to take the writer lock while waiting for it.
 _LOCK_POLL_S = 0.1
+
+
+class RunLock(Protocol):
+    """What the store needs of a writer lock (this file lock, or pg_lock's advisory lock)."""
+
+    @property
+    def path(self) -> Path | None: ...
+
+    def hold(self, *, wait_s: float = 0) -> AbstractContextManager[None]: ...
+
+    def release(self) -> None: ...
+
+    def owner_pid(self) -> int | None: ...
 
 
 class WriterLock:

@@ -17,7 +17,7 @@ from ..errors import StoreError
 from ..models import CheckResult, Hop, LastRun, LinkState, PageSnapshot
 from .connection import Connection
 from .links import ensure_link
-from .lock import WriterLock, pid_alive
+from .lock import RunLock, pid_alive
 from .rows import (
     REASON_BY_VALUE,
     STATUS_BY_VALUE,
@@ -43,7 +43,7 @@ class RunQueries:
     """The ``runs`` and ``checks`` tables (and the drift baseline kept on ``links``)."""
 
     _conn: Connection
-    _lock: WriterLock
+    _lock: RunLock
 
     def begin_run(self, command: str, *, now: datetime) -> int:
         """Record the start of a run by this process and return its id.

@@ -136,6 +136,9 @@ class SQLiteConnection:
         with _translate_errors(self._path, action):
             yield
 
+    def reset_ids(self, table: str, key: str) -> None:
+        """Nothing to do: an INTEGER PRIMARY KEY's next id is always past the highest."""
+
     def close(self) -> None:
         self._conn.close()
 
