@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import TextIO
 
 from ..models import STATUS_ORDER, CheckResult, Citation, HistoryEntry, LastRun, LinkState
+from ..pages.models import PageFinding
 
 #: Runs the health chart shows, the latest ones: three months of nightly runs.
 TIMELINE_RUNS = 100
@@ -42,6 +43,8 @@ class LinkReport:
     extra: Mapping[str, object] = field(default_factory=dict)
     detail: str | None = None
     check_count: int | None = None
+    #: The page check of the citations' pages and claims (pages/), per (pages, claim).
+    pages: Sequence[PageFinding] = ()
 
     @property
     def checks(self) -> int:

@@ -33,6 +33,7 @@ def build_report(store: Store, *, now: datetime, schedule: Schedule | None = Non
                 extra=extra,
                 detail=row.detail,
                 check_count=row.check_count,
+                pages=store.page_findings([row.link_id]).get(row.link_id, ()),
             )
 
     last = store.last_changes()

@@ -14,6 +14,7 @@ from typing import TextIO
 
 from ..models import CHANGE_KINDS, STATUS_ORDER, Status
 from . import LinkReport, Report, ordered_summary, run_notice
+from .pages import finding_for, finding_text
 
 #: Sections listed link by link; the rest are summarised by count.
 _DETAILED = (Status.BROKEN, Status.FAILING, Status.BLOCKED, Status.REDIRECTED)
@@ -98,6 +99,9 @@ def _entry(link: LinkReport) -> list[str]:
         if citation.context:
             where += f": “{escape(citation.context)}”"
         lines.append(f"  - Cited in {where}")
+        finding = finding_for(link.pages, citation)
+        if finding is not None and (text := finding_text(finding)):
+            lines.append(f"    - Page check: {escape(text)}")
     if state.status.is_error:
         failures = state.consecutive_failures
         lines.append(

@@ -9,6 +9,7 @@ migrates the file, and ``lock.py`` holds the writer lock::
     links.py     links and citations        runs.py      runs and checks
     reports.py   report rows                wayback.py   look-ups and captures
     fixes.py     the swaps ``fix`` made     rows.py      rows ⇄ values
+    pages.py     cited pages of PDFs
 
 Trust rules that shape the code:
 
@@ -28,6 +29,7 @@ from .connection import PAGE_SIZE, Connection
 from .fixes import FixQueries, FixRecord
 from .links import LinkQueries, SyncSummary
 from .lock import WriterLock
+from .pages import PageQueries
 from .reports import ReportQueries, ReportRow
 from .runs import RUN_OUTCOMES, RunQueries
 from .schema import APPLICATION_ID, SCHEMA_VERSION
@@ -55,7 +57,7 @@ __all__ = [
 ]
 
 
-class Store(LinkQueries, RunQueries, ReportQueries, WaybackQueries, FixQueries):
+class Store(LinkQueries, RunQueries, ReportQueries, WaybackQueries, FixQueries, PageQueries):
     """An open archive.db. Use :meth:`open`; close it, or use it as a context manager."""
 
     def __init__(self, path: Path, conn: Connection) -> None:

@@ -21,7 +21,7 @@ from ..models import Status
 #: ``PRAGMA application_id`` of a citecheck database: "CitC" in ASCII.
 APPLICATION_ID = 0x43697443
 #: ``PRAGMA user_version`` this citecheck writes; it refuses files with a higher one.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 OWN_TABLES = frozenset(
     {
@@ -32,6 +32,8 @@ OWN_TABLES = frozenset(
         "snapshots",
         "archive_lookups",
         "captures",
+        "page_baselines",
+        "page_findings",
         Migrations.migrations_table,
     }
 )
@@ -244,6 +246,47 @@ def _migration_0005_fix_journal(db: Database) -> None:
             (swap["part"], swap["rels_member"], swap["rel_id"], int(swap["text_too"]), fix_id),
         )
     _set_schema_version(db, 5)
+
+
+@MIGRATIONS(name="0006_pages")
+def _migration_0006_pages(db: Database) -> None:
+    """Cited pages of PDFs: each cited page as first seen (where it was, its text
+    fingerprint, its distinctive terms) and the latest findings on each citation's
+    pages and claim. Plain SQL statements, as a second backend runs them too."""
+    for statement in PAGES_DDL:
+        db.execute(statement)
+    _set_schema_version(db, 6)
+
+
+#: Migration 0006 in portable SQL: INTEGER, TEXT and REAL columns, composite keys.
+PAGES_DDL = (
+    "CREATE TABLE page_baselines ("
+    " link_id INTEGER NOT NULL REFERENCES links (id),"
+    " label TEXT NOT NULL,"
+    " pdf_page INTEGER NOT NULL,"
+    " fingerprint TEXT,"
+    " terms TEXT NOT NULL,"
+    " numbering TEXT NOT NULL,"
+    " seen_at TEXT NOT NULL,"
+    " PRIMARY KEY (link_id, label))",
+    "CREATE TABLE page_findings ("
+    " link_id INTEGER NOT NULL REFERENCES links (id),"
+    " page TEXT NOT NULL,"
+    " claim TEXT NOT NULL,"
+    " checked_at TEXT NOT NULL,"
+    " finding TEXT,"
+    " detail TEXT,"
+    " pdf_page INTEGER,"
+    " fix_page INTEGER,"
+    " numbering TEXT,"
+    " page_count INTEGER,"
+    " support REAL,"
+    " terms_found TEXT,"
+    " terms_total INTEGER,"
+    " best_page TEXT,"
+    " best_support REAL,"
+    " PRIMARY KEY (link_id, page, claim))",
+)
 
 
 def _set_schema_version(db: Database, version: int) -> None:

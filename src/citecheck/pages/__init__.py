@@ -1,0 +1,62 @@
+"""Page citations: does the cited page still say what the claim says?
+
+The pipeline, in the folder listing's order::
+
+    models.py     the values: cited claims, remembered pages, findings
+    reader.py     a PDF read a page at a time into small digests (pypdf)
+    numbering.py  printed page numbers ⇄ PDF pages (page labels, printed numbers)
+    check.py      findings: page missing, passage moved or gone, claim support
+
+:func:`answer_pages` is the one entry point the check stage calls, with a fetched
+body and what the store remembers of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from ..models import PDF_TYPES
+from .models import PAGES_UNREAD, PageAnswer, PageFinding, PageQuestion
+
+
+def answer_pages(
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    truncated: bool,
+    question: PageQuestion,
+    now: datetime,
+) -> PageAnswer | None:
+    """Check ``question``'s citations against a fetched body: a PDF's pages, or an
+    HTML page's main text for the claims. None for any other body."""
+    from ..support import claim_terms
+    from ..titles import html_text
+    from .check import check_pages, check_text_claims
+    from .reader import UnreadablePdfError, read_pdf
+
+    content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if content_type in PDF_TYPES or body.startswith(b"%PDF-"):
+        if truncated:
+            why = "the PDF is larger than the fetch cap: its pages were not read"
+            return _unread(question, why, now)
+        terms = {term for cited in question.citations for term in claim_terms(cited.claim)}
+        try:
+            digest = read_pdf(body, terms)
+        except UnreadablePdfError as exc:
+            return _unread(question, f"the PDF's pages could not be read ({exc})", now)
+        return check_pages(digest, question, now=now)
+    if content_type in ("text/html", "application/xhtml+xml") or b"<html" in body[:1024].lower():
+        return check_text_claims(html_text(body, headers), question, now=now)
+    return None
+
+
+def _unread(question: PageQuestion, why: str, now: datetime) -> PageAnswer:
+    return PageAnswer(
+        tuple(
+            PageFinding(page=cited.page, claim=cited.claim, finding=PAGES_UNREAD, detail=why,
+                        checked_at=now)
+            for cited in dict.fromkeys(question.citations)
+            if cited.page is not None
+        )
+    )  # fmt: skip
