@@ -20,7 +20,7 @@ _FILLER = (  # noqa: SIM905
 ).split()
 
 
-def filler_page(seed: int, words: int = 160) -> str:
+def filler_page(seed: int, words: int = 100) -> str:
     """A page of prose nobody cites, different for every ``seed``."""
     rng = random.Random(seed)
     return " ".join(rng.choice(_FILLER) + rng.choice(("", "s", "ed", "ing")) for _ in range(words))

@@ -114,6 +114,18 @@ def _entry(link: LinkReport) -> list[str]:
     return lines
 
 
+def _page_checks(link: LinkReport) -> list[str]:
+    """Under a link listed without details: its citations that had a page check."""
+    lines = []
+    for citation in link.citations:
+        finding = finding_for(link.pages, citation)
+        if finding is not None and (text := finding_text(finding)):
+            where = escape(citation.cited_in or "sources.csv")
+            page = f" (p. {escape(citation.page)})" if citation.page else ""
+            lines.append(f"  - Cited in {where}{page}: {escape(text)}")
+    return lines
+
+
 _CHANGE_TITLES = {
     "newly_broken": "Newly broken",
     "newly_failing": "Newly failing",
@@ -178,3 +190,5 @@ def write_markdown(report: Report, out: TextIO) -> None:
         else:
             label = escape(state.title) if state.title else escape(state.url)
             out.write(f"- {_linked(label, state.url)}\n")
+            for line in _page_checks(link):
+                out.write(line + "\n")
