@@ -1450,9 +1450,10 @@ RISE_PASSAGES = {
     88: "Three Dutch cities have been turned into Living Labs where biometric monitoring in"
     " public space is combined with monitoring of social media interactions to build"
     " profiles used for decisions about residents.",
-    92: "In the Stratumseind Living Lab, smart devices spray the scent of oranges at people"
-    " the algorithm predicts are aggressive, and the system can trigger the deployment of"
-    " a police vehicle to a predicted violent incident.",
+    92: "In the Stratumseind Living Lab in the Netherlands, smart devices spray the scent of"
+    " oranges at people the algorithm predicts are aggressive; being followed by the smell"
+    " is not all: the system can trigger the deployment of an emergency police vehicle"
+    " responding to a predicted violent incident.",
     118: "In Poland, children as young as 12 must submit biometric fingerprints for identity"
     " documents, a permanent record held by the government.",
     119: "The Polish biometric records of children create a potential for mass surveillance.",

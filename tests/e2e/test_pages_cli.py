@@ -6,7 +6,9 @@ The PDFs are written by tests/pdfs.py (reportlab) and served by the fake web
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from clirunner import CLI
@@ -98,14 +100,15 @@ def test_printed_page_numbers_give_the_offset_when_the_pdf_has_no_labels(cli: CL
     serve_pdf(cli.web, "/unlabelled.pdf", make_pdf(pages, printed_from=1, front_matter=3),
               host=HOST)  # fmt: skip
     serve_pdf(cli.web, "/unnumbered.pdf", make_pdf(pages), host=HOST)
-    printed, bare = cli.web.url("/unlabelled.pdf", host=HOST), cli.web.url("/unnumbered.pdf", host=HOST)
+    printed = cli.web.url("/unlabelled.pdf", host=HOST)
+    bare = cli.web.url("/unnumbered.pdf", host=HOST)
     _document(cli, [f"{CLAIM}: {printed} [p.10]", f"{CLAIM}: {bare} [p.13]"])
     assert cli("check", "--timeout", "10", now=NOW).returncode == 0
 
     found = _page_check(cli, printed, "10")
     assert (found["numbering"], found["pdf_page"], found["finding"]) == ("printed", 13, None)
     assert found["support"] >= 0.8
-    assert "PDF page = printed + 3" in (found["summary"] or "") or found["summary"]
+    assert "(printed page numbers, PDF page = printed + 3)" in found["summary"]
     unnumbered = _page_check(cli, bare, "13")
     assert (unnumbered["numbering"], unnumbered["pdf_page"]) == ("index", 13)
     assert "(PDF page order)" in unnumbered["summary"]
@@ -167,3 +170,43 @@ def test_fix_keeps_the_cited_page_of_an_archived_pdf(cli: CLI, wayback: FakeWayb
     text = (cli.cwd / "campaign.md").read_text()
     assert f"{capture}#page=69 [p.67]" in text  # printed p.67 is the PDF's 69th page
     assert f"And undated: {capture}\n" in text  # no page cited, none written
+
+
+SEED = Path(__file__).parent.parent / "data" / "000_48056259ef750032.txt"
+_SEED_HOST = re.compile(r"https://([a-z0-9.-]+)")
+
+
+def test_the_seeds_rise_citations_are_reported_with_their_pages_and_support(cli: CLI) -> None:
+    """The seed as written, its hosts served by the fake web (the RISE report by its
+    stand-in): the four page citations of the report, the title-only one included
+    once the PDF's title is known, are reported with their pages and support."""
+    text = SEED.read_text(encoding="utf-8")
+    hosts = sorted(set(_SEED_HOST.findall(text)))
+    seed = _SEED_HOST.sub(lambda m: cli.web.url("", host=m.group(1)), text)
+    (cli.cwd / "seed.txt").write_text(seed, encoding="utf-8")
+    serve_pdf(cli.web, RISE_PATH, rise_report(), host="edri.org")
+    url = cli.web.url(RISE_PATH, host="edri.org")
+    resolve = [arg for host in hosts for arg in ("--resolve", f"{host}:127.0.0.1")]
+
+    assert cli("extract", "seed.txt").returncode == 0
+    assert cli("check", "--timeout", "10", *resolve, now=NOW).returncode in (0, 1)
+    assert cli("extract", "seed.txt").returncode == 0  # [p.88] now matched by the PDF's title
+    assert cli("check", "--timeout", "10", *resolve, now=NOW).returncode in (0, 1)
+
+    checks = {page: check for (page, _), check in _checks(cli, url).items()}
+    assert set(checks) == {"67", "92", "118-122", "88", None}
+    for page, pdf_page in (("67", 69), ("92", 94), ("118-122", 120), ("88", 90)):
+        found = checks[page]
+        assert (found["finding"], found["pdf_page"], found["numbering"]) == (
+            None,
+            pdf_page,
+            "labels",
+        )
+        assert found["support"] >= 0.4, (page, found)
+        assert found["best_page"] is None, (page, found)
+    assert checks[None]["best_page"] == "67"  # the claim cited without a page
+    json_report = cli("report", "--format", "json").stdout
+    assert '"page": "118-122"' in json_report and '"support": ' in json_report
+    markdown = cli("report", "--format", "md").stdout.replace("\\", "")
+    assert "p.67 is PDF page 69 of 140 (page labels) · support" in markdown
+    assert "pp.118-122" in markdown or "(p. 118-122)" in markdown

@@ -37,6 +37,8 @@ def finding_text(finding: PageFinding) -> str:
         parts.append(finding.detail)
     elif finding.page is not None and finding.pdf_page is not None:
         how = _NUMBERING_WORDS.get(finding.numbering or "", finding.numbering)
+        if finding.numbering == BY_PRINTED and finding.page.isdigit():
+            how += f", PDF page = printed + {finding.pdf_page - int(finding.page)}"
         where = f"PDF page {finding.pdf_page} of {finding.page_count}"
         parts.append(f"p.{finding.page} is {where} ({how})")
     if finding.support is not None:
