@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -80,6 +81,13 @@ def test_reader_stops_at_the_page_cap_and_the_deadline() -> None:
     assert capped.stopped_because == "read 4 pages"
     late = read_pdf(_report(), (), deadline_s=-1)
     assert late.pages == [] and "ran out of time" in (late.stopped_because or "")
+
+
+def test_reader_stops_at_the_next_page_when_the_run_stops() -> None:
+    stop = threading.Event()
+    stop.set()
+    stopped = read_pdf(_report(), (), stop=stop)
+    assert (stopped.pages, stopped.stopped_because) == ([], "the run was stopped")
 
 
 @pytest.mark.parametrize("body", [b"", b"%PDF-1.7\n garbage", b"<html>no</html>"])

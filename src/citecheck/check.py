@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -230,15 +231,21 @@ class Checker:
         question = self._page_question(url)
         if question is None:
             return None
+        stop = threading.Event()
         async with self._page_readers:
-            return await asyncio.to_thread(
-                answer_pages,
-                outcome.body,
-                outcome.headers,
-                truncated=outcome.body_truncated,
-                question=question,
-                now=self._clock(),
-            )
+            try:
+                return await asyncio.to_thread(
+                    answer_pages,
+                    outcome.body,
+                    outcome.headers,
+                    truncated=outcome.body_truncated,
+                    question=question,
+                    now=self._clock(),
+                    stop=stop,
+                )
+            except asyncio.CancelledError:
+                stop.set()  # the run is stopping: the thread ends at its next page
+                raise
 
     async def _past_consent_wall(
         self, request: CheckRequest, outcome: FetchOutcome, budget: Budget

@@ -13,6 +13,7 @@ body and what the store remembers of it.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from datetime import datetime
 
@@ -27,9 +28,11 @@ def answer_pages(
     truncated: bool,
     question: PageQuestion,
     now: datetime,
+    stop: threading.Event | None = None,
 ) -> PageAnswer | None:
     """Check ``question``'s citations against a fetched body: a PDF's pages, or an
-    HTML page's main text for the claims. None for any other body."""
+    HTML page's main text for the claims. None for any other body. ``stop`` set
+    (from another thread) ends the reading of a PDF at the next page."""
     from ..support import claim_terms
     from ..titles import html_text
     from .check import check_pages, check_text_claims
@@ -42,7 +45,7 @@ def answer_pages(
             return _unread(question, why, now)
         terms = {term for cited in question.citations for term in claim_terms(cited.claim)}
         try:
-            digest = read_pdf(body, terms)
+            digest = read_pdf(body, terms, stop=stop)
         except UnreadablePdfError as exc:
             return _unread(question, f"the PDF's pages could not be read ({exc})", now)
         return check_pages(digest, question, now=now)
