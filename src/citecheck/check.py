@@ -226,7 +226,9 @@ class Checker:
 
     async def _read_pages(self, url: str, outcome: FetchOutcome) -> PageAnswer | None:
         """The page check of a live body's cited pages and claims (pages/), read in a
-        worker thread so that the other links go on meanwhile."""
+        worker thread so that the other links go on meanwhile. None when there is
+        nothing to check, or citecheck failed at it (the error log has why): evidence
+        missing, never a link judged by it."""
         assert self._page_question is not None
         question = self._page_question(url)
         if question is None:
@@ -246,6 +248,9 @@ class Checker:
             except asyncio.CancelledError:
                 stop.set()  # the run is stopping: the thread ends at its next page
                 raise
+            except Exception as exc:  # a bug in the page check never changes the link
+                self._incidents.record(f"check the cited pages of {url}", exc)
+                return None
 
     async def _past_consent_wall(
         self, request: CheckRequest, outcome: FetchOutcome, budget: Budget
