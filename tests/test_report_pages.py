@@ -26,6 +26,8 @@ def test_a_page_found_says_where_and_how_and_its_support() -> None:
         "p.67 is PDF page 69 of 140 (page labels) · support 0.62 (2 of 3 claim terms:"
         " 180000, database)"
     )
+    span = PageFinding("118-122", None, pdf_page=120, page_count=140, numbering="labels")
+    assert finding_text(span) == "pp.118-122 are PDF pages 120-124 of 140 (page labels)"
     printed = PageFinding("67", None, pdf_page=70, page_count=140, numbering="printed")
     assert finding_text(printed) == (
         "p.67 is PDF page 70 of 140 (printed page numbers, PDF page = printed + 3)"

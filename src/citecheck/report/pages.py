@@ -37,10 +37,17 @@ def finding_text(finding: PageFinding) -> str:
         parts.append(finding.detail)
     elif finding.page is not None and finding.pdf_page is not None:
         how = _NUMBERING_WORDS.get(finding.numbering or "", finding.numbering)
-        if finding.numbering == BY_PRINTED and finding.page.isdigit():
-            how += f", PDF page = printed + {finding.pdf_page - int(finding.page)}"
-        where = f"PDF page {finding.pdf_page} of {finding.page_count}"
-        parts.append(f"p.{finding.page} is {where} ({how})")
+        start = finding.page.partition("-")[0]
+        if finding.numbering == BY_PRINTED and start.isdigit():
+            how += f", PDF page = printed + {finding.pdf_page - int(start)}"
+        first, _, last = finding.page.partition("-")
+        if last.isdigit() and first.isdigit():
+            pdf_last = finding.pdf_page + int(last) - int(first)
+            where = f"PDF pages {finding.pdf_page}-{pdf_last} of {finding.page_count}"
+            parts.append(f"pp.{finding.page} are {where} ({how})")
+        else:
+            where = f"PDF page {finding.pdf_page} of {finding.page_count}"
+            parts.append(f"p.{finding.page} is {where} ({how})")
     if finding.support is not None:
         terms = ", ".join(finding.terms_found[:_TERMS_SHOWN])
         more = "…" if len(finding.terms_found) > _TERMS_SHOWN else ""
