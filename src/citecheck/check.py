@@ -23,6 +23,7 @@ Two things make it trustworthy at scale:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 import threading
 import time
@@ -39,7 +40,7 @@ from .fetch import Budget, Fetcher
 from .incidents import IncidentLog
 from .lanes import Reservation
 from .models import CheckResult, FetchOutcome, LinkState, PageInfo, Reason, Status
-from .pages import answer_pages
+from .pages import answer_pages, is_pdf
 from .pages.models import PageAnswer, PageQuestion
 from .schedule import is_excluded
 from .sites import (
@@ -63,6 +64,7 @@ _LINKS_PER_SLOT = 4
 _SIBLING_CACHE_SIZE = 2048
 #: PDFs whose pages are read at once, each in a worker thread: reading is CPU-bound.
 _PAGE_READERS = 2
+_NO_LIMIT = contextlib.nullcontext()
 
 
 @dataclass(frozen=True)
@@ -234,7 +236,10 @@ class Checker:
         if question is None:
             return None
         stop = threading.Event()
-        async with self._page_readers:
+        # PDFs take seconds each, so few at a time; an HTML page's claims take
+        # milliseconds and never wait behind a PDF.
+        limit = self._page_readers if is_pdf(outcome.body, outcome.headers) else _NO_LIMIT
+        async with limit:
             try:
                 return await asyncio.to_thread(
                     answer_pages,

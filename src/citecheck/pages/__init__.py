@@ -38,8 +38,7 @@ def answer_pages(
     from .check import check_pages, check_text_claims
     from .reader import UnreadablePdfError, read_pdf
 
-    content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if content_type in PDF_TYPES or body.startswith(b"%PDF-"):
+    if is_pdf(body, headers):
         if truncated:
             why = "the PDF is larger than the fetch cap: its pages were not read"
             return _unread(question, why, now)
@@ -49,9 +48,16 @@ def answer_pages(
         except UnreadablePdfError as exc:
             return _unread(question, f"the PDF's pages could not be read ({exc})", now)
         return check_pages(digest, question, now=now)
+    content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if content_type in ("text/html", "application/xhtml+xml") or b"<html" in body[:1024].lower():
         return check_text_claims(html_text(body, headers), question, now=now)
     return None
+
+
+def is_pdf(body: bytes, headers: Mapping[str, str]) -> bool:
+    """Whether a fetched body is a PDF, by its media type or its first bytes."""
+    content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return content_type in PDF_TYPES or body.startswith(b"%PDF-")
 
 
 def _unread(question: PageQuestion, why: str, now: datetime) -> PageAnswer:
