@@ -127,6 +127,13 @@ def test_numbering_prefers_labels_then_printed_numbers_then_the_index() -> None:
     assert (bare.method, bare.pdf_page(5), bare.pdf_page(13)) == (BY_INDEX, 5, None)
 
 
+def test_a_prefixed_label_is_found_when_it_is_the_only_one() -> None:
+    from citecheck.pages.numbering import Numbering
+
+    labels = Numbering(BY_LABELS, labels=("Cover", "A-1", "A-2", "B-1"), page_count=4)
+    assert (labels.pdf_page(2), labels.pdf_page(1), labels.pdf_page(3)) == (3, None, None)
+
+
 def test_a_lone_number_on_one_page_is_not_an_offset() -> None:
     texts = [filler_page(n) for n in range(6)]
     texts[3] += "\n42"

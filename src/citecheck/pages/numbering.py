@@ -23,6 +23,7 @@ MAX_RANGE_PAGES = 50
 MIN_AGREEING_PAGES = 2
 MIN_AGREEING_SHARE = 0.5
 
+_LABEL_NUMBER = re.compile(r"\D(\d{1,5})$")
 _CITED = re.compile(r"^\s*(\d{1,5})\s*(?:[-–—]\s*(\d{1,5}))?\s*$")
 
 
@@ -63,9 +64,19 @@ class Numbering:
             try:
                 return self.labels.index(str(number)) + 1
             except ValueError:
-                return None
+                return self._prefixed(number)
         pdf_page = number + (self.offset if self.method == BY_PRINTED else 0)
         return pdf_page if 1 <= pdf_page <= self.page_count else None
+
+    def _prefixed(self, number: int) -> int | None:
+        """The one page labelled with a prefix and ``number`` ("A-67", "Annex 67")."""
+        assert self.labels is not None
+        found = [
+            index
+            for index, label in enumerate(self.labels, start=1)
+            if (match := _LABEL_NUMBER.search(label)) and int(match.group(1)) == number
+        ]
+        return found[0] if len(found) == 1 else None
 
     def label(self, pdf_page: int) -> str:
         """How the page at ``pdf_page`` is cited."""
