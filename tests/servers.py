@@ -1595,3 +1595,63 @@ class FakeAggregator(FakeWeb):
             await reply.send(404, b"")
             return
         await reply.send(200, ",\n".join(entries), content_type="application/link-format")
+
+
+# --- issue 15: page citations ------------------------------------------------------------
+#
+# Reports cited by page are PDFs served as application/pdf, whole, with a
+# Content-Length, as a WordPress uploads folder serves them (edri.org's
+# /wp-content/uploads/… answers 200 application/pdf without compression). The
+# stand-in for EDRi's RISE report ("The rise and rise of biometric mass surveillance
+# in the EU", 2021) is not the report: it has its shape (a cover and a contents page
+# before page 1, so that printed page p is PDF page p + 2, and page labels saying
+# so) and, on the pages the seed cites, passages about what the seed's claims say.
+# Its pages are written by tests/pdfs.py with reportlab.
+
+#: Where the seed cites the RISE report (on edri.org; the tests serve it from FakeWeb).
+RISE_PATH = "/wp-content/uploads/2021/07/EDRI_RISE_REPORT.pdf"
+#: Printed page → the passage on it, after what the seed's claims cite them for.
+RISE_PASSAGES = {
+    67: "The Dutch CATCH system holds a pseudo-criminal database with the facial images of"
+    " 180,000 people falsely included, and the foreign nationals database holds 7 million"
+    " people whose biometric data is used for facial recognition solely because they are"
+    " foreign.",
+    88: "Three Dutch cities have been turned into Living Labs where biometric monitoring in"
+    " public space is combined with monitoring of social media interactions to build"
+    " profiles used for decisions about residents.",
+    92: "In the Stratumseind Living Lab in the Netherlands, smart devices spray the scent of"
+    " oranges at people the algorithm predicts are aggressive; being followed by the smell"
+    " is not all: the system can trigger the deployment of an emergency police vehicle"
+    " responding to a predicted violent incident.",
+    118: "In Poland, children as young as 12 must submit biometric fingerprints for identity"
+    " documents, a permanent record held by the government.",
+    119: "The Polish biometric records of children create a potential for mass surveillance.",
+}
+RISE_PAGES = 140
+RISE_FRONT_MATTER = 2
+
+
+def rise_report(*, inserted_before: int | None = None, removed: int | None = None) -> bytes:
+    """The stand-in RISE report; a new edition with two pages inserted before printed
+    page ``inserted_before``, or with the passage of printed page ``removed`` cut."""
+    from pdfs import filler_page, make_pdf  # reportlab, only for the tests that serve PDFs
+
+    pages = [
+        "The rise and rise of biometric mass surveillance in the EU",
+        "Contents",
+    ]
+    for printed in range(1, RISE_PAGES - RISE_FRONT_MATTER + 1):
+        if printed == inserted_before:
+            pages += [filler_page(10_000), filler_page(10_001)]
+        passage = RISE_PASSAGES.get(printed)
+        if passage is None or printed == removed:
+            pages.append(filler_page(printed))
+        else:
+            pages.append(passage + "\n" + filler_page(printed, words=60))
+    return make_pdf(pages, printed_from=1, front_matter=RISE_FRONT_MATTER, labels=True,
+                    title="The rise and rise of biometric mass surveillance in the EU")  # fmt: skip
+
+
+def serve_pdf(web: FakeWeb, path: str, pdf: bytes, *, host: str | None = None) -> None:
+    """``pdf`` at ``path``, as a web server sends a report (call again for a new edition)."""
+    web.page(path, body=pdf, headers={"Content-Type": "application/pdf"}, host=host)

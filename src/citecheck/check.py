@@ -23,11 +23,13 @@ Two things make it trustworthy at scale:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
+import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -38,6 +40,8 @@ from .fetch import Budget, Fetcher
 from .incidents import IncidentLog
 from .lanes import Reservation
 from .models import CheckResult, FetchOutcome, LinkState, PageInfo, Reason, Status
+from .pages import answer_pages, is_pdf
+from .pages.models import PageAnswer, PageQuestion
 from .schedule import is_excluded
 from .sites import (
     FOREIGN_PAGE_REASONS,
@@ -58,6 +62,9 @@ DEFAULT_WINDOW = 10_000
 _LINKS_PER_SLOT = 4
 #: Sibling-probe answers remembered per (host, directory) within a run.
 _SIBLING_CACHE_SIZE = 2048
+#: PDFs whose pages are read at once, each in a worker thread: reading is CPU-bound.
+_PAGE_READERS = 2
+_NO_LIMIT = contextlib.nullcontext()
 
 
 @dataclass(frozen=True)
@@ -127,6 +134,7 @@ class Checker:
         token: Callable[[], str] = lambda: secrets.token_hex(8),
         incidents: IncidentLog | None = None,
         known_content: Callable[[CheckRequest], KnownContent] | None = None,
+        page_question: Callable[[str], PageQuestion | None] | None = None,
     ) -> None:
         self._fetcher = fetcher
         self._incidents = incidents if incidents is not None else IncidentLog(None)
@@ -136,6 +144,8 @@ class Checker:
         self._token = token
         self._known_content = known_content or _remembered_title
         self._siblings: OrderedDict[tuple[str, str], tuple[FetchOutcome, PageInfo]] = OrderedDict()
+        self._page_question = page_question
+        self._page_readers = asyncio.Semaphore(_PAGE_READERS)
 
     @property
     def fetcher(self) -> Fetcher:
@@ -211,7 +221,41 @@ class Checker:
         verdict = site_verdict(outcome, page, verdict, lambda: self._known_content(request))
         if verdict.reason in FOREIGN_PAGE_REASONS:
             page = PageInfo()
-        return _result(request, outcome, page, verdict, self._clock())
+        result = _result(request, outcome, page, verdict, self._clock())
+        if verdict.status.is_success and outcome.body and self._page_question is not None:
+            result = replace(result, pages=await self._read_pages(request.url, outcome))
+        return result
+
+    async def _read_pages(self, url: str, outcome: FetchOutcome) -> PageAnswer | None:
+        """The page check of a live body's cited pages and claims (pages/), read in a
+        worker thread so that the other links go on meanwhile. None when there is
+        nothing to check, or citecheck failed at it (the error log has why): evidence
+        missing, never a link judged by it."""
+        assert self._page_question is not None
+        question = self._page_question(url)
+        if question is None:
+            return None
+        stop = threading.Event()
+        # PDFs take seconds each, so few at a time; an HTML page's claims take
+        # milliseconds and never wait behind a PDF.
+        limit = self._page_readers if is_pdf(outcome.body, outcome.headers) else _NO_LIMIT
+        async with limit:
+            try:
+                return await asyncio.to_thread(
+                    answer_pages,
+                    outcome.body,
+                    outcome.headers,
+                    truncated=outcome.body_truncated,
+                    question=question,
+                    now=self._clock(),
+                    stop=stop,
+                )
+            except asyncio.CancelledError:
+                stop.set()  # the run is stopping: the thread ends at its next page
+                raise
+            except Exception as exc:  # a bug in the page check never changes the link
+                self._incidents.record(f"check the cited pages of {url}", exc)
+                return None
 
     async def _past_consent_wall(
         self, request: CheckRequest, outcome: FetchOutcome, budget: Budget

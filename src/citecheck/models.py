@@ -14,7 +14,10 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .pages.models import PageAnswer
 
 
 class Status(enum.StrEnum):
@@ -224,6 +227,8 @@ class CheckResult:
     etag: str | None = None
     last_modified: str | None = None
     text_fingerprint: str | None = None
+    #: The page check of a PDF's cited pages, or of an HTML page's claims (pages/).
+    pages: PageAnswer | None = None
 
 
 @dataclass(frozen=True)

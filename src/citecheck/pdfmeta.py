@@ -103,3 +103,5 @@ class _PypdfSilencer:
 
 
 _PYPDF_SILENCER = _PypdfSilencer()
+#: The one silencer, for the other modules that read PDFs with pypdf.
+PYPDF_SILENCER = _PYPDF_SILENCER

@@ -209,6 +209,8 @@ def _record_check(
         baseline = store.drift_baseline(result.url) if result.status.is_success else None
         state, new_baseline = judge(previous, result, baseline, settings.confirmation)
         store.record_check(run_id, result, state, baseline=new_baseline)
+        if result.pages is not None:
+            store.record_pages(result.url, result.pages)
     except StoreError:
         raise
     except Exception as exc:  # the unit's last-resort guard, see incidents.py
@@ -272,6 +274,7 @@ async def _check_all(
             clock=clock,
             incidents=incidents,
             known_content=lambda r: _known_content(store, r),
+            page_question=store.page_question,
         )
         with store.batched_writes(), _committing_every(store, _COMMIT_EVERY_S):
             try:

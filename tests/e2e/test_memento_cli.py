@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import html
 import json
-import sqlite3
 from collections.abc import Iterator
 
 import pytest
@@ -80,14 +79,10 @@ def _link(cli: CLI, url: str) -> dict:
 
 
 def _snapshots(cli: CLI) -> list[tuple]:
-    conn = sqlite3.connect(cli.cwd / "archive.db")
-    try:
-        return conn.execute(
-            "SELECT archive, timestamp, memento_url, status_code, accepted, rejected_because"
-            " FROM snapshots ORDER BY archive, timestamp"
-        ).fetchall()
-    finally:
-        conn.close()
+    return cli.sql(
+        "SELECT archive, timestamp, memento_url, status_code, accepted, rejected_because"
+        " FROM snapshots ORDER BY archive, timestamp"
+    )
 
 
 def test_a_link_with_no_wayback_copy_gets_another_archives_copy_escaped_everywhere(

@@ -30,7 +30,12 @@ def fix_decisions(store: Store, settings: ArchiveSettings | None = None) -> dict
             if lookup is not None and _usable_copy(state.url, lookup, settings):
                 date = f"{lookup.timestamp[:4]}-{lookup.timestamp[4:6]}-{lookup.timestamp[6:8]}"
                 decisions[state.url] = Decision(
-                    state.url, "swap", lookup.archive_url, date, f"{why}; archived {date}"
+                    state.url,
+                    "swap",
+                    lookup.archive_url,
+                    date,
+                    f"{why}; archived {date}",
+                    pdf_pages=store.remembered_pages(state.url),
                 )
             else:
                 decisions[state.url] = Decision(

@@ -9,8 +9,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 from urllib.parse import urlsplit
 
@@ -44,6 +45,8 @@ ARCHIVE_PREFIXES: tuple[str, ...] = (
     "https://webarchive.nationalarchives.gov.uk/",
 )
 
+_FIRST_PAGE = re.compile(r"\s*(\d+)")
+
 #: Characters percent-encoded in a new URL so that it stays one URL in any format.
 _UNSAFE_IN_URL = {" ": "%20", '"': "%22", "<": "%3C", ">": "%3E", "`": "%60"}
 
@@ -55,7 +58,9 @@ class Decision:
     ``url`` is normalised (:func:`citecheck.urls.normalize_url`); ``new_url`` is the
     archived copy for a swap, the final URL for an update; ``version_date`` is the
     ISO date of the capture (Robust Links ``data-versiondate``); ``why`` is what
-    the summary says ("broken (not_found); archived 2021-07-14").
+    the summary says ("broken (not_found); archived 2021-07-14"). ``pdf_pages`` maps
+    a cited page number to the PDF page it was on when first seen (pages/), so that
+    a swap to an archived PDF opens at the cited page (``#page=N``).
     """
 
     url: str
@@ -63,6 +68,7 @@ class Decision:
     new_url: str | None = None
     version_date: str | None = None
     why: str = ""
+    pdf_pages: Mapping[str, int] = field(default_factory=dict)
 
 
 class LeftLink(NamedTuple):
@@ -131,6 +137,18 @@ def choose(
     if new_url == url:
         return None
     return decision, new_url
+
+
+def with_page(new_url: str, page: str | None, decision: Decision) -> str:
+    """``new_url`` opening at the cited page: ``#page=N`` with N the PDF page the cited
+    page was on when first seen. Unchanged when the URL has a fragment already, the
+    citation names no page, or the page was never seen (a guess would be wrong as
+    often as right: reports number pages their own way)."""
+    match = _FIRST_PAGE.match(page or "")
+    if decision.action != "swap" or match is None or "#" in new_url:
+        return new_url
+    pdf_page = decision.pdf_pages.get(match.group(1))
+    return f"{new_url}#page={pdf_page}" if pdf_page else new_url
 
 
 def _url_safe(url: str) -> str:

@@ -27,6 +27,7 @@ class Site:
     column: int
     insert_at: int | None = None
     quote: str = ""
+    page: str | None = None  # the cited page ("67", "118-122"), for ``#page=``
 
 
 def locate_bare(text: str, start: int, url: str, line: int, column: int) -> Site | None:

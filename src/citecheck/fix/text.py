@@ -14,7 +14,7 @@ redirects always replace.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
 from ..errors import FixError
@@ -22,7 +22,7 @@ from ..extract import Extraction, extract_html, extract_markdown, extract_text
 from .diff import byte_line_starts, hunk_lines, hunks, line_of, summary
 from .html import locate_html, robust_html, written_html
 from .markdown import balanced_parentheses, locate_markdown, robust_markdown
-from .rules import Decision, LeftLink, Style, choose
+from .rules import Decision, LeftLink, Style, choose, with_page
 from .sites import Site, char_line_starts, locate_bare
 
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -190,6 +190,8 @@ def _locate_all(text: str, suffix: str, document: str) -> tuple[list[Site], list
             continue
         start = starts[citation.line - 1] + citation.column - 1
         site = locate(text, start, citation.url, citation.line, citation.column)
+        if site is not None and citation.page is not None:
+            site = replace(site, page=citation.page)
         if site is None:
             left.append(
                 LeftLink(citation.url, citation.line, "could not locate its exact characters")
@@ -213,6 +215,7 @@ def _edit_for(
     if chosen is None or isinstance(chosen, LeftLink):
         return chosen
     decision, new_url = chosen
+    new_url = with_page(new_url, site.page, decision)
     if encoding != "utf-8" and not (site.url.isascii() and new_url.isascii()):
         return LeftLink(site.url, site.line, "non-ASCII URL in a document that is not UTF-8")
     robust = style == "robust" and decision.action == "swap" and site.kind != "md-reference"

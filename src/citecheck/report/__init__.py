@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import TextIO
 
 from ..models import STATUS_ORDER, CheckResult, Citation, HistoryEntry, LastRun, LinkState
+from ..pages.models import PageFinding
 
 #: Runs the health chart shows, the latest ones: three months of nightly runs.
 TIMELINE_RUNS = 100
@@ -46,6 +47,8 @@ class LinkReport:
     #: the Wayback Machine was asked.
     archive_name: str | None = None
     archive_copies: int | None = None
+    #: The page check of the citations' pages and claims (pages/), per (pages, claim).
+    pages: Sequence[PageFinding] = ()
 
     @property
     def checks(self) -> int:

@@ -71,6 +71,8 @@ def _citation_text(citation: Mapping[str, Any]) -> str:
         where += f", cited as “{citation['title']}”"
     if citation["context"]:
         where += f": “{citation['context']}”"
+    if citation.get("page_check") and citation["page_check"]["summary"]:
+        where += f" [page check: {citation['page_check']['summary']}]"
     return where
 
 

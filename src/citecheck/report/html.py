@@ -43,6 +43,7 @@ from markupsafe import Markup, escape
 from ..models import CHANGE_KINDS, STATUS_ORDER, HistoryEntry, LinkState, Reason, Status
 from . import LinkReport, Report, ordered_summary, run_notice
 from .chart import CHART_SERIES, CHART_SIZE, PLOT_BOX, health_chart
+from .pages import page_check_text
 
 #: Badge text and glyph: a status is never told by colour alone.
 _LABELS = {
@@ -96,6 +97,7 @@ class _Citation:
     page: str | None
     title: str | None
     context: str | None
+    page_check: str | None = None
 
 
 @dataclass(frozen=True)
@@ -341,6 +343,7 @@ def _row(link: LinkReport) -> _Row:
             page=c.page,
             title=c.title,
             context=c.context,
+            page_check=page_check_text(link.pages, c),
         )
         for c in link.citations
     )

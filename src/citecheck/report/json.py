@@ -21,6 +21,7 @@ from typing import Any, TextIO
 
 from ..models import CHANGE_KINDS, HistoryEntry, Reason, Status
 from . import LinkReport, Report, ordered_summary, run_notice
+from .pages import finding_for, page_check_fields
 
 
 class _CheckTails(dict[tuple[Any, Any, Any], str]):
@@ -82,6 +83,7 @@ def link_fields(link: LinkReport) -> dict[str, Any]:
                 "title": c.title,
                 "context": c.context,
                 "accessed": c.accessed,
+                "page_check": page_check_fields(finding_for(link.pages, c)),
             }
             for c in link.citations
         ],

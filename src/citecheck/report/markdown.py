@@ -14,6 +14,7 @@ from typing import TextIO
 
 from ..models import CHANGE_KINDS, STATUS_ORDER, Status
 from . import LinkReport, Report, ordered_summary, run_notice
+from .pages import finding_for, finding_text
 
 #: Sections listed link by link; the rest are summarised by count.
 _DETAILED = (Status.BROKEN, Status.FAILING, Status.BLOCKED, Status.REDIRECTED)
@@ -107,6 +108,9 @@ def _entry(link: LinkReport) -> list[str]:
         if citation.context:
             where += f": “{escape(citation.context)}”"
         lines.append(f"  - Cited in {where}")
+        finding = finding_for(link.pages, citation)
+        if finding is not None and (text := finding_text(finding)):
+            lines.append(f"    - Page check: {escape(text)}")
     if state.status.is_error:
         failures = state.consecutive_failures
         lines.append(
@@ -116,6 +120,18 @@ def _entry(link: LinkReport) -> list[str]:
         )
     elif state.status is Status.BLOCKED:
         lines.append(f"  - Last good check: {_date(state.last_ok_at)}")
+    return lines
+
+
+def _page_checks(link: LinkReport) -> list[str]:
+    """Under a link listed without details: its citations that had a page check."""
+    lines = []
+    for citation in link.citations:
+        finding = finding_for(link.pages, citation)
+        if finding is not None and (text := finding_text(finding)):
+            where = escape(citation.cited_in or "sources.csv")
+            page = f" (p. {escape(citation.page)})" if citation.page else ""
+            lines.append(f"  - Cited in {where}{page}: {escape(text)}")
     return lines
 
 
@@ -183,3 +199,5 @@ def write_markdown(report: Report, out: TextIO) -> None:
         else:
             label = escape(state.title) if state.title else escape(state.url)
             out.write(f"- {_linked(label, state.url)}\n")
+            for line in _page_checks(link):
+                out.write(line + "\n")

@@ -12,6 +12,7 @@ the same on a server, chosen by a ``postgresql://`` address (``dbaddress.py``);
     links.py     links and citations        runs.py      runs and checks
     reports.py   report rows                wayback.py   look-ups and captures
     fixes.py     the swaps ``fix`` made     rows.py      rows ⇄ values
+    pages.py     cited pages of PDFs
 
 Trust rules that shape the code:
 
@@ -33,6 +34,7 @@ from .connection import PAGE_SIZE, Connection
 from .fixes import FixQueries, FixRecord
 from .links import LinkQueries, SyncSummary
 from .lock import RunLock, WriterLock
+from .pages import PageQueries
 from .reports import ReportQueries, ReportRow
 from .runs import RUN_OUTCOMES, RunQueries
 from .sqlite import DEFAULT_BUSY_TIMEOUT_S, open_sqlite
@@ -62,7 +64,7 @@ __all__ = [
 ]
 
 
-class Store(LinkQueries, RunQueries, ReportQueries, WaybackQueries, FixQueries):
+class Store(LinkQueries, RunQueries, ReportQueries, WaybackQueries, FixQueries, PageQueries):
     """An open archive.db. Use :meth:`open`; close it, or use it as a context manager."""
 
     def __init__(self, path: DatabaseAddress, conn: Connection, lock: RunLock) -> None:

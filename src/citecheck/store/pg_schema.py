@@ -117,6 +117,38 @@ PG_MIGRATIONS: tuple[Step, ...] = (
         ),
     ),
     Step(
+        6,
+        "0006_pages",
+        (
+            "CREATE TABLE page_baselines ("
+            " link_id BIGINT NOT NULL REFERENCES links (id),"
+            " label TEXT NOT NULL,"
+            " pdf_page BIGINT NOT NULL,"
+            " fingerprint TEXT,"
+            " terms TEXT NOT NULL,"
+            " numbering TEXT NOT NULL,"
+            " seen_at TEXT NOT NULL,"
+            " PRIMARY KEY (link_id, label))",
+            "CREATE TABLE page_findings ("
+            " link_id BIGINT NOT NULL REFERENCES links (id),"
+            " page TEXT NOT NULL,"
+            " claim TEXT NOT NULL,"
+            " checked_at TEXT NOT NULL,"
+            " finding TEXT,"
+            " detail TEXT,"
+            " pdf_page BIGINT,"
+            " fix_page BIGINT,"
+            " numbering TEXT,"
+            " page_count BIGINT,"
+            " support DOUBLE PRECISION,"
+            " terms_found TEXT,"
+            " terms_total BIGINT,"
+            " best_page TEXT,"
+            " best_support DOUBLE PRECISION,"
+            " PRIMARY KEY (link_id, page, claim))",
+        ),
+    ),
+    Step(
         7,
         "0007_memento_archives",
         (

@@ -233,7 +233,47 @@ def _migration_0005_fix_journal(db: Database) -> None:
     _set_schema_version(db, 5)
 
 
-#: Migration 0006 is another change's (issue 15); this one is numbered 0007 either way.
+@MIGRATIONS(name="0006_pages")
+def _migration_0006_pages(db: Database) -> None:
+    """Cited pages of PDFs: each cited page as first seen (where it was, its text
+    fingerprint, its distinctive terms) and the latest findings on each citation's
+    pages and claim. Plain SQL statements, as a second backend runs them too."""
+    for statement in PAGES_DDL:
+        db.execute(statement)
+    _set_schema_version(db, 6)
+
+
+#: Migration 0006 in portable SQL: INTEGER, TEXT and REAL columns, composite keys.
+PAGES_DDL = (
+    "CREATE TABLE page_baselines ("
+    " link_id INTEGER NOT NULL REFERENCES links (id),"
+    " label TEXT NOT NULL,"
+    " pdf_page INTEGER NOT NULL,"
+    " fingerprint TEXT,"
+    " terms TEXT NOT NULL,"
+    " numbering TEXT NOT NULL,"
+    " seen_at TEXT NOT NULL,"
+    " PRIMARY KEY (link_id, label))",
+    "CREATE TABLE page_findings ("
+    " link_id INTEGER NOT NULL REFERENCES links (id),"
+    " page TEXT NOT NULL,"
+    " claim TEXT NOT NULL,"
+    " checked_at TEXT NOT NULL,"
+    " finding TEXT,"
+    " detail TEXT,"
+    " pdf_page INTEGER,"
+    " fix_page INTEGER,"
+    " numbering TEXT,"
+    " page_count INTEGER,"
+    " support REAL,"
+    " terms_found TEXT,"
+    " terms_total INTEGER,"
+    " best_page TEXT,"
+    " best_support REAL,"
+    " PRIMARY KEY (link_id, page, claim))",
+)
+
+
 #: Plain SQL that SQLite and PostgreSQL both run, for the second backend to port as is.
 _MIGRATION_0007_SQL = (
     "ALTER TABLE snapshots ADD COLUMN archive TEXT NOT NULL DEFAULT 'wayback'",

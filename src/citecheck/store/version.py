@@ -27,6 +27,8 @@ OWN_TABLES = frozenset(
         "snapshots",
         "archive_lookups",
         "captures",
+        "page_baselines",
+        "page_findings",
         MIGRATIONS_TABLE,
     }
 )
