@@ -56,6 +56,11 @@ __all__ = ["Budget", "Fetcher", "RETRYABLE_STATUSES"]
 
 #: Statuses that mean "try again later", not "this link is dead".
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
+#: Retried once whatever ``max_attempts`` says: a 500 is the server's own error,
+#: mostly a bug that answers the same a second later, unlike the gateway and
+#: "unavailable" statuses. One retry catches a blip; more only lengthen the run (a 5xx
+#: is never ``broken`` in one night: verdict.py), and the next night tries again.
+_RETRIED_ONCE_STATUSES = frozenset({500})
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _RETRYABLE_REASONS = frozenset({Reason.TIMEOUT, Reason.CONNECTION_ERROR, Reason.DNS_TEMPORARY})
 #: Unread bodies up to this size are read to the end to keep their connection alive.
@@ -396,9 +401,11 @@ class Fetcher:
         """Seconds to wait before retrying this answer, or None to keep it as final.
 
         A Retry-After longer than ``max_retry_after_s`` is not waited for: the
-        answer (a 429 or 503) is reported as it is.
+        answer (a 429 or 503) is reported as it is. A 500 is retried once at most.
         """
         if status not in RETRYABLE_STATUSES:
+            return None
+        if status in _RETRIED_ONCE_STATUSES and attempt > 1:
             return None
         retry_after = retry_after_s(headers.get("retry-after"))
         if retry_after is None:
