@@ -34,7 +34,7 @@ import random
 import time
 import typing
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
@@ -375,13 +375,16 @@ class Fetcher:
         while True:
             progress.attempts += 1
             may_retry = progress.attempts < self._settings.max_attempts
+            host = host_key(progress.current_url)
             try:
-                async with self._slot(
-                    host_key(progress.current_url), deadline, progress.reservation
-                ):
+                await self._take_slot(host, deadline, progress.reservation)
+                try:
                     outcome, delay = await self._exchange(
                         progress, extra_headers, cookies, may_retry, deadline
                     )
+                finally:
+                    self._global_slots.release()
+                    self.lanes.release(host)
             except (httpx.TransportError, httpx.InvalidURL) as exc:
                 reason, detail = reason_for(exc)
                 outcome = progress.outcome(error=reason, error_detail=detail)
@@ -423,24 +426,22 @@ class Fetcher:
         """Exponential backoff with jitter, so retries to one host do not move in step."""
         return self._settings.backoff_s * 2 ** (attempt - 1) * random.uniform(1.0, 1.5)
 
-    @contextlib.asynccontextmanager
-    async def _slot(
+    async def _take_slot(
         self, host: str, deadline: _Deadline, reservation: Reservation | None
-    ) -> AsyncIterator[None]:
-        """Hold the host's lane, then a global slot, for one request (in that order,
+    ) -> None:
+        """Take the host's lane, then a global slot, for one request (in that order,
         so that requests queued for a busy host do not hold global slots other hosts
-        could use). Waiting for either does not count against the deadline."""
+        could use); the caller releases both. Waiting for either does not count
+        against the deadline. (Plain calls, not a context manager: this runs for
+        every request, and a generator-based one cost 4% of a check's CPU.)"""
         with deadline.paused():
             await self.lanes.acquire(host, reservation)
         try:
             with deadline.paused():
                 await self._global_slots.acquire()
-            try:
-                yield
-            finally:
-                self._global_slots.release()
-        finally:
+        except BaseException:
             self.lanes.release(host)
+            raise
 
     async def _exchange(
         self,
