@@ -432,12 +432,19 @@ class Fetcher:
         """Take the host's lane, then a global slot, for one request (in that order,
         so that requests queued for a busy host do not hold global slots other hosts
         could use); the caller releases both. Waiting for either does not count
-        against the deadline. (Plain calls, not a context manager: this runs for
-        every request, and a generator-based one cost 4% of a check's CPU.)"""
-        with deadline.paused():
+        against the deadline; when neither waits, the deadline is not paused (each
+        pause moves its timer twice). Plain calls, not a context manager: this runs
+        for every request, and a generator-based one cost 4% of a check's CPU."""
+        if self.lanes.ready(host, reservation):
             await self.lanes.acquire(host, reservation)
-        try:
+        else:
             with deadline.paused():
+                await self.lanes.acquire(host, reservation)
+        try:
+            if self._global_slots.locked():
+                with deadline.paused():
+                    await self._global_slots.acquire()
+            else:  # free: taken at once, so the deadline need not be paused
                 await self._global_slots.acquire()
         except BaseException:
             self.lanes.release(host)
