@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import random
 import time
 import typing
 import zlib
@@ -50,19 +49,12 @@ from ..retry_after import retry_after_s
 from ..urls import CHECKABLE_SCHEMES, host_key, normalize_url, scheme_of
 from .inflate import Inflater, inflater_for
 from .reasons import client_refusal, reason_for, request_url
+from .retries import RETRYABLE_REASONS, RETRYABLE_STATUSES, backoff_s, retry_delay
 from .transport import policy_transport
 
 __all__ = ["Budget", "Fetcher", "RETRYABLE_STATUSES"]
 
-#: Statuses that mean "try again later", not "this link is dead".
-RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
-#: Retried once whatever ``max_attempts`` says: a 500 is the server's own error,
-#: mostly a bug that answers the same a second later, unlike the gateway and
-#: "unavailable" statuses. One retry catches a blip; more only lengthen the run (a 5xx
-#: is never ``broken`` in one night: verdict.py), and the next night tries again.
-_RETRIED_ONCE_STATUSES = frozenset({500})
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-_RETRYABLE_REASONS = frozenset({Reason.TIMEOUT, Reason.CONNECTION_ERROR, Reason.DNS_TEMPORARY})
 #: Unread bodies up to this size are read to the end to keep their connection alive.
 _DISCARDED_BODY_BYTES = 64 * 1024
 _DISCARD_TIMEOUT_S = 0.5
@@ -388,9 +380,9 @@ class Fetcher:
             except (httpx.TransportError, httpx.InvalidURL) as exc:
                 reason, detail = reason_for(exc)
                 outcome = progress.outcome(error=reason, error_detail=detail)
-                if not may_retry or reason not in _RETRYABLE_REASONS:
+                if not may_retry or reason not in RETRYABLE_REASONS:
                     return outcome
-                delay = self._backoff_s(progress.attempts)
+                delay = backoff_s(progress.attempts, self._settings)
                 if delay >= deadline.remaining_s():
                     # The deadline would cut the wait short: report what was seen.
                     return outcome
@@ -400,31 +392,12 @@ class Fetcher:
                 progress.last_retryable = outcome
             await self._sleep(delay)
 
-    def _retry_delay(self, status: int, headers: Mapping[str, str], attempt: int) -> float | None:
-        """Seconds to wait before retrying this answer, or None to keep it as final.
-
-        A Retry-After longer than ``max_retry_after_s`` is not waited for: the
-        answer (a 429 or 503) is reported as it is. A 500 is retried once at most.
-        """
-        if status not in RETRYABLE_STATUSES:
-            return None
-        if status in _RETRIED_ONCE_STATUSES and attempt > 1:
-            return None
-        retry_after = retry_after_s(headers.get("retry-after"))
-        if retry_after is None:
-            return self._backoff_s(attempt)
-        return retry_after if retry_after <= self._settings.max_retry_after_s else None
-
     def _pause_host(self, url: str, headers: Mapping[str, str]) -> None:
         """A Retry-After pauses the whole host (every link to it), not only the link
         that got it; never for longer than ``max_retry_after_s``."""
         retry_after = retry_after_s(headers.get("retry-after"))
         if retry_after is not None:
             self.lanes.pause(host_key(url), min(retry_after, self._settings.max_retry_after_s))
-
-    def _backoff_s(self, attempt: int) -> float:
-        """Exponential backoff with jitter, so retries to one host do not move in step."""
-        return self._settings.backoff_s * 2 ** (attempt - 1) * random.uniform(1.0, 1.5)
 
     async def _take_slot(
         self, host: str, deadline: _Deadline, reservation: Reservation | None
@@ -467,7 +440,7 @@ class Fetcher:
             cookies.set_cookie_header(request)
         # Straight to the client's transport: what ``AsyncClient.send`` adds on top
         # (auth, event hooks, a parse of every redirect's Location, the client's cookie
-        # jar, a log line) is nothing a fetch uses, and it was a tenth of a fetch's CPU.
+        # jar, a log line) is nothing a fetch uses, and it was a sixth of a fetch's CPU.
         try:
             response = await self._sender.handle_async_request(request)
         except (UnicodeError, ValueError) as exc:
@@ -481,7 +454,11 @@ class Fetcher:
             progress.status_code, progress.headers = status, headers
             if status in RETRYABLE_STATUSES:
                 self._pause_host(progress.current_url, headers)
-            delay = self._retry_delay(status, headers, progress.attempts) if may_retry else None
+            delay = (
+                retry_delay(status, headers, progress.attempts, self._settings)
+                if may_retry
+                else None
+            )
             if delay is not None and delay < deadline.remaining_s():
                 await _discard_small_body(response, headers)
                 return progress.outcome(status_code=status, headers=headers), delay
