@@ -228,6 +228,28 @@ async def test_transient_statuses_are_retried_with_growing_backoff(fake_sleep: F
 
 
 @respx.mock
+async def test_a_500_is_retried_once_only(fake_sleep: FakeSleep) -> None:
+    route = respx.get("https://example.org/").mock(
+        side_effect=[httpx.Response(500), httpx.Response(500), httpx.Response(200)]
+    )
+    outcome = await _fetch("https://example.org/", _settings(max_attempts=3), fake_sleep)
+    assert outcome.status_code == 500 and outcome.attempts == 2
+    assert route.call_count == 2
+    (delay,) = fake_sleep.delays
+    assert 1.0 <= delay <= 1.5
+
+
+@respx.mock
+async def test_a_500_with_a_retry_after_waits_for_it_once(fake_sleep: FakeSleep) -> None:
+    route = respx.get("https://example.org/").mock(
+        side_effect=[httpx.Response(500, headers={"Retry-After": "3"}), httpx.Response(200)]
+    )
+    outcome = await _fetch("https://example.org/", sleep=fake_sleep)
+    assert outcome.status_code == 200 and route.call_count == 2
+    assert fake_sleep.delays == [3.0]
+
+
+@respx.mock
 async def test_the_last_answer_is_returned_when_attempts_run_out(fake_sleep: FakeSleep) -> None:
     route = respx.get("https://example.org/").respond(503, text="down for maintenance")
     outcome = await _fetch("https://example.org/", _settings(max_attempts=2), fake_sleep)

@@ -169,3 +169,18 @@ async def test_a_pause_holds_new_requests_until_it_ends() -> None:
     assert time.monotonic() - started >= 0.19
     lanes.release("a.test")
     assert lanes._lanes == {}
+
+
+async def test_ready_says_when_a_lane_is_taken_without_waiting() -> None:
+    lanes = Lanes(1)
+    assert lanes.ready("a.test")
+    reservation = lanes.reserve("a.test")
+    assert not lanes.ready("a.test") and lanes.ready("a.test", reservation)
+    assert not lanes.ready("a.test", lanes.reserve("b.test"))  # kept for another host
+    await lanes.acquire("a.test", reservation)
+    assert not lanes.ready("a.test", reservation)  # used up
+    lanes.release("a.test")
+    lanes.pause("a.test", 5.0)
+    fresh = lanes.reserve("a.test")
+    assert not lanes.ready("a.test", fresh)  # a pause holds even a kept lane
+    fresh.cancel()

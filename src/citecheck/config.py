@@ -26,8 +26,10 @@ DEFAULT_CONNECT_TIMEOUT_S = 10.0
 DEFAULT_MAX_REDIRECTS = 10
 #: Tries for a transient failure (timeouts, 5xx, connection errors), first one included.
 DEFAULT_MAX_ATTEMPTS = 3
-#: First backoff between tries; doubled each time, with jitter.
-DEFAULT_BACKOFF_S = 1.0
+#: First backoff between tries; doubled each time, with jitter. Short, because an
+#: in-run retry only catches a blip: a 5xx makes a link ``failing``, never
+#: ``broken``, in one night (verdict.py), so the nights retry it, not the backoff.
+DEFAULT_BACKOFF_S = 0.5
 #: A Retry-After longer than this is not waited for: the link is rate limited.
 DEFAULT_MAX_RETRY_AFTER_S = 10.0
 #: Bytes of an HTML (or other non-PDF) body read: enough for <head> and a text sample.

@@ -53,6 +53,10 @@ class Reservation:
         self._open = False
         return True
 
+    def is_for(self, host: str) -> bool:
+        """Whether :meth:`take` would use it for a request to ``host``."""
+        return self._open and host == self.host
+
     def cancel(self) -> None:
         """Give the lane back if the link never used it."""
         if self._open:
@@ -76,6 +80,19 @@ class Lanes:
             return True
         taken = lane.in_flight + lane.reserved + len(lane.waiters)
         return taken < self.per_host and not self._paused(lane)
+
+    def ready(self, host: str, reservation: Reservation | None = None) -> bool:
+        """True when :meth:`acquire` would take a lane at once, without waiting (a
+        False may still turn out not to wait). The fetch asks, to set no timer for
+        a wait that cannot happen."""
+        lane = self._lanes.get(host)
+        if lane is None:
+            return True
+        if self._paused(lane):
+            return False
+        if reservation is not None and reservation.is_for(host):
+            return True
+        return lane.in_flight + lane.reserved < self.per_host and not lane.waiters
 
     def in_flight(self, host: str) -> int:
         lane = self._lanes.get(host)

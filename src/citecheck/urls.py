@@ -115,8 +115,13 @@ def normalize_url(url: str) -> str:
     return urlunsplit(SplitResult(scheme, netloc, path, query, ""))
 
 
+@functools.lru_cache(maxsize=_REMEMBERED_KEYS)
 def host_key(url: str) -> str:
-    """The host that politeness limits apply to (lower-case, without port)."""
+    """The host that politeness limits apply to (lower-case, without port).
+
+    Remembered like :func:`normalize_url`: a link's host is asked for by the
+    schedule, the dispatcher and every request's lane.
+    """
     try:
         return (urlsplit(url).hostname or "").lower()
     except ValueError:  # not a URL urlsplit can read: no host to be polite to

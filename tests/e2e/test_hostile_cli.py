@@ -62,7 +62,7 @@ def test_invalid_idna_hosts_and_a_redirect_to_one_are_recorded_per_link(hostile:
     assert (links[emoji]["status"], links[emoji]["reason"]) == ("skipped", "unsupported_host")
     assert links[bad_label]["reason"] == "invalid_url"
     assert (links[to_bad]["status"], links[to_bad]["reason"]) == ("broken", "invalid_url")
-    assert "redirected to a URL that cannot be requested" in links[to_bad]["detail"]
+    assert "redirected to an invalid URL" in links[to_bad]["detail"]
 
 
 def test_charsets_no_browser_knows_are_ignored_not_fatal(hostile: CLI) -> None:

@@ -107,9 +107,15 @@ class Connection:
 
     async def send(self, head: bytes, body: bytes, timeout: float | None) -> None:
         try:
-            self._writer.write(head + body if body else head)
+            writer = self._writer
+            writer.write(head + body if body else head)
+            if not writer.transport.get_write_buffer_size():
+                # All of it went to the socket at once (as a request mostly does):
+                # drain() has nothing to wait for, so no timer is set to bound it.
+                await writer.drain()
+                return
             async with asyncio.timeout(timeout):
-                await self._writer.drain()
+                await writer.drain()
         except TimeoutError as exc:
             raise httpcore.WriteTimeout("the request could not be sent in time") from exc
         except (OSError, RuntimeError) as exc:
@@ -179,8 +185,15 @@ class Connection:
             headers.append((name, value.strip(b" \t")))
         return _Head(int(code), reason, version, headers)
 
+    def _buffered(self) -> int:
+        """Bytes already received and not yet read: a read of at most these does
+        not wait, so it needs no timer."""
+        return len(self._reader._buffer)  # noqa: SLF001
+
     async def read_exactly(self, size: int, timeout: float | None) -> bytes:
         try:
+            if self._buffered() >= size:
+                return await self._reader.readexactly(size)
             async with asyncio.timeout(timeout):
                 return await self._reader.readexactly(size)
         except asyncio.IncompleteReadError:
@@ -194,6 +207,8 @@ class Connection:
 
     async def read_some(self, size: int, timeout: float | None) -> bytes:
         try:
+            if self._buffered():
+                return await self._reader.read(size)
             async with asyncio.timeout(timeout):
                 return await self._reader.read(size)
         except TimeoutError as exc:
@@ -353,7 +368,10 @@ class OriginPool:
         if request.url.scheme not in (b"http", b"https"):
             raise httpcore.UnsupportedProtocol(f"unsupported scheme {request.url.scheme!r}")
         try:
-            async with asyncio.timeout(_timeout(request, "pool")):
+            if self._slots.locked():
+                async with asyncio.timeout(_timeout(request, "pool")):
+                    await self._slots.acquire()
+            else:  # a free slot is taken at once: no wait to bound
                 await self._slots.acquire()
         except TimeoutError as exc:
             raise httpcore.PoolTimeout("no connection was free in time") from exc

@@ -1,0 +1,53 @@
+"""Which answers and failures a fetch tries again, and how long it waits first.
+
+Why few and short: an in-run retry only catches a blip (a gateway restarting, a
+dropped connection). A 5xx or a connection error makes a link ``failing``, never
+``broken``, in one night (verdict.py), so what protects the verdict is the next
+night's try, not a longer wait within this one; and a retry's wait is time at the end
+of a run (BENCHMARKS.md: the second retry of 500s added 3–4 s to a 2,000-link run).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+
+from ..config import Settings
+from ..models import Reason
+from ..retry_after import retry_after_s
+
+#: Statuses that mean "try again later", not "this link is dead".
+RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
+#: Retried once whatever ``max_attempts`` says: a 500 is the server's own error,
+#: mostly a bug that answers the same a second later, unlike the gateway and
+#: "unavailable" statuses, which keep every try.
+RETRIED_ONCE_STATUSES = frozenset({500})
+#: Failures without an answer that are tried again.
+RETRYABLE_REASONS = frozenset({Reason.TIMEOUT, Reason.CONNECTION_ERROR, Reason.DNS_TEMPORARY})
+
+
+def retry_delay(
+    status: int, headers: Mapping[str, str], attempt: int, settings: Settings
+) -> float | None:
+    """Seconds to wait before retrying this answer (try number ``attempt``), or None
+    to keep it as final. ``headers`` have lower-case names.
+
+    A Retry-After longer than ``max_retry_after_s`` is not waited for: the answer (a
+    429 or 503) is reported as it is. A 500 is retried once at most.
+    """
+    if status not in RETRYABLE_STATUSES:
+        return None
+    if status in RETRIED_ONCE_STATUSES and attempt > 1:
+        return None
+    retry_after = retry_after_s(headers.get("retry-after"))
+    if retry_after is None:
+        return backoff_s(attempt, settings)
+    return retry_after if retry_after <= settings.max_retry_after_s else None
+
+
+def backoff_s(attempt: int, settings: Settings) -> float:
+    """Exponential backoff with jitter, so retries to one host do not move in step."""
+    return settings.backoff_s * 2 ** (attempt - 1) * random.uniform(1.0, 1.5)
+
+
+__all__ = ["RETRYABLE_REASONS", "RETRYABLE_STATUSES", "backoff_s", "retry_delay"]
