@@ -34,10 +34,10 @@ def store(tmp_path: Path) -> Iterator[Store]:
         yield opened
 
 
-def _row(store: Store, *, chosen: bool = True):
+def _row(store: Store, *, chosen: bool = True, mimetype: str = "application/pdf"):
     (row,) = store.iter_archive_rows()
     if chosen:
-        snapshot = Snapshot(TS, URL, 200, "application/pdf")
+        snapshot = Snapshot(TS, URL, 200, mimetype)
         store.record_lookup(
             row.link_id,
             looked_up_at=NOW,
@@ -73,6 +73,11 @@ def test_a_copy_is_read_once_unless_it_could_not_be_fetched(store: Store) -> Non
     assert _question(store, row) is not None  # could not be fetched: asked again
     store.record_archived_pages(row.link_id, [_archived("67", TS)])
     assert _question(store, row) is not None  # a page cited since is not read yet
+
+
+def test_only_a_copy_of_a_pdf_is_read(store: Store) -> None:
+    assert _question(store, _row(store, mimetype="text/html")) is None
+    assert _question(store, _row(store, mimetype="warc/revisit")) is not None  # a .pdf path
 
 
 def test_fix_takes_the_archived_copys_pages_over_the_first_sight(store: Store) -> None:

@@ -21,12 +21,13 @@ import threading
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from ..config import ArchiveSettings
 from ..errors import StoreError
 from ..fetch import RETRYABLE_STATUSES, Fetcher
 from ..incidents import IncidentLog
-from ..models import WAYBACK, FetchOutcome
+from ..models import HTML_TYPES, PDF_TYPES, WAYBACK, FetchOutcome
 from ..pages import answer_pages, is_pdf
 from ..pages.models import (
     PAGES_UNREAD,
@@ -84,11 +85,13 @@ def raw_capture_url(archive_url: str, timestamp: str) -> str | None:
 
 def _question(store: Store, row: ArchiveRow) -> PageQuestion | None:
     """The page citations to check in ``row``'s chosen copy; None when there are none,
-    the copy is not a Wayback snapshot, or it was read already."""
+    the copy is not a Wayback snapshot of a PDF, or it was read already."""
     lookup = row.lookup
     if lookup is None or not lookup.timestamp or not lookup.archive_url:
         return None
     if lookup.archive not in (None, WAYBACK):
+        return None
+    if not _pdf_copy(row, store.archived_copy_type(row.link_id, lookup.timestamp)):
         return None
     question = store.page_question(row.state.url)
     if question is None:
@@ -183,6 +186,18 @@ def _unread(citations: tuple[CitedClaim, ...], why: str, now: datetime) -> list[
         PageFinding(page=c.page, claim=c.claim, finding=PAGES_UNREAD, detail=why, checked_at=now)
         for c in dict.fromkeys(citations)
     ]
+
+
+def _pdf_copy(row: ArchiveRow, copy_type: str | None) -> bool:
+    """Whether the chosen copy is a PDF: by the index's media type, or, when that
+    says nothing (a revisit record, none), by what the link served live or its path."""
+    kind = (copy_type or "").split(";", 1)[0].strip().lower()
+    if kind in PDF_TYPES:
+        return True
+    if kind in HTML_TYPES:
+        return False
+    path = urlsplit(row.state.url).path.lower()
+    return row.content_type in PDF_TYPES or path.endswith(".pdf")
 
 
 def _cites_any(finding: PageFinding, labels: set[str]) -> bool:

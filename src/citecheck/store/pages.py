@@ -140,6 +140,16 @@ class PageQueries:
                 pages.pop(first, None)
         return pages
 
+    def archived_copy_type(self, link_id: int, timestamp: str) -> str | None:
+        """The media type the Wayback index gave the link's capture at ``timestamp``."""
+        with self._conn.errors("read the cited pages"), self._conn.read():
+            row = self._conn.execute(
+                "SELECT mimetype FROM snapshots WHERE link_id = ? AND timestamp = ?"
+                " AND archive = 'wayback' ORDER BY id LIMIT 1",
+                (link_id, timestamp),
+            ).fetchone()
+        return row[0] if row else None
+
     def archived_pages_read(self, link_id: int) -> tuple[set[str | None], set[str]]:
         """The archived copies (timestamps; None: one could not be fetched) the link's
         stored archived findings are about, and the pages they cover."""
