@@ -1655,3 +1655,27 @@ def rise_report(*, inserted_before: int | None = None, removed: int | None = Non
 def serve_pdf(web: FakeWeb, path: str, pdf: bytes, *, host: str | None = None) -> None:
     """``pdf`` at ``path``, as a web server sends a report (call again for a new edition)."""
     web.page(path, body=pdf, headers={"Content-Type": "application/pdf"}, host=host)
+
+
+# Archived copies of cited PDFs (issue 15, the archived copy's pages). The Wayback
+# Machine serves a capture's own bytes, with its original media type, at
+# ``/web/<ts>id_/<url>`` (the "id_" modifier, "unaltered versions": what
+# edgi-govdata-archiving/web-monitoring-ui asks for, its issue #1069), while
+# ``/web/<ts>/<url>`` of a PDF is the replay page a reader gets: HTML with the
+# archive's toolbar around an iframe of ``/web/<ts>if_/<url>``.
+
+
+def archive_pdf(wayback: FakeWayback, original: str, timestamp: str, pdf: bytes) -> None:
+    """A capture of the PDF ``pdf`` at ``original``, listed in the index and replayed
+    as the Wayback Machine replays one (raw at its ``id_`` URL)."""
+    wayback.add_capture(original, timestamp, mimetype="application/pdf")
+
+    async def raw(request: Request, reply: Reply) -> None:
+        await reply.send(200, pdf, content_type="application/pdf")
+
+    async def replay(request: Request, reply: Reply) -> None:
+        frame = f'<div id="wm-toolbar">Wayback</div><iframe src="/web/{timestamp}if_/{original}">'
+        await reply.send(200, _html("Wayback Machine", frame + "</iframe>"))
+
+    wayback.route(f"/web/{timestamp}id_/{original}", raw)
+    wayback.route(f"/web/{timestamp}/{original}", replay)

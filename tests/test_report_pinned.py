@@ -23,7 +23,7 @@ from citecheck.report.build import build_report
 from citecheck.store import Store
 
 PINNED_SHA256 = {
-    "json": "857c58d6ed8bbfbe206e2aa0a8fcf65d8ec7af269e7bba55ea17359ebcac2423",  # + page_check
+    "json": "21d892278a72fa566095a33e93acd1d80b644c48a4726cf44f0670ea389947f8",  # + archived pages
     "md": "12bf3fef7c09825c189ea54d61dfc0c1ad8bdffb0426573a3df27a6b7af66e8a",
     "csv": "30152fed01d4397d9e75e8d402b5bc9ec539e0fd9055d9df7ae359ac4b9c1066",
     "html": "323bd3b0c9f529a4412744deec71ca92a38ec706263229019de9f9ca7d0b7c8c",

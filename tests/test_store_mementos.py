@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from citecheck.models import Citation, Snapshot
-from citecheck.store import Store
+from citecheck.store import SCHEMA_VERSION, Store
 
 T0 = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 URL = "https://example.org/a"
@@ -64,6 +64,6 @@ def test_migration_0007_keeps_wayback_snapshots(tmp_path: Path) -> None:
         assert conn.execute("SELECT archive, memento_url FROM snapshots").fetchall() == [
             ("wayback", None)
         ]
-        assert conn.execute("PRAGMA user_version").fetchone() == (7,)
+        assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
     finally:
         conn.close()

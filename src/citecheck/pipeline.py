@@ -404,7 +404,9 @@ async def _archive_all(
         WaybackClient,
         archive_links,
     )
+    from .archive.pages import check_archived_pages
 
+    started = time.monotonic()
     async with Fetcher(settings, transport=transport) as fetcher:
         client = WaybackClient(
             fetcher.client,
@@ -424,6 +426,15 @@ async def _archive_all(
             incidents=incidents,
             on_progress=on_progress,
             elsewhere=elsewhere,
+        )
+        budget_s = archive_settings.time_budget_s
+        await check_archived_pages(
+            store,
+            fetcher,
+            archive_settings,
+            clock=clock,
+            incidents=incidents,
+            over_budget=lambda: budget_s is not None and time.monotonic() - started > budget_s,
         )
     if client.answers == 0 and client.no_answer_streak > 0:
         # Fewer requests than the streak that proves a dead archive, none answered.

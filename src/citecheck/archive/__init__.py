@@ -17,6 +17,7 @@ Two halves:
     memento.py    other archives' answers       memento_client.py  their TimeMaps, TimeGates
     archives.py   the archives asked            elsewhere.py  a copy from them, verified
     job.py        one run over a store          summary.py    what a run did
+    pages.py      the cited pages of the chosen copies of PDFs (pages/, issue 15)
 
 Why not waybackpy: its last release is from March 2022; it is synchronous
 (``requests``), sets no timeouts, hard-codes its endpoints, has no SPN2,

@@ -35,7 +35,7 @@ def fix_decisions(store: Store, settings: ArchiveSettings | None = None) -> dict
                     lookup.archive_url,
                     date,
                     f"{why}; archived {date}",
-                    pdf_pages=store.remembered_pages(state.url),
+                    pdf_pages=store.remembered_pages(state.url, archived_at=_read_at(lookup)),
                 )
             else:
                 decisions[state.url] = Decision(
@@ -74,3 +74,8 @@ def _usable_copy(url: str, lookup: ArchiveLookup, settings: ArchiveSettings) -> 
         return False
     base = archive_url.split("/web/", 1)[0]
     return lookup_problem(url, timestamp, archive_url, base) is None
+
+
+def _read_at(lookup: ArchiveLookup) -> str | None:
+    """The timestamp of the copy whose pages archive/pages.py reads (Wayback's)."""
+    return lookup.timestamp if lookup.archive in (None, WAYBACK) else None

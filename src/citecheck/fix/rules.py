@@ -59,8 +59,9 @@ class Decision:
     archived copy for a swap, the final URL for an update; ``version_date`` is the
     ISO date of the capture (Robust Links ``data-versiondate``); ``why`` is what
     the summary says ("broken (not_found); archived 2021-07-14"). ``pdf_pages`` maps
-    a cited page number to the PDF page it was on when first seen (pages/), so that
-    a swap to an archived PDF opens at the cited page (``#page=N``).
+    a cited page number to its PDF page in the archived copy (archive/pages.py), or
+    else the one it was on when first seen (pages/), so that a swap to an archived
+    PDF opens at the cited page (``#page=N``).
     """
 
     url: str
@@ -141,7 +142,8 @@ def choose(
 
 def with_page(new_url: str, page: str | None, decision: Decision) -> str:
     """``new_url`` opening at the cited page: ``#page=N`` with N the PDF page the cited
-    page was on when first seen. Unchanged when the URL has a fragment already, the
+    page is on in the archived copy (when its pages were read), else the one it was on
+    when first seen. Unchanged when the URL has a fragment already, the
     citation names no page, or the page was never seen (a guess would be wrong as
     often as right: reports number pages their own way)."""
     match = _FIRST_PAGE.match(page or "")

@@ -86,3 +86,20 @@ class PageAnswer:
 
     findings: tuple[PageFinding, ...]
     baselines: tuple[PageBaseline, ...] = ()
+
+
+@dataclass(frozen=True)
+class ArchivedPageFinding:
+    """The page check of one (pages, claim) in a link's chosen archived copy.
+
+    ``archive_url`` is the copy's replay URL; ``archive_timestamp`` its Wayback
+    timestamp, None when the copy could not be fetched (asked again next run).
+    ``finding.pdf_page`` is where the cited page is in the archived PDF: what
+    ``fix`` writes as ``#page=``. ``baseline_taken``: the PDF was never seen live,
+    so the cited pages were remembered from this copy.
+    """
+
+    archive_url: str
+    archive_timestamp: str | None
+    finding: PageFinding
+    baseline_taken: bool = False

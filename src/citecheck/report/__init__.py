@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import TextIO
 
 from ..models import STATUS_ORDER, CheckResult, Citation, HistoryEntry, LastRun, LinkState
-from ..pages.models import PageFinding
+from ..pages.models import ArchivedPageFinding, PageFinding
 
 #: Runs the health chart shows, the latest ones: three months of nightly runs.
 TIMELINE_RUNS = 100
@@ -49,6 +49,8 @@ class LinkReport:
     archive_copies: int | None = None
     #: The page check of the citations' pages and claims (pages/), per (pages, claim).
     pages: Sequence[PageFinding] = ()
+    #: The same, in the chosen archived copy (archive/pages.py).
+    archived_pages: Sequence[ArchivedPageFinding] = ()
 
     @property
     def checks(self) -> int:

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 
 from ..config import Schedule
-from ..pages.models import PageFinding
+from ..pages.models import ArchivedPageFinding, PageFinding
 from ..schedule import next_due
 from ..store import PAGE_SIZE, ReportRow, Store
 from . import TIMELINE_RUNS, LinkReport, Report
@@ -22,11 +22,15 @@ def build_report(store: Store, *, now: datetime, schedule: Schedule | None = Non
     def links(latest: int | None = None) -> Iterator[LinkReport]:
         rows = store.iter_report_rows(latest=latest)
         while batch := list(itertools.islice(rows, PAGE_SIZE)):
-            pages = store.page_findings(row.link_id for row in batch)
+            ids = [row.link_id for row in batch]
+            pages = store.page_findings(ids)
+            archived = store.archived_page_findings(ids)
             for row in batch:
-                yield _link_report(row, pages.get(row.link_id, ()))
+                yield _link_report(row, pages.get(row.link_id, ()), archived.get(row.link_id, ()))
 
-    def _link_report(row: ReportRow, pages: Sequence[PageFinding]) -> LinkReport:
+    def _link_report(
+        row: ReportRow, pages: Sequence[PageFinding], archived: Sequence[ArchivedPageFinding]
+    ) -> LinkReport:
         state = row.state
         extra: dict[str, object] = {"drift": dict(state.drift) if state.drift else None}
         if schedule is not None:
@@ -44,6 +48,7 @@ def build_report(store: Store, *, now: datetime, schedule: Schedule | None = Non
             archive_name=row.archive_name,
             archive_copies=row.archive_copies,
             pages=pages,
+            archived_pages=archived,
         )
 
     last = store.last_changes()

@@ -73,6 +73,8 @@ def _citation_text(citation: Mapping[str, Any]) -> str:
         where += f": “{citation['context']}”"
     if citation.get("page_check") and citation["page_check"]["summary"]:
         where += f" [page check: {citation['page_check']['summary']}]"
+    if citation.get("archived_page_check"):
+        where += f" [page check: {citation['archived_page_check']['summary']}]"
     return where
 
 

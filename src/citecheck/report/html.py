@@ -343,7 +343,7 @@ def _row(link: LinkReport) -> _Row:
             page=c.page,
             title=c.title,
             context=c.context,
-            page_check=page_check_text(link.pages, c),
+            page_check=page_check_text(link, c),
         )
         for c in link.citations
     )

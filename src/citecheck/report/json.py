@@ -21,7 +21,7 @@ from typing import Any, TextIO
 
 from ..models import CHANGE_KINDS, HistoryEntry, Reason, Status
 from . import LinkReport, Report, ordered_summary, run_notice
-from .pages import finding_for, page_check_fields
+from .pages import archived_check_fields, archived_for, finding_for, page_check_fields
 
 
 class _CheckTails(dict[tuple[Any, Any, Any], str]):
@@ -84,6 +84,7 @@ def link_fields(link: LinkReport) -> dict[str, Any]:
                 "context": c.context,
                 "accessed": c.accessed,
                 "page_check": page_check_fields(finding_for(link.pages, c)),
+                "archived_page_check": archived_check_fields(archived_for(link.archived_pages, c)),
             }
             for c in link.citations
         ],

@@ -14,7 +14,7 @@ from typing import TextIO
 
 from ..models import CHANGE_KINDS, STATUS_ORDER, Status
 from . import LinkReport, Report, ordered_summary, run_notice
-from .pages import finding_for, finding_text
+from .pages import page_check_lines
 
 #: Sections listed link by link; the rest are summarised by count.
 _DETAILED = (Status.BROKEN, Status.FAILING, Status.BLOCKED, Status.REDIRECTED)
@@ -108,8 +108,7 @@ def _entry(link: LinkReport) -> list[str]:
         if citation.context:
             where += f": “{escape(citation.context)}”"
         lines.append(f"  - Cited in {where}")
-        finding = finding_for(link.pages, citation)
-        if finding is not None and (text := finding_text(finding)):
+        for text in page_check_lines(link, citation):
             lines.append(f"    - Page check: {escape(text)}")
     if state.status.is_error:
         failures = state.consecutive_failures
@@ -127,8 +126,7 @@ def _page_checks(link: LinkReport) -> list[str]:
     """Under a link listed without details: its citations that had a page check."""
     lines = []
     for citation in link.citations:
-        finding = finding_for(link.pages, citation)
-        if finding is not None and (text := finding_text(finding)):
+        for text in page_check_lines(link, citation):
             where = escape(citation.cited_in or "sources.csv")
             page = f" (p. {escape(citation.page)})" if citation.page else ""
             lines.append(f"  - Cited in {where}{page}: {escape(text)}")

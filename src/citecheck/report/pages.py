@@ -1,15 +1,19 @@
 """Page citations in reports: each citation's page finding and claim support, as
 one sentence (Markdown, HTML, CSV) or as fields (JSON). Every format shows them
 beside the citation, under the link's own status: a finding is evidence for a
-human, never a link status."""
+human, never a link status. The check of the chosen archived copy's pages follows
+the live one's."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..models import Citation
-from ..pages.models import BY_INDEX, BY_LABELS, BY_PRINTED, PageFinding
+from ..pages.models import BY_INDEX, BY_LABELS, BY_PRINTED, ArchivedPageFinding, PageFinding
+
+if TYPE_CHECKING:
+    from . import LinkReport
 
 _NUMBERING_WORDS = {
     BY_LABELS: "page labels",
@@ -60,10 +64,58 @@ def finding_text(finding: PageFinding) -> str:
     return " · ".join(parts)
 
 
-def page_check_text(findings: Sequence[PageFinding], citation: Citation) -> str | None:
+def archived_for(
+    archived: Sequence[ArchivedPageFinding], citation: Citation
+) -> ArchivedPageFinding | None:
+    """The finding on ``citation``'s pages and claim in the archived copy, if any."""
+    for found in archived:
+        if found.finding.page == citation.page and found.finding.claim == citation.context:
+            return found
+    return None
+
+
+def archived_text(archived: ArchivedPageFinding) -> str:
+    """One line: "archived copy of 2021-07-14: " and what was found in it."""
+    timestamp = archived.archive_timestamp
+    when = f" of {timestamp[:4]}-{timestamp[4:6]}-{timestamp[6:8]}" if timestamp else ""
+    text = f"archived copy{when}: {finding_text(archived.finding)}"
+    if archived.baseline_taken:
+        text += " · cited pages remembered from this copy (the PDF was not seen live)"
+    return text
+
+
+def page_check_lines(link: LinkReport, citation: Citation) -> list[str]:
+    """The page check of ``citation`` in ``link``: the live PDF's line
+    and the archived copy's, each when made."""
+    lines = []
+    finding = finding_for(link.pages, citation)
+    if finding is not None and (text := finding_text(finding)):
+        lines.append(text)
+    archived = archived_for(link.archived_pages, citation)
+    if archived is not None:
+        lines.append(archived_text(archived))
+    return lines
+
+
+def page_check_text(link: LinkReport, citation: Citation) -> str | None:
     """The line shown under ``citation`` (None: no page check was made)."""
-    finding = finding_for(findings, citation)
-    return finding_text(finding) or None if finding is not None else None
+    return " — ".join(page_check_lines(link, citation)) or None
+
+
+def archived_check_fields(archived: ArchivedPageFinding | None) -> dict[str, Any] | None:
+    """The archived copy's finding as the JSON report spells it."""
+    if archived is None:
+        return None
+    fields = page_check_fields(archived.finding)
+    assert fields is not None
+    del fields["fix_page"], fields["best_page"], fields["best_support"]
+    return {
+        **fields,
+        "summary": archived_text(archived),
+        "archive_url": archived.archive_url,
+        "archive_timestamp": archived.archive_timestamp,
+        "baseline_taken": archived.baseline_taken,
+    }
 
 
 def page_check_fields(finding: PageFinding | None) -> dict[str, Any] | None:

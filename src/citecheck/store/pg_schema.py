@@ -162,6 +162,29 @@ PG_MIGRATIONS: tuple[Step, ...] = (
             "ALTER TABLE archive_lookups ADD COLUMN note TEXT",
         ),
     ),
+    Step(
+        8,
+        "0008_archived_pages",
+        (
+            "CREATE TABLE archived_page_findings ("
+            " link_id BIGINT NOT NULL REFERENCES links (id),"
+            " page TEXT NOT NULL,"
+            " claim TEXT NOT NULL,"
+            " archive_timestamp TEXT,"
+            " archive_url TEXT NOT NULL,"
+            " checked_at TEXT NOT NULL,"
+            " finding TEXT,"
+            " detail TEXT,"
+            " pdf_page BIGINT,"
+            " numbering TEXT,"
+            " page_count BIGINT,"
+            " support DOUBLE PRECISION,"
+            " terms_found TEXT,"
+            " terms_total BIGINT,"
+            " baseline_taken BIGINT NOT NULL DEFAULT 0,"
+            " PRIMARY KEY (link_id, page, claim))",
+        ),
+    ),
 )
 
 #: The statements that create the migrations table itself (before any step).

@@ -297,5 +297,36 @@ def _migration_0007_memento_archives(db: Database) -> None:
     _set_schema_version(db, 7)
 
 
+#: Migration 0008 in portable SQL: the page check of each link's archived copy.
+ARCHIVED_PAGES_DDL = (
+    "CREATE TABLE archived_page_findings ("
+    " link_id INTEGER NOT NULL REFERENCES links (id),"
+    " page TEXT NOT NULL,"
+    " claim TEXT NOT NULL,"
+    " archive_timestamp TEXT,"
+    " archive_url TEXT NOT NULL,"
+    " checked_at TEXT NOT NULL,"
+    " finding TEXT,"
+    " detail TEXT,"
+    " pdf_page INTEGER,"
+    " numbering TEXT,"
+    " page_count INTEGER,"
+    " support REAL,"
+    " terms_found TEXT,"
+    " terms_total INTEGER,"
+    " baseline_taken INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY (link_id, page, claim))",
+)
+
+
+@MIGRATIONS(name="0008_archived_pages")
+def _migration_0008_archived_pages(db: Database) -> None:
+    """The cited pages of each link's chosen archived copy: the latest findings on
+    each citation's pages and claim there, and which copy they are about."""
+    for statement in ARCHIVED_PAGES_DDL:
+        db.execute(statement)
+    _set_schema_version(db, 8)
+
+
 def _set_schema_version(db: Database, version: int) -> None:
     db.execute(f"PRAGMA user_version = {int(version)}")
