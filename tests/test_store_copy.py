@@ -13,8 +13,9 @@ from citecheck.cli import cli
 from citecheck.errors import StoreError
 from citecheck.models import CheckResult, Citation, Hop, LinkState, Reason, Status
 from citecheck.store import Store
-from citecheck.store.copy import COPIED_TABLES
+from citecheck.store.copy import COPIED_TABLES, NOT_COPIED
 from citecheck.store.maintenance import copy_database, migrate_database
+from citecheck.store.version import MIGRATIONS_TABLE, OWN_TABLES
 
 T0 = datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
 
@@ -63,6 +64,27 @@ def _fill(path: Path, links: int = 30) -> None:
                 " 'pending')",
                 (T0.isoformat(),),
             )
+            for link_id in range(1, min(links, 3) + 1):  # composite keys, several pages
+                for label in ("p.1", "p.67", "p.9", "ii"):
+                    conn.execute(
+                        "INSERT INTO page_baselines (link_id, label, pdf_page, fingerprint,"
+                        " terms, numbering, seen_at) VALUES (?, ?, 3, 'ab12', '[\"rise\"]',"
+                        " 'page labels', ?)",
+                        (link_id, label, T0.isoformat()),
+                    )
+                    for claim in ("", "Clàim one", "claim two"):
+                        conn.execute(
+                            "INSERT INTO page_findings (link_id, page, claim, checked_at,"
+                            " finding, support, terms_found, terms_total) VALUES"
+                            " (?, ?, ?, ?, 'page_missing', 0.25, '[]', 4)",
+                            (link_id, label, claim, T0.isoformat()),
+                        )
+                        conn.execute(
+                            "INSERT INTO archived_page_findings (link_id, page, claim,"
+                            " archive_timestamp, archive_url, checked_at, support)"
+                            " VALUES (?, ?, ?, '20210714000000', ?, ?, 0.5)",
+                            (link_id, label, claim, urls[0], T0.isoformat()),
+                        )
             conn.execute(
                 'INSERT INTO fixes (batch, document, fixed_at, start, "end", old_url, new_url,'
                 " action, old_text, new_text) VALUES (1, 'doc.md', ?, 0, 4, 'a', 'b', 'swap',"
@@ -75,7 +97,7 @@ def _tables(path: Path) -> dict[str, list[tuple]]:
     conn = sqlite3.connect(path)
     try:
         return {
-            table: conn.execute(f'SELECT * FROM {table} ORDER BY "{key}"').fetchall()
+            table: conn.execute(f"SELECT * FROM {table} ORDER BY {', '.join(key)}").fetchall()
             for table, key in COPIED_TABLES
         }
     finally:
@@ -96,6 +118,12 @@ def test_sqlite_to_postgresql_to_sqlite_leaves_every_table_identical(
     assert after == before
     with Store.open(postgres_database) as store:  # the ids go on after the copied ones
         assert store.begin_run("check", now=T0) == len(before["runs"]) + 1
+
+
+def test_every_table_of_citecheck_is_copied() -> None:
+    """A migration that adds a table must say how ``db copy`` copies it."""
+    copied = {table for table, _ in COPIED_TABLES}
+    assert OWN_TABLES - {MIGRATIONS_TABLE} - NOT_COPIED == copied
 
 
 def test_copy_into_a_database_with_data_is_refused(tmp_path: Path, store_backend: str) -> None:

@@ -19,17 +19,25 @@ from dataclasses import dataclass
 from ..errors import StoreError
 from .connection import Connection
 
-#: The tables in the order a copy fills them, each with its key column.
-COPIED_TABLES: tuple[tuple[str, str], ...] = (
-    ("runs", "id"),
-    ("links", "id"),
-    ("citations", "id"),
-    ("checks", "id"),
-    ("snapshots", "id"),
-    ("archive_lookups", "link_id"),
-    ("captures", "id"),
-    ("fixes", "id"),
+#: The tables in the order a copy fills them, each with its key columns (a page is
+#: read after the last key of the one before, so composite keys page too). A table
+#: of citecheck's that is not here is not copied: ``tests/test_store_copy.py`` fails
+#: when a migration adds one without saying which it is.
+COPIED_TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("runs", ("id",)),
+    ("links", ("id",)),
+    ("citations", ("id",)),
+    ("checks", ("id",)),
+    ("snapshots", ("id",)),
+    ("archive_lookups", ("link_id",)),
+    ("captures", ("id",)),
+    ("fixes", ("id",)),
+    ("page_baselines", ("link_id", "label")),
+    ("page_findings", ("link_id", "page", "claim")),
+    ("archived_page_findings", ("link_id", "page", "claim")),
 )
+#: citecheck's tables that a copy leaves out: none yet.
+NOT_COPIED: frozenset[str] = frozenset()
 #: Rows read and written at a time: memory stays bounded at any size of history.
 COPY_PAGE_ROWS = 1000
 
@@ -70,7 +78,7 @@ def copy_tables(
     return copied
 
 
-def _copy_table(source: Connection, target: Connection, table: str, key: str) -> int:
+def _copy_table(source: Connection, target: Connection, table: str, key: tuple[str, ...]) -> int:
     columns = columns_of(source, table)
     missing = set(columns) - set(columns_of(target, table))
     if missing:
@@ -79,23 +87,32 @@ def _copy_table(source: Connection, target: Connection, table: str, key: str) ->
             " the two databases are at different schema versions"
         )
     names = ", ".join(f'"{column}"' for column in columns)
-    select = (
-        f'SELECT {names} FROM {table} WHERE "{key}" > ? ORDER BY "{key}" LIMIT {COPY_PAGE_ROWS}'
+    key_names = ", ".join(f'"{column}"' for column in key)
+    order = f"ORDER BY {key_names} LIMIT {COPY_PAGE_ROWS}"
+    first = f"SELECT {names} FROM {table} {order}"
+    # A row value comparison pages a composite key in the key's own order, on both engines.
+    following = (
+        f"SELECT {names} FROM {table} WHERE ({key_names}) > ({', '.join('?' * len(key))}) {order}"
     )
     insert = f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})"
-    key_index = columns.index(key)
-    after, rows_copied = -1, 0
+    key_indexes = [columns.index(column) for column in key]
+    after: tuple[object, ...] | None = None
+    rows_copied = 0
     while True:
         with source.errors(f"read {table}"), source.read():
-            rows = source.execute(select, (after,)).fetchall()
+            if after is None:
+                rows = source.execute(first).fetchall()
+            else:
+                rows = source.execute(following, after).fetchall()
         if not rows:
             break
         with target.errors(f"write {table}"), target.write():
             target.executemany(insert, rows)
         rows_copied += len(rows)
-        after = rows[-1][key_index]
+        after = tuple(rows[-1][index] for index in key_indexes)
         if len(rows) < COPY_PAGE_ROWS:
             break
-    with target.errors(f"reset the ids of {table}"), target.write():
-        target.reset_ids(table, key)
+    if key == ("id",):
+        with target.errors(f"reset the ids of {table}"), target.write():
+            target.reset_ids(table, "id")
     return rows_copied

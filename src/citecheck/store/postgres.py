@@ -51,7 +51,7 @@ LOCK_TIMEOUT_MS = 30_000
 #: checks slow down (the subtransaction cache overflows); measured in BENCHMARKS.md.
 MAX_SAVEPOINTS_PER_GROUP = 32
 #: The tables of a citecheck database on PostgreSQL (SQLite's own bookkeeping aside).
-PG_TABLES = frozenset(OWN_TABLES - {"_sqlite_migrations"}) | {"fixes", MIGRATIONS_TABLE}
+PG_TABLES = frozenset(OWN_TABLES - {"_sqlite_migrations"}) | {MIGRATIONS_TABLE}
 
 
 class PostgresConnection:

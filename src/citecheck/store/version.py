@@ -27,6 +27,7 @@ OWN_TABLES = frozenset(
         "snapshots",
         "archive_lookups",
         "captures",
+        "fixes",
         "page_baselines",
         "page_findings",
         "archived_page_findings",
