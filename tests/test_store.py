@@ -160,6 +160,7 @@ def test_reopen_keeps_the_data_and_migrates_once(db_path: Path) -> None:
         ("0004_schedule",),
         ("0005_fix_journal",),
         ("0007_memento_archives",),
+        ("0008_host_leases",),
     ]
     assert sql(db_path, "SELECT sql FROM sqlite_master ORDER BY name") == schema
 

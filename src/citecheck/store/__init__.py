@@ -11,6 +11,7 @@ the same on a server, chosen by a ``postgresql://`` address (``dbaddress.py``);
 
     links.py     links and citations        runs.py      runs and checks
     reports.py   report rows                wayback.py   look-ups and captures
+    leases.py    workers' host leases
     fixes.py     the swaps ``fix`` made     rows.py      rows ⇄ values
 
 Trust rules that shape the code:
@@ -31,6 +32,7 @@ from ..dbaddress import DatabaseAddress, PostgresAddress, database_address
 from ..errors import StoreError
 from .connection import PAGE_SIZE, Connection
 from .fixes import FixQueries, FixRecord
+from .leases import LeaseQueries
 from .links import LinkQueries, SyncSummary
 from .lock import RunLock, WriterLock
 from .reports import ReportQueries, ReportRow
@@ -62,7 +64,7 @@ __all__ = [
 ]
 
 
-class Store(LinkQueries, RunQueries, ReportQueries, WaybackQueries, FixQueries):
+class Store(LinkQueries, RunQueries, ReportQueries, WaybackQueries, FixQueries, LeaseQueries):
     """An open archive.db. Use :meth:`open`; close it, or use it as a context manager."""
 
     def __init__(self, path: DatabaseAddress, conn: Connection, lock: RunLock) -> None:

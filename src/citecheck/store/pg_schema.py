@@ -130,6 +130,16 @@ PG_MIGRATIONS: tuple[Step, ...] = (
             "ALTER TABLE archive_lookups ADD COLUMN note TEXT",
         ),
     ),
+    Step(
+        8,
+        "0008_host_leases",
+        (
+            "CREATE TABLE host_leases (host TEXT PRIMARY KEY, holder TEXT NOT NULL,"
+            " run_id BIGINT, expires_at TEXT NOT NULL)",
+            "ALTER TABLE runs ADD COLUMN machine TEXT",
+            "ALTER TABLE runs ADD COLUMN worker BIGINT NOT NULL DEFAULT 0",
+        ),
+    ),
 )
 
 #: The statements that create the migrations table itself (before any step).

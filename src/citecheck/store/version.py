@@ -14,7 +14,7 @@ from ..errors import SchemaTooNewError
 #: ``PRAGMA application_id`` of a citecheck database: "CitC" in ASCII.
 APPLICATION_ID = 0x43697443
 #: ``PRAGMA user_version`` this citecheck writes; it refuses files with a higher one.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 #: The table where sqlite-utils' Migrations records the steps applied.
 MIGRATIONS_TABLE = "_sqlite_migrations"
 
@@ -27,6 +27,7 @@ OWN_TABLES = frozenset(
         "snapshots",
         "archive_lookups",
         "captures",
+        "host_leases",
         MIGRATIONS_TABLE,
     }
 )
