@@ -57,6 +57,9 @@ from .urls import host_key
 
 #: How long a host's lease lasts unless renewed (``--lease-seconds``).
 DEFAULT_LEASE_S = 120.0
+#: Links read ahead per request slot: a small window, so that hosts are claimed
+#: as the worker has room for them, not all at its start.
+_WINDOW_PER_SLOT = 4
 #: The longest pause before a worker looks again at hosts other workers hold.
 _MAX_POLL_S = 5.0
 
@@ -68,11 +71,13 @@ def worker_name() -> str:
 
 @dataclass
 class _HostFeed:
-    """The links to check, host by host, each host claimed before its links are fed.
+    """The links to check, fed round robin from the hosts this worker holds.
 
     ``pending`` maps each host still to do to its due URLs (as listed at the start).
-    Iterating makes one pass over ``pending``: a host claimed is fed and leaves
-    ``pending``; a host another worker holds stays for the next pass.
+    Iterating makes one pass over ``pending``, holding at most ``max_hosts`` hosts
+    being fed at once (enough to keep every request slot busy, few enough that one
+    worker does not take every host while others are idle): a host claimed is fed
+    and leaves ``pending``; a host another worker holds stays for the next pass.
     """
 
     store: Store
@@ -84,36 +89,55 @@ class _HostFeed:
     lease: timedelta
     pending: dict[str, list[str]]
     landings: SharedTargets[LinkState | None]
+    max_hosts: int
     held: set[str] = field(default_factory=set)
     fed: dict[str, int] = field(default_factory=dict)  # host → links fed, not recorded
-    feeding: str | None = None
+    feeding: set[str] = field(default_factory=set)
     checked: int = 0  # results recorded
 
     def __iter__(self) -> Iterator[CheckRequest]:
-        for host in list(self.pending):
-            if not self.store.claim_host(
+        unclaimed = iter(list(self.pending))
+        sources: dict[str, Iterator[CheckRequest]] = {}
+        while True:
+            while len(sources) < self.max_hosts:
+                host = self._claim_next(unclaimed)
+                if host is None:
+                    break
+                sources[host] = self._requests(host, self.pending.pop(host))
+            if not sources:
+                return
+            for host in list(sources):
+                request = next(sources[host], None)
+                if request is not None:
+                    yield request
+                    continue
+                del sources[host]
+                self.feeding.discard(host)
+                if self.fed[host] == 0:
+                    self.release(host)
+
+    def _claim_next(self, hosts: Iterator[str]) -> str | None:
+        for host in hosts:
+            if self.store.claim_host(
                 host, holder=self.holder, run_id=self.run_id, now=self.clock(), lease=self.lease
             ):
+                self.held.add(host)
+                self.feeding.add(host)
+                self.fed[host] = 0
+                return host
+        return None
+
+    def _requests(self, host: str, urls: list[str]) -> Iterator[CheckRequest]:
+        """The links of ``host`` still due, their states read now (under the lease)."""
+        for url in urls:
+            state = self.store.link_state(url)
+            if state is None or not self._still_due(state):
                 continue
-            urls = self.pending.pop(host)
-            self.held.add(host)
-            self.fed[host] = 0
-            self.feeding = host
-            for url in urls:
-                state = self.store.link_state(url)
-                if state is None or not self._still_due(state):
-                    continue
-                self.landings.remember(state)
-                self.fed[host] += 1
-                yield CheckRequest(
-                    url=state.url,
-                    previous=state,
-                    etag=state.etag,
-                    last_modified=state.last_modified,
-                )
-            self.feeding = None
-            if self.fed[host] == 0:
-                self.release(host)
+            self.landings.remember(state)
+            self.fed[host] += 1
+            yield CheckRequest(
+                url=state.url, previous=state, etag=state.etag, last_modified=state.last_modified
+            )
 
     def _still_due(self, state: LinkState) -> bool:
         if state.checked_at is not None and state.checked_at >= self.started:
@@ -125,7 +149,7 @@ class _HostFeed:
         if host not in self.fed:
             return
         self.fed[host] -= 1
-        if self.fed[host] == 0 and self.feeding != host:
+        if self.fed[host] == 0 and host not in self.feeding:
             self.release(host)
 
     def release(self, host: str) -> None:
@@ -189,6 +213,7 @@ async def _work(
         if on_result is not None:
             on_result(result, state)
 
+    window = settings.concurrency * _WINDOW_PER_SLOT
     poll_s = min(_MAX_POLL_S, feed.lease.total_seconds() / 4)
     async with Fetcher(settings) as fetcher:
         checker = Checker(
@@ -202,7 +227,8 @@ async def _work(
             while feed.pending:
                 with _renewing(feed, incidents):
                     try:
-                        async for request, result in check_links(feed, checker, settings):
+                        checks = check_links(feed, checker, settings, window=window)
+                        async for request, result in checks:
                             for ready, previous in feed.landings.add(result, request.previous):
                                 record(ready, previous)
                     finally:
@@ -257,6 +283,9 @@ def work_due_hosts(
         lease=timedelta(seconds=lease_s),
         pending=due_hosts(store, settings, now),
         landings=SharedTargets(),
+        # the hosts the request slots can serve at once, and one more (a host whose
+        # links are all fed no longer counts, so slots stay busy as hosts finish)
+        max_hosts=-(-settings.concurrency // settings.per_host) + 1,
     )
     changes: dict[str, list[str]] = {kind: [] for kind in CHANGE_KINDS}
     interruption = Interruption()
