@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import socket
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -96,3 +98,25 @@ def test_a_live_worker_run_of_another_machine_is_not_marked_interrupted(stores) 
     assert _outcome(b, dead_here) == "interrupted"
     # a normal run holds the writer lock while it lives; nobody holds it: it is over
     assert _outcome(b, run_elsewhere_unlocked) == "interrupted"
+
+
+def test_of_many_workers_racing_for_one_expired_lease_exactly_one_wins(
+    store_backend: str,
+) -> None:
+    with Store.open(store_backend) as first:
+        first.claim_host("example.org", holder="0@m0", run_id=None, now=T0, lease=LEASE)
+    racers = 6
+    start = threading.Barrier(racers)
+
+    def claim(n: int) -> bool:
+        with Store.open(store_backend) as store:  # a connection of its own, in its thread
+            start.wait()
+            return store.claim_host(
+                "example.org", holder=f"{n + 1}@m", run_id=None, now=T0 + LEASE, lease=LEASE
+            )
+
+    with concurrent.futures.ThreadPoolExecutor(racers) as pool:
+        won = list(pool.map(claim, range(racers)))
+    assert won.count(True) == 1
+    with Store.open(store_backend) as store:
+        assert store.host_lease("example.org") == (f"{won.index(True) + 1}@m", T0 + 2 * LEASE)
