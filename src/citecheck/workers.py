@@ -61,7 +61,7 @@ DEFAULT_LEASE_S = 120.0
 #: as the worker has room for them, not all at its start.
 _WINDOW_PER_SLOT = 4
 #: The longest pause before a worker looks again at hosts other workers hold.
-_MAX_POLL_S = 5.0
+_MAX_POLL_S = 1.0
 
 
 def worker_name() -> str:
