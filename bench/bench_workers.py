@@ -7,7 +7,7 @@ two is killed with SIGKILL mid-run; the other takes over its hosts once their le
 expire, and every link must end with exactly one check in its history.
 
     python bench/bench_workers.py --pg "$CITECHECK_TEST_PG" \\
-        [--links 20000] [--hosts 100] [--latency 0.1] [--workers 1,2,4]
+        [--links 20000] [--hosts 100] [--latency 0.1] [--workers 1,2,4] [--plain]
 
 The floor for N links on H hosts at a per-host limit C and latency L is
 ceil(N / H / C) x L, whatever the number of workers. The PostgreSQL server must let
@@ -66,10 +66,13 @@ def _sources(folder: Path, web: FakeWeb, links: int, hosts: int) -> Path:
     return path
 
 
-def _worker(folder: Path, db: str, hosts: int, n: int, lease_s: float) -> subprocess.Popen:
-    args = [sys.executable, "-m", "citecheck", "run", "--worker", "--quiet", "--db", db]
+def _worker(folder: Path, db: str, hosts: int, n: int, lease_s: float | None) -> subprocess.Popen:
+    """A worker, or with no ``lease_s`` a plain ``citecheck run`` (the baseline)."""
+    args = [sys.executable, "-m", "citecheck", "run", "--quiet", "--db", db]
     args += ["--sources", str(folder / "sources.csv"), "--per-host", str(PER_HOST)]
-    args += ["--lease-seconds", str(lease_s), "-o", str(folder / f"report{n}.json")]
+    args += ["-o", str(folder / f"report{n}.json")]
+    if lease_s is not None:
+        args += ["--worker", "--lease-seconds", str(lease_s)]
     for host in range(hosts):
         args += ["--resolve", f"h{host}.bench:127.0.0.1"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("CITECHECK_")}
@@ -95,7 +98,9 @@ def _recorded(db: str) -> int:
         return 0
 
 
-def _scenario(admin: str, args: argparse.Namespace, workers: int, *, kill: bool) -> None:
+def _scenario(
+    admin: str, args: argparse.Namespace, workers: int, *, kill: bool, plain: bool = False
+) -> None:
     db = _database(admin)
     try:
         with (
@@ -104,7 +109,7 @@ def _scenario(admin: str, args: argparse.Namespace, workers: int, *, kill: bool)
         ):
             folder = Path(tmp)
             _sources(folder, web, args.links, args.hosts)
-            lease = KILL_LEASE_S if kill else 120
+            lease = None if plain else KILL_LEASE_S if kill else 120
             started = time.perf_counter()
             procs = [_worker(folder, db, args.hosts, n, lease) for n in range(workers)]
             killed_at = None
@@ -123,18 +128,16 @@ def _scenario(admin: str, args: argparse.Namespace, workers: int, *, kill: bool)
             served = collections.Counter(r.path for r in web.requests if r.path in cited)
             twice = sum(1 for count in served.values() if count > 1)
             histories = _checks_per_link(db)
-            label = f"{workers} worker{'s' if workers > 1 else ''}" + (
-                ", one killed" if kill else ""
-            )
+            label = f"{workers} worker{'s' if workers > 1 else ''}"
+            label += ", one killed" if kill else ""
+            label = "plain run (no --worker)" if plain else label
+            killed = f"  (killed after {killed_at} recorded, lease {KILL_LEASE_S} s)"
             print(
                 f"{label:<24} {elapsed:7.2f} s {args.links / elapsed:8.0f} links/s"
                 f"  per-host max in flight {per_host_max} (limit {PER_HOST})"
                 f"  total max {web.max_concurrency()}"
                 f"  checks per link {dict(sorted(histories.items()))}"
-                f"  fetched twice {twice}"
-                + (
-                    f"  (killed after {killed_at} recorded, lease {KILL_LEASE_S} s)" if kill else ""
-                ),
+                f"  fetched twice {twice}" + (killed if kill else ""),
                 flush=True,
             )
     finally:
@@ -147,14 +150,17 @@ def main() -> None:
     parser.add_argument("--links", type=int, default=20_000)
     parser.add_argument("--hosts", type=int, default=100)
     parser.add_argument("--latency", type=float, default=0.1)
-    parser.add_argument("--workers", default="1,2,4")
+    parser.add_argument("--workers", default="1,2,4", help="'' for the kill scenario alone")
+    parser.add_argument("--plain", action="store_true", help="also a plain run, for scale")
     args = parser.parse_args()
     floor = math.ceil(args.links / args.hosts / PER_HOST) * args.latency
     print(
         f"{args.links} links over {args.hosts} hosts at {args.latency * 1000:.0f} ms,"
         f" per-host {PER_HOST}: floor {floor:.1f} s"
     )
-    for workers in (int(w) for w in args.workers.split(",")):
+    if args.plain:
+        _scenario(args.pg, args, 1, kill=False, plain=True)
+    for workers in (int(w) for w in args.workers.split(",") if w):
         _scenario(args.pg, args, workers, kill=False)
     _scenario(args.pg, args, 2, kill=True)
 

@@ -60,6 +60,10 @@ DEFAULT_LEASE_S = 120.0
 #: Links read ahead per request slot: a small window, so that hosts are claimed
 #: as the worker has room for them, not all at its start.
 _WINDOW_PER_SLOT = 4
+#: Seconds a worker waits for the writer lock to load the sources: the other workers
+#: load theirs one after another (a million citations take minutes), and a normal
+#: run may hold it.
+_LOAD_LOCK_WAIT_S = 900.0
 #: The longest pause before a worker looks again at hosts other workers hold.
 _MAX_POLL_S = 1.0
 
@@ -319,11 +323,11 @@ def run_worker_job(
     lease_s: float = DEFAULT_LEASE_S,
     on_result: Callable[[CheckResult, LinkState], None] | None = None,
 ) -> RunSummary:
-    """``run --worker``: load ``sources`` (under the writer lock, waited for up to a
-    lease's length, then released), check the due links as a worker, write the
-    reports of ``settings.report_outputs``. The archive step is not a worker's yet:
+    """``run --worker``: load ``sources`` (under the writer lock, waited for as long
+    as workers starting together take to load one after another, then released),
+    check the due links as a worker, write the reports of ``settings.report_outputs``. The archive step is not a worker's yet:
     run ``citecheck archive`` (it takes the writer lock) beside the workers."""
-    with store.writer_lock(wait_s=lease_s):
+    with store.writer_lock(wait_s=max(lease_s, _LOAD_LOCK_WAIT_S)):
         load_sources(store, sources, now=clock())
     before = store.last_run()
     worked = work_due_hosts(store, settings, clock=clock, lease_s=lease_s, on_result=on_result)
