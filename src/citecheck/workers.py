@@ -325,8 +325,9 @@ def run_worker_job(
 ) -> RunSummary:
     """``run --worker``: load ``sources`` (under the writer lock, waited for as long
     as workers starting together take to load one after another, then released),
-    check the due links as a worker, write the reports of ``settings.report_outputs``. The archive step is not a worker's yet:
-    run ``citecheck archive`` (it takes the writer lock) beside the workers."""
+    check the due links as a worker, write the reports of ``settings.report_outputs``.
+    The archive step is not a worker's yet: run ``citecheck archive`` (it takes the
+    writer lock) beside the workers."""
     with store.writer_lock(wait_s=max(lease_s, _LOAD_LOCK_WAIT_S)):
         load_sources(store, sources, now=clock())
     before = store.last_run()
