@@ -251,3 +251,31 @@ def test_the_example_config_holds_the_defaults_where_it_says_so() -> None:
         "time_budget_s": DEFAULT_RUN_ARCHIVE_MINUTES * 60,
     }
     assert file.sources == EXAMPLES / "sources.csv" and file.db == EXAMPLES / "archive.db"
+
+
+# -- issue 14: the worker template unit --------------------------------------------
+
+
+def test_the_worker_unit_runs_a_worker_its_timer_starts_it_and_citecheck_takes_its_options() -> (
+    None
+):
+    import shlex
+
+    from citecheck.cli import cli
+
+    unit = _unit("citecheck-worker@.service")
+    service = unit["Service"]
+    assert service["Type"] == "oneshot"
+    assert service["ProtectSystem"] == "strict"
+    assert service["ReadWritePaths"] == service["WorkingDirectory"]
+    assert service["SuccessExitStatus"] == "1"  # broken links are a worked run
+    program, *args = shlex.split(service["ExecStart"].replace("%i", "1"))
+    assert program.endswith("/citecheck") and args[:2] == ["run", "--worker"]
+    run = cli.commands["run"]
+    with run.make_context("run", list(args[1:])) as context:  # parsed as citecheck would
+        assert context.params["worker"] is True
+        assert context.params["lease_seconds"] == 120
+    timer = _unit("citecheck-worker@.timer")
+    assert timer["Timer"]["Unit"] == "citecheck-worker@%i.service"
+    assert timer["Timer"]["Persistent"] == "true"
+    assert timer["Install"]["WantedBy"] == "timers.target"

@@ -195,7 +195,7 @@ def _requests(states: Iterable[LinkState]) -> Iterator[CheckRequest]:
         )
 
 
-def _record_check(
+def record_judged_check(
     store: Store,
     run_id: int,
     previous: LinkState | None,
@@ -259,7 +259,7 @@ async def _check_all(
 
     def record(result: CheckResult, previous: LinkState | None) -> None:
         nonlocal checked
-        state = _record_check(store, run_id, previous, result, settings, incidents)
+        state = record_judged_check(store, run_id, previous, result, settings, incidents)
         kind = change_of(previous, state)
         if kind is not None:
             changes[kind].append(state.url)
@@ -273,7 +273,7 @@ async def _check_all(
             settings,
             clock=clock,
             incidents=incidents,
-            known_content=lambda r: _known_content(store, r),
+            known_content=lambda r: known_content_of(store, r),
             page_question=store.page_question,
         )
         with store.batched_writes(), _committing_every(store, _COMMIT_EVERY_S):
@@ -289,7 +289,7 @@ async def _check_all(
     return checked
 
 
-def _known_content(store: Store, request: CheckRequest) -> KnownContent:
+def known_content_of(store: Store, request: CheckRequest) -> KnownContent:
     """What the cited page is known to be: its cited titles, the title it was last
     seen with, and the text it was first seen with (asked only after a redirect)."""
     titles = store.cited_titles(request.url)
@@ -542,14 +542,20 @@ def run_job(
             archived = _archive(
                 store, settings, archive_settings, clock, "run-archive", None, on_archive_progress
             )
-        from .outputs import open_output
-        from .report import write_report
-        from .report.build import build_report
-
-        built = build_report(store, now=clock(), schedule=settings.schedule)
-        written = []
-        for output in settings.report_outputs:
-            with open_output(output.path) as out:
-                write_report(built, output.format, out)
-            written.append(output.path)
+        written = write_reports(store, settings, now=clock())
     return RunSummary(checked, archived, written)
+
+
+def write_reports(store: Store, settings: Settings, *, now: datetime) -> list[Path]:
+    """Write the reports of ``settings.report_outputs`` (each atomically); their paths."""
+    from .outputs import open_output
+    from .report import write_report
+    from .report.build import build_report
+
+    built = build_report(store, now=now, schedule=settings.schedule)
+    written = []
+    for output in settings.report_outputs:
+        with open_output(output.path) as out:
+            write_report(built, output.format, out)
+        written.append(output.path)
+    return written

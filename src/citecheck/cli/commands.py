@@ -49,6 +49,7 @@ from .output import (
     print_check_summary,
     result_printer,
 )
+from .worker import refuse_check_all, run_as_worker, worker_options
 
 if TYPE_CHECKING:
     from ..dbaddress import DatabaseAddress
@@ -432,8 +433,9 @@ def history(url: str, as_json: bool, **params: Any) -> None:
     help="A report to write, its format told by the extension (.md, .html, .json, .csv); "
     "repeat for several. Default: report.md and report.json.",
 )
+@worker_options
 @library_errors
-def run(check_all: bool, **params: Any) -> None:
+def run(check_all: bool, worker: bool, lease_seconds: float, **params: Any) -> None:
     """The scheduled job: check the links that are due, archive, write the reports.
 
     Safe to leave in cron: one run at a time (a second exits at once with code 2),
@@ -454,6 +456,9 @@ def run(check_all: bool, **params: Any) -> None:
     for output in job.settings.report_outputs:
         check_output_path(output.path)
     sources = _valid_sources(job)
+    if worker:
+        refuse_check_all(check_all)
+        run_as_worker(job, sources, lease_seconds)
     archive_progress = ArchiveProgressDisplay(
         job.archive, terminal=sys.stderr.isatty() and not job.quiet, verbose=False
     )

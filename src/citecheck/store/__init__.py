@@ -11,6 +11,7 @@ the same on a server, chosen by a ``postgresql://`` address (``dbaddress.py``);
 
     links.py     links and citations        runs.py      runs and checks
     reports.py   report rows                wayback.py   look-ups and captures
+    leases.py    workers' host leases
     fixes.py     the swaps ``fix`` made     rows.py      rows ⇄ values
     pages.py     cited pages of PDFs
 
@@ -32,6 +33,7 @@ from ..dbaddress import DatabaseAddress, PostgresAddress, database_address
 from ..errors import StoreError
 from .connection import PAGE_SIZE, Connection
 from .fixes import FixQueries, FixRecord
+from .leases import LeaseQueries
 from .links import LinkQueries, SyncSummary
 from .lock import RunLock, WriterLock
 from .pages import PageQueries
@@ -64,7 +66,9 @@ __all__ = [
 ]
 
 
-class Store(LinkQueries, RunQueries, ReportQueries, WaybackQueries, FixQueries, PageQueries):
+class Store(
+    LinkQueries, RunQueries, ReportQueries, WaybackQueries, FixQueries, PageQueries, LeaseQueries
+):
     """An open archive.db. Use :meth:`open`; close it, or use it as a context manager."""
 
     def __init__(self, path: DatabaseAddress, conn: Connection, lock: RunLock) -> None:

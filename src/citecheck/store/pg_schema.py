@@ -185,6 +185,16 @@ PG_MIGRATIONS: tuple[Step, ...] = (
             " PRIMARY KEY (link_id, page, claim))",
         ),
     ),
+    Step(
+        9,
+        "0009_host_leases",
+        (
+            "CREATE TABLE host_leases (host TEXT PRIMARY KEY, holder TEXT NOT NULL,"
+            " run_id BIGINT, expires_at TEXT NOT NULL)",
+            "ALTER TABLE runs ADD COLUMN machine TEXT",
+            "ALTER TABLE runs ADD COLUMN worker BIGINT NOT NULL DEFAULT 0",
+        ),
+    ),
 )
 
 #: The statements that create the migrations table itself (before any step).

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -45,23 +46,28 @@ class RunQueries:
     _conn: Connection
     _lock: RunLock
 
-    def begin_run(self, command: str, *, now: datetime) -> int:
+    def begin_run(self, command: str, *, now: datetime, worker: bool = False) -> int:
         """Record the start of a run by this process and return its id.
 
-        Runs left ``running`` by a process that is gone, or that does not hold the
-        writer lock, are marked ``interrupted`` first: runs that record checks are
-        meant to be made under :meth:`writer_lock`.
+        Runs left ``running`` that are judged over are marked ``interrupted`` first.
+        Only runs of this machine are judged by their pid (a pid means nothing on
+        another machine): over when the process is gone or, for a run that is not a
+        worker's, when it does not hold the writer lock (runs that record checks
+        are made under :meth:`writer_lock`, except workers', which coexist). A run
+        of another machine is judged over only when it is not a worker's and
+        nobody holds the writer lock (on PostgreSQL the lock lives on the server).
         """
         now_text = time_text(now)
+        here = socket.gethostname()
         with self._conn.errors("start a run"):
             running = self._conn.execute(
-                "SELECT id, pid FROM runs WHERE outcome = 'running'"
+                "SELECT id, pid, machine, worker FROM runs WHERE outcome = 'running'"
             ).fetchall()
             owner = self._lock.owner_pid() if running else None
             orphaned = [
                 run_id
-                for run_id, pid in running
-                if pid is None or pid != owner or not pid_alive(pid)
+                for run_id, pid, machine, was_worker in running
+                if _run_is_over(pid, machine, bool(was_worker), here=here, lock_owner=owner)
             ]
             with self._conn.write():
                 self._conn.executemany(
@@ -69,9 +75,9 @@ class RunQueries:
                     [(run_id,) for run_id in orphaned],
                 )
                 (run_id,) = self._conn.execute(
-                    "INSERT INTO runs (command, started_at, outcome, pid, links_checked)"
-                    " VALUES (?, ?, 'running', ?, 0) RETURNING id",
-                    (command, now_text, os.getpid()),
+                    "INSERT INTO runs (command, started_at, outcome, pid, links_checked,"
+                    " machine, worker) VALUES (?, ?, 'running', ?, 0, ?, ?) RETURNING id",
+                    (command, now_text, os.getpid(), here, int(worker)),
                 ).fetchall()[0]
         return run_id
 
@@ -275,6 +281,17 @@ class RunQueries:
             (datetime.fromisoformat(finished_at), json.loads(summary) if summary else {})
             for finished_at, summary in reversed(rows)
         ]
+
+
+def _run_is_over(
+    pid: int | None, machine: str | None, worker: bool, *, here: str, lock_owner: int | None
+) -> bool:
+    """Whether a run still marked ``running`` is over (see RunQueries.begin_run)."""
+    if machine is not None and machine != here:
+        return not worker and lock_owner is None
+    if pid is None or not pid_alive(pid):
+        return True
+    return not worker and pid != lock_owner
 
 
 def check_result_of(url: str, row: tuple) -> CheckResult:

@@ -328,5 +328,23 @@ def _migration_0008_archived_pages(db: Database) -> None:
     _set_schema_version(db, 8)
 
 
+#: Plain SQL that SQLite and PostgreSQL both run (pg_schema.py's step 9 says BIGINT).
+_MIGRATION_0009_SQL = (
+    "CREATE TABLE host_leases (host TEXT PRIMARY KEY, holder TEXT NOT NULL,"
+    " run_id INTEGER, expires_at TEXT NOT NULL)",
+    "ALTER TABLE runs ADD COLUMN machine TEXT",
+    "ALTER TABLE runs ADD COLUMN worker INTEGER NOT NULL DEFAULT 0",
+)
+
+
+@MIGRATIONS(name="0009_host_leases")
+def _migration_0009_host_leases(db: Database) -> None:
+    """Workers (``run --worker``): the lease each holds on a host it is checking, and
+    on each run the machine it ran on and whether it was a worker's (workers.py)."""
+    for statement in _MIGRATION_0009_SQL:
+        db.execute(statement)
+    _set_schema_version(db, 9)
+
+
 def _set_schema_version(db: Database, version: int) -> None:
     db.execute(f"PRAGMA user_version = {int(version)}")

@@ -14,7 +14,7 @@ from ..errors import SchemaTooNewError
 #: ``PRAGMA application_id`` of a citecheck database: "CitC" in ASCII.
 APPLICATION_ID = 0x43697443
 #: ``PRAGMA user_version`` this citecheck writes; it refuses files with a higher one.
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 #: The table where sqlite-utils' Migrations records the steps applied.
 MIGRATIONS_TABLE = "_sqlite_migrations"
 
@@ -31,6 +31,7 @@ OWN_TABLES = frozenset(
         "page_baselines",
         "page_findings",
         "archived_page_findings",
+        "host_leases",
         MIGRATIONS_TABLE,
     }
 )

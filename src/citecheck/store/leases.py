@@ -1,0 +1,78 @@
+"""Host leases: which worker checks which host now (``run --worker``, workers.py).
+
+A worker checks a host only while it holds the host's lease, so one host is
+checked by one worker at a time and the per-host limit holds across processes
+and machines. A lease ends at ``expires_at``: its holder renews it while it works
+and releases it when done; a holder killed with ``kill -9`` (or a machine lost)
+stops renewing, and once the lease has expired another worker may claim the host.
+
+Time is a parameter (``now``), so tests move the clock instead of sleeping.
+
+The claim is one conditional upsert (``INSERT … ON CONFLICT (host) DO UPDATE …
+WHERE the lease expired or is already ours … RETURNING host``): atomic on both
+backends. On PostgreSQL the conflicting row is locked and its condition
+re-evaluated on the newest version, so of two workers racing for an expired lease
+exactly one gets a row back; on SQLite the write transaction (``BEGIN
+IMMEDIATE``) serialises the claims.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from .connection import Connection
+from .rows import time_text
+
+
+class LeaseQueries:
+    """The ``host_leases`` table."""
+
+    _conn: Connection
+
+    def claim_host(
+        self, host: str, *, holder: str, run_id: int | None, now: datetime, lease: timedelta
+    ) -> bool:
+        """Take the lease on ``host`` for ``lease`` from ``now`` if nobody else holds a
+        live one (a lease already ``holder``'s is renewed). True when it is ours."""
+        with self._conn.errors(f"claim the host {host}"), self._conn.write():
+            rows = self._conn.execute(
+                "INSERT INTO host_leases (host, holder, run_id, expires_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (host) DO UPDATE SET holder = excluded.holder,"
+                " run_id = excluded.run_id, expires_at = excluded.expires_at"
+                " WHERE host_leases.expires_at <= ? OR host_leases.holder = ?"
+                " RETURNING host",
+                (host, holder, run_id, time_text(now + lease), time_text(now), holder),
+            ).fetchall()
+        return bool(rows)
+
+    def renew_hosts(
+        self, hosts: Iterable[str], *, holder: str, now: datetime, lease: timedelta
+    ) -> list[str]:
+        """Extend ``holder``'s leases on ``hosts`` to ``now + lease``; returns the hosts
+        whose lease was no longer ``holder``'s (taken over after it expired)."""
+        lost = []
+        with self._conn.errors("renew the host leases"), self._conn.write():
+            for host in hosts:
+                cursor = self._conn.execute(
+                    "UPDATE host_leases SET expires_at = ? WHERE host = ? AND holder = ?",
+                    (time_text(now + lease), host, holder),
+                )
+                if cursor.rowcount != 1:
+                    lost.append(host)
+        return lost
+
+    def release_host(self, host: str, *, holder: str) -> None:
+        """End ``holder``'s lease on ``host`` (nothing if it is not, or no longer, theirs)."""
+        with self._conn.errors(f"release the host {host}"), self._conn.write():
+            self._conn.execute(
+                "DELETE FROM host_leases WHERE host = ? AND holder = ?", (host, holder)
+            )
+
+    def host_lease(self, host: str) -> tuple[str, datetime] | None:
+        """Who holds the lease on ``host`` and until when (expired or not), if anyone."""
+        with self._conn.errors(f"read the lease of {host}"):
+            row = self._conn.execute(
+                "SELECT holder, expires_at FROM host_leases WHERE host = ?", (host,)
+            ).fetchone()
+        return None if row is None else (row[0], datetime.fromisoformat(row[1]))
