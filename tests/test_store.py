@@ -163,6 +163,7 @@ def test_reopen_keeps_the_data_and_migrates_once(db_path: Path) -> None:
         ("0007_memento_archives",),
         ("0008_archived_pages",),
         ("0009_host_leases",),
+        ("0010_shared_limits",),
     ]
     assert sql(db_path, "SELECT sql FROM sqlite_master ORDER BY name") == schema
 

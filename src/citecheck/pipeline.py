@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     import httpx
 
     from .archive import ArchiveProgress, ArchiveSummary
+    from .archive.shared import ArchiveWorker, LinkClaims
 
 # archive/, extract/, fix/ and the reports are imported where they are used: a check
 # needs none of them, and importing them was a third of a check's start-up (issue 11).
@@ -396,6 +397,7 @@ async def _archive_all(
     clock: Clock,
     transport: httpx.AsyncBaseTransport | None,
     on_progress: Callable[[ArchiveProgress], None] | None,
+    claims: LinkClaims | None = None,
 ) -> ArchiveSummary:
     from .archive import (
         ArchiveUnreachableError,
@@ -414,19 +416,25 @@ async def _archive_all(
             timeout_s=max(settings.timeout_s, DEFAULT_ARCHIVE_TIMEOUT_S),
         )
         incidents = IncidentLog(error_log_path(store.path))
-        elsewhere = None
+        elsewhere = mementos = None
         if archive_settings.memento.active:
             mementos = MementoClient(fetcher.client, archive_settings.memento)
             elsewhere = Elsewhere(mementos, archive_settings)
-        summary = await archive_links(
-            store,
-            client,
-            archive_settings,
-            clock=clock,
-            incidents=incidents,
-            on_progress=on_progress,
-            elsewhere=elsewhere,
-        )
+        if claims is not None:  # a worker's: limits and links shared (archive/shared.py)
+            from .archive.shared import share_limits
+
+            share_limits(store, client, mementos)
+        async with claims if claims is not None else contextlib.nullcontext():
+            summary = await archive_links(
+                store,
+                client,
+                archive_settings,
+                clock=clock,
+                incidents=incidents,
+                on_progress=on_progress,
+                elsewhere=elsewhere,
+                claim=claims.claim if claims is not None else None,
+            )
         budget_s = archive_settings.time_budget_s
         await check_archived_pages(
             store,
@@ -466,6 +474,22 @@ def archive_links_in_store(
         return _archive(store, settings, archive_settings, clock, command, transport, on_progress)
 
 
+def archive_as_worker(
+    store: Store,
+    settings: Settings,
+    archive_settings: ArchiveSettings,
+    *,
+    clock: Clock,
+    worker: ArchiveWorker,
+    on_progress: Callable[[ArchiveProgress], None] | None = None,
+) -> ArchiveSummary:
+    """The archive step of ``run --worker`` (workers.py): without the writer lock,
+    beside other workers, each link claimed and the rate limits shared."""
+    return _archive(
+        store, settings, archive_settings, clock, "run-archive", None, on_progress, worker
+    )
+
+
 def _archive(
     store: Store,
     settings: Settings,
@@ -474,16 +498,26 @@ def _archive(
     command: str,
     transport: httpx.AsyncBaseTransport | None,
     on_progress: Callable[[ArchiveProgress], None] | None,
+    worker: ArchiveWorker | None = None,
 ) -> ArchiveSummary:
     from .archive import ArchiveSummary, ArchiveUnreachableError
 
     started = time.monotonic()
-    run_id = store.begin_run(command, now=clock())
+    run_id = store.begin_run(command, now=clock(), worker=worker is not None)
+    claims = None
+    if worker is not None:
+        from .archive.shared import LinkClaims
+
+        claims = LinkClaims(
+            store, holder=worker.holder, run_id=run_id, clock=clock, lease_s=worker.lease_s
+        )
     outcome = "failed"
     summary = ArchiveSummary()
     interruption = Interruption()
     try:
-        work = _archive_all(store, settings, archive_settings, clock, transport, on_progress)
+        work = _archive_all(
+            store, settings, archive_settings, clock, transport, on_progress, claims
+        )
         summary = run_stoppable(work, interruption) or summary
         outcome = "finished" if interruption.signum is None else "interrupted"
     except ArchiveUnreachableError as exc:

@@ -30,12 +30,13 @@ import os
 import socket
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .check import Checker, CheckRequest, Clock, check_links
-from .config import Settings
+from .config import DEFAULT_RUN_ARCHIVE_MINUTES, ArchiveSettings, Settings
 from .errors import NetworkOfflineError
 from .fetch import Fetcher
 from .incidents import IncidentLog, error_log_path
@@ -46,6 +47,7 @@ from .moves import SharedTargets
 from .pipeline import (
     CheckSummary,
     RunSummary,
+    archive_as_worker,
     known_content_of,
     load_sources,
     record_judged_check,
@@ -54,6 +56,9 @@ from .pipeline import (
 from .schedule import is_due
 from .store import Store
 from .urls import host_key
+
+if TYPE_CHECKING:
+    from .archive import ArchiveProgress
 
 #: How long a host's lease lasts unless renewed (``--lease-seconds``).
 DEFAULT_LEASE_S = 120.0
@@ -322,12 +327,15 @@ def run_worker_job(
     clock: Clock,
     lease_s: float = DEFAULT_LEASE_S,
     on_result: Callable[[CheckResult, LinkState], None] | None = None,
+    archive_settings: ArchiveSettings | None = None,
+    on_archive_progress: Callable[[ArchiveProgress], None] | None = None,
 ) -> RunSummary:
     """``run --worker``: load ``sources`` (under the writer lock, waited for as long
     as workers starting together take to load one after another, then released),
-    check the due links as a worker, write the reports of ``settings.report_outputs``.
-    The archive step is not a worker's yet: run ``citecheck archive`` (it takes the
-    writer lock) beside the workers."""
+    check the due links as a worker, archive as a worker (with ``archive_settings``:
+    links claimed one by one, the archive's rate limits shared, archive/shared.py;
+    skipped when the network is down or the check was interrupted), write the
+    reports of ``settings.report_outputs``."""
     with store.writer_lock(wait_s=max(lease_s, _LOAD_LOCK_WAIT_S)):
         load_sources(store, sources, now=clock())
     before = store.last_run()
@@ -344,4 +352,19 @@ def run_worker_job(
         first_run=before is None or before.last_complete_at is None,
         interrupted_by=worked.interrupted_by,
     )
-    return RunSummary(check, None, write_reports(store, settings, now=clock()))
+    archived = None
+    if archive_settings is not None and not check.offline and check.interrupted_by is None:
+        from .archive.shared import ArchiveWorker
+
+        if archive_settings.time_budget_s is None:
+            budget_s = DEFAULT_RUN_ARCHIVE_MINUTES * 60
+            archive_settings = replace(archive_settings, time_budget_s=budget_s)
+        archived = archive_as_worker(
+            store,
+            settings,
+            archive_settings,
+            clock=clock,
+            worker=ArchiveWorker(holder=worker_name(), lease_s=lease_s),
+            on_progress=on_archive_progress,
+        )
+    return RunSummary(check, archived, write_reports(store, settings, now=clock()))

@@ -436,6 +436,7 @@ async def archive_links(
     incidents: IncidentLog | None = None,
     on_progress: Callable[[ArchiveProgress], None] | None = None,
     elsewhere: Elsewhere | None = None,
+    claim: Callable[[int, str], bool] | None = None,
 ) -> ArchiveSummary:
     """Find (or refresh) every cited link's copy, and capture live pages that need it.
 
@@ -447,7 +448,8 @@ async def archive_links(
     is spent: what is left is counted and waits for the next run, so a nightly job
     over thousands of new links is not held for hours by the archive's rate limits.
     ``on_progress`` is told the counts after each look-up and capture, and before a
-    capture waits for the save rate limit.
+    capture waits for the save rate limit. ``claim(link_id, url)``, when given, says
+    whether to work on a link (False: another worker does, archive/shared.py).
     """
     started = monotonic()
     incidents = incidents if incidents is not None else IncidentLog(None)
@@ -463,7 +465,7 @@ async def archive_links(
         return True
 
     for record in store.pending_captures():
-        if not job.quarantined(record):
+        if not job.quarantined(record) and (claim is None or claim(record.link_id, record.url)):
             job.start_poll(record)
     saver = asyncio.ensure_future(job.save_worker())
     slots = asyncio.Semaphore(settings.cdx_concurrency)
@@ -474,7 +476,7 @@ async def archive_links(
                 continue
             row = job.usable(stored)
             wanted = copy_wanted(row.state, row.accessed, now=clock())
-            if wanted is None:
+            if wanted is None or (claim is not None and not claim(row.link_id, row.state.url)):
                 continue
             job.counts["links"] += 1
             if over_budget():

@@ -10,7 +10,12 @@ from typing import Any, NoReturn
 import click
 
 from .options import Job, command_clock
-from .output import print_check_summary, result_printer
+from .output import (
+    ArchiveProgressDisplay,
+    print_archive_summary,
+    print_check_summary,
+    result_printer,
+)
 
 #: ``--lease-seconds`` unless given (workers.DEFAULT_LEASE_S, without importing it).
 _DEFAULT_LEASE_S = 120.0
@@ -45,6 +50,9 @@ def run_as_worker(job: Job, sources: Path, lease_seconds: float) -> NoReturn:
     from ..store import Store
     from ..workers import run_worker_job
 
+    archive_progress = ArchiveProgressDisplay(
+        job.archive, terminal=sys.stderr.isatty() and not job.quiet, verbose=False
+    )
     with Store.open(job.db) as store:
         progress, on_result = result_printer(job, None)
         try:
@@ -55,8 +63,13 @@ def run_as_worker(job: Job, sources: Path, lease_seconds: float) -> NoReturn:
                 clock=command_clock(),
                 lease_s=lease_seconds,
                 on_result=on_result,
+                archive_settings=job.archive,
+                on_archive_progress=archive_progress,
             )
         finally:
             progress.finish()
+            archive_progress.finish()
         print_check_summary(summary.check, store, quiet=job.quiet)
+    if summary.archive is not None:
+        print_archive_summary(summary.archive, quiet=job.quiet or not job.verbose)
     sys.exit(summary.exit_code)

@@ -34,6 +34,7 @@ from ..errors import StoreError
 from .connection import PAGE_SIZE, Connection
 from .fixes import FixQueries, FixRecord
 from .leases import LeaseQueries
+from .limits import LimitQueries
 from .links import LinkQueries, SyncSummary
 from .lock import RunLock, WriterLock
 from .pages import PageQueries
@@ -67,7 +68,14 @@ __all__ = [
 
 
 class Store(
-    LinkQueries, RunQueries, ReportQueries, WaybackQueries, FixQueries, PageQueries, LeaseQueries
+    LinkQueries,
+    RunQueries,
+    ReportQueries,
+    WaybackQueries,
+    FixQueries,
+    PageQueries,
+    LeaseQueries,
+    LimitQueries,
 ):
     """An open archive.db. Use :meth:`open`; close it, or use it as a context manager."""
 

@@ -37,8 +37,9 @@ COPIED_TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("archived_page_findings", ("link_id", "page", "claim")),
 )
 #: citecheck's tables that a copy leaves out: the leases of workers running now
-#: (``run --worker``) belong to the source's workers and expire within minutes.
-NOT_COPIED: frozenset[str] = frozenset({"host_leases"})
+#: (``run --worker``) belong to the source's workers and expire within minutes, and
+#: the shared rate limits' slots are the source's workers' too.
+NOT_COPIED: frozenset[str] = frozenset({"host_leases", "shared_limits"})
 #: Rows read and written at a time: memory stays bounded at any size of history.
 COPY_PAGE_ROWS = 1000
 

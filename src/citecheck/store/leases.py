@@ -76,3 +76,20 @@ class LeaseQueries:
                 "SELECT holder, expires_at FROM host_leases WHERE host = ?", (host,)
             ).fetchone()
         return None if row is None else (row[0], datetime.fromisoformat(row[1]))
+
+    def renew_held(self, prefix: str, *, holder: str, now: datetime, lease: timedelta) -> int:
+        """Extend every lease of ``holder`` whose key starts with ``prefix`` to ``now +
+        lease`` in one statement (archive/shared.py's claims on links); how many."""
+        with self._conn.errors("renew the leases"), self._conn.write():
+            cursor = self._conn.execute(
+                "UPDATE host_leases SET expires_at = ? WHERE holder = ? AND host LIKE ?",
+                (time_text(now + lease), holder, prefix + "%"),
+            )
+        return cursor.rowcount
+
+    def release_held(self, prefix: str, *, holder: str) -> None:
+        """End every lease of ``holder`` whose key starts with ``prefix``."""
+        with self._conn.errors("release the leases"), self._conn.write():
+            self._conn.execute(
+                "DELETE FROM host_leases WHERE holder = ? AND host LIKE ?", (holder, prefix + "%")
+            )

@@ -195,6 +195,14 @@ PG_MIGRATIONS: tuple[Step, ...] = (
             "ALTER TABLE runs ADD COLUMN worker BIGINT NOT NULL DEFAULT 0",
         ),
     ),
+    Step(
+        10,
+        "0010_shared_limits",
+        (
+            "CREATE TABLE shared_limits (name TEXT PRIMARY KEY,"
+            " next_at DOUBLE PRECISION NOT NULL, blocked_until DOUBLE PRECISION NOT NULL)",
+        ),
+    ),
 )
 
 #: The statements that create the migrations table itself (before any step).

@@ -346,5 +346,21 @@ def _migration_0009_host_leases(db: Database) -> None:
     _set_schema_version(db, 9)
 
 
+#: Plain SQL that SQLite and PostgreSQL both run (pg_schema.py's step 10 says DOUBLE PRECISION).
+_MIGRATION_0010_SQL = (
+    "CREATE TABLE shared_limits (name TEXT PRIMARY KEY, next_at REAL NOT NULL,"
+    " blocked_until REAL NOT NULL)",
+)
+
+
+@MIGRATIONS(name="0010_shared_limits")
+def _migration_0010_shared_limits(db: Database) -> None:
+    """The archive's rate limits as workers share them (store/limits.py): for each
+    limit, the next free slot and the end of any hold-off, in UTC epoch seconds."""
+    for statement in _MIGRATION_0010_SQL:
+        db.execute(statement)
+    _set_schema_version(db, 10)
+
+
 def _set_schema_version(db: Database, version: int) -> None:
     db.execute(f"PRAGMA user_version = {int(version)}")

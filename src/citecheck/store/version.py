@@ -14,7 +14,7 @@ from ..errors import SchemaTooNewError
 #: ``PRAGMA application_id`` of a citecheck database: "CitC" in ASCII.
 APPLICATION_ID = 0x43697443
 #: ``PRAGMA user_version`` this citecheck writes; it refuses files with a higher one.
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 #: The table where sqlite-utils' Migrations records the steps applied.
 MIGRATIONS_TABLE = "_sqlite_migrations"
 
@@ -32,6 +32,7 @@ OWN_TABLES = frozenset(
         "page_findings",
         "archived_page_findings",
         "host_leases",
+        "shared_limits",
         MIGRATIONS_TABLE,
     }
 )

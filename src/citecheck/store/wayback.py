@@ -215,6 +215,19 @@ class WaybackQueries:
                 )
             ]
 
+    def archived_since(self, link_id: int, since: datetime) -> bool:
+        """Whether the link was looked up, or a capture of it asked for, at or after
+        ``since`` (by another worker, archive/shared.py)."""
+        moment = time_text(since)
+        with self._conn.errors("read when the link was last archived"):
+            row = self._conn.execute(
+                "SELECT EXISTS (SELECT 1 FROM archive_lookups WHERE link_id = ?"
+                " AND looked_up_at >= ?) OR EXISTS (SELECT 1 FROM captures"
+                " WHERE link_id = ? AND requested_at >= ?)",
+                (link_id, moment, link_id, moment),
+            ).fetchone()
+        return bool(row[0])
+
     def forget_lookup(self, link_id: int) -> None:
         """Drop a link's cached look-up, so that the next run asks the CDX index again."""
         with self._conn.errors("forget a Wayback look-up"), self._conn.write():
