@@ -87,11 +87,12 @@ def share_limits(
     mementos: MementoClient | None,
     *,
     clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> None:
     """Put the clients' endpoints under limits shared through ``store``."""
 
     def shared(name: str, limiter: RateLimiter) -> SharedRateLimiter:
-        return SharedRateLimiter(store, name, limiter.limit, clock=clock)
+        return SharedRateLimiter(store, name, limiter.limit, clock=clock, sleep=sleep)
 
     wayback.cdx_limiter = shared("wayback-cdx", wayback.cdx_limiter)
     wayback.save_limiter = shared("wayback-save", wayback.save_limiter)
