@@ -6,7 +6,7 @@ import collections
 import time
 
 from clirunner import CLI
-from servers import FakeWeb
+from servers import FakeWayback, FakeWeb
 
 HOSTS = [f"h{n}.test" for n in range(8)]
 
@@ -41,8 +41,12 @@ def test_two_workers_check_every_link_once_and_keep_the_per_host_limit(
     assert served == dict.fromkeys(cited, 1)
     assert all(web.max_concurrency(host) <= 2 for host in HOSTS)
     assert max(web.max_concurrency(host) for host in HOSTS) == 2
-    runs = cli.sql("select outcome, worker, links_checked from runs order by id")
+    runs = cli.sql(
+        "select outcome, worker, links_checked from runs where command = 'run' order by id"
+    )
     assert [(outcome, worker) for outcome, worker, _ in runs] == [("finished", 1)] * 2
+    archived = cli.sql("select outcome, worker from runs where command = 'run-archive'")
+    assert archived == [("offline", 1)] * 2  # the conftest's archive answers nobody
     assert sum(checked for _, _, checked in runs) == 96
     assert all(checked > 0 for _, _, checked in runs)  # both worked
     assert cli.sql("select count(*) from host_leases") == [(0,)]
@@ -72,6 +76,33 @@ def test_a_killed_workers_hosts_are_finished_by_another_and_nothing_is_checked_t
     assert second.returncode == 0, second.stderr
     assert _checks_per_link(cli) == {url: 1 for url in urls}
     assert cli.sql("select count(*) from host_leases") == [(0,)]
-    outcomes = [row[0] for row in cli.sql("select outcome from runs order by id")]
+    outcomes = [
+        row[0] for row in cli.sql("select outcome from runs where command = 'run' order by id")
+    ]
     assert outcomes == ["interrupted", "finished"]
     assert cli.report()["summary"]["ok"] == 48
+
+
+def test_two_workers_archive_each_link_once_under_one_shared_rate_limit(
+    cli: CLI, web: FakeWeb, wayback: FakeWayback
+) -> None:
+    urls = [web.url(f"/ok?n={n}", host=HOSTS[n % len(HOSTS)]) for n in range(10)]
+    cli.write_sources(urls)
+    cli.env["CITECHECK_WAYBACK_CDX_PER_MIN"] = "300"  # one look-up every 0.2 s, in all
+    workers = [cli.popen("run", "--worker", "--lease-seconds", "30") for _ in range(2)]
+    for worker in workers:
+        out, err = worker.communicate(timeout=120)
+        assert worker.returncode == 0, err
+        assert "Traceback" not in err
+    assert sorted(wayback.saved) == sorted(urls)  # each live page captured once, by one
+    archived = cli.sql("select outcome, worker from runs where command = 'run-archive'")
+    assert archived == [("finished", 1)] * 2
+    assert cli.sql("select count(*) from host_leases") == [(0,)]  # claims released
+    assert [link["archive_url"] is not None for link in cli.report()["links"]] == [True] * 10
+    # The CDX limit held across both workers: the requests came one slot apart, never
+    # two together (a limit per process would let the two send in pairs).
+    cdx = sorted(r.started_at for r in wayback.requests if r.path == "/cdx/search/cdx")
+    assert len(cdx) >= len(urls)
+    gaps = [later - earlier for earlier, later in zip(cdx, cdx[1:], strict=False)]
+    assert min(gaps) >= 0.1
+    assert cdx[-1] - cdx[0] >= 0.2 * (len(cdx) - 1) - 0.1
