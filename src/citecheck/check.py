@@ -30,7 +30,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from .classify import Classification, classify, needs_sibling_probe, sibling_url
@@ -78,6 +78,11 @@ class CheckRequest:
 
 
 Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The default :data:`Clock`: now, in UTC."""
+    return datetime.now(UTC)
 
 
 class NetworkMonitor:
