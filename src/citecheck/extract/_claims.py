@@ -24,11 +24,15 @@ _WINDOW_CHARS = 2000
 #: Longest title a title-only citation may have.
 _MAX_TITLE_CHARS = 300
 
-_MARKER = r"(?:pp?\.|pgs?\.|pages?\b)[ \t]*\d+(?:[ \t]*[-–—][ \t]*\d+)?(?!\w)"
-_MARKER_FORMS = rf"(?:\[[ \t]*{_MARKER}[ \t]*\]|\([ \t]*{_MARKER}[ \t]*\)|{_MARKER})"
-_PAGE_AFTER = re.compile(rf"[”\"’'»]?[ \t]*,?[ \t]*{_MARKER_FORMS}", re.IGNORECASE)
-_PAGE_NUMBERS = re.compile(r"(\d+)(?:[ \t]*[-–—][ \t]*(\d+))?")
-_QUOTED_PAGE = re.compile(rf"(?P<quote>[”\"»’'])[ \t]*,?[ \t]*{_MARKER_FORMS}", re.IGNORECASE)
+#: Runs of blanks are possessive (``*+``): a prose string is mostly blanks where tags
+#: were, and a plain ``[ \t]*,?[ \t]*`` tries every split of such a run (cubic time).
+_MARKER = r"(?:pp?\.|pgs?\.|pages?\b)[ \t]*+\d+(?:[ \t]*+[-–—][ \t]*+\d+)?(?!\w)"
+_MARKER_FORMS = rf"(?:\[[ \t]*+{_MARKER}[ \t]*+\]|\([ \t]*+{_MARKER}[ \t]*+\)|{_MARKER})"
+_MARKER_AT = re.compile(_MARKER_FORMS, re.IGNORECASE)
+_BLANKS = re.compile(r"[ \t]*+")
+_PAGE_NUMBERS = re.compile(r"(\d+)(?:[ \t]*+[-–—][ \t]*+(\d+))?")
+_QUOTED_PAGE = re.compile(rf"(?P<quote>[”\"»’'])[ \t]*+,?[ \t]*+{_MARKER_FORMS}", re.IGNORECASE)
+_QUOTES = frozenset("”\"’'»")
 #: Closing quote → its opening quote.
 _OPENING_QUOTE = {"”": "“", '"': '"', "»": "«", "’": "‘", "'": "'"}
 #: Closing quotes that are never apostrophes: a title may lack its opening quote.
@@ -87,9 +91,33 @@ class Found:
     title: str | None = None
 
 
-def page_after(prose: str, offset: int) -> tuple[str | None, int]:
-    """The page marker right at ``offset`` ("67", "118-122") and where it ends."""
-    match = _PAGE_AFTER.match(prose, offset)
+class BlankRuns:
+    """Where the run of spaces and tabs at an offset ends, each run measured once.
+
+    A prose string is blank wherever the document had tags, so the run after a
+    link can reach the end of the text; asked at every link of such a run, a plain
+    match would measure it again each time (quadratic in the text's length).
+    """
+
+    def __init__(self, prose: str) -> None:
+        self._prose = prose
+        self._start = self._end = -1
+
+    def end(self, offset: int) -> int:
+        if not self._start <= offset <= self._end:
+            self._start, self._end = offset, _BLANKS.match(self._prose, offset).end()
+        return self._end
+
+
+def page_after(prose: str, offset: int, blanks: BlankRuns | None = None) -> tuple[str | None, int]:
+    """The page marker right at ``offset`` ("67", "118-122") and where it ends: after
+    an optional closing quote, blanks, an optional comma and blanks."""
+    runs = blanks or BlankRuns(prose)
+    position = offset + 1 if prose[offset : offset + 1] in _QUOTES else offset
+    position = runs.end(position)
+    if prose.startswith(",", position):
+        position = runs.end(position + 1)
+    match = _MARKER_AT.match(prose, position)
     if match is None:
         return None, offset
     return _page_numbers(match.group(0)), match.end()
@@ -181,8 +209,9 @@ def build_extraction(
     ordered = sorted(found, key=lambda item: item.start)
     pages: list[str | None] = []
     with_pages: list[Found] = []
+    blanks = BlankRuns(prose)
     for item in ordered:
-        page, marker_end = page_after(prose, item.region_end)
+        page, marker_end = page_after(prose, item.region_end, blanks)
         pages.append(page)
         with_pages.append(
             Found(

@@ -17,16 +17,21 @@ from collections.abc import Iterator
 from ._chunks import extract_in_chunks
 from ._claims import Extraction, Found, build_extraction
 from ._entities import bare_urls
-from ._spans import blank, blank_ranges
+from ._scan import closed_elements, opening_tags, tag_spans
+from ._spans import blank_ranges
 
-_HIDDEN = re.compile(
-    r"<!--.*?-->|<(script|style|template)\b.*?</\1\s*>|<!\[CDATA\[.*?\]\]>",
-    re.IGNORECASE | re.DOTALL,
-)
-_VERBATIM = re.compile(r"<(pre|code|textarea)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
-_TAG = re.compile(r"</?[A-Za-z][^\s/>]*(?:\"[^\"]*\"|'[^']*'|[^'\">])*>|<[!?][^>]*>")
+#: Comments, scripts, styles, templates and CDATA: nothing in them is a citation.
+_HIDDEN_OPENING = re.compile(r"<!--|<(script|style|template)\b|<!\[CDATA\[", re.IGNORECASE)
+#: Code and form fields: no bare URL is read in them (an anchor still counts).
+_VERBATIM_OPENING = re.compile(r"<(pre|code|textarea)\b", re.IGNORECASE)
+_CLOSINGS = {
+    name: re.compile(rf"</{name}\s*>", re.IGNORECASE)
+    for name in ("script", "style", "template", "pre", "code", "textarea")
+}
+_COMMENT_CLOSING = re.compile(r"-->")
+_CDATA_CLOSING = re.compile(r"\]\]>")
 _TAG_NAME = re.compile(r"</?([A-Za-z][^\s/>]*)")
-_ANCHOR_TAG = re.compile(r"<a\b(?:\"[^\"]*\"|'[^']*'|[^'\">])*>", re.IGNORECASE)
+_ANCHOR_OPENING = re.compile(r"<a\b", re.IGNORECASE)
 _HREF = re.compile(
     r"""(?<![\w-])href\s*=\s*(?:"(?P<double>[^"]*)"|'(?P<single>[^']*)'|(?P<bare>[^\s"'=<>`]+))""",
     re.IGNORECASE,
@@ -54,8 +59,19 @@ _BLOCK_TAGS = frozenset(
 )  # fmt: skip
 
 
-def _blank_matches(text: str, pattern: re.Pattern[str]) -> str:
-    return pattern.sub(lambda match: blank(text, *match.span()), text)
+def _closing(opening: re.Match[str]) -> re.Pattern[str]:
+    if opening.group(1) is not None:
+        return _CLOSINGS[opening.group(1).lower()]
+    return _COMMENT_CLOSING if opening.group().startswith("<!--") else _CDATA_CLOSING
+
+
+def _hidden(text: str) -> str:
+    """``text`` with comments, scripts, styles, templates and CDATA blanked."""
+    return blank_ranges(text, closed_elements(text, _HIDDEN_OPENING, _closing))
+
+
+def _tags_blanked(text: str) -> str:
+    return blank_ranges(text, tag_spans(text))
 
 
 def _attribute(match: re.Match[str] | None) -> tuple[str, int] | None:
@@ -72,37 +88,43 @@ def _anchors(hidden: str, prose: str) -> Iterator[Found]:
     The label is the anchor's text (tags blanked in ``prose``), entities still
     encoded like the rest of the prose; the title attribute is decoded.
     """
-    for tag in _ANCHOR_TAG.finditer(hidden):
-        href = _attribute(_HREF.search(tag.group(0)))
+    closing: re.Match[str] | None = None
+    closing_searched_from = len(hidden) + 1
+    for tag_start, tag_end in opening_tags(hidden, _ANCHOR_OPENING):
+        tag = hidden[tag_start:tag_end]
+        href = _attribute(_HREF.search(tag))
         if href is None:
             continue
         raw, offset = href
-        start = tag.start() + offset + len(raw) - len(raw.lstrip())
+        start = tag_start + offset + len(raw) - len(raw.lstrip())
         raw = raw.strip()
         url = html.unescape(raw)
         if not _ABSOLUTE_HTTP.match(url):
             continue
-        closing = _ANCHOR_END.search(hidden, tag.end())
-        label_end = closing.start() if closing else tag.end()
-        region_end = closing.end() if closing else tag.end()
-        title = _attribute(_TITLE_ATTRIBUTE.search(tag.group(0)))
+        # The next </a> holds for every anchor before it: one search, not one each.
+        if closing_searched_from > tag_end or (closing and closing.start() < tag_end):
+            closing = _ANCHOR_END.search(hidden, tag_end)
+            closing_searched_from = tag_end
+        label_end = closing.start() if closing else tag_end
+        region_end = closing.end() if closing else tag_end
+        title = _attribute(_TITLE_ATTRIBUTE.search(tag))
         yield Found(
             start,
             start + len(raw),
             url,
-            tag.start(),
+            tag_start,
             region_end,
-            " ".join(prose[tag.end() : label_end].split()),
+            " ".join(prose[tag_end:label_end].split()),
             (html.unescape(title[0]).strip() or None) if title else None,
         )
 
 
-def _block_starts(text: str) -> list[int]:
+def _block_starts(text: str, tags: list[tuple[int, int]]) -> list[int]:
     starts = [0]
-    for match in _TAG.finditer(text):
-        name = _TAG_NAME.match(match.group(0))
+    for span in tags:
+        name = _TAG_NAME.match(text, span[0])
         if name and name.group(1).lower() in _BLOCK_TAGS:
-            starts.extend(match.span())
+            starts.extend(span)
     return starts
 
 
@@ -128,7 +150,7 @@ def extract_html(text: str, document: str) -> Extraction:
     at a time (``_chunks``), cut before a line that starts with a block element,
     outside comments, scripts and anchors.
     """
-    cuts = _cuts(_blank_matches(text, _HIDDEN))
+    cuts = _cuts(_hidden(text))
     return extract_in_chunks(text, cuts, lambda piece: _extract_piece(piece, document))
 
 
@@ -145,12 +167,15 @@ def _cuts(hidden: str) -> Iterator[int]:
 
 
 def _extract_piece(text: str, document: str) -> Extraction:
-    hidden = _blank_matches(text, _HIDDEN)
-    prose = _blank_matches(hidden, _TAG)
+    hidden = _hidden(text)
+    tags = list(tag_spans(hidden))
+    prose = blank_ranges(hidden, tags)
     found = list(_anchors(hidden, prose))
+    code = closed_elements(hidden, _VERBATIM_OPENING, lambda opening: _CLOSINGS[opening[1].lower()])
     searchable = blank_ranges(
-        _blank_matches(_blank_matches(hidden, _VERBATIM), _TAG),
+        _tags_blanked(blank_ranges(hidden, code)),
         [(item.region_start, item.region_end) for item in found],
     )
     found.extend(bare_urls(searchable))
-    return _unescaped(build_extraction(text, prose, found, sorted(_block_starts(hidden)), document))
+    block_starts = sorted(_block_starts(hidden, tags))
+    return _unescaped(build_extraction(text, prose, found, block_starts, document))

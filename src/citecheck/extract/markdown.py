@@ -11,12 +11,14 @@ import bisect
 import html
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
 
 from ._chunks import extract_in_chunks
 from ._claims import Extraction, Found, build_extraction
 from ._entities import bare_urls
+from ._scan import NextOccurrence, closed_elements
 from ._spans import EXTRACTED_SCHEMES, LineIndex, blank_ranges, line_index
 from ._verbatim import verbatim_elements
 
@@ -25,7 +27,8 @@ _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 _CODE_BLOCKS = frozenset({"fence", "code_block"})
 _BACKTICKS = re.compile(r"`+")
 _BLANK_LINE = re.compile(r"\n[ \t]*\r?\n")
-_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_COMMENT_OPENING = re.compile(r"<!--")
+_COMMENT_CLOSING = re.compile(r"-->")
 _REFERENCE = re.compile(
     r"^ {0,3}\[(?:[^\]\\\n]|\\.)+\]:[ \t]*(?:<(?P<angled>[^>\n]*)>|(?P<plain>\S+))"
     r"(?:[ \t]+(?P<title>\"[^\"\n]*\"|'[^'\n]*'|\([^)\n]*\)))?[ \t]*\r?$",
@@ -42,7 +45,7 @@ _TIGHTER_THAN_BRACKETS = re.compile(
 )
 #: HTML blocks whose lines are all verbatim (CommonMark's HTML block type 1).
 _VERBATIM_BLOCK = re.compile(r"[ ]{0,3}<(?:pre|script|style|textarea)(?:[\s>]|$)", re.IGNORECASE)
-_LINK_TITLE = re.compile(r"[ \t]*\r?\n?[ \t]*(\"[^\"]*\"|'[^']*'|\([^()]*\))")
+_LINK_TITLE = re.compile(r"[ \t]*+\r?\n?[ \t]*+(\"[^\"]*\"|'[^']*'|\([^()]*\))")
 _NESTED_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _EMPHASIS = str.maketrans({"*": " ", "`": " "})
 #: Only the block structure is used (code blocks, paragraph starts): inline parsing,
@@ -50,6 +53,9 @@ _EMPHASIS = str.maketrans({"*": " ", "`": " "})
 _BLOCK_PARSER = MarkdownIt("commonmark").disable("inline")
 #: How far back the opening ``[`` of a link text is looked for.
 _MAX_LINK_TEXT_CHARS = 1000
+_BRACKET = re.compile(r"[\[\]]")
+_PAREN_OR_ESCAPE = re.compile(r"\\[\s\S]|[()]")
+_WHITESPACE = re.compile(r"\s")
 
 
 def _code_spans(text: str) -> Iterator[tuple[int, int]]:
@@ -78,50 +84,108 @@ def _has_scheme(url: str) -> bool:
     return bool(colon) and f"{head.lower()}:" in EXTRACTED_SCHEMES
 
 
-def _link_text_start(scan: str, close_bracket: int) -> int | None:
-    depth = 0
-    floor = max(0, close_bracket - _MAX_LINK_TEXT_CHARS)
-    for position in range(close_bracket - 1, floor - 1, -1):
-        char = scan[position]
+def _link_text_starts(scan: str) -> dict[int, int]:
+    """Each ``]`` → the ``[`` that opens it, when that is at most
+    ``_MAX_LINK_TEXT_CHARS`` before it: brackets paired in one pass, nested ones
+    inside, a bracket after a backslash ignored."""
+    openings: list[int] = []
+    starts = {}
+    for match in _BRACKET.finditer(scan):
+        position = match.start()
         if position > 0 and scan[position - 1] == "\\":
             continue
-        if char == "]":
-            depth += 1
-        elif char == "[":
-            if depth == 0:
-                return position
-            depth -= 1
-    return None
+        if match.group() == "[":
+            openings.append(position)
+        elif openings:
+            opening = openings.pop()
+            if position - opening <= _MAX_LINK_TEXT_CHARS:
+                starts[position] = opening
+    return starts
 
 
-def _destination(scan: str, start: int) -> tuple[int, int, int, str | None] | None:
+@dataclass(frozen=True)
+class _Angles:
+    """Where the next ``>`` and line break are, for ``<…>`` destinations."""
+
+    closing: NextOccurrence
+    newline: NextOccurrence
+
+
+class _Destinations:
+    """Where a link destination after ``](`` ends, for every link of a text in one
+    pass over its parentheses (a destination stops at whitespace or at the ``)``
+    that closes the link; parentheses inside it must balance; ``\\`` escapes).
+
+    Walking each destination char by char is quadratic on a text of many ``](`` and
+    no spaces, where every walk runs to the end.
+    """
+
+    def __init__(self, scan: str) -> None:
+        self._scan = scan
+        self._positions: list[int] = []
+        self._depths: list[int] = []
+        self._closings: dict[int, list[int]] = {}
+        depth = 0
+        for match in _PAREN_OR_ESCAPE.finditer(scan):
+            char = match.group()
+            if char == "(":
+                self._positions.append(match.start())
+                self._depths.append(depth)
+                depth += 1
+            elif char == ")":
+                self._positions.append(match.start())
+                self._depths.append(depth)
+                self._closings.setdefault(depth, []).append(match.start())
+                depth -= 1
+        self._final_depth = depth
+        self._whitespace_from = len(scan) + 1
+        self._whitespace = -1
+
+    def end(self, start: int) -> int:
+        """Where the destination that starts at ``start`` ends (exclusive)."""
+        index = bisect.bisect_left(self._positions, start)
+        depth = self._depths[index] if index < len(self._depths) else self._final_depth
+        closings = self._closings.get(depth, [])
+        closing = bisect.bisect_left(closings, start)
+        end = closings[closing] if closing < len(closings) else len(self._scan)
+        return min(end, self._next_whitespace(start))
+
+    def _next_whitespace(self, start: int) -> int:
+        if self._from_valid(start):
+            return self._whitespace
+        scan = self._scan
+        position = start
+        while (match := _WHITESPACE.search(scan, position)) is not None:
+            before = match.start()
+            while before > start and scan[before - 1] == "\\":
+                before -= 1
+            if (match.start() - before) % 2 == 0:
+                break
+            position = match.end()
+        self._whitespace_from = start
+        self._whitespace = match.start() if match is not None else len(scan)
+        return self._whitespace
+
+    def _from_valid(self, start: int) -> bool:
+        return self._whitespace_from <= start <= self._whitespace
+
+
+def _destination(
+    scan: str, start: int, destinations: _Destinations, angles: _Angles
+) -> tuple[int, int, int, str | None] | None:
     """The link destination after ``](``: (url start, url end, end of the link, title)."""
     position = start
     while position < len(scan) and scan[position] in " \t":
         position += 1
     if position < len(scan) and scan[position] == "<":
-        close = scan.find(">", position + 1)
-        if close == -1 or "\n" in scan[position:close]:
+        close = angles.closing.at_or_after(position + 1)
+        newline = angles.newline.at_or_after(position)
+        if close == -1 or newline != -1 and newline < close:
             return None
         url_start, url_end, position = position + 1, close, close + 1
     else:
         url_start = position
-        depth = 0
-        while position < len(scan):
-            char = scan[position]
-            if char == "\\" and position + 1 < len(scan):
-                position += 2
-                continue
-            if char.isspace():
-                break
-            if char == "(":
-                depth += 1
-            elif char == ")":
-                if depth == 0:
-                    break
-                depth -= 1
-            position += 1
-        url_end = position
+        position = url_end = destinations.end(position)
     title = _LINK_TITLE.match(scan, position)
     title_text = None
     if title is not None and url_end > url_start:
@@ -144,10 +208,16 @@ def _inline_links(scan: str) -> list[tuple[int, int, Found | None]]:
     """
     brackets = blank_ranges(scan, [match.span() for match in _TIGHTER_THAN_BRACKETS.finditer(scan)])
     links = []
+    text_starts = _link_text_starts(brackets)
+    destinations: _Destinations | None = None
+    angles = _Angles(NextOccurrence(scan, ">"), NextOccurrence(scan, "\n"))
     for bracket in re.finditer(r"\]\(", brackets):
-        text_start = _link_text_start(brackets, bracket.start())
-        parsed = _destination(scan, bracket.end())
-        if text_start is None or parsed is None:
+        text_start = text_starts.get(bracket.start())
+        if text_start is None:
+            continue
+        destinations = destinations or _Destinations(scan)
+        parsed = _destination(scan, bracket.end(), destinations, angles)
+        if parsed is None:
             continue
         url_start, url_end, link_end, title = parsed
         url = scan[url_start:url_end]
@@ -224,7 +294,7 @@ def _extract_piece(text: str, document: str) -> Extraction:
     block_starts = {index.starts[token.map[0]] for token in tokens if token.map}
     del tokens  # only their line maps were needed: free them before scanning
     scan = blank_ranges(text, [_line_range(index, text, lines) for lines in code_lines])
-    scan = blank_ranges(scan, [match.span() for match in _COMMENT.finditer(scan)])
+    scan = blank_ranges(scan, closed_elements(scan, _COMMENT_OPENING, lambda _: _COMMENT_CLOSING))
     scan = blank_ranges(scan, _code_spans(scan))
     # Raw HTML <code>, <pre>, <script>, <style> and <textarea> hold code, not citations.
     scan = blank_ranges(scan, verbatim_elements(scan, within_paragraph=True))
