@@ -32,7 +32,6 @@ from ..configfile import ConfigFile, archive_overrides, load_config, resolve_set
 from ..dbaddress import DatabaseAddress, database_address
 from ..errors import CitecheckError, InputError
 from ..incidents import IncidentLog, error_log_path
-from ..interrupt import exit_code_for
 
 #: The exit code of a usage or input error (see the module's docstring for the rest).
 EXIT_USAGE = 2
@@ -86,6 +85,8 @@ def library_errors(func: Callable[..., Any]) -> Callable[..., Any]:
                 f"citecheck: stopped by {signum.name}; what was already recorded is kept.",
                 err=True,
             )
+            from ..interrupt import exit_code_for  # imports asyncio: not for --help
+
             sys.exit(exit_code_for(signum))
         finally:
             signal.signal(signal.SIGTERM, previous)
