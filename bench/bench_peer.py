@@ -20,7 +20,9 @@ that tool (retries and probes included) divided by the per-host limit, times the
 mean latency; the maximum over hosts.
 ``served_s`` is the time from the first request the server saw to its last answer;
 ``first_tries_served_s`` the same up to the last answer to a URL's first request (the
-rest is retries waiting out their backoff).
+rest is retries waiting out their backoff); ``before_first_request_s`` and
+``after_last_answer_s`` the tool's wall time outside that window (start-up, loading
+the links; reports, closing).
 """
 
 from __future__ import annotations
@@ -112,6 +114,7 @@ def _links(web: FakeWeb, links: int, hosts: int) -> list[str]:
 def _run(args: list[str], cwd: Path, env: dict[str, str]) -> dict:
     """Run one command; its own wall time, CPU and peak RSS (``os.wait4``)."""
     started = time.perf_counter()
+    began = time.monotonic()  # the fake web's clock: its log's times are monotonic
     server_cpu = time.process_time()  # this process: the fake web's thread, mostly
     proc = subprocess.Popen(
         args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
@@ -120,6 +123,7 @@ def _run(args: list[str], cwd: Path, env: dict[str, str]) -> dict:
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - started
+    ended = time.monotonic()
     server_cpu = time.process_time() - server_cpu
     return {
         "wall_s": round(wall, 2),
@@ -128,6 +132,8 @@ def _run(args: list[str], cwd: Path, env: dict[str, str]) -> dict:
         "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
         "exit": proc.returncode,
         "server_cpu_s": round(server_cpu, 2),
+        "_began": began,
+        "_ended": ended,
         "tail": [
             line
             for line in output.decode(errors="replace").splitlines()
@@ -136,7 +142,7 @@ def _run(args: list[str], cwd: Path, env: dict[str, str]) -> dict:
     }
 
 
-def _server_figures(web: FakeWeb, hosts: int, per_host: int) -> dict:
+def _server_figures(web: FakeWeb, hosts: int, per_host: int, run: dict) -> dict:
     log = web.requests
     per_host_requests = Counter(entry.host for entry in log)
     floor = max(per_host_requests.values()) / per_host * LATENCY_S
@@ -146,12 +152,17 @@ def _server_figures(web: FakeWeb, hosts: int, per_host: int) -> dict:
     first_tries: dict[tuple[str, str], float] = {}
     for entry in log:
         first_tries.setdefault((entry.host, entry.path), entry.finished_at or entry.started_at)
+    last = max(e.finished_at or e.started_at for e in log)
     return {
         "requests": sum(per_host_requests.values()),
         "per_host_max_in_flight": max(web.max_concurrency(_address(n)) for n in range(hosts)),
         "floor_s": round(floor, 2),
-        "served_s": round(max(e.finished_at or e.started_at for e in log) - start, 2),
+        "served_s": round(last - start, 2),
         "first_tries_served_s": round(max(first_tries.values()) - start, 2),
+        # Wall time outside the served window: the tool's start until its first
+        # request, and its last answer until the tool's process ended.
+        "before_first_request_s": round(start - run.pop("_began"), 2),
+        "after_last_answer_s": round(run.pop("_ended") - last, 2),
     }
 
 
@@ -244,7 +255,7 @@ def main() -> None:
                             "-r",
                             "250",
                             "-f",
-                            "raw",
+                            "speedscope" if options.profile.endswith(".json") else "raw",
                             "-o",
                             str(Path(options.profile).resolve()),
                             "--",
@@ -252,7 +263,7 @@ def main() -> None:
                         ]
                     web.clear_log()
                     figures = _run(args, cwd, env)
-                    figures.update(_server_figures(web, options.hosts, options.per_host))
+                    figures.update(_server_figures(web, options.hosts, options.per_host, figures))
                     figures["wall_to_floor"] = round(figures["wall_s"] / figures["floor_s"], 2)
                     results[tool].append(figures)
                     print(json.dumps({tool: figures}), flush=True)

@@ -7,14 +7,55 @@ import uuid
 from collections.abc import Iterator
 from urllib.parse import urlsplit, urlunsplit
 
+import httpx
 import pytest
 import respx.mocks
 from servers import FakeWeb
 
-# citecheck's connections speak HTTP/1.1 themselves (fetch/http11.py): its per-origin
-# pool takes and gives httpcore's request and response where httpcore's pool would,
-# so respx's (default) httpcore mocker patches it like one.
-respx.mocks.HTTPCoreMocker.add_targets("citecheck.fetch.http11.OriginPool")
+
+class _TransportMocker(respx.mocks.AbstractRequestMocker):
+    """respx at the transports: citecheck's own (fetch/transport.py, which the
+    Fetcher calls directly) and httpx's (any other client a test makes).
+
+    citecheck does not go through httpcore (its pools speak httpx's requests and
+    responses), so respx's default httpcore mocker would not see its requests; this
+    one patches the ``handle_async_request`` of the transports, which take an
+    ``httpx.Request`` and give an ``httpx.Response`` as respx's routes do.
+    """
+
+    name = "citecheck-transports"
+    targets = [
+        "citecheck.fetch.transport.PolicyTransport",
+        "httpx._transports.default.AsyncHTTPTransport",
+        "httpx._transports.default.HTTPTransport",
+    ]
+    target_methods = ["handle_request", "handle_async_request"]
+
+    @classmethod
+    def to_httpx_request(cls, **kwargs):  # noqa: ANN206 - respx's own signature
+        return kwargs["request"]
+
+    @staticmethod
+    def _fresh(response: httpx.Response) -> httpx.Response:
+        # A route answers with the same response each time: a new one over its
+        # stream for every request, as the transports would give.
+        return httpx.Response(
+            status_code=response.status_code,
+            headers=response.headers.raw,
+            stream=response.stream,
+            extensions=response.extensions,
+        )
+
+    @classmethod
+    def from_sync_httpx_response(cls, httpx_response, target, **kwargs):  # noqa: ANN206
+        return cls._fresh(httpx_response)
+
+    @classmethod
+    async def from_async_httpx_response(cls, httpx_response, target, **kwargs):  # noqa: ANN206
+        return cls._fresh(httpx_response)
+
+
+respx.mocks.DEFAULT_MOCKER = _TransportMocker.name
 
 #: A DSN of a PostgreSQL server where the tests may create and drop databases.
 TEST_PG_ENV = "CITECHECK_TEST_PG"

@@ -120,6 +120,29 @@ async def test_the_window_bounds_what_is_read_ahead() -> None:
     await stream.aclose()
 
 
+async def test_the_first_links_start_before_a_long_input_is_read() -> None:
+    """The window fills a bite at a time: the first checks are under way before the
+    dispatcher has read the rest of a long input (issue 11: start-up)."""
+    read = 0
+    read_when_started: list[int] = []
+
+    def requests():
+        nonlocal read
+        for n in range(3000):
+            read += 1
+            yield CheckRequest(f"https://h{n % 20}.example/{n}")
+
+    class Noting(_CountingChecker):
+        async def check(self, request: CheckRequest, *, reservation=None) -> CheckResult:
+            read_when_started.append(read)
+            return await super().check(request, reservation=reservation)
+
+    settings = Settings(concurrency=8, per_host=2)
+    pairs = await _drain(requests(), Noting(delay_s=0.001, settings=settings), settings)
+    assert len(pairs) == 3000
+    assert read_when_started[0] <= 300  # one bite, not the whole window of 3,000
+
+
 async def test_an_error_cancels_the_checks_in_flight() -> None:
     class Failing(_CountingChecker):
         async def check(self, request: CheckRequest, *, reservation=None) -> CheckResult:

@@ -17,6 +17,7 @@ from citecheck.sources import (
     merge_citations,
     read_sources,
     row_to_citation,
+    validate_sources,
     write_sources,
 )
 
@@ -113,6 +114,8 @@ def test_bad_csv_is_an_input_error_naming_file_and_line(
     assert str(error.value).startswith(str(path))
     with pytest.raises(InputError, match=message):
         list(iter_sources(path))
+    with pytest.raises(InputError, match=message):
+        validate_sources(path)
 
 
 @pytest.mark.parametrize(
@@ -125,8 +128,11 @@ def test_bad_csv_is_an_input_error_naming_file_and_line(
 def test_nul_and_undecodable_bytes_name_the_line(
     tmp_path: Path, content: bytes, message: str
 ) -> None:
+    path = _write(tmp_path, content)
     with pytest.raises(InputError, match=message):
-        read_sources(_write(tmp_path, content))
+        read_sources(path)
+    with pytest.raises(InputError, match=message):
+        validate_sources(path)
 
 
 def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
@@ -175,6 +181,14 @@ def test_iter_sources_streams_and_skips_exact_repeats(tmp_path: Path) -> None:
     assert next(stream).url == "https://example.org/0"
     assert sum(1 for _ in stream) == 99_999
     assert warnings == [f"{path}: line 100002 repeats line 9; skipped"]
+
+
+def test_validate_sources_counts_every_row_repeats_included(tmp_path: Path) -> None:
+    rows = "https://a.org/,,d:1,,,\n\nhttps://a.org/,,d:1,,,\nhttps://b.org/,t,d:2,,,\n"
+    path = _write(tmp_path, HEADER + rows)
+    assert validate_sources(path) == 3
+    with pytest.raises(InputError, match="cannot read"):
+        validate_sources(tmp_path / "missing.csv")
 
 
 def test_round_trip_is_identical_and_keeps_unknown_columns(tmp_path: Path) -> None:

@@ -565,3 +565,31 @@ def test_similarity_is_symmetric_and_bounded(a, b):
         assert similarity(fp_a, fp_b) == similarity(fp_b, fp_a)
         assert 0.0 <= similarity(fp_a, fp_b) <= 1.0
         assert similarity(fp_a, fp_a) == 1.0
+
+
+def test_the_reused_parser_reads_each_page_afresh_in_every_thread() -> None:
+    """One lxml parser per thread is reused (titles._parser): a page read after a
+    broken one, or in another thread at the same time, is read as if alone."""
+    import concurrent.futures
+
+    headers = {"content-type": "text/html"}
+    broken = b"<html><head><title>Broken</title><body><div><p>unclosed <b>tags" * 50
+    pages = [
+        (
+            f"<html><head><title>Page {n}</title></head><body><h1>Head {n}</h1></body></html>"
+        ).encode()
+        for n in range(40)
+    ]
+    alone = [page_info(page, headers) for page in pages]
+
+    def read_all(_: int) -> list:
+        results = []
+        for page in pages:
+            page_info(broken, headers)
+            results.append(page_info(page, headers))
+        return results
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        for results in pool.map(read_all, range(4)):
+            assert results == alone
+    assert alone[7].title == "Page 7" and alone[7].headline == "Head 7"

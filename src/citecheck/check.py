@@ -60,6 +60,10 @@ DEFAULT_WINDOW = 10_000
 #: retry or waiting on another host holds no request slot, so more links than slots
 #: may be in progress; this bounds them (and their memory) all the same.
 _LINKS_PER_SLOT = 4
+#: Links read from the input between two turns of the event loop while the window
+#: fills: the first requests go out before a long input is read (10,000 links take
+#: a quarter of a second to load).
+_REFILL_BITE = 256
 #: Sibling-probe answers remembered per (host, directory) within a run.
 _SIBLING_CACHE_SIZE = 2048
 #: PDFs whose pages are read at once, each in a worker thread: reading is CPU-bound.
@@ -385,9 +389,9 @@ async def check_links(
             ready.append(host)
             in_ready.add(host)
 
-    def refill() -> None:
+    def refill(most: int) -> None:
         nonlocal exhausted, waiting_count
-        while not exhausted and waiting_count < window:
+        for _ in range(min(most, window - waiting_count)):
             request = next(source, None)
             if request is None:
                 exhausted = True
@@ -424,8 +428,13 @@ async def check_links(
     lanes.on_room = on_room
     try:
         while True:
-            refill()
+            refill(_REFILL_BITE)
             start_ready()
+            if not exhausted and waiting_count < window:
+                # Read the rest of the window a bite at a time, letting the links
+                # started meanwhile connect and send their first requests.
+                await asyncio.sleep(0)
+                continue
             if not running:
                 return  # nothing waiting either: start_ready() would have started it
             task = await finished.get()

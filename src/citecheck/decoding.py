@@ -152,6 +152,7 @@ def decode(body: bytes, encoding: str, *, truncated: bool = False) -> str:
     return decoder.decode(body, final=not truncated)
 
 
+@lru_cache(maxsize=256)  # a run sees few distinct Content-Types, each many times
 def header_encoding(content_type: str | None) -> str | None:
     """The encoding a Content-Type header's charset parameter names, or None.
 

@@ -49,6 +49,7 @@ from .sources import (
     merge_citations,
     read_sources,
     stale_citations,
+    validate_sources,
     write_sources,
 )
 from .store import Store
@@ -167,8 +168,8 @@ def extract_to_sources(
 
 def check_sources(sources: Path) -> int:
     """Read ``sources`` through once, storing nothing: InputError if it is rejected.
-    Returns the number of citations. Streamed, so any size costs one row of memory."""
-    return sum(1 for _ in iter_sources(sources))
+    Returns the number of citation rows. Streamed, so any size costs one row of memory."""
+    return validate_sources(sources)
 
 
 def load_sources(store: Store, sources: Path, *, now: datetime) -> int:

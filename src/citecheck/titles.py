@@ -20,6 +20,7 @@ import functools
 import hashlib
 import itertools
 import re
+import threading
 from collections.abc import Mapping
 
 from lxml import etree
@@ -188,17 +189,29 @@ def _html_root(
     return root
 
 
+#: One lxml parser per thread (a parser may not be shared by threads; making one per
+#: page cost a tenth of reading a small page). Page checks read pages in a worker thread.
+_PARSERS = threading.local()
+
+
+def _parser() -> etree.HTMLParser:
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = etree.HTMLParser(
+            recover=True,
+            no_network=True,
+            remove_comments=True,
+            remove_pis=True,
+            collect_ids=False,
+            huge_tree=False,
+            encoding="utf-8",
+        )
+    return parser
+
+
 def _parse(text: str) -> etree._Element | None:
     text = _CONTROL_CHARS.sub("", text)
-    parser = etree.HTMLParser(
-        recover=True,
-        no_network=True,
-        remove_comments=True,
-        remove_pis=True,
-        collect_ids=False,
-        huge_tree=False,
-        encoding="utf-8",
-    )
+    parser = _parser()
     try:
         return etree.fromstring(text.encode("utf-8", "replace"), parser)
     except (etree.LxmlError, ValueError):

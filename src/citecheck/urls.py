@@ -18,6 +18,9 @@ from .errors import InvalidURLError
 CHECKABLE_SCHEMES = frozenset({"http", "https"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+# \s is str.isspace's set (both are Py_UNICODE_ISSPACE); one search, not a loop per
+# character in Python.
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f]")
 _PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")
 # Underscores are not valid in host names but real sites use them: accept, never judge.
 _HOST_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
@@ -85,7 +88,7 @@ def normalize_url(url: str) -> str:
     text = url.strip()
     if not text:
         raise InvalidURLError("the URL is empty")
-    if any(ch.isspace() for ch in text) or any(ord(ch) < 0x20 for ch in text):
+    if _SPACE_OR_CONTROL.search(text):
         raise InvalidURLError(f"the URL {text!r} contains white space or control characters")
     try:
         parts = urlsplit(text)

@@ -36,24 +36,65 @@ Failures never lose work and never mark anything (job.py says how).
 
 from __future__ import annotations
 
-from ..errors import ArchiveServerError, ArchiveUnavailableError, ArchiveUnreachableError
-from .elsewhere import Elsewhere
-from .job import archive_links
-from .memento_client import MementoClient
-from .policy import (
-    CopyWanted,
-    cdx_timestamp,
-    choose_snapshot,
-    copy_wanted,
-    judge_snapshot,
-    lookup_due,
-    parse_accessed,
-    replay_url,
-    should_capture,
-)
-from .ratelimit import RateLimiter
-from .summary import ArchiveProgress, ArchiveSummary
-from .wayback import JobStatus, WaybackClient, capture_timestamp
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..errors import ArchiveServerError, ArchiveUnavailableError, ArchiveUnreachableError
+    from .elsewhere import Elsewhere
+    from .job import archive_links
+    from .memento_client import MementoClient
+    from .policy import (
+        CopyWanted,
+        cdx_timestamp,
+        choose_snapshot,
+        copy_wanted,
+        judge_snapshot,
+        lookup_due,
+        parse_accessed,
+        replay_url,
+        should_capture,
+    )
+    from .ratelimit import RateLimiter
+    from .summary import ArchiveProgress, ArchiveSummary
+    from .wayback import JobStatus, WaybackClient, capture_timestamp
+
+# Each name is imported from its module on first use: ``check`` reads the [archives]
+# table of citecheck.toml (archives.py) but needs none of the clients, and importing
+# them all (with httpx) was a tenth of a check's start-up (issue 11).
+_HOMES = {
+    "ArchiveServerError": "..errors",
+    "ArchiveUnavailableError": "..errors",
+    "ArchiveUnreachableError": "..errors",
+    "Elsewhere": ".elsewhere",
+    "archive_links": ".job",
+    "MementoClient": ".memento_client",
+    "CopyWanted": ".policy",
+    "cdx_timestamp": ".policy",
+    "choose_snapshot": ".policy",
+    "copy_wanted": ".policy",
+    "judge_snapshot": ".policy",
+    "lookup_due": ".policy",
+    "parse_accessed": ".policy",
+    "replay_url": ".policy",
+    "should_capture": ".policy",
+    "RateLimiter": ".ratelimit",
+    "ArchiveProgress": ".summary",
+    "ArchiveSummary": ".summary",
+    "JobStatus": ".wayback",
+    "WaybackClient": ".wayback",
+    "capture_timestamp": ".wayback",
+}
+
+
+def __getattr__(name: str) -> object:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home, __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ArchiveProgress",

@@ -17,7 +17,6 @@ history rows should not spend a third of its time importing an HTTP client.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -385,6 +384,8 @@ def history(url: str, as_json: bool, **params: Any) -> None:
             raise InputError(f"{url} is not in {job.db}")
         checks = store.history(url)
     if as_json:
+        import json
+
         click.echo(
             json.dumps(
                 [

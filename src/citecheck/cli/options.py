@@ -32,7 +32,6 @@ from ..configfile import ConfigFile, archive_overrides, load_config, resolve_set
 from ..dbaddress import DatabaseAddress, database_address
 from ..errors import CitecheckError, InputError
 from ..incidents import IncidentLog, error_log_path
-from ..interrupt import exit_code_for
 
 #: The exit code of a usage or input error (see the module's docstring for the rest).
 EXIT_USAGE = 2
@@ -86,6 +85,8 @@ def library_errors(func: Callable[..., Any]) -> Callable[..., Any]:
                 f"citecheck: stopped by {signum.name}; what was already recorded is kept.",
                 err=True,
             )
+            from ..interrupt import exit_code_for  # imports asyncio: not for --help
+
             sys.exit(exit_code_for(signum))
         finally:
             signal.signal(signal.SIGTERM, previous)
@@ -110,6 +111,19 @@ class CommandGroup(click.Group):
             )
             click.echo(f"Error: {detail}. Please report this bug.", err=True)
             ctx.exit(EXIT_FAILED)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Run as the ``citecheck`` process: as click does, then leave at once (leave.py
+        says why). Click's test runner calls :meth:`main` instead."""
+        if not kwargs.get("standalone_mode", True):
+            return self.main(*args, **kwargs)
+        from .leave import leave
+
+        try:
+            self.main(*args, **kwargs)
+        except SystemExit as exc:
+            leave(exc.code)
+        leave(0)  # not reached: click's standalone mode always raises SystemExit
 
 
 #: The documents ``extract`` reads and ``fix`` rewrites.

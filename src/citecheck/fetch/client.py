@@ -12,7 +12,7 @@ decoded bytes is ever produced (``max_body_bytes``, or ``max_pdf_bytes`` for PDF
 
 Lower-layer failures are turned into a :class:`~citecheck.models.Reason` in one
 place, reasons.py. DNS and the address policy (``Settings.resolve``,
-``Settings.exclude_private``) live in a custom httpcore network backend
+``Settings.exclude_private``) live in the network backend of citecheck's transport
 (transport.py), which raises :class:`PolicyConnectError` carrying its Reason, so
 the mapping never has to guess from messages. Inflation is in inflate.py.
 

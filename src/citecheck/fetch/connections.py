@@ -7,15 +7,16 @@ connection per call. With 64 connections that was about a third of citecheck's C
 (py-spy, BENCHMARKS.md). Politeness already keeps a host to ``per_host`` requests at
 once, so a pool per origin holds a handful of connections and its scan is short.
 
-:class:`PoolPerOrigin` stands where httpx's transport expects its httpcore pool, so
-httpx still maps errors and builds responses. Pools are kept for the
+:class:`PoolPerOrigin` takes httpx's requests and gives its responses (for the
+transport of transport.py). Pools are kept for the
 ``max_pools`` origins used last; an older pool is closed once it has no request in
 flight, so idle keep-alive connections stay bounded however many hosts a run sees.
 
 :class:`AsyncioBackend` connects with asyncio's own streams instead of httpcore's
 anyio backend: per read and write anyio opens a cancel scope, and its answer to
-httpcore's "is this idle connection still readable?" builds a dict of all the
+httpcore's "is this idle connection still readable?" built a dict of all the
 stream's attributes each time; on loopback both cost more than the I/O itself.
+Failures are raised as httpx's own exceptions (httpcore is not used at all).
 """
 
 from __future__ import annotations
@@ -28,16 +29,17 @@ import typing
 from collections import OrderedDict
 from collections.abc import Callable
 
-import httpcore
-from httpcore._async.interfaces import AsyncRequestInterface
-from httpcore._utils import is_socket_readable
+import httpx
 
 #: Bytes asyncio buffers per connection before it stops reading from the socket.
 _READ_BUFFER = 64 * 1024
 
+#: A socket option as ``socket.setsockopt`` takes it: (level, name, value).
+SocketOption = tuple[int, int, int] | tuple[int, int, bytes | bytearray]
 
-class AsyncioStream(httpcore.AsyncNetworkStream):
-    """A network stream on asyncio's own streams, with httpcore's error types."""
+
+class AsyncioStream:
+    """A network stream on asyncio's own streams, with httpx's error types."""
 
     __slots__ = ("_reader", "_writer", "_socket")
 
@@ -74,9 +76,9 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
             async with asyncio.timeout(timeout):
                 return await self._reader.read(max_bytes)
         except TimeoutError as exc:
-            raise httpcore.ReadTimeout(str(exc)) from exc
+            raise httpx.ReadTimeout(str(exc)) from exc
         except (OSError, RuntimeError) as exc:
-            raise httpcore.ReadError(str(exc) or type(exc).__name__) from exc
+            raise httpx.ReadError(str(exc) or type(exc).__name__) from exc
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
         if not buffer:
@@ -86,9 +88,9 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
             async with asyncio.timeout(timeout):
                 await self._writer.drain()
         except TimeoutError as exc:
-            raise httpcore.WriteTimeout(str(exc)) from exc
+            raise httpx.WriteTimeout(str(exc)) from exc
         except (OSError, RuntimeError) as exc:
-            raise httpcore.WriteError(str(exc) or type(exc).__name__) from exc
+            raise httpx.WriteError(str(exc) or type(exc).__name__) from exc
 
     async def aclose(self) -> None:
         self._writer.close()
@@ -100,21 +102,19 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         ssl_context: ssl.SSLContext,
         server_hostname: str | None = None,
         timeout: float | None = None,
-    ) -> httpcore.AsyncNetworkStream:
+    ) -> AsyncioStream:
         try:
             async with asyncio.timeout(timeout):
                 await self._writer.start_tls(ssl_context, server_hostname=server_hostname)
         except TimeoutError as exc:
             await self.aclose()
-            raise httpcore.ConnectTimeout(str(exc)) from exc
+            raise httpx.ConnectTimeout(str(exc)) from exc
         except (OSError, ssl.SSLError, RuntimeError) as exc:
             await self.aclose()
-            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
+            raise httpx.ConnectError(str(exc) or type(exc).__name__) from exc
         return self
 
     def get_extra_info(self, info: str) -> typing.Any:
-        if info == "is_readable":
-            return is_socket_readable(self._socket)
         if info == "socket":
             return self._socket
         if info == "ssl_object":
@@ -126,7 +126,21 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         return None
 
 
-class AsyncioBackend(httpcore.AsyncNetworkBackend):
+class Backend(typing.Protocol):
+    """What a pool connects through: :class:`AsyncioBackend`, or transport.py's
+    policy over it."""
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: typing.Iterable[SocketOption] | None = None,
+    ) -> AsyncioStream: ...
+
+
+class AsyncioBackend:
     """TCP connections on asyncio streams (httpcore's own backend goes through anyio,
     whose cancel scopes and attribute look-ups cost more than the I/O on loopback)."""
 
@@ -136,8 +150,8 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         port: int,
         timeout: float | None = None,
         local_address: str | None = None,
-        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
+        socket_options: typing.Iterable[SocketOption] | None = None,
+    ) -> AsyncioStream:
         try:
             async with asyncio.timeout(timeout):
                 reader, writer = await asyncio.open_connection(
@@ -147,25 +161,14 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
                     limit=_READ_BUFFER,
                 )
         except TimeoutError as exc:
-            raise httpcore.ConnectTimeout(str(exc)) from exc
+            raise httpx.ConnectTimeout(str(exc)) from exc
         except OSError as exc:
-            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
+            raise httpx.ConnectError(str(exc) or type(exc).__name__) from exc
         sock = writer.get_extra_info("socket")
         for option in socket_options or ():
             sock.setsockopt(*option)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return AsyncioStream(reader, writer)
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        raise httpcore.ConnectError("unix sockets are not supported")
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
 
 
 class OriginPoolLike(typing.Protocol):
@@ -173,12 +176,12 @@ class OriginPoolLike(typing.Protocol):
 
     def is_busy(self) -> bool: ...
 
-    async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response: ...
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response: ...
 
     async def aclose(self) -> None: ...
 
 
-class PoolPerOrigin(AsyncRequestInterface):
+class PoolPerOrigin:
     """Pools, one per (scheme, host, port), made by ``new_pool``."""
 
     def __init__(self, new_pool: Callable[[], OriginPoolLike], *, max_pools: int) -> None:
@@ -187,9 +190,9 @@ class PoolPerOrigin(AsyncRequestInterface):
         self._pools: OrderedDict[tuple[bytes, bytes, int | None], OriginPoolLike]
         self._pools = OrderedDict()
 
-    async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
-        key = (url.scheme, url.host, url.port)
+        key = (url.raw_scheme, url.raw_host, url.port)
         pool = self._pools.get(key)
         if pool is None:
             pool = self._pools[key] = self._new_pool()
@@ -226,4 +229,4 @@ class PoolPerOrigin(AsyncRequestInterface):
         await self.aclose()
 
 
-__all__ = ["AsyncioBackend", "AsyncioStream", "PoolPerOrigin"]
+__all__ = ["AsyncioBackend", "AsyncioStream", "Backend", "PoolPerOrigin", "SocketOption"]

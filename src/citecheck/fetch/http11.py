@@ -4,10 +4,11 @@ read a response head, stream a body, keep the connection if the exchange allows 
 Why not httpcore's pool and h11: per request they cost about 0.8 ms of CPU (state
 machines, event objects, a pool scan, tracing hooks), a fifth of a check's CPU
 (py-spy, BENCHMARKS.md, issue 11); this does the same exchange for a fraction of
-that. httpx stays the client: :class:`OriginPool` stands where httpx's transport
-expects its httpcore pool, takes an ``httpcore.Request`` and returns an
-``httpcore.Response``, and raises httpcore's exceptions, so httpx still builds its
-requests and responses and maps every error as before.
+that. httpx stays the client: :class:`OriginPool` takes an ``httpx.Request`` and
+returns an ``httpx.Response`` under the transport of transport.py, and raises httpx's
+own exceptions (the ones httpx would have mapped httpcore's to), so httpcore is never
+imported (issue 11: with trio installed, httpcore imports it, a fifth of a check's
+start-up).
 
 What it implements of RFC 9112: the status line and header fields (obsolete line
 folding joined, CRLF or bare LF line ends), 1xx interim responses skipped, a body
@@ -28,16 +29,16 @@ import time
 import typing
 from collections.abc import AsyncIterator, Callable
 
-import httpcore
+import httpx
 
-from .connections import AsyncioStream
+from .connections import AsyncioStream, Backend
 
 #: The most bytes a response head (status line and fields) may have: httpcore's limit.
 MAX_HEAD_BYTES = 100 * 1024
 #: The most bytes read from the socket at once while streaming a body.
 _READ_SIZE = 64 * 1024
 _NO_BODY_STATUSES = frozenset({204, 304})
-_IDEMPOTENT = frozenset({b"GET", b"HEAD", b"OPTIONS"})
+_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
 _HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
 
 
@@ -49,38 +50,35 @@ class _Closed(Exception):
         self.reset = reset
 
 
-def _timeout(request: httpcore.Request, kind: str) -> float | None:
+def _timeout(request: httpx.Request, kind: str) -> float | None:
     timeouts = request.extensions.get("timeout") or {}
     return timeouts.get(kind)
 
 
-def _request_head(request: httpcore.Request, body_length: int | None) -> bytes:
-    url = request.url
-    lines = [request.method + b" " + url.target + b" HTTP/1.1"]
+def _request_head(request: httpx.Request, body_length: int | None) -> bytes:
+    target = request.url.raw_path
+    lines = [request.method.encode("ascii") + b" " + target + b" HTTP/1.1"]
     has_length = False
-    for name, value in request.headers:
+    for name, value in request.headers.raw:
         if b"\r" in name or b"\n" in name or b"\r" in value or b"\n" in value:
-            raise httpcore.LocalProtocolError("a request header holds a line break")
+            raise httpx.LocalProtocolError("a request header holds a line break")
         lowered = name.lower()
         if lowered in (b"content-length", b"transfer-encoding"):
             has_length = True
         lines.append(name + b": " + value)
-    if b"\r" in url.target or b"\n" in url.target or b" " in url.target:
-        raise httpcore.LocalProtocolError("the request target holds white space")
+    if b"\r" in target or b"\n" in target or b" " in target:
+        raise httpx.LocalProtocolError("the request target holds white space")
     if not has_length and body_length:
         lines.append(b"Content-Length: " + str(body_length).encode())
     lines.append(b"\r\n")
     return b"\r\n".join(lines)
 
 
-async def _request_body(request: httpcore.Request) -> bytes:
-    stream = request.stream
-    if isinstance(stream, bytes | bytearray):
-        return bytes(stream)
-    if stream is None:
-        return b""
-    parts = [part async for part in typing.cast(AsyncIterator[bytes], stream)]
-    return b"".join(parts)
+async def _request_body(request: httpx.Request) -> bytes:
+    try:
+        return request.content  # a request made with its content has read it
+    except httpx.RequestNotRead:
+        return await request.aread()
 
 
 class _Head(typing.NamedTuple):
@@ -117,9 +115,9 @@ class Connection:
             async with asyncio.timeout(timeout):
                 await writer.drain()
         except TimeoutError as exc:
-            raise httpcore.WriteTimeout("the request could not be sent in time") from exc
+            raise httpx.WriteTimeout("the request could not be sent in time") from exc
         except (OSError, RuntimeError) as exc:
-            raise httpcore.WriteError(str(exc) or type(exc).__name__) from exc
+            raise httpx.WriteError(str(exc) or type(exc).__name__) from exc
 
     async def read_head(self, timeout: float | None) -> _Head:
         """The next final response head (interim 1xx ones are skipped)."""
@@ -130,25 +128,25 @@ class Connection:
                     if head.status >= 200:
                         return head
                     if head.status == 101:
-                        raise httpcore.RemoteProtocolError("the server switched protocols")
+                        raise httpx.RemoteProtocolError("the server switched protocols")
         except TimeoutError as exc:
-            raise httpcore.ReadTimeout("no response in time") from exc
+            raise httpx.ReadTimeout("no response in time") from exc
         except (OSError, RuntimeError) as exc:
-            raise httpcore.ReadError(str(exc) or type(exc).__name__) from exc
+            raise httpx.ReadError(str(exc) or type(exc).__name__) from exc
 
     async def _line(self, budget: int) -> bytes:
         try:
             line = await self._reader.readuntil(b"\n")
         except asyncio.IncompleteReadError as exc:
             if exc.partial:
-                raise httpcore.RemoteProtocolError(
+                raise httpx.RemoteProtocolError(
                     "the server closed the connection within a response head"
                 ) from None
             raise _Closed from None
         except asyncio.LimitOverrunError:
-            raise httpcore.RemoteProtocolError("a response head line is too long") from None
+            raise httpx.RemoteProtocolError("a response head line is too long") from None
         if len(line) > budget:
-            raise httpcore.RemoteProtocolError("the response head is too long")
+            raise httpx.RemoteProtocolError("the response head is too long")
         return line[:-2] if line.endswith(b"\r\n") else line[:-1]
 
     async def _read_one_head(self) -> _Head:
@@ -161,13 +159,13 @@ class Connection:
         version, _, rest = status_line.partition(b" ")
         code, _, reason = rest.partition(b" ")
         if not version.startswith(b"HTTP/1.") or len(code) != 3 or not code.isdigit():
-            raise httpcore.RemoteProtocolError(f"not an HTTP/1 status line: {status_line[:80]!r}")
+            raise httpx.RemoteProtocolError(f"not an HTTP/1 status line: {status_line[:80]!r}")
         headers: list[tuple[bytes, bytes]] = []
         while True:
             try:
                 line = await self._line(budget)
             except _Closed:
-                raise httpcore.RemoteProtocolError(
+                raise httpx.RemoteProtocolError(
                     "the server closed the connection within a response head"
                 ) from None
             budget -= len(line) + 2
@@ -175,13 +173,13 @@ class Connection:
                 break
             if line[0] in b" \t":  # obsolete line folding (RFC 9112 §5.2)
                 if not headers:
-                    raise httpcore.RemoteProtocolError("a response head starts with a fold")
+                    raise httpx.RemoteProtocolError("a response head starts with a fold")
                 name, value = headers[-1]
                 headers[-1] = (name, value + b" " + line.strip(b" \t"))
                 continue
             name, colon, value = line.partition(b":")
             if not colon or not name or name != name.strip() or b" " in name:
-                raise httpcore.RemoteProtocolError(f"not a header field: {line[:80]!r}")
+                raise httpx.RemoteProtocolError(f"not a header field: {line[:80]!r}")
             headers.append((name, value.strip(b" \t")))
         return _Head(int(code), reason, version, headers)
 
@@ -197,13 +195,13 @@ class Connection:
             async with asyncio.timeout(timeout):
                 return await self._reader.readexactly(size)
         except asyncio.IncompleteReadError:
-            raise httpcore.RemoteProtocolError(
+            raise httpx.RemoteProtocolError(
                 "the server closed the connection before the end of the body"
             ) from None
         except TimeoutError as exc:
-            raise httpcore.ReadTimeout("the body did not come in time") from exc
+            raise httpx.ReadTimeout("the body did not come in time") from exc
         except (OSError, RuntimeError) as exc:
-            raise httpcore.ReadError(str(exc) or type(exc).__name__) from exc
+            raise httpx.ReadError(str(exc) or type(exc).__name__) from exc
 
     async def read_some(self, size: int, timeout: float | None) -> bytes:
         try:
@@ -212,30 +210,30 @@ class Connection:
             async with asyncio.timeout(timeout):
                 return await self._reader.read(size)
         except TimeoutError as exc:
-            raise httpcore.ReadTimeout("the body did not come in time") from exc
+            raise httpx.ReadTimeout("the body did not come in time") from exc
         except (OSError, RuntimeError) as exc:
-            raise httpcore.ReadError(str(exc) or type(exc).__name__) from exc
+            raise httpx.ReadError(str(exc) or type(exc).__name__) from exc
 
     async def read_line(self, timeout: float | None) -> bytes:
         try:
             async with asyncio.timeout(timeout):
                 return await self._line(MAX_HEAD_BYTES)
         except _Closed:
-            raise httpcore.RemoteProtocolError(
+            raise httpx.RemoteProtocolError(
                 "the server closed the connection before the end of the body"
             ) from None
         except TimeoutError as exc:
-            raise httpcore.ReadTimeout("the body did not come in time") from exc
+            raise httpx.ReadTimeout("the body did not come in time") from exc
         except (OSError, RuntimeError) as exc:
-            raise httpcore.ReadError(str(exc) or type(exc).__name__) from exc
+            raise httpx.ReadError(str(exc) or type(exc).__name__) from exc
 
     async def aclose(self) -> None:
         await self.stream.aclose()
 
 
-def _framing(head: _Head, method: bytes) -> tuple[str, int]:
+def _framing(head: _Head, method: str) -> tuple[str, int]:
     """How the body ends: ("none"|"length"|"chunked"|"close", length)."""
-    if method == b"HEAD" or head.status in _NO_BODY_STATUSES or head.status < 200:
+    if method == "HEAD" or head.status in _NO_BODY_STATUSES or head.status < 200:
         return "none", 0
     codings = [v for n, v in head.headers if n.lower() == b"transfer-encoding"]
     if codings:
@@ -245,24 +243,24 @@ def _framing(head: _Head, method: bytes) -> tuple[str, int]:
     if lengths:
         values = {part.strip() for value in lengths for part in value.split(b",")}
         if len(values) != 1 or not next(iter(values)).isdigit():
-            raise httpcore.RemoteProtocolError("the Content-Length is not one number")
+            raise httpx.RemoteProtocolError("the Content-Length is not one number")
         return "length", int(next(iter(values)))
     return "close", 0
 
 
-def _keeps_alive(head: _Head, request: httpcore.Request, framing: str) -> bool:
+def _keeps_alive(head: _Head, request: httpx.Request, framing: str) -> bool:
     if framing == "close" or head.version != b"HTTP/1.1":
         return False
-    for headers in (head.headers, request.headers):
+    for headers in (head.headers, request.headers.raw):
         for name, value in headers:
             if name.lower() == b"connection" and b"close" in value.lower():
                 return False
     return True
 
 
-class _Body:
-    """A response body as httpcore's stream: iterated, then closed. Closing after
-    the whole framed body was read gives the connection back to its pool."""
+class _Body(httpx.AsyncByteStream):
+    """A response body as httpx's stream: iterated, then closed. Closing after the
+    whole framed body was read gives the connection back to its pool."""
 
     def __init__(
         self,
@@ -293,7 +291,7 @@ class _Body:
                 while self._left:
                     data = await connection.read_some(min(self._left, _READ_SIZE), self._timeout)
                     if not data:
-                        raise httpcore.RemoteProtocolError(
+                        raise httpx.RemoteProtocolError(
                             "the server closed the connection before the end of the body"
                         )
                     self._left -= len(data)
@@ -314,7 +312,7 @@ class _Body:
             line = await connection.read_line(self._timeout)
             size_text = line.split(b";", 1)[0].strip(b" \t")
             if not size_text or not set(size_text) <= _HEX_DIGITS:
-                raise httpcore.RemoteProtocolError(f"not a chunk size: {line[:40]!r}")
+                raise httpx.RemoteProtocolError(f"not a chunk size: {line[:40]!r}")
             size = int(size_text, 16)
             if size == 0:
                 while await connection.read_line(self._timeout):  # trailer fields
@@ -323,13 +321,13 @@ class _Body:
             while size:
                 data = await connection.read_some(min(size, _READ_SIZE), self._timeout)
                 if not data:
-                    raise httpcore.RemoteProtocolError(
+                    raise httpx.RemoteProtocolError(
                         "the server closed the connection before the end of the body"
                     )
                 size -= len(data)
                 yield data
             if await connection.read_line(self._timeout):
-                raise httpcore.RemoteProtocolError("a chunk is longer than its size")
+                raise httpx.RemoteProtocolError("a chunk is longer than its size")
 
     async def aclose(self) -> None:
         connection, self._connection = self._connection, None
@@ -346,7 +344,7 @@ class OriginPool:
     def __init__(
         self,
         *,
-        backend: httpcore.AsyncNetworkBackend,
+        backend: Backend,
         ssl_context: Callable[[], ssl.SSLContext],
         max_connections: int,
         max_keepalive: int,
@@ -364,9 +362,9 @@ class OriginPool:
         """True while any connection is in an exchange."""
         return len(self._open) > len(self._idle)
 
-    async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
-        if request.url.scheme not in (b"http", b"https"):
-            raise httpcore.UnsupportedProtocol(f"unsupported scheme {request.url.scheme!r}")
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.scheme not in ("http", "https"):
+            raise httpx.UnsupportedProtocol(f"unsupported scheme {request.url.scheme!r}")
         try:
             if self._slots.locked():
                 async with asyncio.timeout(_timeout(request, "pool")):
@@ -374,7 +372,7 @@ class OriginPool:
             else:  # a free slot is taken at once: no wait to bound
                 await self._slots.acquire()
         except TimeoutError as exc:
-            raise httpcore.PoolTimeout("no connection was free in time") from exc
+            raise httpx.PoolTimeout("no connection was free in time") from exc
         # The slot is given back when the response's body is closed (finish()).
         try:
             body = await _request_body(request)
@@ -392,8 +390,8 @@ class OriginPool:
                 return await self._exchange(connection, request, head, body)
             except _Closed as closed:
                 if closed.reset is not None:
-                    raise httpcore.ReadError(str(closed.reset) or "connection reset") from None
-                raise httpcore.RemoteProtocolError(
+                    raise httpx.ReadError(str(closed.reset) or "connection reset") from None
+                raise httpx.RemoteProtocolError(
                     "the server closed the connection without sending a response"
                 ) from None
         except BaseException:
@@ -409,14 +407,14 @@ class OriginPool:
             self._drop(connection)
         return None
 
-    async def _connect(self, request: httpcore.Request) -> Connection:
+    async def _connect(self, request: httpx.Request) -> Connection:
         url = request.url
-        host = url.host.decode("ascii")
-        port = url.port or (443 if url.scheme == b"https" else 80)
+        host = url.raw_host.decode("ascii")
+        port = url.port or (443 if url.scheme == "https" else 80)
         timeout = _timeout(request, "connect")
         stream = await self._backend.connect_tcp(host, port, timeout=timeout)
         try:
-            if url.scheme == b"https":
+            if url.scheme == "https":
                 context = self._ssl_context()
                 context.set_alpn_protocols(["http/1.1"])
                 sni = request.extensions.get("sni_hostname") or host
@@ -426,14 +424,14 @@ class OriginPool:
             raise
         if not isinstance(stream, AsyncioStream):
             await stream.aclose()
-            raise httpcore.ConnectError("the network backend gave a stream of another kind")
+            raise httpx.ConnectError("the network backend gave a stream of another kind")
         connection = Connection(stream)
         self._open.add(connection)
         return connection
 
     async def _exchange(
-        self, connection: Connection, request: httpcore.Request, head: bytes, body: bytes
-    ) -> httpcore.Response:
+        self, connection: Connection, request: httpx.Request, head: bytes, body: bytes
+    ) -> httpx.Response:
         try:
             await connection.send(head, body, _timeout(request, "write"))
             answer = await connection.read_head(_timeout(request, "read"))
@@ -443,10 +441,10 @@ class OriginPool:
             raise
         keep = _keeps_alive(answer, request, framing)
         stream = _Body(self, connection, framing, length, keep, _timeout(request, "read"))
-        return httpcore.Response(
+        return httpx.Response(
             answer.status,
             headers=answer.headers,
-            content=stream,
+            stream=stream,
             extensions={
                 "http_version": answer.version,
                 "reason_phrase": answer.reason,

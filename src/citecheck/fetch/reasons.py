@@ -1,5 +1,5 @@
 """The one place where lower-layer failures become a :class:`~citecheck.models.Reason`
-and a sentence a person reads: httpx's and httpcore's exceptions, TLS errors, the
+and a sentence a person reads: httpx's exceptions, TLS errors, the
 transport's own refusals, and the URLs httpx itself would refuse to send.
 """
 

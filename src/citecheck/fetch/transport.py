@@ -1,7 +1,14 @@
-"""Where a check may connect: names resolved by citecheck (honouring ``--resolve``) and
-the address policy (``--exclude-private``, addresses.py), as an httpcore network
-backend under httpx's own transport. A refusal is raised as :class:`PolicyConnectError`
-carrying its Reason, so the client never has to guess a reason from a message.
+"""citecheck's httpx transport, and where a check may connect: names resolved by
+citecheck (honouring ``--resolve``) and the address policy (``--exclude-private``,
+addresses.py), as the network backend of its pools. A refusal is raised as
+:class:`PolicyConnectError` carrying its Reason, so the client never has to guess a
+reason from a message.
+
+The transport is httpx's own interface over citecheck's pools (connections.py,
+http11.py), not httpx's ``AsyncHTTPTransport`` over httpcore: those pools already
+speak httpx's requests, responses and exceptions, so httpcore (and, where it is
+installed, trio, which httpcore imports) is not loaded at all, and each request
+skips a conversion to httpcore's request and back (issue 11, BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -10,17 +17,15 @@ import asyncio
 import functools
 import ipaddress
 import socket
-import ssl
 import typing
 from collections.abc import Mapping
 
-import httpcore
 import httpx
 
 from ..config import Settings
 from ..models import Reason
 from .addresses import is_refused_address
-from .connections import AsyncioBackend, PoolPerOrigin
+from .connections import AsyncioBackend, AsyncioStream, Backend, PoolPerOrigin, SocketOption
 from .http11 import OriginPool
 
 #: Origins whose connections are kept, per global request slot (see policy_transport).
@@ -33,7 +38,7 @@ _NAME_DOES_NOT_EXIST = frozenset(
 )
 
 
-class PolicyConnectError(httpcore.ConnectError):
+class PolicyConnectError(httpx.ConnectError):
     """A connection the backend refused to make, or a name it could not resolve."""
 
     def __init__(self, message: str, reason: Reason) -> None:
@@ -49,10 +54,10 @@ def _is_ip_literal(host: str) -> bool:
     return True
 
 
-class _PolicyBackend(httpcore.AsyncNetworkBackend):
+class _PolicyBackend:
     """Resolves names itself (honouring ``resolve``) and applies the address policy.
 
-    It connects to the resolved IP; httpcore still uses the name for TLS SNI and
+    It connects to the resolved IP; the pool still uses the name for TLS SNI and
     certificate checks, and httpx for the Host header.
     """
 
@@ -61,7 +66,7 @@ class _PolicyBackend(httpcore.AsyncNetworkBackend):
         *,
         resolve: Mapping[str, str],
         exclude_private: bool,
-        inner: httpcore.AsyncNetworkBackend | None = None,
+        inner: Backend | None = None,
     ) -> None:
         self._resolve_map = {name.lower().rstrip("."): ip for name, ip in resolve.items()}
         self._exclude_private = exclude_private
@@ -101,8 +106,8 @@ class _PolicyBackend(httpcore.AsyncNetworkBackend):
         port: int,
         timeout: float | None = None,
         local_address: str | None = None,
-        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
+        socket_options: typing.Iterable[SocketOption] | None = None,
+    ) -> AsyncioStream:
         addresses = await self._addresses(host, port, timeout)
         if self._exclude_private:
             allowed = [a for a in addresses if not is_refused_address(a)]
@@ -114,7 +119,7 @@ class _PolicyBackend(httpcore.AsyncNetworkBackend):
                 )
             addresses = allowed
         options = list(socket_options or ())
-        last_error: httpcore.ConnectError | httpcore.ConnectTimeout | None = None
+        last_error: httpx.ConnectError | httpx.ConnectTimeout | None = None
         for address in addresses:
             try:
                 return await self._inner.connect_tcp(
@@ -124,36 +129,35 @@ class _PolicyBackend(httpcore.AsyncNetworkBackend):
                     local_address=local_address,
                     socket_options=options,
                 )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 last_error = exc
         assert last_error is not None  # addresses is never empty
         raise last_error
 
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        raise PolicyConnectError(
-            "citecheck does not connect to unix sockets", Reason.UNSUPPORTED_SCHEME
-        )
 
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
+class PolicyTransport(httpx.AsyncBaseTransport):
+    """httpx's transport interface over citecheck's pools: one small pool per origin
+    (connections.py says why), speaking HTTP/1.1 themselves (http11.py says why)."""
+
+    def __init__(self, pools: PoolPerOrigin) -> None:
+        self._pools = pools
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await self._pools.handle_async_request(request)
+        except httpx.RequestError as exc:
+            exc.request = request  # as httpx's own transport gives its errors
+            raise
+
+    async def aclose(self) -> None:
+        await self._pools.aclose()
 
 
-def policy_transport(settings: Settings) -> httpx.AsyncHTTPTransport:
-    """httpx's own transport (for its exception mapping) over small pools, one per
-    origin (connections.py says why), speaking HTTP/1.1 themselves (http11.py says
-    why), using our backend."""
+def policy_transport(settings: Settings) -> PolicyTransport:
+    """The transport of a check: pools per origin over the policy backend."""
     # Loading the CAs takes 50 ms: done once, on the first https connection (fetch
-    # runs over plain http never do). httpx's transport is given a context that trusts
-    # nothing, for the pool of its own that is replaced below and never used.
+    # runs over plain http never do).
     verified = functools.cache(lambda: httpx.create_ssl_context(trust_env=False))
-    transport = httpx.AsyncHTTPTransport(
-        verify=ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT), trust_env=False
-    )
     backend = _PolicyBackend(
         resolve=dict(settings.resolve), exclude_private=settings.exclude_private
     )
@@ -170,5 +174,4 @@ def policy_transport(settings: Settings) -> httpx.AsyncHTTPTransport:
     # Enough pools for every host a run has in flight at once (a pool closed while its
     # host still has links waiting costs it new connections).
     max_pools = settings.concurrency * _POOLS_PER_SLOT
-    transport._pool = PoolPerOrigin(new_pool, max_pools=max_pools)  # type: ignore[assignment]
-    return transport
+    return PolicyTransport(PoolPerOrigin(new_pool, max_pools=max_pools))
