@@ -22,7 +22,7 @@ _QUOTE_OR_END = re.compile(r"[\"'>]")
 _NAME_REST = re.compile(r"[^\s/>]*")
 #: A tag's rest, to its ``>``: tried first within a short window, where the C engine
 #: answers most tags at once; a tag it cannot finish there goes to the scan.
-_TAG_REST = re.compile(r"(?:\"[^\"]*\"|'[^']*'|[^'\">])*>")
+_TAG_REST = re.compile(r"(?:\"[^\"]*+\"|'[^']*+'|[^'\">]++)*+>")
 _FAST_WINDOW = 512
 
 
@@ -71,6 +71,8 @@ class _TagEnds:
         self._dead = bytearray(len(text) + 1)
 
     def end(self, position: int) -> int | None:
+        if self._dead[position]:
+            return None
         quick = _TAG_REST.match(self._text, position, position + _FAST_WINDOW)
         if quick is not None:
             return quick.end()
