@@ -42,7 +42,7 @@ from .fetch import Fetcher
 from .incidents import IncidentLog, error_log_path
 from .interrupt import Interruption, run_stoppable
 from .judgement import change_of
-from .models import CHANGE_KINDS, CheckResult, LinkState
+from .models import CHANGE_KINDS, CheckResult, LinkState, PageSnapshot
 from .moves import SharedTargets
 from .pipeline import (
     CheckSummary,
@@ -50,21 +50,24 @@ from .pipeline import (
     archive_as_worker,
     known_content_of,
     load_sources,
-    record_judged_check,
     write_reports,
 )
+from .recorder import FLUSH_EVERY_S, CheckRecorder
 from .schedule import is_due
 from .store import Store
 from .urls import host_key
 
 if TYPE_CHECKING:
     from .archive import ArchiveProgress
+    from .pages import PageQuestion
 
 #: How long a host's lease lasts unless renewed (``--lease-seconds``).
 DEFAULT_LEASE_S = 120.0
 #: Links read ahead per request slot: a small window, so that hosts are claimed
 #: as the worker has room for them, not all at its start.
 _WINDOW_PER_SLOT = 4
+#: A host's due links read in one query (store.read_links) at most.
+_READ_AHEAD = 100
 #: Seconds a worker waits for the writer lock to load the sources: the other workers
 #: load theirs one after another (a million citations take minutes), and a normal
 #: run may hold it.
@@ -102,7 +105,10 @@ class _HostFeed:
     held: set[str] = field(default_factory=set)
     fed: dict[str, int] = field(default_factory=dict)  # host → links fed, not recorded
     feeding: set[str] = field(default_factory=set)
-    checked: int = 0  # results recorded
+    #: the drift baselines of the links fed and not yet judged, by links.url key
+    baselines: dict[str, PageSnapshot | None] = field(default_factory=dict)
+    cite_pages: set[str] = field(default_factory=set)  # fed links whose pages are cited
+    checked: int = 0  # results judged (written by the end)
 
     def __iter__(self) -> Iterator[CheckRequest]:
         unclaimed = iter(list(self.pending))
@@ -137,28 +143,48 @@ class _HostFeed:
         return None
 
     def _requests(self, host: str, urls: list[str]) -> Iterator[CheckRequest]:
-        """The links of ``host`` still due, their states read now (under the lease)."""
-        for url in urls:
-            state = self.store.link_state(url)
-            if state is None or not self._still_due(state):
-                continue
-            self.landings.remember(state)
-            self.fed[host] += 1
-            yield CheckRequest(
-                url=state.url, previous=state, etag=state.etag, last_modified=state.last_modified
-            )
+        """The links of ``host`` still due, their states read now (under the lease),
+        :data:`_READ_AHEAD` at a time in one query (store/batches.py)."""
+        for start in range(0, len(urls), _READ_AHEAD):
+            chunk = urls[start : start + _READ_AHEAD]
+            reads = self.store.read_links(chunk)
+            for url in chunk:
+                read = reads.get(url)
+                if read is None or not self._still_due(read.state):
+                    continue
+                state = read.state
+                self.landings.remember(state)
+                self.baselines[state.url] = read.baseline
+                if read.cites_pages:
+                    self.cite_pages.add(state.url)
+                self.fed[host] += 1
+                yield CheckRequest(state.url, state, state.etag, state.last_modified)
+
+    def page_question(self, url: str) -> PageQuestion | None:
+        """store.page_question, asked only of links whose citations name a page or a
+        claim (known from the read at claim time: no query for the others)."""
+        if url not in self.cite_pages:
+            return None
+        return self.store.page_question(url)
 
     def _still_due(self, state: LinkState) -> bool:
         if state.checked_at is not None and state.checked_at >= self.started:
             return False  # checked since this worker started, by another worker
         return is_due(state, self.settings.schedule, self.started)
 
-    def recorded(self, url: str) -> None:
-        host = host_key(url) if url.startswith("http") else ""
-        if host not in self.fed:
-            return
-        self.fed[host] -= 1
-        if self.fed[host] == 0 and host not in self.feeding:
+    def recorded(self, urls: list[str]) -> None:
+        """``urls`` are written (committed): a host all of whose links are fed and
+        written is released."""
+        done = set()
+        for url in urls:
+            self.cite_pages.discard(url)
+            host = host_key(url) if url.startswith("http") else ""
+            if host not in self.fed:
+                continue
+            self.fed[host] -= 1
+            if self.fed[host] == 0 and host not in self.feeding:
+                done.add(host)
+        for host in done:
             self.release(host)
 
     def release(self, host: str) -> None:
@@ -184,20 +210,30 @@ def due_hosts(store: Store, settings: Settings, now: datetime) -> dict[str, list
 @contextlib.contextmanager
 def _renewing(feed: _HostFeed, incidents: IncidentLog) -> Iterator[None]:
     """Renew the feed's leases every third of a lease while the block runs."""
-    loop = asyncio.get_running_loop()
-    every = feed.lease.total_seconds() / 3
-    handle: asyncio.TimerHandle | None = None
 
     def renew() -> None:
-        nonlocal handle
         lost = feed.store.renew_hosts(
             sorted(feed.held), holder=feed.holder, now=feed.clock(), lease=feed.lease
         )
         for host in lost:  # paused past its lease: another worker may have the host now
             incidents.note(f"the lease on {host} expired before it was renewed")
-        handle = loop.call_later(every, renew)
 
-    handle = loop.call_later(every, renew)
+    with _every(feed.lease.total_seconds() / 3, renew):
+        yield
+
+
+@contextlib.contextmanager
+def _every(seconds: float, action: Callable[[], None]) -> Iterator[None]:
+    """Call ``action`` every ``seconds`` in the running event loop while the block runs."""
+    loop = asyncio.get_running_loop()
+    handle: asyncio.TimerHandle | None = None
+
+    def tick() -> None:
+        nonlocal handle
+        action()
+        handle = loop.call_later(seconds, tick)
+
+    handle = loop.call_later(seconds, tick)
     try:
         yield
     finally:
@@ -211,14 +247,14 @@ async def _work(
 ) -> None:
     store, settings = feed.store, feed.settings
     incidents = IncidentLog(error_log_path(store.path))
+    recorder = CheckRecorder(store, feed.run_id, settings, incidents, feed.recorded)
 
     def record(result: CheckResult, previous: LinkState | None) -> None:
-        state = record_judged_check(store, feed.run_id, previous, result, settings, incidents)
+        state = recorder.add(previous, result, feed.baselines.pop(result.url, None))
         kind = change_of(previous, state)
         if kind is not None:
             changes[kind].append(state.url)
         feed.checked += 1
-        feed.recorded(result.url)
         if on_result is not None:
             on_result(result, state)
 
@@ -231,10 +267,11 @@ async def _work(
             clock=feed.clock,
             incidents=incidents,
             known_content=lambda r: known_content_of(store, r),
+            page_question=feed.page_question,
         )
         try:
             while feed.pending:
-                with _renewing(feed, incidents):
+                with _renewing(feed, incidents), _every(FLUSH_EVERY_S, recorder.flush):
                     try:
                         checks = check_links(feed, checker, settings, window=window)
                         async for request, result in checks:
@@ -243,10 +280,14 @@ async def _work(
                     finally:
                         for held, previous in feed.landings.flush():
                             record(held, previous)
+                        recorder.flush()
                 if feed.pending:  # held by other workers: wait for them, or for their leases
                     await asyncio.sleep(poll_s)
         finally:
-            feed.release_all()
+            try:
+                recorder.flush()
+            finally:
+                feed.release_all()
 
 
 @dataclass(frozen=True)

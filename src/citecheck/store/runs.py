@@ -98,68 +98,10 @@ class RunQueries:
         checked_at = time_text(result.checked_at)
         with self._conn.errors(f"record the check of {state.url}"), self._conn.write():
             link_id, _ = ensure_link(self._conn, state.url, checked_at)
-            self._conn.execute(
-                "INSERT INTO checks (link_id, run_id, checked_at, status, reason, http_status,"
-                " final_url, redirects, title, page_count, content_type, elapsed_ms, detail,"
-                " etag, last_modified, text_fingerprint)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    link_id,
-                    run_id,
-                    checked_at,
-                    result.status.value,
-                    enum_value(result.reason),
-                    result.http_status,
-                    result.final_url,
-                    json.dumps(
-                        [[hop.url, hop.status_code, hop.location] for hop in result.redirects]
-                    )
-                    if result.redirects
-                    else None,
-                    result.title,
-                    result.page_count,
-                    result.content_type,
-                    result.elapsed_ms,
-                    result.detail,
-                    result.etag,
-                    result.last_modified,
-                    result.text_fingerprint,
-                ),
-            )
-            self._conn.execute(
-                "UPDATE links SET status = ?, reason = ?, http_status = ?, final_url = ?,"
-                " title = ?, page_count = ?, checked_at = ?, first_failure_at = ?,"
-                " consecutive_failures = ?, last_ok_at = ?, ever_ok = ?, etag = ?,"
-                " last_modified = ?, drift = ? WHERE id = ?",
-                (
-                    state.status.value,
-                    enum_value(state.reason),
-                    state.http_status,
-                    state.final_url,
-                    state.title,
-                    state.page_count,
-                    optional_time_text(state.checked_at),
-                    optional_time_text(state.first_failure_at),
-                    state.consecutive_failures,
-                    optional_time_text(state.last_ok_at),
-                    int(state.ever_ok),
-                    state.etag,
-                    state.last_modified,
-                    json.dumps(dict(state.drift), sort_keys=True) if state.drift else None,
-                    link_id,
-                ),
-            )
+            self._conn.execute(INSERT_CHECK, check_row(link_id, run_id, checked_at, result))
+            self._conn.execute(UPDATE_LINK_STATE, state_row(state, link_id))
             if baseline is not None:
-                self._conn.execute(
-                    "UPDATE links SET baseline_title = ?, baseline_fingerprint = ?,"
-                    " baseline_at = ? WHERE id = ?",
-                    (
-                        baseline.title,
-                        baseline.text_fingerprint,
-                        time_text(baseline.seen_at),
-                        link_id,
-                    ),
-                )
+                self._conn.execute(UPDATE_BASELINE, baseline_row(baseline, link_id))
             self._conn.execute(
                 "UPDATE runs SET links_checked = links_checked + 1 WHERE id = ?", (run_id,)
             )
@@ -281,6 +223,74 @@ class RunQueries:
             (datetime.fromisoformat(finished_at), json.loads(summary) if summary else {})
             for finished_at, summary in reversed(rows)
         ]
+
+
+#: record_check's statements, shared with batches.py (record_checks).
+INSERT_CHECK = (
+    "INSERT INTO checks (link_id, run_id, checked_at, status, reason, http_status,"
+    " final_url, redirects, title, page_count, content_type, elapsed_ms, detail,"
+    " etag, last_modified, text_fingerprint)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+UPDATE_LINK_STATE = (
+    "UPDATE links SET status = ?, reason = ?, http_status = ?, final_url = ?,"
+    " title = ?, page_count = ?, checked_at = ?, first_failure_at = ?,"
+    " consecutive_failures = ?, last_ok_at = ?, ever_ok = ?, etag = ?,"
+    " last_modified = ?, drift = ? WHERE id = ?"
+)
+UPDATE_BASELINE = (
+    "UPDATE links SET baseline_title = ?, baseline_fingerprint = ?, baseline_at = ? WHERE id = ?"
+)
+
+
+def check_row(link_id: int | None, run_id: int, checked_at: str, result: CheckResult) -> tuple:
+    """INSERT_CHECK's parameters."""
+    return (
+        link_id,
+        run_id,
+        checked_at,
+        result.status.value,
+        enum_value(result.reason),
+        result.http_status,
+        result.final_url,
+        json.dumps([[hop.url, hop.status_code, hop.location] for hop in result.redirects])
+        if result.redirects
+        else None,
+        result.title,
+        result.page_count,
+        result.content_type,
+        result.elapsed_ms,
+        result.detail,
+        result.etag,
+        result.last_modified,
+        result.text_fingerprint,
+    )
+
+
+def state_row(state: LinkState, link_id: int | None) -> tuple:
+    """UPDATE_LINK_STATE's parameters."""
+    return (
+        state.status.value,
+        enum_value(state.reason),
+        state.http_status,
+        state.final_url,
+        state.title,
+        state.page_count,
+        optional_time_text(state.checked_at),
+        optional_time_text(state.first_failure_at),
+        state.consecutive_failures,
+        optional_time_text(state.last_ok_at),
+        int(state.ever_ok),
+        state.etag,
+        state.last_modified,
+        json.dumps(dict(state.drift), sort_keys=True) if state.drift else None,
+        link_id,
+    )
+
+
+def baseline_row(baseline: PageSnapshot, link_id: int | None) -> tuple:
+    """UPDATE_BASELINE's parameters."""
+    return (baseline.title, baseline.text_fingerprint, time_text(baseline.seen_at), link_id)
 
 
 def _run_is_over(
