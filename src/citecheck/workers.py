@@ -55,6 +55,7 @@ from .pipeline import (
 from .recorder import FLUSH_EVERY_S, CheckRecorder
 from .schedule import is_due
 from .store import Store
+from .store.leases import run_lease_key
 from .urls import host_key
 
 if TYPE_CHECKING:
@@ -212,9 +213,8 @@ def _renewing(feed: _HostFeed, incidents: IncidentLog) -> Iterator[None]:
     """Renew the feed's leases every third of a lease while the block runs."""
 
     def renew() -> None:
-        lost = feed.store.renew_hosts(
-            sorted(feed.held), holder=feed.holder, now=feed.clock(), lease=feed.lease
-        )
+        held = [run_lease_key(feed.run_id), *sorted(feed.held)]  # the run's own lease too
+        lost = feed.store.renew_hosts(held, holder=feed.holder, now=feed.clock(), lease=feed.lease)
         for host in lost:  # paused past its lease: another worker may have the host now
             incidents.note(f"the lease on {host} expired before it was renewed")
 
@@ -322,7 +322,8 @@ def work_due_hosts(
         raise ValueError("a lease must last more than 0 seconds")
     started_clock = time.monotonic()
     now = clock()
-    run_id = store.begin_run(command, now=now, worker=True)
+    lease = timedelta(seconds=lease_s)
+    run_id = store.begin_run(command, now=now, worker=True, lease=lease)
     feed = _HostFeed(
         store=store,
         settings=settings,
@@ -330,7 +331,7 @@ def work_due_hosts(
         started=now,
         holder=worker_name(),
         run_id=run_id,
-        lease=timedelta(seconds=lease_s),
+        lease=lease,
         pending=due_hosts(store, settings, now),
         landings=SharedTargets(),
         # the hosts the request slots can serve at once, and one more (a host whose

@@ -21,8 +21,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from .connection import Connection
+from .connection import Connection, placeholders
 from .rows import time_text
+
+#: The prefix of the lease a worker's run holds on itself while it lives (its key
+#: ``run:<id>``): a run of a worker whose run lease lapsed is over, wherever it ran.
+RUN_LEASE_PREFIX = "run:"
+
+
+def run_lease_key(run_id: int) -> str:
+    """The key of a worker run's lease on itself."""
+    return f"{RUN_LEASE_PREFIX}{run_id}"
 
 
 class LeaseQueries:
@@ -93,3 +102,16 @@ class LeaseQueries:
             self._conn.execute(
                 "DELETE FROM host_leases WHERE holder = ? AND host LIKE ?", (holder, prefix + "%")
             )
+
+    def live_run_leases(self, run_ids: Iterable[int], *, now: datetime) -> set[int]:
+        """The runs among ``run_ids`` whose lease on themselves is live at ``now``."""
+        keys = [run_lease_key(run_id) for run_id in run_ids]
+        if not keys:
+            return set()
+        with self._conn.errors("read the runs' leases"):
+            rows = self._conn.execute(
+                f"SELECT host FROM host_leases WHERE host IN ({placeholders(keys)})"
+                " AND expires_at > ?",
+                (*keys, time_text(now)),
+            ).fetchall()
+        return {int(key[len(RUN_LEASE_PREFIX) :]) for (key,) in rows}

@@ -11,12 +11,13 @@ import json
 import os
 import socket
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from ..errors import StoreError
 from ..models import CheckResult, Hop, LastRun, LinkState, PageSnapshot
 from .connection import Connection
+from .leases import run_lease_key
 from .links import ensure_link
 from .lock import RunLock, pid_alive
 from .rows import (
@@ -46,15 +47,27 @@ class RunQueries:
     _conn: Connection
     _lock: RunLock
 
-    def begin_run(self, command: str, *, now: datetime, worker: bool = False) -> int:
+    def begin_run(
+        self,
+        command: str,
+        *,
+        now: datetime,
+        worker: bool = False,
+        lease: timedelta | None = None,
+    ) -> int:
         """Record the start of a run by this process and return its id.
+
+        A worker's run (``worker``) given a ``lease`` holds a lease on itself
+        (``run:<id>`` among the host leases, leases.py) from ``now``: its holder renews
+        it while it works, :meth:`finish_run` ends it.
 
         Runs left ``running`` that are judged over are marked ``interrupted`` first.
         Only runs of this machine are judged by their pid (a pid means nothing on
         another machine): over when the process is gone or, for a run that is not a
         worker's, when it does not hold the writer lock (runs that record checks
         are made under :meth:`writer_lock`, except workers', which coexist). A run
-        of another machine is judged over only when it is not a worker's and
+        of another machine is judged over, when it is a worker's, once its lease on
+        itself has lapsed (a worker killed, or its machine lost), and otherwise when
         nobody holds the writer lock (on PostgreSQL the lock lives on the server).
         """
         now_text = time_text(now)
@@ -64,10 +77,20 @@ class RunQueries:
                 "SELECT id, pid, machine, worker FROM runs WHERE outcome = 'running'"
             ).fetchall()
             owner = self._lock.owner_pid() if running else None
+            leased = self.live_run_leases(  # type: ignore[attr-defined]
+                [row[0] for row in running if row[3] and row[2] not in (None, here)], now=now
+            )
             orphaned = [
                 run_id
                 for run_id, pid, machine, was_worker in running
-                if _run_is_over(pid, machine, bool(was_worker), here=here, lock_owner=owner)
+                if _run_is_over(
+                    pid,
+                    machine,
+                    bool(was_worker),
+                    here=here,
+                    lock_owner=owner,
+                    leased=run_id in leased,
+                )  # fmt: skip
             ]
             with self._conn.write():
                 self._conn.executemany(
@@ -79,6 +102,13 @@ class RunQueries:
                     " machine, worker) VALUES (?, ?, 'running', ?, 0, ?, ?) RETURNING id",
                     (command, now_text, os.getpid(), here, int(worker)),
                 ).fetchall()[0]
+                if worker and lease is not None:
+                    self._conn.execute(
+                        "INSERT INTO host_leases (host, holder, run_id, expires_at)"
+                        " VALUES (?, ?, ?, ?)",
+                        (run_lease_key(run_id), f"{os.getpid()}@{here}", run_id,
+                         time_text(now + lease)),
+                    )  # fmt: skip
         return run_id
 
     def record_check(
@@ -173,6 +203,7 @@ class RunQueries:
             )
             if cursor.rowcount != 1:
                 raise StoreError(f"{self._conn.name}: there is no run {run_id} to finish")
+            self._conn.execute("DELETE FROM host_leases WHERE host = ?", (run_lease_key(run_id),))
 
     def runs(self, limit: int = 50) -> list[dict[str, Any]]:
         """The latest ``limit`` runs, newest first, times as datetimes, summary as a dict."""
@@ -294,11 +325,17 @@ def baseline_row(baseline: PageSnapshot, link_id: int | None) -> tuple:
 
 
 def _run_is_over(
-    pid: int | None, machine: str | None, worker: bool, *, here: str, lock_owner: int | None
+    pid: int | None,
+    machine: str | None,
+    worker: bool,
+    *,
+    here: str,
+    lock_owner: int | None,
+    leased: bool,
 ) -> bool:
     """Whether a run still marked ``running`` is over (see RunQueries.begin_run)."""
     if machine is not None and machine != here:
-        return not worker and lock_owner is None
+        return not leased if worker else lock_owner is None
     if pid is None or not pid_alive(pid):
         return True
     return not worker and pid != lock_owner
