@@ -116,6 +116,7 @@ def test_a_worker_run_whose_lease_on_itself_lapsed_is_marked_interrupted(stores)
     later = T0 + LEASE
     b.begin_run("run", now=later, worker=True)
     assert _outcome(b, run_id) == "interrupted"
+    assert b.host_lease(run_lease_key(run_id)) is None  # its lapsed lease goes with it
 
 
 def test_finishing_a_worker_run_ends_its_lease(stores) -> None:
@@ -146,3 +147,14 @@ def test_of_many_workers_racing_for_one_expired_lease_exactly_one_wins(
     assert won.count(True) == 1
     with Store.open(store_backend) as store:
         assert store.host_lease("example.org") == (f"{won.index(True) + 1}@m", T0 + 2 * LEASE)
+
+
+def test_the_hosts_held_by_others_are_read_in_one_look(stores) -> None:
+    a, b = stores
+    a.claim_host("mine.org", holder="1@m1", run_id=None, now=T0, lease=LEASE)
+    b.claim_host("theirs.org", holder="2@m2", run_id=None, now=T0, lease=LEASE)
+    b.claim_host("lapsed.org", holder="2@m2", run_id=None, now=T0 - LEASE, lease=LEASE)
+    hosts = ["mine.org", "theirs.org", "lapsed.org", "free.org"]
+    assert a.hosts_held_by_others(hosts, holder="1@m1", now=T0) == {"theirs.org"}
+    assert a.hosts_held_by_others([], holder="1@m1", now=T0) == set()
+    assert b.hosts_held_by_others(hosts, holder="2@m2", now=T0 + LEASE) == set()

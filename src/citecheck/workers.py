@@ -112,7 +112,10 @@ class _HostFeed:
     checked: int = 0  # results judged (written by the end)
 
     def __iter__(self) -> Iterator[CheckRequest]:
-        unclaimed = iter(list(self.pending))
+        # The hosts others hold now are left for the next pass without a claim each.
+        listed = list(self.pending)
+        held = self.store.hosts_held_by_others(listed, holder=self.holder, now=self.clock())
+        unclaimed = iter([host for host in listed if host not in held])
         sources: dict[str, Iterator[CheckRequest]] = {}
         while True:
             while len(sources) < self.max_hosts:

@@ -18,7 +18,7 @@ IMMEDIATE``) serialises the claims.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from .connection import Connection, placeholders
@@ -27,6 +27,10 @@ from .rows import time_text
 #: The prefix of the lease a worker's run holds on itself while it lives (its key
 #: ``run:<id>``): a run of a worker whose run lease lapsed is over, wherever it ran.
 RUN_LEASE_PREFIX = "run:"
+
+
+#: Hosts looked up in one query at most (well under SQLite's 32,766 parameters).
+_HOSTS_PER_QUERY = 500
 
 
 def run_lease_key(run_id: int) -> str:
@@ -115,3 +119,19 @@ class LeaseQueries:
                 (*keys, time_text(now)),
             ).fetchall()
         return {int(key[len(RUN_LEASE_PREFIX) :]) for (key,) in rows}
+
+    def hosts_held_by_others(self, hosts: Sequence[str], *, holder: str, now: datetime) -> set[str]:
+        """The hosts among ``hosts`` on which someone other than ``holder`` holds a live
+        lease at ``now``: one query (a worker looks before claiming each host, so that
+        a pass over hosts others hold costs one round trip, not one a host)."""
+        held: set[str] = set()
+        for start in range(0, len(hosts), _HOSTS_PER_QUERY):
+            chunk = hosts[start : start + _HOSTS_PER_QUERY]
+            with self._conn.errors("read the host leases"):
+                rows = self._conn.execute(
+                    f"SELECT host FROM host_leases WHERE host IN ({placeholders(chunk)})"
+                    " AND expires_at > ? AND holder != ?",
+                    (*chunk, time_text(now), holder),
+                ).fetchall()
+            held.update(host for (host,) in rows)
+        return held

@@ -97,6 +97,10 @@ class RunQueries:
                     "UPDATE runs SET outcome = 'interrupted' WHERE id = ? AND outcome = 'running'",
                     [(run_id,) for run_id in orphaned],
                 )
+                self._conn.executemany(  # their leases on themselves, lapsed or not
+                    "DELETE FROM host_leases WHERE host = ?",
+                    [(run_lease_key(run_id),) for run_id in orphaned],
+                )
                 (run_id,) = self._conn.execute(
                     "INSERT INTO runs (command, started_at, outcome, pid, links_checked,"
                     " machine, worker) VALUES (?, ?, 'running', ?, 0, ?, ?) RETURNING id",
