@@ -5,13 +5,14 @@ A worker does not take the writer lock a normal run holds for its whole length
 claims the hosts it checks, one lease per host (store/leases.py):
 
 1. It lists the hosts that have links due at its start (``now``).
-2. It goes through them, claiming each it can. For a host it holds, it reads each
-   due link's state again, as it stands now, and checks the links that are still
+2. It goes through them, claiming each it can (skipping, in one query a pass, those
+   others hold). For a host it holds, it reads its due links' states again, as they
+   stand now (100 a query, store/batches.py), and checks the links that are still
    due and were not checked since the worker started (another worker, or a killed
    one before it died, may have checked them: those are not due any more).
-3. When the last of a host's links is recorded (each check is committed as it is
-   recorded), it releases the host. While it works it renews its leases every
-   third of the lease's length.
+3. Its checks are recorded a batch per transaction (recorder.py); when the last
+   of a host's checks is committed, it releases the host. While it works it renews
+   its leases (and its run's lease on itself) every third of the lease's length.
 4. Hosts another worker holds stay on its list; it comes back to them after a
    pause, until every host on its list is done by someone. A killed worker's
    leases expire and are taken over.
@@ -317,8 +318,9 @@ def work_due_hosts(
 ) -> WorkerOutcome:
     """Check the links due now, host by host under leases, beside other workers.
 
-    Records a run (marked as a worker's) like a check; each check is committed as it
-    is recorded. SIGINT or SIGTERM stops the worker at the next result, its leases
+    Records a run (marked as a worker's) like a check; the checks are committed a
+    batch at a time (recorder.py), the last batch before the worker ends. SIGINT or
+    SIGTERM stops the worker at the next result, its checks written and its leases
     released; a network found down ends it as ``offline``.
     """
     if lease_s <= 0:
