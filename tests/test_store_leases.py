@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from citecheck.store import Store
+from citecheck.store.leases import run_lease_key
 
 T0 = datetime(2024, 5, 6, 3, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=60)
@@ -89,6 +90,8 @@ def _running_run(store: Store, *, pid: int, machine: str, worker: bool) -> int:
 def test_a_live_worker_run_of_another_machine_is_not_marked_interrupted(stores) -> None:
     a, b = stores
     elsewhere = _running_run(a, pid=os.getpid(), machine="another-machine", worker=True)
+    a.claim_host(run_lease_key(elsewhere), holder="9@another-machine", run_id=elsewhere,
+                 now=T0, lease=LEASE)  # fmt: skip
     dead_here = _running_run(a, pid=2**22 + 12345, machine=socket.gethostname(), worker=True)
     live_here = _running_run(a, pid=os.getpid(), machine=socket.gethostname(), worker=True)
     run_elsewhere_unlocked = _running_run(a, pid=1, machine="another-machine", worker=False)
@@ -98,6 +101,30 @@ def test_a_live_worker_run_of_another_machine_is_not_marked_interrupted(stores) 
     assert _outcome(b, dead_here) == "interrupted"
     # a normal run holds the writer lock while it lives; nobody holds it: it is over
     assert _outcome(b, run_elsewhere_unlocked) == "interrupted"
+
+
+def test_a_worker_run_whose_lease_on_itself_lapsed_is_marked_interrupted(stores) -> None:
+    """A worker killed on another machine (or the machine lost) stops renewing its
+    run's lease; the next run to start, anywhere, marks the run interrupted."""
+    a, b = stores
+    run_id = a.begin_run("run", now=T0, worker=True, lease=LEASE)
+    assert a.host_lease(run_lease_key(run_id)) is not None  # begun with its lease
+    with a._conn.write():
+        a._conn.execute("UPDATE runs SET machine = 'lost-machine' WHERE id = ?", (run_id,))
+    b.begin_run("run", now=T0 + LEASE - timedelta(seconds=1), worker=True)
+    assert _outcome(b, run_id) == "running"  # its lease is live: it may be working
+    later = T0 + LEASE
+    b.begin_run("run", now=later, worker=True)
+    assert _outcome(b, run_id) == "interrupted"
+    assert b.host_lease(run_lease_key(run_id)) is None  # its lapsed lease goes with it
+
+
+def test_finishing_a_worker_run_ends_its_lease(stores) -> None:
+    a, _ = stores
+    run_id = a.begin_run("run", now=T0, worker=True, lease=LEASE)
+    a.finish_run(run_id, now=T0, outcome="finished", summary={})
+    assert a.host_lease(run_lease_key(run_id)) is None
+    assert _outcome(a, run_id) == "finished"
 
 
 def test_of_many_workers_racing_for_one_expired_lease_exactly_one_wins(
@@ -120,3 +147,14 @@ def test_of_many_workers_racing_for_one_expired_lease_exactly_one_wins(
     assert won.count(True) == 1
     with Store.open(store_backend) as store:
         assert store.host_lease("example.org") == (f"{won.index(True) + 1}@m", T0 + 2 * LEASE)
+
+
+def test_the_hosts_held_by_others_are_read_in_one_look(stores) -> None:
+    a, b = stores
+    a.claim_host("mine.org", holder="1@m1", run_id=None, now=T0, lease=LEASE)
+    b.claim_host("theirs.org", holder="2@m2", run_id=None, now=T0, lease=LEASE)
+    b.claim_host("lapsed.org", holder="2@m2", run_id=None, now=T0 - LEASE, lease=LEASE)
+    hosts = ["mine.org", "theirs.org", "lapsed.org", "free.org"]
+    assert a.hosts_held_by_others(hosts, holder="1@m1", now=T0) == {"theirs.org"}
+    assert a.hosts_held_by_others([], holder="1@m1", now=T0) == set()
+    assert b.hosts_held_by_others(hosts, holder="2@m2", now=T0 + LEASE) == set()

@@ -11,6 +11,7 @@ import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from .check import Clock, utc_now
@@ -144,7 +145,8 @@ def archive_step(
     from .archive import ArchiveSummary, ArchiveUnreachableError
 
     started = time.monotonic()
-    run_id = store.begin_run(command, now=clock(), worker=worker is not None)
+    lease = None if worker is None else timedelta(seconds=worker.lease_s)
+    run_id = store.begin_run(command, now=clock(), worker=worker is not None, lease=lease)
     claims = None
     if worker is not None:
         from .archive.shared import LinkClaims

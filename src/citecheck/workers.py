@@ -5,13 +5,14 @@ A worker does not take the writer lock a normal run holds for its whole length
 claims the hosts it checks, one lease per host (store/leases.py):
 
 1. It lists the hosts that have links due at its start (``now``).
-2. It goes through them, claiming each it can. For a host it holds, it reads each
-   due link's state again, as it stands now, and checks the links that are still
+2. It goes through them, claiming each it can (skipping, in one query a pass, those
+   others hold). For a host it holds, it reads its due links' states again, as they
+   stand now (100 a query, store/batches.py), and checks the links that are still
    due and were not checked since the worker started (another worker, or a killed
    one before it died, may have checked them: those are not due any more).
-3. When the last of a host's links is recorded (each check is committed as it is
-   recorded), it releases the host. While it works it renews its leases every
-   third of the lease's length.
+3. Its checks are recorded a batch per transaction (recorder.py); when the last
+   of a host's checks is committed, it releases the host. While it works it renews
+   its leases (and its run's lease on itself) every third of the lease's length.
 4. Hosts another worker holds stay on its list; it comes back to them after a
    pause, until every host on its list is done by someone. A killed worker's
    leases expire and are taken over.
@@ -42,7 +43,7 @@ from .fetch import Fetcher
 from .incidents import IncidentLog, error_log_path
 from .interrupt import Interruption, run_stoppable
 from .judgement import change_of
-from .models import CHANGE_KINDS, CheckResult, LinkState
+from .models import CHANGE_KINDS, CheckResult, LinkState, PageSnapshot
 from .moves import SharedTargets
 from .pipeline import (
     CheckSummary,
@@ -50,21 +51,25 @@ from .pipeline import (
     archive_as_worker,
     known_content_of,
     load_sources,
-    record_judged_check,
     write_reports,
 )
+from .recorder import FLUSH_EVERY_S, CheckRecorder
 from .schedule import is_due
 from .store import Store
+from .store.leases import run_lease_key
 from .urls import host_key
 
 if TYPE_CHECKING:
     from .archive import ArchiveProgress
+    from .pages import PageQuestion
 
 #: How long a host's lease lasts unless renewed (``--lease-seconds``).
 DEFAULT_LEASE_S = 120.0
 #: Links read ahead per request slot: a small window, so that hosts are claimed
 #: as the worker has room for them, not all at its start.
 _WINDOW_PER_SLOT = 4
+#: A host's due links read in one query (store.read_links) at most.
+_READ_AHEAD = 100
 #: Seconds a worker waits for the writer lock to load the sources: the other workers
 #: load theirs one after another (a million citations take minutes), and a normal
 #: run may hold it.
@@ -102,10 +107,16 @@ class _HostFeed:
     held: set[str] = field(default_factory=set)
     fed: dict[str, int] = field(default_factory=dict)  # host → links fed, not recorded
     feeding: set[str] = field(default_factory=set)
-    checked: int = 0  # results recorded
+    #: the drift baselines of the links fed and not yet judged, by links.url key
+    baselines: dict[str, PageSnapshot | None] = field(default_factory=dict)
+    cite_pages: set[str] = field(default_factory=set)  # fed links whose pages are cited
+    checked: int = 0  # results judged (written by the end)
 
     def __iter__(self) -> Iterator[CheckRequest]:
-        unclaimed = iter(list(self.pending))
+        # The hosts others hold now are left for the next pass without a claim each.
+        listed = list(self.pending)
+        held = self.store.hosts_held_by_others(listed, holder=self.holder, now=self.clock())
+        unclaimed = iter([host for host in listed if host not in held])
         sources: dict[str, Iterator[CheckRequest]] = {}
         while True:
             while len(sources) < self.max_hosts:
@@ -137,28 +148,48 @@ class _HostFeed:
         return None
 
     def _requests(self, host: str, urls: list[str]) -> Iterator[CheckRequest]:
-        """The links of ``host`` still due, their states read now (under the lease)."""
-        for url in urls:
-            state = self.store.link_state(url)
-            if state is None or not self._still_due(state):
-                continue
-            self.landings.remember(state)
-            self.fed[host] += 1
-            yield CheckRequest(
-                url=state.url, previous=state, etag=state.etag, last_modified=state.last_modified
-            )
+        """The links of ``host`` still due, their states read now (under the lease),
+        :data:`_READ_AHEAD` at a time in one query (store/batches.py)."""
+        for start in range(0, len(urls), _READ_AHEAD):
+            chunk = urls[start : start + _READ_AHEAD]
+            reads = self.store.read_links(chunk)
+            for url in chunk:
+                read = reads.get(url)
+                if read is None or not self._still_due(read.state):
+                    continue
+                state = read.state
+                self.landings.remember(state)
+                self.baselines[state.url] = read.baseline
+                if read.cites_pages:
+                    self.cite_pages.add(state.url)
+                self.fed[host] += 1
+                yield CheckRequest(state.url, state, state.etag, state.last_modified)
+
+    def page_question(self, url: str) -> PageQuestion | None:
+        """store.page_question, asked only of links whose citations name a page or a
+        claim (known from the read at claim time: no query for the others)."""
+        if url not in self.cite_pages:
+            return None
+        return self.store.page_question(url)
 
     def _still_due(self, state: LinkState) -> bool:
         if state.checked_at is not None and state.checked_at >= self.started:
             return False  # checked since this worker started, by another worker
         return is_due(state, self.settings.schedule, self.started)
 
-    def recorded(self, url: str) -> None:
-        host = host_key(url) if url.startswith("http") else ""
-        if host not in self.fed:
-            return
-        self.fed[host] -= 1
-        if self.fed[host] == 0 and host not in self.feeding:
+    def recorded(self, urls: list[str]) -> None:
+        """``urls`` are written (committed): a host all of whose links are fed and
+        written is released."""
+        done = set()
+        for url in urls:
+            self.cite_pages.discard(url)
+            host = host_key(url) if url.startswith("http") else ""
+            if host not in self.fed:
+                continue
+            self.fed[host] -= 1
+            if self.fed[host] == 0 and host not in self.feeding:
+                done.add(host)
+        for host in done:
             self.release(host)
 
     def release(self, host: str) -> None:
@@ -184,20 +215,29 @@ def due_hosts(store: Store, settings: Settings, now: datetime) -> dict[str, list
 @contextlib.contextmanager
 def _renewing(feed: _HostFeed, incidents: IncidentLog) -> Iterator[None]:
     """Renew the feed's leases every third of a lease while the block runs."""
-    loop = asyncio.get_running_loop()
-    every = feed.lease.total_seconds() / 3
-    handle: asyncio.TimerHandle | None = None
 
     def renew() -> None:
-        nonlocal handle
-        lost = feed.store.renew_hosts(
-            sorted(feed.held), holder=feed.holder, now=feed.clock(), lease=feed.lease
-        )
+        held = [run_lease_key(feed.run_id), *sorted(feed.held)]  # the run's own lease too
+        lost = feed.store.renew_hosts(held, holder=feed.holder, now=feed.clock(), lease=feed.lease)
         for host in lost:  # paused past its lease: another worker may have the host now
             incidents.note(f"the lease on {host} expired before it was renewed")
-        handle = loop.call_later(every, renew)
 
-    handle = loop.call_later(every, renew)
+    with _every(feed.lease.total_seconds() / 3, renew):
+        yield
+
+
+@contextlib.contextmanager
+def _every(seconds: float, action: Callable[[], None]) -> Iterator[None]:
+    """Call ``action`` every ``seconds`` in the running event loop while the block runs."""
+    loop = asyncio.get_running_loop()
+    handle: asyncio.TimerHandle | None = None
+
+    def tick() -> None:
+        nonlocal handle
+        action()
+        handle = loop.call_later(seconds, tick)
+
+    handle = loop.call_later(seconds, tick)
     try:
         yield
     finally:
@@ -211,14 +251,14 @@ async def _work(
 ) -> None:
     store, settings = feed.store, feed.settings
     incidents = IncidentLog(error_log_path(store.path))
+    recorder = CheckRecorder(store, feed.run_id, settings, incidents, feed.recorded)
 
     def record(result: CheckResult, previous: LinkState | None) -> None:
-        state = record_judged_check(store, feed.run_id, previous, result, settings, incidents)
+        state = recorder.add(previous, result, feed.baselines.pop(result.url, None))
         kind = change_of(previous, state)
         if kind is not None:
             changes[kind].append(state.url)
         feed.checked += 1
-        feed.recorded(result.url)
         if on_result is not None:
             on_result(result, state)
 
@@ -231,10 +271,11 @@ async def _work(
             clock=feed.clock,
             incidents=incidents,
             known_content=lambda r: known_content_of(store, r),
+            page_question=feed.page_question,
         )
         try:
             while feed.pending:
-                with _renewing(feed, incidents):
+                with _renewing(feed, incidents), _every(FLUSH_EVERY_S, recorder.flush):
                     try:
                         checks = check_links(feed, checker, settings, window=window)
                         async for request, result in checks:
@@ -243,10 +284,14 @@ async def _work(
                     finally:
                         for held, previous in feed.landings.flush():
                             record(held, previous)
+                        recorder.flush()
                 if feed.pending:  # held by other workers: wait for them, or for their leases
                     await asyncio.sleep(poll_s)
         finally:
-            feed.release_all()
+            try:
+                recorder.flush()
+            finally:
+                feed.release_all()
 
 
 @dataclass(frozen=True)
@@ -273,15 +318,17 @@ def work_due_hosts(
 ) -> WorkerOutcome:
     """Check the links due now, host by host under leases, beside other workers.
 
-    Records a run (marked as a worker's) like a check; each check is committed as it
-    is recorded. SIGINT or SIGTERM stops the worker at the next result, its leases
+    Records a run (marked as a worker's) like a check; the checks are committed a
+    batch at a time (recorder.py), the last batch before the worker ends. SIGINT or
+    SIGTERM stops the worker at the next result, its checks written and its leases
     released; a network found down ends it as ``offline``.
     """
     if lease_s <= 0:
         raise ValueError("a lease must last more than 0 seconds")
     started_clock = time.monotonic()
     now = clock()
-    run_id = store.begin_run(command, now=now, worker=True)
+    lease = timedelta(seconds=lease_s)
+    run_id = store.begin_run(command, now=now, worker=True, lease=lease)
     feed = _HostFeed(
         store=store,
         settings=settings,
@@ -289,7 +336,7 @@ def work_due_hosts(
         started=now,
         holder=worker_name(),
         run_id=run_id,
-        lease=timedelta(seconds=lease_s),
+        lease=lease,
         pending=due_hosts(store, settings, now),
         landings=SharedTargets(),
         # the hosts the request slots can serve at once, and one more (a host whose

@@ -6,7 +6,7 @@ import collections
 import time
 
 from clirunner import CLI
-from servers import FakeWayback, FakeWeb
+from servers import RISE_PATH, FakeWayback, FakeWeb, rise_report, serve_pdf
 
 HOSTS = [f"h{n}.test" for n in range(8)]
 
@@ -106,3 +106,22 @@ def test_two_workers_archive_each_link_once_under_one_shared_rate_limit(
     gaps = [later - earlier for earlier, later in zip(cdx, cdx[1:], strict=False)]
     assert min(gaps) >= 0.1
     assert cdx[-1] - cdx[0] >= 0.2 * (len(cdx) - 1) - 0.1
+
+
+def test_a_worker_checks_the_cited_pages_of_a_pdf_as_a_run_does(cli: CLI) -> None:
+    """The links whose citations name a page or a claim are known from the read at
+    claim time; their pages are checked (store.page_question), the others' are not
+    asked about."""
+    serve_pdf(cli.web, RISE_PATH, rise_report(), host="ngo.test")
+    url = cli.web.url(RISE_PATH, host="ngo.test")
+    plain = cli.web.url("/page/plain", host="ngo.test")
+    lines = [f"The police database holds 180,000 faces: {url} [p.67]", f"See {url} [p.400]"]
+    (cli.cwd / "campaign.md").write_text("\n\n".join([*lines, plain]) + "\n", encoding="utf-8")
+    assert cli("extract", "campaign.md").returncode == 0
+    worked = cli("run", "--worker", "--timeout", "10")
+    assert worked.returncode == 0, worked.stderr
+    link = cli.links()[url]
+    checks = {c["page"]: c["page_check"] for c in link["citations"]}
+    assert checks["67"]["finding"] is None and checks["67"]["pdf_page"] == 69
+    assert checks["400"]["finding"] == "page_missing"
+    assert cli.links()[plain]["status"] == "ok"

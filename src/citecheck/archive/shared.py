@@ -27,6 +27,7 @@ from types import TracebackType
 
 from ..config import RateLimit
 from ..store import Store
+from ..store.leases import run_lease_key
 from .memento_client import MementoClient
 from .ratelimit import RateLimiter
 from .wayback import WaybackClient
@@ -151,6 +152,13 @@ class LinkClaims:
             self.store.renew_held(
                 CLAIM_PREFIX, holder=self.holder, now=self._clock(), lease=self._lease
             )
+            if self.run_id is not None:  # the run's lease on itself (store.begin_run)
+                self.store.renew_hosts(
+                    [run_lease_key(self.run_id)],
+                    holder=self.holder,
+                    now=self._clock(),
+                    lease=self._lease,
+                )
 
     async def __aenter__(self) -> LinkClaims:
         self._started = self._clock()

@@ -36,7 +36,8 @@ def worker_options(command: Callable[..., Any]) -> Callable[..., Any]:
         is_flag=True,
         help="Run as one of many workers sharing the database (best on PostgreSQL, on "
         "several machines): hosts are claimed one at a time with a lease, no writer lock "
-        "is held; the archive step is left to 'citecheck archive'.",
+        "is held; the archive step claims its links the same way and shares the "
+        "archive's rate limits with the other workers.",
     )(command)
 
 

@@ -12,6 +12,7 @@ the same on a server, chosen by a ``postgresql://`` address (``dbaddress.py``);
     links.py     links and citations        runs.py      runs and checks
     reports.py   report rows                wayback.py   look-ups and captures
     leases.py    workers' host leases
+    batches.py   workers' reads and writes by the batch
     fixes.py     the swaps ``fix`` made     rows.py      rows ⇄ values
     pages.py     cited pages of PDFs
 
@@ -31,6 +32,7 @@ from types import TracebackType
 
 from ..dbaddress import DatabaseAddress, PostgresAddress, database_address
 from ..errors import StoreError
+from .batches import BatchQueries, LinkRead, PendingCheck
 from .connection import PAGE_SIZE, Connection
 from .fixes import FixQueries, FixRecord
 from .leases import LeaseQueries
@@ -61,6 +63,8 @@ __all__ = [
     "DatabaseAddress",
     "PostgresAddress",
     "FixRecord",
+    "LinkRead",
+    "PendingCheck",
     "ReportRow",
     "Store",
     "SyncSummary",
@@ -76,6 +80,7 @@ class Store(
     PageQueries,
     LeaseQueries,
     LimitQueries,
+    BatchQueries,
 ):
     """An open archive.db. Use :meth:`open`; close it, or use it as a context manager."""
 

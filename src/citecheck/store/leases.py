@@ -18,11 +18,24 @@ IMMEDIATE``) serialises the claims.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from .connection import Connection
+from .connection import Connection, placeholders
 from .rows import time_text
+
+#: The prefix of the lease a worker's run holds on itself while it lives (its key
+#: ``run:<id>``): a run of a worker whose run lease lapsed is over, wherever it ran.
+RUN_LEASE_PREFIX = "run:"
+
+
+#: Hosts looked up in one query at most (well under SQLite's 32,766 parameters).
+_HOSTS_PER_QUERY = 500
+
+
+def run_lease_key(run_id: int) -> str:
+    """The key of a worker run's lease on itself."""
+    return f"{RUN_LEASE_PREFIX}{run_id}"
 
 
 class LeaseQueries:
@@ -93,3 +106,32 @@ class LeaseQueries:
             self._conn.execute(
                 "DELETE FROM host_leases WHERE holder = ? AND host LIKE ?", (holder, prefix + "%")
             )
+
+    def live_run_leases(self, run_ids: Iterable[int], *, now: datetime) -> set[int]:
+        """The runs among ``run_ids`` whose lease on themselves is live at ``now``."""
+        keys = [run_lease_key(run_id) for run_id in run_ids]
+        if not keys:
+            return set()
+        with self._conn.errors("read the runs' leases"):
+            rows = self._conn.execute(
+                f"SELECT host FROM host_leases WHERE host IN ({placeholders(keys)})"
+                " AND expires_at > ?",
+                (*keys, time_text(now)),
+            ).fetchall()
+        return {int(key[len(RUN_LEASE_PREFIX) :]) for (key,) in rows}
+
+    def hosts_held_by_others(self, hosts: Sequence[str], *, holder: str, now: datetime) -> set[str]:
+        """The hosts among ``hosts`` on which someone other than ``holder`` holds a live
+        lease at ``now``: one query (a worker looks before claiming each host, so that
+        a pass over hosts others hold costs one round trip, not one a host)."""
+        held: set[str] = set()
+        for start in range(0, len(hosts), _HOSTS_PER_QUERY):
+            chunk = hosts[start : start + _HOSTS_PER_QUERY]
+            with self._conn.errors("read the host leases"):
+                rows = self._conn.execute(
+                    f"SELECT host FROM host_leases WHERE host IN ({placeholders(chunk)})"
+                    " AND expires_at > ? AND holder != ?",
+                    (*chunk, time_text(now), holder),
+                ).fetchall()
+            held.update(host for (host,) in rows)
+        return held

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..models import STATUS_ORDER, Citation, LinkState
-from .connection import Connection, paged
+from .connection import Connection, paged, placeholders
 from .rows import LINK_COLUMNS, link_key, link_state_of, time_text
 
 
@@ -47,34 +47,16 @@ class LinkQueries:
                 " WHERE link_id IS NOT NULL"
             )
             conn.execute("DELETE FROM citations")
+            chunk: list[tuple[int, Citation]] = []
             for position, citation in enumerate(citations):
-                link_id = None
-                if citation.url is not None and citation.url.strip():
-                    key, valid = link_key(citation.url)
-                    invalid += not valid
-                    link_id, created = ensure_link(conn, key, now_text)
-                    new_links += created
-                conn.execute(
-                    "INSERT INTO citations (link_id, url_as_cited, document, line, col, title,"
-                    " context, page, accessed, extra, position)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        link_id,
-                        citation.url,
-                        citation.document,
-                        citation.line,
-                        citation.column,
-                        citation.title,
-                        citation.context,
-                        citation.page,
-                        citation.accessed,
-                        json.dumps(dict(citation.extra), ensure_ascii=False)
-                        if citation.extra
-                        else None,
-                        position,
-                    ),
-                )
-                stored += 1
+                chunk.append((position, citation))
+                if len(chunk) == _SYNC_CHUNK:
+                    invalid, new_links = _store_citations(conn, chunk, now_text, invalid, new_links)
+                    stored += len(chunk)
+                    chunk = []
+            if chunk:
+                invalid, new_links = _store_citations(conn, chunk, now_text, invalid, new_links)
+                stored += len(chunk)
             (dropped,) = conn.execute(
                 "SELECT COUNT(*) FROM _previously_active WHERE link_id NOT IN"
                 " (SELECT link_id FROM citations WHERE link_id IS NOT NULL)"
@@ -136,6 +118,70 @@ class LinkQueries:
             ):
                 counts[status] = count
         return counts
+
+
+#: Citations stored per round of statements by sync_citations: their links looked up
+#: in one query, the new ones created together, the citations inserted together.
+_SYNC_CHUNK = 500
+
+
+def _store_citations(
+    conn: Connection,
+    chunk: list[tuple[int, Citation]],
+    now_text: str,
+    invalid: int,
+    new_links: int,
+) -> tuple[int, int]:
+    """Insert ``chunk`` (position, citation), creating their links in the order they
+    are first cited; the running counts of invalid URLs and new links."""
+    keys: list[str | None] = []
+    for _, citation in chunk:
+        key = None
+        if citation.url is not None and citation.url.strip():
+            key, valid = link_key(citation.url)
+            invalid += not valid
+        keys.append(key)
+    wanted = list(dict.fromkeys(key for key in keys if key is not None))
+    ids = _link_ids(conn, wanted)
+    missing = [key for key in wanted if key not in ids]
+    if missing:
+        conn.executemany(
+            "INSERT INTO links (url, first_seen_at) VALUES (?, ?)",
+            [(key, now_text) for key in missing],
+        )
+        ids.update(_link_ids(conn, missing))
+        new_links += len(missing)
+    conn.executemany(
+        "INSERT INTO citations (link_id, url_as_cited, document, line, col, title,"
+        " context, page, accessed, extra, position)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                None if key is None else ids[key],
+                citation.url,
+                citation.document,
+                citation.line,
+                citation.column,
+                citation.title,
+                citation.context,
+                citation.page,
+                citation.accessed,
+                json.dumps(dict(citation.extra), ensure_ascii=False) if citation.extra else None,
+                position,
+            )
+            for key, (position, citation) in zip(keys, chunk, strict=True)
+        ],
+    )
+    return invalid, new_links
+
+
+def _link_ids(conn: Connection, keys: list[str]) -> dict[str, int]:
+    if not keys:
+        return {}
+    rows = conn.execute(
+        f"SELECT url, id FROM links WHERE url IN ({placeholders(keys)})", tuple(keys)
+    ).fetchall()
+    return {url: link_id for url, link_id in rows}
 
 
 def ensure_link(conn: Connection, key: str, now_text: str) -> tuple[int, bool]:

@@ -11,12 +11,13 @@ import json
 import os
 import socket
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from ..errors import StoreError
 from ..models import CheckResult, Hop, LastRun, LinkState, PageSnapshot
 from .connection import Connection
+from .leases import run_lease_key
 from .links import ensure_link
 from .lock import RunLock, pid_alive
 from .rows import (
@@ -46,15 +47,27 @@ class RunQueries:
     _conn: Connection
     _lock: RunLock
 
-    def begin_run(self, command: str, *, now: datetime, worker: bool = False) -> int:
+    def begin_run(
+        self,
+        command: str,
+        *,
+        now: datetime,
+        worker: bool = False,
+        lease: timedelta | None = None,
+    ) -> int:
         """Record the start of a run by this process and return its id.
+
+        A worker's run (``worker``) given a ``lease`` holds a lease on itself
+        (``run:<id>`` among the host leases, leases.py) from ``now``: its holder renews
+        it while it works, :meth:`finish_run` ends it.
 
         Runs left ``running`` that are judged over are marked ``interrupted`` first.
         Only runs of this machine are judged by their pid (a pid means nothing on
         another machine): over when the process is gone or, for a run that is not a
         worker's, when it does not hold the writer lock (runs that record checks
         are made under :meth:`writer_lock`, except workers', which coexist). A run
-        of another machine is judged over only when it is not a worker's and
+        of another machine is judged over, when it is a worker's, once its lease on
+        itself has lapsed (a worker killed, or its machine lost), and otherwise when
         nobody holds the writer lock (on PostgreSQL the lock lives on the server).
         """
         now_text = time_text(now)
@@ -64,21 +77,42 @@ class RunQueries:
                 "SELECT id, pid, machine, worker FROM runs WHERE outcome = 'running'"
             ).fetchall()
             owner = self._lock.owner_pid() if running else None
+            leased = self.live_run_leases(  # type: ignore[attr-defined]
+                [row[0] for row in running if row[3] and row[2] not in (None, here)], now=now
+            )
             orphaned = [
                 run_id
                 for run_id, pid, machine, was_worker in running
-                if _run_is_over(pid, machine, bool(was_worker), here=here, lock_owner=owner)
+                if _run_is_over(
+                    pid,
+                    machine,
+                    bool(was_worker),
+                    here=here,
+                    lock_owner=owner,
+                    leased=run_id in leased,
+                )  # fmt: skip
             ]
             with self._conn.write():
                 self._conn.executemany(
                     "UPDATE runs SET outcome = 'interrupted' WHERE id = ? AND outcome = 'running'",
                     [(run_id,) for run_id in orphaned],
                 )
+                self._conn.executemany(  # their leases on themselves, lapsed or not
+                    "DELETE FROM host_leases WHERE host = ?",
+                    [(run_lease_key(run_id),) for run_id in orphaned],
+                )
                 (run_id,) = self._conn.execute(
                     "INSERT INTO runs (command, started_at, outcome, pid, links_checked,"
                     " machine, worker) VALUES (?, ?, 'running', ?, 0, ?, ?) RETURNING id",
                     (command, now_text, os.getpid(), here, int(worker)),
                 ).fetchall()[0]
+                if worker and lease is not None:
+                    self._conn.execute(
+                        "INSERT INTO host_leases (host, holder, run_id, expires_at)"
+                        " VALUES (?, ?, ?, ?)",
+                        (run_lease_key(run_id), f"{os.getpid()}@{here}", run_id,
+                         time_text(now + lease)),
+                    )  # fmt: skip
         return run_id
 
     def record_check(
@@ -98,68 +132,10 @@ class RunQueries:
         checked_at = time_text(result.checked_at)
         with self._conn.errors(f"record the check of {state.url}"), self._conn.write():
             link_id, _ = ensure_link(self._conn, state.url, checked_at)
-            self._conn.execute(
-                "INSERT INTO checks (link_id, run_id, checked_at, status, reason, http_status,"
-                " final_url, redirects, title, page_count, content_type, elapsed_ms, detail,"
-                " etag, last_modified, text_fingerprint)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    link_id,
-                    run_id,
-                    checked_at,
-                    result.status.value,
-                    enum_value(result.reason),
-                    result.http_status,
-                    result.final_url,
-                    json.dumps(
-                        [[hop.url, hop.status_code, hop.location] for hop in result.redirects]
-                    )
-                    if result.redirects
-                    else None,
-                    result.title,
-                    result.page_count,
-                    result.content_type,
-                    result.elapsed_ms,
-                    result.detail,
-                    result.etag,
-                    result.last_modified,
-                    result.text_fingerprint,
-                ),
-            )
-            self._conn.execute(
-                "UPDATE links SET status = ?, reason = ?, http_status = ?, final_url = ?,"
-                " title = ?, page_count = ?, checked_at = ?, first_failure_at = ?,"
-                " consecutive_failures = ?, last_ok_at = ?, ever_ok = ?, etag = ?,"
-                " last_modified = ?, drift = ? WHERE id = ?",
-                (
-                    state.status.value,
-                    enum_value(state.reason),
-                    state.http_status,
-                    state.final_url,
-                    state.title,
-                    state.page_count,
-                    optional_time_text(state.checked_at),
-                    optional_time_text(state.first_failure_at),
-                    state.consecutive_failures,
-                    optional_time_text(state.last_ok_at),
-                    int(state.ever_ok),
-                    state.etag,
-                    state.last_modified,
-                    json.dumps(dict(state.drift), sort_keys=True) if state.drift else None,
-                    link_id,
-                ),
-            )
+            self._conn.execute(INSERT_CHECK, check_row(link_id, run_id, checked_at, result))
+            self._conn.execute(UPDATE_LINK_STATE, state_row(state, link_id))
             if baseline is not None:
-                self._conn.execute(
-                    "UPDATE links SET baseline_title = ?, baseline_fingerprint = ?,"
-                    " baseline_at = ? WHERE id = ?",
-                    (
-                        baseline.title,
-                        baseline.text_fingerprint,
-                        time_text(baseline.seen_at),
-                        link_id,
-                    ),
-                )
+                self._conn.execute(UPDATE_BASELINE, baseline_row(baseline, link_id))
             self._conn.execute(
                 "UPDATE runs SET links_checked = links_checked + 1 WHERE id = ?", (run_id,)
             )
@@ -231,6 +207,7 @@ class RunQueries:
             )
             if cursor.rowcount != 1:
                 raise StoreError(f"{self._conn.name}: there is no run {run_id} to finish")
+            self._conn.execute("DELETE FROM host_leases WHERE host = ?", (run_lease_key(run_id),))
 
     def runs(self, limit: int = 50) -> list[dict[str, Any]]:
         """The latest ``limit`` runs, newest first, times as datetimes, summary as a dict."""
@@ -283,12 +260,86 @@ class RunQueries:
         ]
 
 
+#: record_check's statements, shared with batches.py (record_checks).
+INSERT_CHECK = (
+    "INSERT INTO checks (link_id, run_id, checked_at, status, reason, http_status,"
+    " final_url, redirects, title, page_count, content_type, elapsed_ms, detail,"
+    " etag, last_modified, text_fingerprint)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+UPDATE_LINK_STATE = (
+    "UPDATE links SET status = ?, reason = ?, http_status = ?, final_url = ?,"
+    " title = ?, page_count = ?, checked_at = ?, first_failure_at = ?,"
+    " consecutive_failures = ?, last_ok_at = ?, ever_ok = ?, etag = ?,"
+    " last_modified = ?, drift = ? WHERE id = ?"
+)
+UPDATE_BASELINE = (
+    "UPDATE links SET baseline_title = ?, baseline_fingerprint = ?, baseline_at = ? WHERE id = ?"
+)
+
+
+def check_row(link_id: int | None, run_id: int, checked_at: str, result: CheckResult) -> tuple:
+    """INSERT_CHECK's parameters."""
+    return (
+        link_id,
+        run_id,
+        checked_at,
+        result.status.value,
+        enum_value(result.reason),
+        result.http_status,
+        result.final_url,
+        json.dumps([[hop.url, hop.status_code, hop.location] for hop in result.redirects])
+        if result.redirects
+        else None,
+        result.title,
+        result.page_count,
+        result.content_type,
+        result.elapsed_ms,
+        result.detail,
+        result.etag,
+        result.last_modified,
+        result.text_fingerprint,
+    )
+
+
+def state_row(state: LinkState, link_id: int | None) -> tuple:
+    """UPDATE_LINK_STATE's parameters."""
+    return (
+        state.status.value,
+        enum_value(state.reason),
+        state.http_status,
+        state.final_url,
+        state.title,
+        state.page_count,
+        optional_time_text(state.checked_at),
+        optional_time_text(state.first_failure_at),
+        state.consecutive_failures,
+        optional_time_text(state.last_ok_at),
+        int(state.ever_ok),
+        state.etag,
+        state.last_modified,
+        json.dumps(dict(state.drift), sort_keys=True) if state.drift else None,
+        link_id,
+    )
+
+
+def baseline_row(baseline: PageSnapshot, link_id: int | None) -> tuple:
+    """UPDATE_BASELINE's parameters."""
+    return (baseline.title, baseline.text_fingerprint, time_text(baseline.seen_at), link_id)
+
+
 def _run_is_over(
-    pid: int | None, machine: str | None, worker: bool, *, here: str, lock_owner: int | None
+    pid: int | None,
+    machine: str | None,
+    worker: bool,
+    *,
+    here: str,
+    lock_owner: int | None,
+    leased: bool,
 ) -> bool:
     """Whether a run still marked ``running`` is over (see RunQueries.begin_run)."""
     if machine is not None and machine != here:
-        return not worker and lock_owner is None
+        return not leased if worker else lock_owner is None
     if pid is None or not pid_alive(pid):
         return True
     return not worker and pid != lock_owner

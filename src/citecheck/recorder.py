@@ -1,0 +1,112 @@
+"""A worker's results, judged as they come and recorded by the batch (workers.py).
+
+A worker on PostgreSQL waited for the server about ten times a link, its event loop
+blocked each time (BENCHMARKS.md). :class:`CheckRecorder` judges each result at once
+(the progress and the run's changes need its verdict) and keeps the rows it makes;
+they are written together, one transaction for the batch, when :data:`BATCH_CHECKS`
+are waiting or when the worker's timer calls :meth:`CheckRecorder.flush` (every
+:data:`FLUSH_EVERY_S`), and always before the worker ends or stops.
+
+What a ``kill -9`` loses: the checks judged and not yet written, at most
+:data:`BATCH_CHECKS` of them or :data:`FLUSH_EVERY_S` worth. Nothing of them is in
+the database, so their links are still due; a worker releases a host only when
+every check of it is written (``on_recorded``), so the dead worker's lease on
+their host lapses and the worker that takes the host over checks them again and
+records them once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .check import internal_error_result
+from .config import Settings
+from .errors import StoreError
+from .incidents import IncidentLog
+from .judgement import judge
+from .models import CheckResult, LinkState, PageSnapshot
+from .store import PendingCheck, Store
+from .store.rows import time_text
+from .store.runs import baseline_row, check_row, state_row
+from .verdict import next_state
+
+#: Checks written in one transaction at most.
+BATCH_CHECKS = 100
+#: Seconds between the worker's timed writes of what is waiting.
+FLUSH_EVERY_S = 0.1
+
+
+@dataclass
+class CheckRecorder:
+    """Judges results and records them a batch at a time; ``on_recorded`` gets the
+    URLs (links.url keys) of each batch once it is committed."""
+
+    store: Store
+    run_id: int
+    settings: Settings
+    incidents: IncidentLog
+    on_recorded: Callable[[list[str]], None]
+    max_checks: int = BATCH_CHECKS
+    _waiting: list[PendingCheck] = field(default_factory=list)
+    _pages: list[CheckResult] = field(default_factory=list)
+
+    def add(
+        self, previous: LinkState | None, result: CheckResult, baseline: PageSnapshot | None
+    ) -> LinkState:
+        """Judge ``result`` against ``previous`` and the page's drift ``baseline``, and
+        keep it for the next batch (written now if the batch is full). A bug while
+        judging it is recorded on the link as ``internal_error``, as a run records it
+        (pipeline.record_judged_check)."""
+        try:
+            state, new_baseline = judge(
+                previous, result, baseline if result.status.is_success else None,
+                self.settings.confirmation,
+            )  # fmt: skip
+            pending = _pending(self.run_id, result, state, new_baseline)
+        except Exception as exc:  # the unit's last-resort guard, see incidents.py
+            detail = self.incidents.record(f"record the check of {result.url}", exc)
+            result = internal_error_result(result.url, result.checked_at, detail)
+            state = next_state(previous, result, self.settings.confirmation)
+            pending = _pending(self.run_id, result, state, None)
+        self._waiting.append(pending)
+        if result.pages is not None:
+            self._pages.append(result)
+        if len(self._waiting) >= self.max_checks:
+            self.flush()
+        return state
+
+    @property
+    def waiting(self) -> int:
+        """Checks judged and not yet written."""
+        return len(self._waiting)
+
+    def flush(self) -> None:
+        """Write the waiting checks in one transaction, then their cited pages."""
+        if not self._waiting:
+            return
+        batch, self._waiting = self._waiting, []
+        pages, self._pages = self._pages, []
+        self.store.record_checks(self.run_id, batch)
+        for result in pages:
+            assert result.pages is not None
+            try:
+                self.store.record_pages(result.url, result.pages)
+            except StoreError:
+                raise
+            except Exception as exc:  # the unit's last-resort guard, see incidents.py
+                self.incidents.record(f"record the cited pages of {result.url}", exc)
+        self.on_recorded([pending.url for pending in batch])
+
+
+def _pending(
+    run_id: int, result: CheckResult, state: LinkState, baseline: PageSnapshot | None
+) -> PendingCheck:
+    checked_at = time_text(result.checked_at)
+    return PendingCheck(
+        url=state.url,
+        checked_at=checked_at,
+        check=check_row(None, run_id, checked_at, result),
+        state=state_row(state, None),
+        baseline=None if baseline is None else baseline_row(baseline, None),
+    )

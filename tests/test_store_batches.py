@@ -1,0 +1,134 @@
+"""Reads and writes by the batch (store/batches.py), and the chunked sync, on both backends."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from citecheck.models import CheckResult, Citation, Hop, LinkState, PageSnapshot, Reason, Status
+from citecheck.store import PendingCheck, Store, batches, links
+from citecheck.store.rows import time_text
+from citecheck.store.runs import baseline_row, check_row, state_row
+
+T0 = datetime(2024, 5, 6, 3, 0, tzinfo=UTC)
+
+
+def _result(url: str, status: Status = Status.OK, **fields) -> CheckResult:
+    return CheckResult(url=url, checked_at=T0, status=status, **fields)
+
+
+def _pending(run_id: int, result: CheckResult, state: LinkState, baseline=None) -> PendingCheck:
+    checked_at = time_text(result.checked_at)
+    return PendingCheck(
+        url=state.url,
+        checked_at=checked_at,
+        check=check_row(None, run_id, checked_at, result),
+        state=state_row(state, None),
+        baseline=None if baseline is None else baseline_row(baseline, None),
+    )
+
+
+def _state(url: str, **fields) -> LinkState:
+    base = {"url": url, "status": Status.OK, "checked_at": T0, "ever_ok": True}
+    return LinkState(**{**base, **fields})
+
+
+def test_a_batch_records_what_record_check_records_one_by_one(store_backend: str) -> None:
+    one, batched = "https://a.example/one", "https://a.example/batched"
+    result = dict(
+        http_status=301,
+        reason=Reason.HTTP_ERROR,
+        final_url="https://a.example/final",
+        redirects=(Hop("https://a.example/x", 301, "/final"),),
+        title="A title",
+        content_type="text/html",
+        elapsed_ms=12,
+        etag='"e"',
+        text_fingerprint="f" * 16,
+    )
+    state = dict(title="A title", etag='"e"', drift={"title": "Old"}, last_ok_at=T0)
+    baseline = PageSnapshot("First", "0" * 16, T0 - timedelta(days=3))
+    with Store.open(store_backend) as store:
+        store.sync_citations([Citation(one), Citation(batched)], now=T0)
+        run_id = store.begin_run("run", now=T0, worker=True)
+        store.record_check(run_id, _result(one, **result), _state(one, **state), baseline=baseline)
+        pending = _pending(run_id, _result(batched, **result), _state(batched, **state), baseline)
+        store.record_checks(run_id, [pending])
+        assert [dataclasses.replace(c, url="") for c in store.history(one)] == [
+            dataclasses.replace(c, url="") for c in store.history(batched)
+        ]
+        assert dataclasses.replace(store.link_state(one), url="") == dataclasses.replace(
+            store.link_state(batched), url=""
+        )
+        assert store.drift_baseline(one) == store.drift_baseline(batched) == baseline
+        assert store.runs()[0]["links_checked"] == 2
+
+
+def test_a_batch_is_written_in_order_and_creates_a_link_never_synced(store_backend: str) -> None:
+    known, unknown = "https://a.example/known", "https://b.example/new"
+    with Store.open(store_backend) as store:
+        store.sync_citations([Citation(known)], now=T0)
+        run_id = store.begin_run("run", now=T0, worker=True)
+        down = _state(unknown, status=Status.FAILING, ever_ok=False)
+        known_down = dataclasses.replace(down, url=known)
+        store.record_checks(
+            run_id,
+            [
+                _pending(run_id, _result(known), _state(known)),
+                _pending(run_id, _result(unknown, Status.FAILING), down),
+                _pending(run_id, _result(known, Status.FAILING), known_down),
+            ],
+        )
+        assert [c.status for c in store.history(known)] == [Status.OK, Status.FAILING]
+        assert store.link_state(known).status is Status.FAILING  # the later state stands
+        assert [c.status for c in store.history(unknown)] == [Status.FAILING]
+        assert store.runs()[0]["links_checked"] == 3
+        store.record_checks(run_id, [])  # nothing to write: no transaction, no change
+        assert store.runs()[0]["links_checked"] == 3
+
+
+def test_links_are_read_a_chunk_at_a_time_with_baselines_and_cited_pages(
+    store_backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(batches, "READ_CHUNK", 2)
+    urls = [f"https://a.example/{n}" for n in range(5)]
+    citations = [Citation(url) for url in urls] + [Citation(urls[3], page="12")]
+    baseline = PageSnapshot("First", "0" * 16, T0)
+    with Store.open(store_backend) as store:
+        store.sync_citations(citations, now=T0)
+        run_id = store.begin_run("run", now=T0)
+        store.record_check(run_id, _result(urls[1]), _state(urls[1]), baseline=baseline)
+        read = store.read_links([*urls, "https://a.example/never-cited"])
+    assert list(read) == urls  # the unknown key is left out
+    assert read[urls[1]].baseline == baseline
+    assert read[urls[1]].state == _state(urls[1])
+    assert [read[url].cites_pages for url in urls] == [False, False, False, True, False]
+    assert read[urls[0]].state.checked_at is None and read[urls[0]].baseline is None
+
+
+def test_a_sync_in_chunks_keeps_the_ids_and_counts_of_one_by_one(
+    store_backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(links, "_SYNC_CHUNK", 3)
+    cited = ["https://a.example/1", "https://a.example/2", None, "https://a.example/1",
+             "not a url", "https://A.example/2", "https://a.example/3",
+             "https://a.example/4"]  # fmt: skip
+    with Store.open(store_backend) as store:
+        store.sync_citations([Citation("https://a.example/3")], now=T0)
+        summary = store.sync_citations(
+            [Citation(url, document="d.md", line=n) for n, url in enumerate(cited)], now=T0
+        )
+        assert (summary.citations, summary.new_links, summary.invalid_urls) == (8, 4, 1)
+        assert (summary.active_links, summary.dropped_links) == (5, 0)
+        ids = store._conn.execute("SELECT url, id FROM links ORDER BY id").fetchall()
+        positions = store._conn.execute(
+            "SELECT position, line, link_id IS NULL FROM citations ORDER BY position"
+        ).fetchall()
+    # links created in the order they are first cited, after the one synced before
+    assert [url for url, _ in ids] == [
+        "https://a.example/3", "https://a.example/1", "https://a.example/2", "not a url",
+        "https://a.example/4",
+    ]  # fmt: skip
+    assert positions == [(n, n, url is None) for n, url in enumerate(cited)]
