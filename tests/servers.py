@@ -470,6 +470,16 @@ class FakeWeb:
         with self._lock:
             return [entry.snapshot() for entry in self._log]
 
+    def settle(self, timeout_s: float = 5.0) -> None:
+        """Wait (up to ``timeout_s``) until no request is being answered: a client can
+        read a whole answer before the server's thread has logged it as finished."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not self._in_flight_total:
+                    return
+            time.sleep(0.005)
+
     def clear_log(self) -> None:
         """Forget logged requests, concurrency peaks and per-key counters."""
         with self._lock:

@@ -45,6 +45,7 @@ async def _check_all(settings: Settings, urls: list[str]) -> dict[str, Status]:
 
 
 def _log(web: FakeWeb, path: str) -> list[RecordedRequest]:
+    web.settle()
     return sorted((r for r in web.requests if r.path == path), key=lambda r: r.started_at)
 
 
