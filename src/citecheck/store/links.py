@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..models import STATUS_ORDER, Citation, LinkState
-from .connection import Connection, paged
+from .connection import Connection, paged, placeholders
 from .rows import LINK_COLUMNS, link_key, link_state_of, time_text
 
 
@@ -21,6 +21,12 @@ class SyncSummary:
     new_links: int  # links never seen before
     dropped_links: int  # links cited before this sync and no longer
     invalid_urls: int  # citations whose URL is not a checkable URL (kept, keyed by raw text)
+
+
+#: Citations stored per statement by :meth:`LinkQueries.sync_citations`: few
+#: statements, a bounded batch in memory, and under any driver's parameter limit
+#: for the ``IN (…)`` list of its keys.
+_SYNC_BATCH = 500
 
 
 class LinkQueries:
@@ -38,7 +44,7 @@ class LinkQueries:
         are stored anew each time, so their ids are not stable across syncs.
         """
         now_text = time_text(now)
-        stored = invalid = new_links = 0
+        invalid = new_links = 0
         with self._conn.errors("store the citations"), self._conn.write():
             conn = self._conn
             conn.execute("CREATE TEMP TABLE _previously_active (link_id INTEGER PRIMARY KEY)")
@@ -47,34 +53,42 @@ class LinkQueries:
                 " WHERE link_id IS NOT NULL"
             )
             conn.execute("DELETE FROM citations")
-            for position, citation in enumerate(citations):
-                link_id = None
-                if citation.url is not None and citation.url.strip():
-                    key, valid = link_key(citation.url)
-                    invalid += not valid
-                    link_id, created = ensure_link(conn, key, now_text)
-                    new_links += created
-                conn.execute(
+            position = 0
+            for batch in _batches(citations, _SYNC_BATCH):
+                keys: list[str | None] = []
+                for citation in batch:
+                    key = None
+                    if citation.url is not None and citation.url.strip():
+                        key, valid = link_key(citation.url)
+                        invalid += not valid
+                    keys.append(key)
+                ids, created = _ensure_links(conn, keys, now_text)
+                new_links += created
+                conn.executemany(
                     "INSERT INTO citations (link_id, url_as_cited, document, line, col, title,"
                     " context, page, accessed, extra, position)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        link_id,
-                        citation.url,
-                        citation.document,
-                        citation.line,
-                        citation.column,
-                        citation.title,
-                        citation.context,
-                        citation.page,
-                        citation.accessed,
-                        json.dumps(dict(citation.extra), ensure_ascii=False)
-                        if citation.extra
-                        else None,
-                        position,
-                    ),
+                    [
+                        (
+                            None if key is None else ids[key],
+                            citation.url,
+                            citation.document,
+                            citation.line,
+                            citation.column,
+                            citation.title,
+                            citation.context,
+                            citation.page,
+                            citation.accessed,
+                            json.dumps(dict(citation.extra), ensure_ascii=False)
+                            if citation.extra
+                            else None,
+                            position + offset,
+                        )
+                        for offset, (citation, key) in enumerate(zip(batch, keys, strict=True))
+                    ],
                 )
-                stored += 1
+                position += len(batch)
+            stored = position
             (dropped,) = conn.execute(
                 "SELECT COUNT(*) FROM _previously_active WHERE link_id NOT IN"
                 " (SELECT link_id FROM citations WHERE link_id IS NOT NULL)"
@@ -136,6 +150,44 @@ class LinkQueries:
             ):
                 counts[status] = count
         return counts
+
+
+def _batches(items: Iterable[Citation], size: int) -> Iterator[list[Citation]]:
+    batch: list[Citation] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _ensure_links(
+    conn: Connection, keys: Iterable[str | None], now_text: str
+) -> tuple[dict[str, int], int]:
+    """The ids of the links keyed ``keys`` (``None`` skipped), creating those not
+    stored yet in the order they first appear (so that they get ids in that order);
+    and how many were created. Three statements, however many keys."""
+    wanted = list(dict.fromkeys(key for key in keys if key is not None))
+    if not wanted:
+        return {}, 0
+    ids = _link_ids(conn, wanted)
+    new = [key for key in wanted if key not in ids]
+    if new:
+        conn.executemany(
+            "INSERT INTO links (url, first_seen_at) VALUES (?, ?)",
+            [(key, now_text) for key in new],
+        )
+        ids.update(_link_ids(conn, new))
+    return ids, len(new)
+
+
+def _link_ids(conn: Connection, keys: list[str]) -> dict[str, int]:
+    rows = conn.execute(
+        f"SELECT url, id FROM links WHERE url IN ({placeholders(keys)})", keys
+    ).fetchall()
+    return {url: link_id for url, link_id in rows}
 
 
 def ensure_link(conn: Connection, key: str, now_text: str) -> tuple[int, bool]:
