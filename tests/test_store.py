@@ -383,6 +383,68 @@ def test_title_only_citation_is_stored_without_a_link(store: Store) -> None:
     assert sql(store.path, "SELECT link_id, title FROM citations") == [(None, "A book")]
 
 
+def test_sync_in_batches_stores_what_one_citation_at_a_time_would(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Citations are stored a batch at a time (store/links.py): duplicates within and
+    across batches share one link, new links get ids in the order they are first
+    cited, and a later sync keeps old links, counts dropped and new ones as before."""
+    monkeypatch.setattr("citecheck.store.links._SYNC_CHUNK", 3)
+    first = [
+        Citation(url="https://example.org/c", title="C"),
+        Citation(url="https://example.org/a"),
+        Citation(url="HTTPS://example.org/c#x", title="C again"),  # same batch, same link
+        Citation(url=None, title="A book"),
+        Citation(url="  not a url  "),
+        Citation(url="https://example.org/a", line=7),  # a later batch
+        Citation(url="https://example.org/b"),
+        Citation(url="   "),
+    ]
+    summary = store.sync_citations(first, now=T0)
+    assert summary == SyncSummary(
+        citations=8, active_links=4, new_links=4, dropped_links=0, invalid_urls=1
+    )
+    order = ["https://example.org/c", "https://example.org/a", "not a url", "https://example.org/b"]
+    assert [url for url, _ in sql(store.path, "SELECT url, id FROM links ORDER BY id")] == order
+    ids = dict(sql(store.path, "SELECT url, id FROM links"))
+    rows = "SELECT link_id, url_as_cited, title, line, position FROM citations ORDER BY position"
+    c, a, bad, b = (ids[url] for url in order)
+    assert sql(store.path, rows) == [
+        (c, "https://example.org/c", "C", None, 0),
+        (a, "https://example.org/a", None, None, 1),
+        (c, "HTTPS://example.org/c#x", "C again", None, 2),
+        (None, None, "A book", None, 3),
+        (bad, "  not a url  ", None, None, 4),
+        (a, "https://example.org/a", None, 7, 5),
+        (b, "https://example.org/b", None, None, 6),
+        (None, "   ", None, None, 7),
+    ]
+
+    later = T0 + timedelta(days=1)
+    second = [
+        Citation(url="https://example.org/d"),
+        Citation(url="https://example.org/c", title="C retitled"),
+        Citation(url="https://example.org/e"),
+        Citation(url="https://example.org/d", line=2),
+    ]
+    summary = store.sync_citations(second, now=later)
+    assert summary == SyncSummary(
+        citations=4, active_links=3, new_links=2, dropped_links=3, invalid_urls=0
+    )
+    assert sql(store.path, "SELECT url, first_seen_at FROM links ORDER BY id") == [
+        *((url, T0.isoformat()) for url in order),
+        ("https://example.org/d", later.isoformat()),
+        ("https://example.org/e", later.isoformat()),
+    ]
+    ids = dict(sql(store.path, "SELECT url, id FROM links"))
+    assert sql(store.path, rows) == [
+        (ids["https://example.org/d"], "https://example.org/d", None, None, 0),
+        (c, "https://example.org/c", "C retitled", None, 1),
+        (ids["https://example.org/e"], "https://example.org/e", None, None, 2),
+        (ids["https://example.org/d"], "https://example.org/d", None, 2, 3),
+    ]
+
+
 def test_citation_fields_round_trip(store: Store) -> None:
     citation = Citation(
         url="https://example.org/a",

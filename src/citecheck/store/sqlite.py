@@ -276,18 +276,31 @@ def _prepare(conn: sqlite3.Connection, path: Path) -> None:
         return
     # Under one write lock, so that two processes opening a new file at once
     # cannot both see a migration as pending.
-    from sqlite_utils import Database  # only to migrate (store/version.py says why)
-
-    from .schema import MIGRATIONS
-
     conn.execute("BEGIN IMMEDIATE")
     try:
-        MIGRATIONS.apply(Database(conn, execute_plugins=False))
+        _migrate(conn)
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring the schema up to date inside the write transaction ``conn`` holds: a file
+    with no tables at all gets the current schema in one go (fresh.py); the steps
+    still pending after that, or on an older database, run through sqlite-utils."""
+    (user_version,) = conn.execute("PRAGMA user_version").fetchone()
+    if user_version == 0 and not _table_names(conn):
+        from .fresh import create_schema
+
+        if create_schema(conn) == SCHEMA_VERSION:
+            return
+    from sqlite_utils import Database  # only to migrate (store/version.py says why)
+
+    from .schema import MIGRATIONS
+
+    MIGRATIONS.apply(Database(conn, execute_plugins=False))
 
 
 def _table_names(conn: sqlite3.Connection) -> set[str]:
