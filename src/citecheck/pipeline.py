@@ -23,17 +23,17 @@ from typing import TYPE_CHECKING
 from .archiving import archive_as_worker as archive_as_worker
 from .archiving import archive_links_in_store as archive_links_in_store
 from .archiving import archive_step
-from .check import Checker, CheckRequest, Clock, check_links, internal_error_result, utc_now
+from .check import Checker, CheckRequest, Clock, check_links, utc_now
 from .config import (
     DEFAULT_RUN_ARCHIVE_MINUTES,
     ArchiveSettings,
     Settings,
 )
-from .errors import NetworkOfflineError, StoreError
+from .errors import NetworkOfflineError
 from .fetch import Fetcher
 from .incidents import IncidentLog, error_log_path
 from .interrupt import Interruption, exit_code_for, run_stoppable
-from .judgement import change_of, judge
+from .judgement import change_of
 from .models import (
     CHANGE_KINDS,
     CheckResult,
@@ -42,6 +42,7 @@ from .models import (
     Status,
 )
 from .moves import KnownContent, SharedTargets
+from .recorder import CheckRecorder
 from .schedule import due_links
 from .sources import (
     MergeSummary,
@@ -53,7 +54,6 @@ from .sources import (
     write_sources,
 )
 from .store import Store
-from .verdict import next_state
 
 if TYPE_CHECKING:
     from .archive import ArchiveProgress, ArchiveSummary
@@ -193,49 +193,23 @@ def _requests(states: Iterable[LinkState]) -> Iterator[CheckRequest]:
         )
 
 
-def record_judged_check(
-    store: Store,
-    run_id: int,
-    previous: LinkState | None,
-    result: CheckResult,
-    settings: Settings,
-    incidents: IncidentLog,
-) -> LinkState:
-    """Judge and record one result; a bug while judging it is recorded on the link
-    as ``internal_error`` (the store's own errors still stop the run)."""
-    try:
-        baseline = store.drift_baseline(result.url) if result.status.is_success else None
-        state, new_baseline = judge(previous, result, baseline, settings.confirmation)
-        store.record_check(run_id, result, state, baseline=new_baseline)
-        if result.pages is not None:
-            store.record_pages(result.url, result.pages)
-    except StoreError:
-        raise
-    except Exception as exc:  # the unit's last-resort guard, see incidents.py
-        detail = incidents.record(f"record the check of {result.url}", exc)
-        result = internal_error_result(result.url, result.checked_at, detail)
-        state = next_state(previous, result, settings.confirmation)
-        store.record_check(run_id, result, state)
-    return state
-
-
 #: Seconds a recorded check may wait for its commit, however slowly results come.
 _COMMIT_EVERY_S = 1.0
 
 
 @contextlib.contextmanager
-def _committing_every(store: Store, seconds: float) -> Iterator[None]:
-    """Commit the store's grouped writes every ``seconds`` while the block runs
-    (inside the event loop, so in the store's own thread)."""
+def every(seconds: float, action: Callable[[], None]) -> Iterator[None]:
+    """Call ``action`` every ``seconds`` in the running event loop while the block runs
+    (so in the store's own thread)."""
     loop = asyncio.get_running_loop()
     handle: asyncio.TimerHandle | None = None
 
-    def commit() -> None:
+    def tick() -> None:
         nonlocal handle
-        store.commit_batch()
-        handle = loop.call_later(seconds, commit)
+        action()
+        handle = loop.call_later(seconds, tick)
 
-    handle = loop.call_later(seconds, commit)
+    handle = loop.call_later(seconds, tick)
     try:
         yield
     finally:
@@ -254,10 +228,14 @@ async def _check_all(
 ) -> int:
     checked = 0
     incidents = IncidentLog(error_log_path(store.path))
+    # Checks are judged as they come and written a batch per transaction (as a
+    # worker writes them): at most BATCH_CHECKS, or _COMMIT_EVERY_S, wait unwritten.
+    recorder = CheckRecorder(store, run_id, settings, incidents, on_recorded=lambda _: None)
 
     def record(result: CheckResult, previous: LinkState | None) -> None:
         nonlocal checked
-        state = record_judged_check(store, run_id, previous, result, settings, incidents)
+        baseline = store.drift_baseline(result.url) if result.status.is_success else None
+        state = recorder.add(previous, result, baseline)
         kind = change_of(previous, state)
         if kind is not None:
             changes[kind].append(state.url)
@@ -274,16 +252,19 @@ async def _check_all(
             known_content=lambda r: known_content_of(store, r),
             page_question=store.page_question,
         )
-        with store.batched_writes(), _committing_every(store, _COMMIT_EVERY_S):
-            try:
-                async for request, result in check_links(_requests(states), checker, settings):
-                    for ready, previous in landings.add(result, request.previous):
-                        record(ready, previous)
-            finally:
-                # Redirects waiting for a second sender to their target are what they
-                # seemed: recorded even when the run stops early.
-                for held, previous in landings.flush():
-                    record(held, previous)
+        try:
+            with every(_COMMIT_EVERY_S, recorder.flush):
+                try:
+                    async for request, result in check_links(_requests(states), checker, settings):
+                        for ready, previous in landings.add(result, request.previous):
+                            record(ready, previous)
+                finally:
+                    # Redirects waiting for a second sender to their target are what
+                    # they seemed: recorded even when the run stops early.
+                    for held, previous in landings.flush():
+                        record(held, previous)
+        finally:
+            recorder.flush()
     return checked
 
 

@@ -1,4 +1,4 @@
-"""A worker's results, judged as they come and recorded by the batch (workers.py).
+"""Results judged as they come and recorded by the batch (a run's and a worker's).
 
 A worker on PostgreSQL waited for the server about ten times a link, its event loop
 blocked each time (BENCHMARKS.md). :class:`CheckRecorder` judges each result at once
@@ -56,8 +56,7 @@ class CheckRecorder:
     ) -> LinkState:
         """Judge ``result`` against ``previous`` and the page's drift ``baseline``, and
         keep it for the next batch (written now if the batch is full). A bug while
-        judging it is recorded on the link as ``internal_error``, as a run records it
-        (pipeline.record_judged_check)."""
+        judging it is recorded on the link as ``internal_error``."""
         try:
             state, new_baseline = judge(
                 previous, result, baseline if result.status.is_success else None,

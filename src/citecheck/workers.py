@@ -49,6 +49,7 @@ from .pipeline import (
     CheckSummary,
     RunSummary,
     archive_as_worker,
+    every,
     known_content_of,
     load_sources,
     write_reports,
@@ -222,26 +223,8 @@ def _renewing(feed: _HostFeed, incidents: IncidentLog) -> Iterator[None]:
         for host in lost:  # paused past its lease: another worker may have the host now
             incidents.note(f"the lease on {host} expired before it was renewed")
 
-    with _every(feed.lease.total_seconds() / 3, renew):
+    with every(feed.lease.total_seconds() / 3, renew):
         yield
-
-
-@contextlib.contextmanager
-def _every(seconds: float, action: Callable[[], None]) -> Iterator[None]:
-    """Call ``action`` every ``seconds`` in the running event loop while the block runs."""
-    loop = asyncio.get_running_loop()
-    handle: asyncio.TimerHandle | None = None
-
-    def tick() -> None:
-        nonlocal handle
-        action()
-        handle = loop.call_later(seconds, tick)
-
-    handle = loop.call_later(seconds, tick)
-    try:
-        yield
-    finally:
-        handle.cancel()
 
 
 async def _work(
@@ -275,7 +258,7 @@ async def _work(
         )
         try:
             while feed.pending:
-                with _renewing(feed, incidents), _every(FLUSH_EVERY_S, recorder.flush):
+                with _renewing(feed, incidents), every(FLUSH_EVERY_S, recorder.flush):
                     try:
                         checks = check_links(feed, checker, settings, window=window)
                         async for request, result in checks:
