@@ -73,6 +73,42 @@ def test_a_bug_while_judging_is_recorded_on_the_link_as_an_internal_error(
     assert "a bug" in (tmp_path / "archive-errors.log").read_text()
 
 
+def test_a_run_reads_each_2xx_links_baseline_inside_the_same_guard(
+    store_backend: str, tmp_path: Path
+) -> None:
+    """A run's recorder reads the drift baseline itself (read_baseline), for 2xx
+    results only; a bug in that read is the link's internal_error, not the run's end,
+    while the store's own errors still stop the run."""
+    from citecheck.errors import StoreError
+
+    asked: list[str] = []
+
+    def broken(url: str):
+        asked.append(url)
+        raise RuntimeError("a bad baseline row")
+
+    written: list[str] = []
+    with Store.open(store_backend) as store:
+        urls = ["https://a.example/ok", "https://a.example/gone"]
+        store.sync_citations([Citation(url) for url in urls], now=T0)
+        run_id = store.begin_run("run", now=T0)
+        recorder = _recorder(store, run_id, tmp_path, written, read_baseline=broken)
+        gone = CheckResult(url=urls[1], checked_at=T0, status=Status.BROKEN, http_status=404)
+        assert recorder.add(None, gone, None).status is Status.BROKEN  # not read: no 2xx
+        state = recorder.add(None, _ok(urls[0]), None)
+        recorder.flush()
+        assert asked == [urls[0]]
+        assert (state.status, state.reason) == (Status.BLOCKED, Reason.INTERNAL_ERROR)
+        assert "a bad baseline row" in (tmp_path / "archive-errors.log").read_text()
+
+        def store_down(url: str):
+            raise StoreError("the database is locked")
+
+        stopping = _recorder(store, run_id, tmp_path, written, read_baseline=store_down)
+        with pytest.raises(StoreError):
+            stopping.add(None, _ok(urls[0]), None)
+
+
 def test_a_killed_workers_unwritten_batch_is_checked_again_once_by_the_next_worker(
     store_backend: str, fake_web, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -230,12 +230,14 @@ async def _check_all(
     incidents = IncidentLog(error_log_path(store.path))
     # Checks are judged as they come and written a batch per transaction (as a
     # worker writes them): at most BATCH_CHECKS, or _COMMIT_EVERY_S, wait unwritten.
-    recorder = CheckRecorder(store, run_id, settings, incidents, on_recorded=lambda _: None)
+    recorder = CheckRecorder(
+        store, run_id, settings, incidents, on_recorded=lambda _: None,
+        read_baseline=store.drift_baseline,
+    )  # fmt: skip
 
     def record(result: CheckResult, previous: LinkState | None) -> None:
         nonlocal checked
-        baseline = store.drift_baseline(result.url) if result.status.is_success else None
-        state = recorder.add(previous, result, baseline)
+        state = recorder.add(previous, result, None)
         kind = change_of(previous, state)
         if kind is not None:
             changes[kind].append(state.url)

@@ -48,6 +48,9 @@ class CheckRecorder:
     incidents: IncidentLog
     on_recorded: Callable[[list[str]], None]
     max_checks: int = BATCH_CHECKS
+    #: Reads a 2xx link's drift baseline when ``add`` is given none (a run's links
+    #: come without theirs; a worker reads them with its host's links).
+    read_baseline: Callable[[str], PageSnapshot | None] | None = None
     _waiting: list[PendingCheck] = field(default_factory=list)
     _pages: list[CheckResult] = field(default_factory=list)
 
@@ -58,11 +61,15 @@ class CheckRecorder:
         keep it for the next batch (written now if the batch is full). A bug while
         judging it is recorded on the link as ``internal_error``."""
         try:
+            if baseline is None and self.read_baseline is not None and result.status.is_success:
+                baseline = self.read_baseline(result.url)
             state, new_baseline = judge(
                 previous, result, baseline if result.status.is_success else None,
                 self.settings.confirmation,
             )  # fmt: skip
             pending = _pending(self.run_id, result, state, new_baseline)
+        except StoreError:
+            raise
         except Exception as exc:  # the unit's last-resort guard, see incidents.py
             detail = self.incidents.record(f"record the check of {result.url}", exc)
             result = internal_error_result(result.url, result.checked_at, detail)
