@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+import itertools
+from collections.abc import Callable
 
-from citecheck.urls import InvalidURLError, normalize_url
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from citecheck.urls import InvalidURLError, _normalize, normalize_url
 
 
 @pytest.mark.parametrize(
@@ -35,3 +40,71 @@ def test_white_space_or_control_characters_are_no_url(url: str) -> None:
 )
 def test_keys(url: str, key: str) -> None:
     assert normalize_url(url) == key
+
+
+_HOSTS = [
+    "example.org",
+    "EXAMPLE.org",
+    "a-b.c_d.org",
+    "-a.org",
+    "a-.org",
+    "a..org",
+    "a.org.",
+    "xn--bcher-kva.de",
+    "xn--zz.org",
+    "127.0.0.1",
+    "[::1]",
+    "b\u00fccher.de",
+    "x" * 64 + ".org",
+    "user@example.org",
+    "user:pw@example.org",
+    "123",
+    "_.org",
+]
+_PORTS = ["", ":80", ":443", ":8080", ":0", ":080", ":65535", ":65536", ":99999", ":", ":x"]
+_PATHS = [
+    "",
+    "/",
+    "/a/b",
+    "/%7Euser",
+    "/%41%2f",
+    "/a b",
+    "/a:b@c",
+    "//x",
+    "/\u00e9",
+    "/a#f",
+    "/[x]",
+    "/a\\b",
+    "/~!$&'()*+,;=",
+    "/p?",
+    "/p?q=1&r=%7e",
+    "/p?q?r",
+    "/p?#",
+    "/a\x7f",
+]
+
+
+def _key_or_error(normalise: Callable[[str], str], url: str) -> str | type[InvalidURLError]:
+    try:
+        return normalise(url)
+    except InvalidURLError:
+        return InvalidURLError
+
+
+def test_the_short_way_gives_the_long_ways_key() -> None:
+    """normalize_url returns a URL already in normal form as it is (issue 11): the
+    same key, or the same error, as working it out in full, for every combination."""
+    for parts in itertools.product(["http", "https", "HTTP"], _HOSTS, _PORTS, _PATHS):
+        url = "{}://{}{}{}".format(*parts)
+        assert _key_or_error(normalize_url, url) == _key_or_error(_normalize, url), url
+
+
+@given(
+    host=st.text(alphabet="aZ09-_.xn", min_size=1, max_size=12),
+    rest=st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12),
+    padding=st.sampled_from(["", " ", "\n"]),
+)
+def test_the_short_way_agrees_on_any_text(host: str, rest: str, padding: str) -> None:
+    for url in (f"http://{host}/{rest}", f"https://{host}:8080/{rest}", f"http://{host}{rest}"):
+        url = padding + url + padding
+        assert _key_or_error(normalize_url, url) == _key_or_error(_normalize, url), url

@@ -77,6 +77,27 @@ def scheme_of(url: str) -> str:
 _REMEMBERED_KEYS = 4096
 
 
+#: The shape of a URL that is its own key, as most cited URLs are: a lower-case
+#: http(s) scheme and host (no ``xn--`` label, checked apart), no user, a port other
+#: than 80 or 443 if any, a path and an optional non-empty query of characters that
+#: need no escaping, no ``%``, no fragment. Recognising it costs a tenth of taking
+#: the URL apart (issue 11: loading 20,000 sources was mostly normalize_url).
+_ALREADY_NORMAL = re.compile(
+    r"https?://(?P<host>(?:(?!-)[a-z0-9_-]{1,63}(?<!-)\.)*(?!-)[a-z0-9_-]{1,63}(?<!-))"
+    r"(?::(?P<port>[1-9][0-9]{0,4}))?"
+    r"/[A-Za-z0-9._~!$&'()*+,;=:@/-]*"
+    r"(?:\?[A-Za-z0-9._~!$&'()*+,;=:@/?-]+)?"
+)
+
+
+def _is_already_normal(url: str) -> bool:
+    match = _ALREADY_NORMAL.fullmatch(url)
+    if match is None or "xn--" in match["host"]:
+        return False
+    port = match["port"]
+    return port is None or (port not in ("80", "443") and int(port) <= 65535)
+
+
 @functools.lru_cache(maxsize=_REMEMBERED_KEYS)
 def normalize_url(url: str) -> str:
     """The canonical key of an http(s) URL; raises InvalidURLError if it has none.
@@ -85,6 +106,13 @@ def normalize_url(url: str) -> str:
     they are: they are recorded and reported as skipped, never fetched. (An answer
     is remembered for the latest URLs; an error is worked out again each time.)
     """
+    if _is_already_normal(url):
+        return url
+    return _normalize(url)
+
+
+def _normalize(url: str) -> str:
+    """:func:`normalize_url` the long way, for any URL."""
     text = url.strip()
     if not text:
         raise InvalidURLError("the URL is empty")
