@@ -100,9 +100,14 @@ class Schedule:
                 raise ValueError(f"the {name} interval must be positive, not {getattr(self, name)}")
 
 
+#: The report formats (report/ writes each); here so that the CLI can offer them
+#: without importing the reports.
+REPORT_FORMATS = ("json", "md", "html", "csv")
+
+
 @dataclass(frozen=True)
 class ReportOutput:
-    """One report file ``run`` writes: ``format`` is one of report.FORMATS."""
+    """One report file ``run`` writes: ``format`` is one of REPORT_FORMATS."""
 
     path: Path
     format: str

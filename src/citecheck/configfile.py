@@ -67,11 +67,9 @@ The schema (every key optional)::
 
 from __future__ import annotations
 
-import difflib
 import ipaddress
 import math
 import re
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -158,6 +156,8 @@ def load_config(path: Path | None, *, cwd: Path) -> ConfigFile:
         candidate, label = cwd / path, str(path)
         if not candidate.exists():
             raise InputError(f"{label}: no such configuration file")
+    import tomllib  # only when there is a file to read: most runs have none
+
     try:
         with open(candidate, "rb") as handle:
             document = tomllib.load(handle)
@@ -496,6 +496,8 @@ def _suggestion(table: str, key: str) -> str:
     here = list(_SCHEMA.get(table, {}))
     if not table:
         here += [t for t in _SCHEMA if t]
+    import difflib  # only to word an error
+
     close = difflib.get_close_matches(key, here, n=1)
     if close:
         return f" (did you mean '{close[0]}'?)"

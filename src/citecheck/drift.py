@@ -25,14 +25,12 @@ section):
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from .models import PageInfo, PageSnapshot
-from .titles import similarity
 
 #: Normalised titles this similar (``difflib.SequenceMatcher.ratio``) are the same
 #: title: "… (updated)" or a corrected typo is not drift, "Page not found" is.
@@ -97,6 +95,8 @@ def detect_drift(
     title_changed = _titles_differ(baseline.title, current.title)
     text_similarity = None
     if baseline.text_fingerprint and current.text_fingerprint:
+        from .titles import similarity  # with lxml: not before a check's first request
+
         text_similarity = similarity(baseline.text_fingerprint, current.text_fingerprint)
     text_changed = text_similarity is not None and text_similarity < TEXT_DRIFT_SIMILARITY
     if not title_changed and not text_changed:
@@ -155,4 +155,6 @@ def _titles_differ(before: str | None, after: str | None) -> bool:
     a, b = normalise_title(before), normalise_title(after)
     if a == b:
         return False
+    import difflib  # only when titles differ: not at start-up
+
     return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() < TITLE_DRIFT_RATIO

@@ -10,8 +10,8 @@ error log beside the database (``archive.db`` → ``archive-errors.log``), where
 per-link guards also write theirs (incidents.py); 130 / 143 stopped by SIGINT /
 SIGTERM (what was recorded is kept).
 
-The jobs (pipeline.py and what it pulls in: httpx, lxml, pypdf) are imported by
-the commands that run them, not at start-up: `citecheck report` over a million
+The jobs (pipeline.py and what it pulls in: httpx, lxml, pypdf) and the reports
+are imported by the commands that run them, not at start-up: `citecheck report` over a million
 history rows should not spend a third of its time importing an HTTP client.
 """
 
@@ -24,10 +24,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .. import __version__
+from ..config import REPORT_FORMATS
 from ..errors import InputError
 from ..models import Citation
-from ..outputs import check_output_path, open_output
-from ..report import FORMATS, write_report
 from .options import (
     CommandGroup,
     Job,
@@ -113,6 +112,7 @@ def extract(
 
         citecheck extract campaign.txt -o sources.csv
     """
+    from ..outputs import check_output_path
     from ..pipeline import extract_to_sources
     from ..store.maintenance import database_exists
 
@@ -210,7 +210,7 @@ def _run_check(job: Job, *, command: str, due_only: bool) -> CheckSummary:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
+    type=click.Choice(REPORT_FORMATS),
     required=True,
     help="json for tools, md for GitHub issues and mail, html for people, csv for spreadsheets.",
 )
@@ -231,6 +231,9 @@ def report(fmt: str, report_path: Path | None, **params: Any) -> None:
 
         citecheck report --format html -o report.html
     """
+    from ..outputs import check_output_path, open_output
+    from ..report import write_report
+
     job = job_of(params)
     output = Path("-") if report_path is None else report_path
     check_output_path(output)
@@ -451,6 +454,7 @@ def run(check_all: bool, worker: bool, lease_seconds: float, **params: Any) -> N
 
         citecheck run
     """
+    from ..outputs import check_output_path
     from ..pipeline import run_job
 
     job = job_of(params)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TextIO
 
+from ..config import REPORT_FORMATS
 from ..models import STATUS_ORDER, CheckResult, Citation, HistoryEntry, LastRun, LinkState
 from ..pages.models import ArchivedPageFinding, PageFinding
 
@@ -134,7 +135,7 @@ def run_notice(report: Report, when: Callable[[datetime | None], str]) -> str | 
     return f"The last run ({at}) {what}. {complete}"
 
 
-FORMATS = ("json", "md", "html", "csv")
+FORMATS = REPORT_FORMATS
 
 
 def write_report(report: Report, fmt: str, out: TextIO) -> None:
