@@ -12,7 +12,7 @@ import csv
 import dataclasses
 import hashlib
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -95,28 +95,45 @@ def row_to_citation(row: Mapping[str, str]) -> Citation:
     Raises ValueError saying what is wrong. A malformed URL is not an error: it is
     kept, and the check reports it as invalid.
     """
-    known: dict[str, str] = {}
-    extra: dict[str, str] = {}
-    for name, value in row.items():
+    return _citation_reader(list(row))(list(row.values()))
+
+
+def _citation_reader(header: Sequence[str]) -> Callable[[Sequence[str]], Citation]:
+    """:func:`row_to_citation` for rows of ``header``'s cells, with the columns
+    found once per file rather than once per row (issue 11)."""
+    known: dict[str, int] = {}
+    extra: list[tuple[str, int]] = []
+    for position, name in enumerate(header):
         canonical = name.strip().casefold()
         if canonical in SOURCE_COLUMNS:
-            known[canonical] = value
+            known[canonical] = position
         else:
-            extra[name] = value
-    url = known.get("url", "").strip()
-    if not url:
-        raise ValueError("the url cell is empty")
-    document, line = _parse_cited_in(known.get("cited_in", ""))
-    return Citation(
-        url=url,
-        document=document,
-        line=line,
-        title=_optional(known.get("title", "")),
-        context=_optional(known.get("context", "")),
-        page=_optional(known.get("page", "")),
-        accessed=_check_accessed(known.get("accessed", "")),
-        extra=extra,
+            extra.append((name, position))
+    url_at = known.get("url")
+    cited_in_at, title_at, context_at, page_at, accessed_at = (
+        known.get(name) for name in ("cited_in", "title", "context", "page", "accessed")
     )
+
+    def cell(cells: Sequence[str], position: int | None) -> str:
+        return "" if position is None else cells[position]
+
+    def citation(cells: Sequence[str]) -> Citation:
+        url = cell(cells, url_at).strip()
+        if not url:
+            raise ValueError("the url cell is empty")
+        document, line = _parse_cited_in(cell(cells, cited_in_at))
+        return Citation(
+            url=url,
+            document=document,
+            line=line,
+            title=_optional(cell(cells, title_at)),
+            context=_optional(cell(cells, context_at)),
+            page=_optional(cell(cells, page_at)),
+            accessed=_check_accessed(cell(cells, accessed_at)),
+            extra={name: cells[position] for name, position in extra},
+        )
+
+    return citation
 
 
 def citation_to_row(citation: Citation, extra_columns: Sequence[str] = ()) -> list[str]:
@@ -203,6 +220,7 @@ def _rows(path: Path) -> Iterator[tuple[list[str], int, Citation | None]]:
                     continue
                 if header is None:
                     header = _header(path, row, line)
+                    to_citation = _citation_reader(header)
                     yield header, line, None
                 elif len(row) != len(header):
                     raise InputError(
@@ -212,7 +230,7 @@ def _rows(path: Path) -> Iterator[tuple[list[str], int, Citation | None]]:
                     )
                 else:
                     try:
-                        citation = row_to_citation(dict(zip(header, row, strict=True)))
+                        citation = to_citation(row)
                     except ValueError as exc:
                         raise InputError(f"{path}: line {line}: {exc}") from None
                     yield header, line, citation
