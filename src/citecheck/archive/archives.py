@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..config import (
     DEFAULT_MEMENTO_TIMEOUT_S,
@@ -27,7 +28,6 @@ from ..config import (
     MementoSettings,
     RateLimit,
 )
-from .memento import archive_hosts
 
 __all__ = ["DEFAULT_ARCHIVES", "default_memento_settings", "memento_settings_from_table"]
 
@@ -103,6 +103,20 @@ def _with_hosts(archive: MementoArchive) -> MementoArchive:
     if archive.hosts:
         return archive
     return replace(archive, hosts=archive_hosts((archive.timemap_url, archive.timegate_url)))
+
+
+def archive_hosts(urls: Iterable[str | None]) -> tuple[str, ...]:
+    """The hosts of an archive's endpoint URLs (its mementos' default hosts), with
+    the port when the URL names one."""
+    hosts = []
+    for url in urls:
+        parts = urlsplit(url) if url else None
+        if parts is None or not parts.hostname:
+            continue
+        host = parts.hostname if parts.port is None else f"{parts.hostname}:{parts.port}"
+        if host not in hosts:
+            hosts.append(host)
+    return tuple(hosts)
 
 
 def default_memento_settings() -> MementoSettings:

@@ -24,6 +24,7 @@ from ..errors import ArchiveError, InvalidURLError
 from ..models import Snapshot
 from ..urls import normalize_url
 from .answers import is_timestamp, parse_json, same_page
+from .archives import archive_hosts
 from .policy import MAX_ARCHIVED_URL_LENGTH, cdx_timestamp
 
 __all__ = [
@@ -117,20 +118,6 @@ def parse_link_format(text: str) -> list[tuple[str, dict[str, str]]]:
         links.append((match.group(1).strip(), params))
         position = match.end()
     return links
-
-
-def archive_hosts(urls: Iterable[str | None]) -> tuple[str, ...]:
-    """The hosts of an archive's endpoint URLs (its mementos' default hosts), with
-    the port when the URL names one."""
-    hosts = []
-    for url in urls:
-        parts = urlsplit(url) if url else None
-        if parts is None or not parts.hostname:
-            continue
-        host = parts.hostname if parts.port is None else f"{parts.hostname}:{parts.port}"
-        if host not in hosts:
-            hosts.append(host)
-    return tuple(hosts)
 
 
 def on_hosts(url: str, hosts: Sequence[str]) -> bool:
