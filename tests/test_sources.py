@@ -103,6 +103,11 @@ def test_cited_in_with_colons_splits_on_the_last_one_only_before_digits() -> Non
             r"line 4: accessed 'yesterday'",
         ),
         (HEADER + 'https://a.org/,"never closed,d:1,,,\n', r"line 2: not valid CSV"),
+        # both wrong: the URL is named first, by the validating pass too
+        (
+            HEADER + "https://a.org/,t,d:1,,,\n ,t,d:1,c,yesterday,\n",
+            r"line 3: the url cell is empty",
+        ),
     ],
 )
 def test_bad_csv_is_an_input_error_naming_file_and_line(

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from .atomic import atomic_output
 from .errors import InputError
@@ -23,6 +24,7 @@ from .models import Citation
 from .urls import InvalidURLError, normalize_url
 
 SOURCE_COLUMNS = ("url", "title", "cited_in", "context", "accessed", "page")
+_Row = TypeVar("_Row")
 
 _BOM = b"\xef\xbb\xbf"
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -98,9 +100,9 @@ def row_to_citation(row: Mapping[str, str]) -> Citation:
     return _citation_reader(list(row))(list(row.values()))
 
 
-def _citation_reader(header: Sequence[str]) -> Callable[[Sequence[str]], Citation]:
-    """:func:`row_to_citation` for rows of ``header``'s cells, with the columns
-    found once per file rather than once per row (issue 11)."""
+def _columns(header: Sequence[str]) -> tuple[dict[str, int], list[tuple[str, int]]]:
+    """Where each of SOURCE_COLUMNS is in ``header`` (names in any case), and the
+    other columns' names and positions."""
     known: dict[str, int] = {}
     extra: list[tuple[str, int]] = []
     for position, name in enumerate(header):
@@ -109,31 +111,57 @@ def _citation_reader(header: Sequence[str]) -> Callable[[Sequence[str]], Citatio
             known[canonical] = position
         else:
             extra.append((name, position))
-    url_at = known.get("url")
-    cited_in_at, title_at, context_at, page_at, accessed_at = (
-        known.get(name) for name in ("cited_in", "title", "context", "page", "accessed")
+    return known, extra
+
+
+def _cell(cells: Sequence[str], position: int | None) -> str:
+    return "" if position is None else cells[position]
+
+
+def _url_cell(cells: Sequence[str], position: int | None) -> str:
+    url = _cell(cells, position).strip()
+    if not url:
+        raise ValueError("the url cell is empty")
+    return url
+
+
+def _citation_reader(header: Sequence[str]) -> Callable[[Sequence[str]], Citation]:
+    """:func:`row_to_citation` for rows of ``header``'s cells, with the columns
+    found once per file rather than once per row (issue 11)."""
+    known, extra = _columns(header)
+    url_at, cited_in_at, title_at, context_at, page_at, accessed_at = map(
+        known.get, ("url", "cited_in", "title", "context", "page", "accessed")
     )
 
-    def cell(cells: Sequence[str], position: int | None) -> str:
-        return "" if position is None else cells[position]
-
     def citation(cells: Sequence[str]) -> Citation:
-        url = cell(cells, url_at).strip()
-        if not url:
-            raise ValueError("the url cell is empty")
-        document, line = _parse_cited_in(cell(cells, cited_in_at))
+        url = _url_cell(cells, url_at)
+        document, line = _parse_cited_in(_cell(cells, cited_in_at))
         return Citation(
             url=url,
             document=document,
             line=line,
-            title=_optional(cell(cells, title_at)),
-            context=_optional(cell(cells, context_at)),
-            page=_optional(cell(cells, page_at)),
-            accessed=_check_accessed(cell(cells, accessed_at)),
+            title=_optional(_cell(cells, title_at)),
+            context=_optional(_cell(cells, context_at)),
+            page=_optional(_cell(cells, page_at)),
+            accessed=_check_accessed(_cell(cells, accessed_at)),
             extra={name: cells[position] for name, position in extra},
         )
 
     return citation
+
+
+def _row_checker(header: Sequence[str]) -> Callable[[Sequence[str]], bool]:
+    """What :func:`_citation_reader` refuses, refused in the same order, without
+    building the citation: for the pass that only validates (True for every row)."""
+    known, _ = _columns(header)
+    url_at, accessed_at = known.get("url"), known.get("accessed")
+
+    def check(cells: Sequence[str]) -> bool:
+        _url_cell(cells, url_at)
+        _check_accessed(_cell(cells, accessed_at))
+        return True
+
+    return check
 
 
 def citation_to_row(citation: Citation, extra_columns: Sequence[str] = ()) -> list[str]:
@@ -200,10 +228,13 @@ def _looks_like_column_names(names: list[str]) -> bool:
     return len(names) >= 2 and all(_COLUMN_NAME.fullmatch(name) for name in names)
 
 
-def _rows(path: Path) -> Iterator[tuple[list[str], int, Citation | None]]:
-    """(header, line, citation) for every row, validated; blank rows skipped.
+def _rows(
+    path: Path, row_reader: Callable[[Sequence[str]], Callable[[Sequence[str]], _Row]]
+) -> Iterator[tuple[list[str], int, _Row | None]]:
+    """(header, line, what ``row_reader(header)`` makes of the row) for every row,
+    validated; blank rows skipped.
 
-    The header row itself comes first, with citation None.
+    The header row itself comes first, with None.
     """
     try:
         stream = path.open("rb")
@@ -220,7 +251,7 @@ def _rows(path: Path) -> Iterator[tuple[list[str], int, Citation | None]]:
                     continue
                 if header is None:
                     header = _header(path, row, line)
-                    to_citation = _citation_reader(header)
+                    read_row = row_reader(header)
                     yield header, line, None
                 elif len(row) != len(header):
                     raise InputError(
@@ -230,10 +261,10 @@ def _rows(path: Path) -> Iterator[tuple[list[str], int, Citation | None]]:
                     )
                 else:
                     try:
-                        citation = to_citation(row)
+                        value = read_row(row)
                     except ValueError as exc:
                         raise InputError(f"{path}: line {line}: {exc}") from None
-                    yield header, line, citation
+                    yield header, line, value
                 line = reader.line_num + 1
         except csv.Error as exc:
             raise InputError(f"{path}: line {line}: not valid CSV: {exc}") from None
@@ -263,7 +294,7 @@ def iter_sources(path: Path, *, warnings: list[str] | None = None) -> Iterator[C
     merged into a row already yielded). Both are noted in ``warnings``.
     """
     seen: dict[bytes, tuple[int, bytes]] = {}
-    for _, line, citation in _rows(path):
+    for _, line, citation in _rows(path, _citation_reader):
         if citation is None:
             continue
         key = _digest(_key(citation))
@@ -290,7 +321,7 @@ def validate_sources(path: Path) -> int:
     Cheaper than iterating :func:`iter_sources`: a repeated row is not an error, so
     the keys that find repeats are not worked out (issue 11: it is read twice per
     check, once before the database is opened)."""
-    return sum(citation is not None for _, _, citation in _rows(path))
+    return sum(checked is not None for _, _, checked in _rows(path, _row_checker))
 
 
 def _note(warnings: list[str] | None, message: str) -> None:
@@ -310,7 +341,7 @@ def read_sources(path: Path) -> SourcesFile:
     positions: dict[tuple[str, str, str], int] = {}
     warnings: list[str] = []
     fieldnames: list[str] | None = None
-    for header, line, citation in _rows(path):
+    for header, line, citation in _rows(path, _citation_reader):
         fieldnames = header
         if citation is None:
             continue
