@@ -3,6 +3,8 @@ drift baseline) and what a run reports as changed; and the fix decisions."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -178,3 +180,32 @@ def test_extract_matches_a_title_only_citation_by_the_title_a_page_was_seen_with
     (matched,) = found[0].matched
     assert (matched.url, matched.page, matched.line) == (pdf, "88", 2)
     assert summary.added == 1
+
+
+#: What a check does not need before its first request (issue 11: start-up): the
+#: page readers until a page is read, the reports, the archive clients, the config
+#: file's parser until there is one, difflib until two titles differ.
+_NOT_AT_START = (
+    "lxml",
+    "charset_normalizer",
+    "citecheck.titles",
+    "citecheck.decoding",
+    "citecheck.report",
+    "citecheck.outputs",
+    "citecheck.archive.memento",
+    "tomllib",
+    "difflib",
+)
+
+
+def test_a_check_starts_without_what_its_first_request_does_not_need() -> None:
+    code = (
+        "import sys, citecheck.cli, citecheck.pipeline, citecheck.fetch\n"
+        "from citecheck.archive.archives import default_memento_settings\n"
+        "default_memento_settings()\n"
+        f"print(*[name for name in {_NOT_AT_START!r} if name in sys.modules])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.split() == []
