@@ -11,8 +11,9 @@ per-link guards also write theirs (incidents.py); 130 / 143 stopped by SIGINT /
 SIGTERM (what was recorded is kept).
 
 The jobs (pipeline.py and what it pulls in: httpx, lxml, pypdf) and the reports
-are imported by the commands that run them, not at start-up: `citecheck report` over a million
-history rows should not spend a third of its time importing an HTTP client.
+are imported by the commands that run them, not at start-up: `citecheck report`
+over a million history rows should not spend a third of its time importing an
+HTTP client, nor a check its first request's time importing the reports.
 """
 
 from __future__ import annotations
