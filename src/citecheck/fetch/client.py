@@ -48,7 +48,8 @@ from ..models import PDF_TYPES, FetchOutcome, Hop, Reason
 from ..retry_after import retry_after_s
 from ..urls import CHECKABLE_SCHEMES, host_key, normalize_url, scheme_of
 from .inflate import Inflater, inflater_for
-from .reasons import client_refusal, reason_for, request_url
+from .reasons import client_refusal, reason_for
+from .request import RequestMaker
 from .retries import RETRYABLE_REASONS, RETRYABLE_STATUSES, backoff_s, retry_delay
 from .transport import policy_transport
 
@@ -173,8 +174,7 @@ class Fetcher:
         self._client: httpx.AsyncClient | None = None
         # Set on entry, from the client: what each request is built and sent with.
         self._sender: httpx.AsyncBaseTransport = httpx.AsyncBaseTransport()
-        self._base_headers = httpx.Headers()
-        self._timeouts: dict[str, float | None] = {}
+        self._requests = RequestMaker(httpx.Headers(), {})
         self._global_slots = asyncio.Semaphore(settings.concurrency)
         self._pdf_readers = asyncio.Semaphore(DEFAULT_PDF_READERS)
         #: The per-host lanes; check.py's dispatcher watches them to start links.
@@ -201,8 +201,7 @@ class Fetcher:
         self._client._cookies = _UnusedCookies()
         await self._client.__aenter__()
         self._sender = self._client._transport
-        self._base_headers = self._client.headers
-        self._timeouts = self._client.timeout.as_dict()
+        self._requests = RequestMaker(self._client.headers, self._client.timeout.as_dict())
         return self
 
     async def __aexit__(
@@ -435,7 +434,7 @@ class Fetcher:
         seconds to wait first (the server's Retry-After, or the backoff); None when
         the outcome is final."""
         progress.reading_body = False
-        request = self._request(progress.current_url, extra_headers)
+        request = self._requests.make(progress.current_url, extra_headers)
         if cookies.jar:  # the cookie jar's work is costly: skip it when there is none
             cookies.set_cookie_header(request)
         # Straight to the client's transport: what ``AsyncClient.send`` adds on top
@@ -475,19 +474,6 @@ class Fetcher:
             ), None
         finally:
             await response.aclose()
-
-    def _request(self, url: str, extra_headers: Mapping[str, str]) -> httpx.Request:
-        """The GET request for ``url``, with the client's headers and timeouts."""
-        headers = self._base_headers
-        if extra_headers:
-            headers = headers.copy()
-            headers.update(extra_headers)
-        try:
-            return httpx.Request(
-                "GET", request_url(url), headers=headers, extensions={"timeout": self._timeouts}
-            )
-        except (UnicodeError, ValueError) as exc:
-            raise httpx.InvalidURL(f"cannot request this URL: {exc}") from exc
 
     async def _read_body(
         self, response: httpx.Response, headers: Mapping[str, str], progress: _Progress
