@@ -33,7 +33,7 @@ import contextlib
 import time
 import typing
 import zlib
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
@@ -77,6 +77,15 @@ def _lower_headers(headers: httpx.Headers) -> dict[str, str]:
     return joined
 
 
+def _raw(response: httpx.Response) -> AsyncIterable[bytes]:
+    """The body as received. The stream itself: ``aiter_raw`` adds a re-chunker, a
+    byte count and an error context per chunk, none of which a fetch uses (a
+    stream that cannot be read asynchronously goes through it, to fail as it says).
+    Either way, closing the response ends the exchange."""
+    stream = response.stream
+    return stream if isinstance(stream, httpx.AsyncByteStream) else response.aiter_raw()
+
+
 async def _discard_small_body(response: httpx.Response, headers: Mapping[str, str]) -> None:
     """Read and drop a small body (a redirect's, a 503's) so that the connection can
     be used again: closing a response with its body unread closes the connection."""
@@ -86,7 +95,7 @@ async def _discard_small_body(response: httpx.Response, headers: Mapping[str, st
     # Briefly, and whatever goes wrong: the answer is already known.
     with contextlib.suppress(TimeoutError, httpx.TransportError):
         async with asyncio.timeout(_DISCARD_TIMEOUT_S):
-            async for _ in response.aiter_raw():
+            async for _ in _raw(response):
                 pass
 
 
@@ -104,13 +113,16 @@ class _Progress:
     reading_body: bool = False
     last_retryable: FetchOutcome | None = None
     reservation: Reservation | None = None
+    started: float = field(default_factory=time.monotonic)
 
     def outcome(self, **values: typing.Any) -> FetchOutcome:
+        """The outcome as of now (``elapsed_ms`` is counted from the fetch's start)."""
         return FetchOutcome(
             url=self.url,
             final_url=self.current_url,
             hops=tuple(self.hops),
             attempts=max(self.attempts, 1),
+            elapsed_ms=int((time.monotonic() - self.started) * 1000),
             **values,
         )
 
@@ -201,7 +213,11 @@ class Fetcher:
         self._client._cookies = _UnusedCookies()
         await self._client.__aenter__()
         self._sender = self._client._transport
-        self._requests = RequestMaker(self._client.headers, self._client.timeout.as_dict())
+        # Only the connect timeout is a fetch's own: the per-URL deadline, never
+        # longer than the client's read, write and pool timeouts and started before
+        # any of them, ends a fetch first; their timers would only cost CPU.
+        timeouts = {**self._client.timeout.as_dict(), "read": None, "write": None, "pool": None}
+        self._requests = RequestMaker(self._client.headers, timeouts)
         return self
 
     async def __aexit__(
@@ -268,7 +284,7 @@ class Fetcher:
             conditional["If-None-Match"] = etag
         if last_modified:
             conditional["If-Modified-Since"] = last_modified
-        progress = _Progress(url=url, current_url=target, reservation=reservation)
+        progress = _Progress(url=url, current_url=target, reservation=reservation, started=started)
         timeout_s = self._settings.timeout_s if budget is None else budget.remaining_s
         if timeout_s <= 0:
             return self._on_deadline(progress)
@@ -281,7 +297,7 @@ class Fetcher:
             outcome = self._on_deadline(progress)
         if budget is not None:
             budget.remaining_s = max(0.0, deadline.remaining_s()) if deadline else 0.0
-        return replace(outcome, elapsed_ms=int((time.monotonic() - started) * 1000))
+        return outcome
 
     def _on_deadline(self, progress: _Progress) -> FetchOutcome:
         if progress.reading_body and progress.status_code is not None:
@@ -292,7 +308,8 @@ class Fetcher:
                 body_truncated=True,
             )
         if progress.last_retryable is not None:
-            return progress.last_retryable
+            elapsed_ms = int((time.monotonic() - progress.started) * 1000)
+            return replace(progress.last_retryable, elapsed_ms=elapsed_ms)
         return progress.outcome(
             error=Reason.TIMEOUT,
             error_detail=f"no answer within the {self._settings.timeout_s:g} s deadline",
@@ -446,10 +463,10 @@ class Fetcher:
             raise httpx.InvalidURL(f"cannot request this URL: {exc}") from exc
         response.request = request
         try:
-            if "set-cookie" in response.headers:
-                cookies.extract_cookies(response)
             status = response.status_code
             headers = _lower_headers(response.headers)
+            if "set-cookie" in headers:
+                cookies.extract_cookies(response)
             progress.status_code, progress.headers = status, headers
             if status in RETRYABLE_STATUSES:
                 self._pause_host(progress.current_url, headers)
@@ -499,7 +516,7 @@ class Fetcher:
     ) -> tuple[bytes, bool, str | None]:
         body = progress.body = bytearray()
         progress.reading_body = True
-        async for chunk in response.aiter_raw():
+        async for chunk in _raw(response):
             try:
                 decoded = inflater.feed(chunk, cap - len(body) + 1)
             except zlib.error as exc:
