@@ -70,9 +70,13 @@ def _shown(url: str) -> str:
 
 
 def _lower_headers(headers: httpx.Headers) -> dict[str, str]:
+    """Fields by lower-case name, repeated ones joined, decoded as httpx decodes
+    them (``multi_items``, which asks for the encoding once per field)."""
+    encoding = headers.encoding
     joined: dict[str, str] = {}
-    for name, value in headers.multi_items():
-        key = name.lower()
+    for name, raw_value in headers.raw:
+        key = name.decode(encoding).lower()
+        value = raw_value.decode(encoding)
         joined[key] = f"{joined[key]}, {value}" if key in joined else value
     return joined
 
@@ -114,6 +118,8 @@ class _Progress:
     last_retryable: FetchOutcome | None = None
     reservation: Reservation | None = None
     started: float = field(default_factory=time.monotonic)
+    #: The fetch's own cookies, from its first Set-Cookie (or preset) on.
+    cookies: httpx.Cookies | None = None
 
     def outcome(self, **values: typing.Any) -> FetchOutcome:
         """The outcome as of now (``elapsed_ms`` is counted from the fetch's start)."""
@@ -323,12 +329,13 @@ class Fetcher:
         preset: Sequence[tuple[str, str, str]] = (),
     ) -> FetchOutcome:
         seen = {progress.current_url}
-        cookies = httpx.Cookies()
-        for name, value, domain in preset:
-            cookies.set(name, value, domain=domain)
+        if preset:
+            progress.cookies = httpx.Cookies()
+            for name, value, domain in preset:
+                progress.cookies.set(name, value, domain=domain)
         extra_headers = conditional
         while True:
-            outcome = await self._with_retries(progress, extra_headers, cookies, deadline)
+            outcome = await self._with_retries(progress, extra_headers, deadline)
             location = outcome.headers.get("location")
             if outcome.status_code not in _REDIRECT_STATUSES or not location:
                 return outcome
@@ -375,7 +382,6 @@ class Fetcher:
         self,
         progress: _Progress,
         extra_headers: dict[str, str],
-        cookies: httpx.Cookies,
         deadline: _Deadline,
     ) -> FetchOutcome:
         progress.attempts = 0
@@ -388,7 +394,7 @@ class Fetcher:
                 await self._take_slot(host, deadline, progress.reservation)
                 try:
                     outcome, delay = await self._exchange(
-                        progress, extra_headers, cookies, may_retry, deadline
+                        progress, extra_headers, may_retry, deadline
                     )
                 finally:
                     self._global_slots.release()
@@ -443,7 +449,6 @@ class Fetcher:
         self,
         progress: _Progress,
         extra_headers: dict[str, str],
-        cookies: httpx.Cookies,
         may_retry: bool,
         deadline: _Deadline,
     ) -> tuple[FetchOutcome, float | None]:
@@ -452,7 +457,8 @@ class Fetcher:
         the outcome is final."""
         progress.reading_body = False
         request = self._requests.make(progress.current_url, extra_headers)
-        if cookies.jar:  # the cookie jar's work is costly: skip it when there is none
+        cookies = progress.cookies  # the cookie jar's work is costly: none until needed
+        if cookies is not None and cookies.jar:
             cookies.set_cookie_header(request)
         # Straight to the client's transport: what ``AsyncClient.send`` adds on top
         # (auth, event hooks, a parse of every redirect's Location, the client's cookie
@@ -466,6 +472,8 @@ class Fetcher:
             status = response.status_code
             headers = _lower_headers(response.headers)
             if "set-cookie" in headers:
+                if cookies is None:
+                    cookies = progress.cookies = httpx.Cookies()
                 cookies.extract_cookies(response)
             progress.status_code, progress.headers = status, headers
             if status in RETRYABLE_STATUSES:

@@ -59,22 +59,22 @@ def _timeout(request: httpx.Request, kind: str) -> float | None:
 
 
 def _request_head(request: httpx.Request, body_length: int | None) -> bytes:
+    raw = request.headers.raw
+    fields = b"\r\n".join([name + b": " + value for name, value in raw])
+    # Joined by len(raw) - 1 line breaks: any more were in a name or a value.
+    if raw and (fields.count(b"\n") >= len(raw) or fields.count(b"\r") >= len(raw)):
+        raise httpx.LocalProtocolError("a request header holds a line break")
     target = request.url.raw_path
-    lines = [request.method.encode("ascii") + b" " + target + b" HTTP/1.1"]
-    has_length = False
-    for name, value in request.headers.raw:
-        if b"\r" in name or b"\n" in name or b"\r" in value or b"\n" in value:
-            raise httpx.LocalProtocolError("a request header holds a line break")
-        lowered = name.lower()
-        if lowered in (b"content-length", b"transfer-encoding"):
-            has_length = True
-        lines.append(name + b": " + value)
     if b"\r" in target or b"\n" in target or b" " in target:
         raise httpx.LocalProtocolError("the request target holds white space")
-    if not has_length and body_length:
-        lines.append(b"Content-Length: " + str(body_length).encode())
-    lines.append(b"\r\n")
-    return b"\r\n".join(lines)
+    head = request.method.encode("ascii") + b" " + target + b" HTTP/1.1\r\n"
+    if fields:
+        head += fields + b"\r\n"
+    if body_length and not any(
+        name.lower() in (b"content-length", b"transfer-encoding") for name, _ in raw
+    ):
+        head += b"Content-Length: " + str(body_length).encode() + b"\r\n"
+    return head + b"\r\n"
 
 
 async def _request_body(request: httpx.Request) -> bytes:
