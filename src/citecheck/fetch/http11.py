@@ -18,7 +18,8 @@ its response was read to the end of a framed body, when neither side said
 ``Connection: close``; an idle one is dropped once older than ``keepalive_expiry``
 or when the server has closed it. A GET whose reused connection turns out to be
 closed before any byte of the answer is sent again once on a new connection (the
-server dropped an idle connection; browsers do the same).
+server dropped an idle connection; browsers do the same). The bytes of a request
+head and the framing rules are in framing.py.
 """
 
 from __future__ import annotations
@@ -26,12 +27,12 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
-import typing
 from collections.abc import AsyncIterator, Callable
 
 import httpx
 
 from .connections import AsyncioStream, Backend
+from .framing import Head, body_framing, request_body, request_head
 
 #: The most bytes a response head (status line and fields) may have: httpcore's limit.
 MAX_HEAD_BYTES = 100 * 1024
@@ -40,7 +41,6 @@ MAX_HEAD_BYTES = 100 * 1024
 _HEAD_BLOCK_BYTES = 32 * 1024
 #: The most bytes read from the socket at once while streaming a body.
 _READ_SIZE = 64 * 1024
-_NO_BODY_STATUSES = frozenset({204, 304})
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
 _HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
 
@@ -56,39 +56,6 @@ class _Closed(Exception):
 def _timeout(request: httpx.Request, kind: str) -> float | None:
     timeouts = request.extensions.get("timeout") or {}
     return timeouts.get(kind)
-
-
-def _request_head(request: httpx.Request, body_length: int | None) -> bytes:
-    raw = request.headers.raw
-    fields = b"\r\n".join([name + b": " + value for name, value in raw])
-    # Joined by len(raw) - 1 line breaks: any more were in a name or a value.
-    if raw and (fields.count(b"\n") >= len(raw) or fields.count(b"\r") >= len(raw)):
-        raise httpx.LocalProtocolError("a request header holds a line break")
-    target = request.url.raw_path
-    if b"\r" in target or b"\n" in target or b" " in target:
-        raise httpx.LocalProtocolError("the request target holds white space")
-    head = request.method.encode("ascii") + b" " + target + b" HTTP/1.1\r\n"
-    if fields:
-        head += fields + b"\r\n"
-    if body_length and not any(
-        name.lower() in (b"content-length", b"transfer-encoding") for name, _ in raw
-    ):
-        head += b"Content-Length: " + str(body_length).encode() + b"\r\n"
-    return head + b"\r\n"
-
-
-async def _request_body(request: httpx.Request) -> bytes:
-    try:
-        return request.content  # a request made with its content has read it
-    except httpx.RequestNotRead:
-        return await request.aread()
-
-
-class _Head(typing.NamedTuple):
-    status: int
-    reason: bytes
-    version: bytes
-    headers: list[tuple[bytes, bytes]]
 
 
 class Connection:
@@ -122,7 +89,7 @@ class Connection:
         except (OSError, RuntimeError) as exc:
             raise httpx.WriteError(str(exc) or type(exc).__name__) from exc
 
-    async def read_head(self, timeout: float | None) -> _Head:
+    async def read_head(self, timeout: float | None) -> Head:
         """The next final response head (interim 1xx ones are skipped)."""
         try:
             if timeout is None:  # the caller bounds the wait (a fetch's deadline)
@@ -134,7 +101,7 @@ class Connection:
         except (OSError, RuntimeError) as exc:
             raise httpx.ReadError(str(exc) or type(exc).__name__) from exc
 
-    async def _final_head(self) -> _Head:
+    async def _final_head(self) -> Head:
         while True:
             head = await self._read_one_head()
             if head.status >= 200:
@@ -178,7 +145,7 @@ class Connection:
         lines.pop()  # what follows the last LF: nothing
         return lines
 
-    async def _read_one_head(self) -> _Head:
+    async def _read_one_head(self) -> Head:
         budget = MAX_HEAD_BYTES
         try:
             status_line = await self._line(budget)
@@ -220,7 +187,7 @@ class Connection:
             if not colon or not name or name != name.strip() or b" " in name:
                 raise httpx.RemoteProtocolError(f"not a header field: {line[:80]!r}")
             headers.append((name, value.strip(b" \t")))
-        return _Head(int(code), reason, version, headers)
+        return Head(int(code), reason, version, headers)
 
     def _buffered(self) -> int:
         """Bytes already received and not yet read: a read of at most these does
@@ -271,40 +238,6 @@ class Connection:
 
     async def aclose(self) -> None:
         await self.stream.aclose()
-
-
-def _framing(head: _Head, request: httpx.Request) -> tuple[str, int, bool]:
-    """How the body ends ("none"|"length"|"chunked"|"close"), its length, and
-    whether the connection can be kept after it (one pass over the fields)."""
-    codings: list[bytes] = []
-    lengths: set[bytes] = set()
-    close = False
-    for name, value in head.headers:
-        lowered = name.lower()
-        if lowered == b"transfer-encoding":
-            codings.append(value)
-        elif lowered == b"content-length":
-            lengths.add(value.strip())
-        elif lowered == b"connection" and b"close" in value.lower():
-            close = True
-    if request.method == "HEAD" or head.status in _NO_BODY_STATUSES or head.status < 200:
-        framing, length = "none", 0
-    elif codings:
-        last = b",".join(codings).rsplit(b",", 1)[-1].strip().lower()
-        framing, length = ("chunked", 0) if last == b"chunked" else ("close", 0)
-    elif lengths:
-        values = {part.strip() for value in lengths for part in value.split(b",")}
-        if len(values) != 1 or not next(iter(values)).isdigit():
-            raise httpx.RemoteProtocolError("the Content-Length is not one number")
-        framing, length = "length", int(next(iter(values)))
-    else:
-        framing, length = "close", 0
-    keep = not close and framing != "close" and head.version == b"HTTP/1.1"
-    if keep:
-        for name, value in request.headers.raw:
-            if name.lower() == b"connection" and b"close" in value.lower():
-                keep = False
-    return framing, length, keep
 
 
 class _Body(httpx.AsyncByteStream):
@@ -424,8 +357,8 @@ class OriginPool:
             raise httpx.PoolTimeout("no connection was free in time") from exc
         # The slot is given back when the response's body is closed (finish()).
         try:
-            body = await _request_body(request)
-            head = _request_head(request, len(body))
+            body = await request_body(request)
+            head = request_head(request, len(body))
             connection = self._idle_connection()
             if connection is not None and request.method in _IDEMPOTENT:
                 try:
@@ -484,7 +417,7 @@ class OriginPool:
         try:
             await connection.send(head, body, _timeout(request, "write"))
             answer = await connection.read_head(_timeout(request, "read"))
-            framing, length, keep = _framing(answer, request)
+            framing, length, keep = body_framing(answer, request)
         except BaseException:
             self._drop(connection)
             raise
