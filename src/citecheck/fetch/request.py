@@ -1,4 +1,4 @@
-"""The GET a fetch sends, built for the cost of a dict look-up where it can be.
+"""The GET a fetch sends, built with no more work than its URL needs.
 
 Why not ``httpx.Request(method, url)`` as it comes: it parses the URL again
 (``httpx.URL``: a generator per character to look for control characters, regular
