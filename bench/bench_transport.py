@@ -10,17 +10,27 @@ The same GETs (small HTML pages, keep-alive, ``per-host`` at once to each of
   a pool per origin, asyncio streams), as ``Fetcher`` builds it;
 - ``citecheck Fetcher.fetch``: the whole fetch (lanes, deadline, redirects, capped
   body), without titles or the database;
+- ``asyncio streams (floor)``: a bare GET on asyncio's streams, no checks at all:
+  what the event loop and the sockets cost, which no HTTP layer can go below;
 - ``aiohttp`` (if installed): ``aiohttp.ClientSession``, the C-accelerated peer.
 
-CPU is the main thread's own (``time.thread_time``): the fake web runs in another
-thread of this process and is not counted. Take the best of a few runs on a busy
+CPU is the main thread's own (``time.thread_time``). The fake web runs in a child
+process, so that it neither counts nor holds this process's GIL (in a thread of this
+process, every socket write let it take the GIL, and the two threads' hand-overs
+showed in the figures and in py-spy's). Take the best of a few runs on a busy
 machine.
+
+    py-spy record -r 400 -f raw -o /tmp/p.txt -- \
+        python bench/bench_transport.py --only Fetcher --repeat 1
+    python bench/pyspy_top.py /tmp/p.txt --n 60
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
+import multiprocessing.connection
 import socket
 import sys
 import time
@@ -38,14 +48,32 @@ from citecheck.fetch import Fetcher  # noqa: E402
 from citecheck.fetch.transport import policy_transport  # noqa: E402
 
 
-def _start(hosts: int) -> tuple[FakeWeb, list[str]]:
-    addresses = [f"127.0.1.{n + 1}" for n in range(hosts)]
+def _serve(addresses: list[str], port: int, pipe: multiprocessing.connection.Connection) -> None:
+    """The fake web, in a child process, until told to stop."""
     web = FakeWeb(latency_s=0.0, log_limit=100)
     web.host = addresses  # type: ignore[assignment]
+    web.port = port
+    web.start()
+    try:
+        pipe.send("ready")
+        pipe.recv()
+    finally:
+        web.stop()
+
+
+def _start(
+    hosts: int,
+) -> tuple[multiprocessing.Process, multiprocessing.connection.Connection, list[str], int]:
+    addresses = [f"127.0.1.{n + 1}" for n in range(hosts)]
     with socket.socket() as probe:
         probe.bind((addresses[0], 0))
-        web.port = probe.getsockname()[1]
-    return web.start(), addresses
+        port = probe.getsockname()[1]
+    ours, theirs = multiprocessing.Pipe()
+    server = multiprocessing.Process(target=_serve, args=(addresses, port, theirs), daemon=True)
+    server.start()
+    if not ours.poll(30) or ours.recv() != "ready":
+        raise RuntimeError("the fake web did not start")
+    return server, ours, addresses, port
 
 
 async def _drive(urls: list[str], per_host: int, hosts: int, get: Callable[[str], Awaitable]):
@@ -64,8 +92,39 @@ async def _httpx(client: httpx.AsyncClient, url: str) -> None:
             pass
 
 
+class _Floor:
+    """The least a GET over asyncio's streams can cost: a fixed request, one read of
+    the head, the body by its Content-Length, the connection kept (no checks at all)."""
+
+    def __init__(self) -> None:
+        self._idle: dict[tuple[str, int], list] = {}
+
+    async def get(self, url: str) -> None:
+        origin, _, path = url.removeprefix("http://").partition("/")
+        host, _, port = origin.partition(":")
+        key = (host, int(port))
+        idle = self._idle.setdefault(key, [])
+        reader, writer = idle.pop() if idle else await asyncio.open_connection(*key)
+        writer.write(f"GET /{path} HTTP/1.1\r\nHost: {origin}\r\n\r\n".encode())
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = int(head.lower().split(b"content-length:", 1)[1].split(b"\r\n", 1)[0])
+        await reader.readexactly(length)
+        idle.append((reader, writer))
+
+    def close(self) -> None:
+        for connections in self._idle.values():
+            for _, writer in connections:
+                writer.close()
+
+
 async def measure(name: str, urls: list[str], options: argparse.Namespace) -> float | None:
     settings = Settings(per_host=options.per_host, resolve=())
+    if name == "asyncio streams (floor)":
+        floor = _Floor()
+        try:
+            return await _timed(_drive(urls, options.per_host, options.hosts, floor.get))
+        finally:
+            floor.close()
     if name == "httpx default":
         async with httpx.AsyncClient() as client:
             run = _drive(urls, options.per_host, options.hosts, lambda u: _httpx(client, u))
@@ -105,19 +164,23 @@ def main() -> None:
     parser.add_argument("--hosts", type=int, default=20)
     parser.add_argument("--per-host", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--only", help="run only the layers whose name holds this text")
     options = parser.parse_args()
-    web, addresses = _start(options.hosts)
+    server, pipe, addresses, port = _start(options.hosts)
     try:
         urls = [
-            f"http://{addresses[n % options.hosts]}:{web.port}/page/p{n}"
+            f"http://{addresses[n % options.hosts]}:{port}/page/p{n}"
             for n in range(options.requests)
         ]
         for name in (
+            "asyncio streams (floor)",
             "httpx default",
             "httpx + citecheck pools",
             "citecheck Fetcher.fetch",
             "aiohttp",
         ):
+            if options.only and options.only.lower() not in name.lower():
+                continue
             runs = [asyncio.run(measure(name, urls, options)) for _ in range(options.repeat)]
             if runs[0] is None:
                 print(f"{name:26} not installed")
@@ -129,7 +192,8 @@ def main() -> None:
                 flush=True,
             )
     finally:
-        web.stop()
+        pipe.send("stop")
+        server.join(30)
 
 
 if __name__ == "__main__":

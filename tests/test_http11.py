@@ -15,7 +15,8 @@ from citecheck.config import Settings
 from citecheck.fetch.http11 import MAX_HEAD_BYTES
 from citecheck.fetch.transport import policy_transport
 
-Answer = Callable[[bytes], bytes | None]  # request head -> bytes to send (None: close)
+#: request head -> bytes to send (None: close; a tuple: parts sent apart, as packets)
+Answer = Callable[[bytes], bytes | tuple[bytes, ...] | None]
 
 
 class RawServer:
@@ -45,8 +46,11 @@ class RawServer:
                 data = self.answer(head)
                 if data is None:
                     return
-                writer.write(data)
-                await writer.drain()
+                for part in (data,) if isinstance(data, bytes) else data:
+                    writer.write(part)
+                    await writer.drain()
+                    if not isinstance(data, bytes):
+                        await asyncio.sleep(0.02)
                 if self.close_after:
                     return
         finally:
@@ -139,6 +143,45 @@ async def test_folded_fields_bare_lf_and_repeated_fields(serve) -> None:
             assert response.headers["x-long"] == "one two"
             assert response.headers.get_list("set-cookie") == ["a=1", "b=2"]
     assert raw.connections == 2  # an HTTP/1.0 answer: the connection is not kept
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [
+        # Received at once: the fields are taken in one read.
+        (b"HTTP/1.1 200 OK\r\nA: 1\nB:  2 \r\nC: 3\r\r\n\nok",),
+        (b"HTTP/1.1 200 OK\nA: 1\r\nB:  2 \nC: 3\r\r\n\r\nok",),
+        # Received in pieces: line by line, as they come.
+        (b"HTTP/1.1 200 OK\r\nA: 1\r\n", b"B:  2 \r\nC: 3\r\r\n", b"\r\nok"),
+        (b"HTTP/1.1 200 OK\r\nA: 1\r\nB:  2 \r", b"\nC: 3\r\r\n\r", b"\nok"),
+        (b"HTTP/1.1 200 OK\r\n", b"A: 1\r\nB:  2 \r\nC: 3\r\r\n\r\nok"),
+    ],
+)
+async def test_a_head_reads_the_same_however_it_arrives(serve, parts: tuple[bytes, ...]) -> None:
+    length = b"Content-Length: 2\r\n"
+    first, *rest = parts
+    status, _, fields = first.partition(b"\n")
+    answer = (status + b"\n" + length + fields, *rest)
+    _, base = await serve(_fixed(answer))  # type: ignore[arg-type]
+    async with _client() as client:
+        for _ in range(2):
+            response = await client.get(base)
+            assert (response.status_code, response.content) == (200, b"ok")
+            assert response.headers.multi_items() == [
+                ("content-length", "2"),
+                ("a", "1"),
+                ("b", "2"),
+                ("c", "3\r"),
+            ]
+
+
+async def test_a_head_too_big_for_one_read_is_read_line_by_line(serve) -> None:
+    fields = b"".join(b"X-F%d: %s\r\n" % (n, b"v" * 1000) for n in range(60))
+    _, base = await serve(_fixed(b"HTTP/1.1 200 OK\r\n" + fields + b"Content-Length: 2\r\n\r\nok"))
+    async with _client() as client:
+        response = await client.get(base)
+    assert response.content == b"ok"
+    assert response.headers["x-f59"] == "v" * 1000
 
 
 async def test_no_body_for_204_and_304_and_the_connection_is_kept(serve) -> None:

@@ -14,7 +14,8 @@ Lower-layer failures are turned into a :class:`~citecheck.models.Reason` in one
 place, reasons.py. DNS and the address policy (``Settings.resolve``,
 ``Settings.exclude_private``) live in the network backend of citecheck's transport
 (transport.py), which raises :class:`PolicyConnectError` carrying its Reason, so
-the mapping never has to guess from messages. Inflation is in inflate.py.
+the mapping never has to guess from messages. Inflation is in inflate.py, the
+capped read of a body in body.py, the GET itself is built in request.py.
 
 The deadline (``Settings.timeout_s``) covers DNS, connect, headers, body, every
 redirect and every retry, including backoff sleeps. Time spent queued behind other
@@ -29,12 +30,9 @@ a retryable answer (a 503, a 429), which is then returned as it was.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
-import typing
-import zlib
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
 from urllib.parse import urljoin
@@ -47,95 +45,33 @@ from ..lanes import Lanes, Reservation
 from ..models import PDF_TYPES, FetchOutcome, Hop, Reason
 from ..retry_after import retry_after_s
 from ..urls import CHECKABLE_SCHEMES, host_key, normalize_url, scheme_of
-from .inflate import Inflater, inflater_for
-from .reasons import client_refusal, reason_for, request_url
+from .body import discard_small_body, lower_headers, read_capped
+from .inflate import inflater_for
+from .progress import Deadline, Progress
+from .reasons import client_refusal, reason_for
+from .request import RequestMaker
 from .retries import RETRYABLE_REASONS, RETRYABLE_STATUSES, backoff_s, retry_delay
 from .transport import policy_transport
 
 __all__ = ["Budget", "Fetcher", "RETRYABLE_STATUSES"]
 
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-#: Unread bodies up to this size are read to the end to keep their connection alive.
-_DISCARDED_BODY_BYTES = 64 * 1024
-_DISCARD_TIMEOUT_S = 0.5
 
 _ACCEPT = "text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.8"
 _ACCEPT_LANGUAGE = "en;q=0.9, *;q=0.5"
 _ACCEPT_ENCODING = "gzip, deflate"
 
 
+def _body_of(progress: Progress) -> bytearray:
+    """A new body for ``progress``, filled as it is read: what was read is kept if
+    the deadline ends the read (only once the reading starts, not while waiting)."""
+    progress.body = bytearray()
+    progress.reading_body = True
+    return progress.body
+
+
 def _shown(url: str) -> str:
     return url if len(url) <= 200 else url[:197] + "..."
-
-
-def _lower_headers(headers: httpx.Headers) -> dict[str, str]:
-    joined: dict[str, str] = {}
-    for name, value in headers.multi_items():
-        key = name.lower()
-        joined[key] = f"{joined[key]}, {value}" if key in joined else value
-    return joined
-
-
-async def _discard_small_body(response: httpx.Response, headers: Mapping[str, str]) -> None:
-    """Read and drop a small body (a redirect's, a 503's) so that the connection can
-    be used again: closing a response with its body unread closes the connection."""
-    length = headers.get("content-length", "")
-    if not (length.isdigit() and int(length) <= _DISCARDED_BODY_BYTES):
-        return
-    # Briefly, and whatever goes wrong: the answer is already known.
-    with contextlib.suppress(TimeoutError, httpx.TransportError):
-        async with asyncio.timeout(_DISCARD_TIMEOUT_S):
-            async for _ in response.aiter_raw():
-                pass
-
-
-@dataclass
-class _Progress:
-    """What one fetch has seen so far; kept outside the deadline so it survives it."""
-
-    url: str
-    current_url: str
-    hops: list[Hop] = field(default_factory=list)
-    attempts: int = 0
-    status_code: int | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    body: bytearray = field(default_factory=bytearray)
-    reading_body: bool = False
-    last_retryable: FetchOutcome | None = None
-    reservation: Reservation | None = None
-
-    def outcome(self, **values: typing.Any) -> FetchOutcome:
-        return FetchOutcome(
-            url=self.url,
-            final_url=self.current_url,
-            hops=tuple(self.hops),
-            attempts=max(self.attempts, 1),
-            **values,
-        )
-
-
-class _Deadline:
-    """The per-URL deadline, which can be paused while queued for a politeness slot."""
-
-    def __init__(self, timeout: asyncio.Timeout) -> None:
-        self._timeout = timeout
-
-    def remaining_s(self) -> float:
-        when = self._timeout.when()
-        return float("inf") if when is None else when - asyncio.get_running_loop().time()
-
-    @contextlib.contextmanager
-    def paused(self) -> Iterator[None]:
-        if self._timeout.expired():
-            yield
-            return
-        remaining = self.remaining_s()
-        self._timeout.reschedule(None)
-        try:
-            yield
-        finally:
-            if not self._timeout.expired():
-                self._timeout.reschedule(asyncio.get_running_loop().time() + remaining)
 
 
 class _UnusedCookies(httpx.Cookies):
@@ -173,8 +109,7 @@ class Fetcher:
         self._client: httpx.AsyncClient | None = None
         # Set on entry, from the client: what each request is built and sent with.
         self._sender: httpx.AsyncBaseTransport = httpx.AsyncBaseTransport()
-        self._base_headers = httpx.Headers()
-        self._timeouts: dict[str, float | None] = {}
+        self._requests = RequestMaker(httpx.Headers(), {})
         self._global_slots = asyncio.Semaphore(settings.concurrency)
         self._pdf_readers = asyncio.Semaphore(DEFAULT_PDF_READERS)
         #: The per-host lanes; check.py's dispatcher watches them to start links.
@@ -201,8 +136,11 @@ class Fetcher:
         self._client._cookies = _UnusedCookies()
         await self._client.__aenter__()
         self._sender = self._client._transport
-        self._base_headers = self._client.headers
-        self._timeouts = self._client.timeout.as_dict()
+        # Only the connect timeout is a fetch's own: the per-URL deadline, never
+        # longer than the client's read, write and pool timeouts and started before
+        # any of them, ends a fetch first; their timers would only cost CPU.
+        timeouts = {**self._client.timeout.as_dict(), "read": None, "write": None, "pool": None}
+        self._requests = RequestMaker(self._client.headers, timeouts)
         return self
 
     async def __aexit__(
@@ -269,22 +207,22 @@ class Fetcher:
             conditional["If-None-Match"] = etag
         if last_modified:
             conditional["If-Modified-Since"] = last_modified
-        progress = _Progress(url=url, current_url=target, reservation=reservation)
+        progress = Progress(url=url, current_url=target, reservation=reservation, started=started)
         timeout_s = self._settings.timeout_s if budget is None else budget.remaining_s
         if timeout_s <= 0:
             return self._on_deadline(progress)
-        deadline: _Deadline | None = None
+        deadline: Deadline | None = None
         try:
             async with asyncio.timeout(timeout_s) as timeout:
-                deadline = _Deadline(timeout)
+                deadline = Deadline(timeout)
                 outcome = await self._follow(progress, conditional, deadline, cookies)
         except TimeoutError:
             outcome = self._on_deadline(progress)
         if budget is not None:
             budget.remaining_s = max(0.0, deadline.remaining_s()) if deadline else 0.0
-        return replace(outcome, elapsed_ms=int((time.monotonic() - started) * 1000))
+        return outcome
 
-    def _on_deadline(self, progress: _Progress) -> FetchOutcome:
+    def _on_deadline(self, progress: Progress) -> FetchOutcome:
         if progress.reading_body and progress.status_code is not None:
             return progress.outcome(
                 status_code=progress.status_code,
@@ -293,7 +231,8 @@ class Fetcher:
                 body_truncated=True,
             )
         if progress.last_retryable is not None:
-            return progress.last_retryable
+            elapsed_ms = int((time.monotonic() - progress.started) * 1000)
+            return replace(progress.last_retryable, elapsed_ms=elapsed_ms)
         return progress.outcome(
             error=Reason.TIMEOUT,
             error_detail=f"no answer within the {self._settings.timeout_s:g} s deadline",
@@ -301,18 +240,19 @@ class Fetcher:
 
     async def _follow(
         self,
-        progress: _Progress,
+        progress: Progress,
         conditional: dict[str, str],
-        deadline: _Deadline,
+        deadline: Deadline,
         preset: Sequence[tuple[str, str, str]] = (),
     ) -> FetchOutcome:
         seen = {progress.current_url}
-        cookies = httpx.Cookies()
-        for name, value, domain in preset:
-            cookies.set(name, value, domain=domain)
+        if preset:
+            progress.cookies = httpx.Cookies()
+            for name, value, domain in preset:
+                progress.cookies.set(name, value, domain=domain)
         extra_headers = conditional
         while True:
-            outcome = await self._with_retries(progress, extra_headers, cookies, deadline)
+            outcome = await self._with_retries(progress, extra_headers, deadline)
             location = outcome.headers.get("location")
             if outcome.status_code not in _REDIRECT_STATUSES or not location:
                 return outcome
@@ -357,10 +297,9 @@ class Fetcher:
 
     async def _with_retries(
         self,
-        progress: _Progress,
+        progress: Progress,
         extra_headers: dict[str, str],
-        cookies: httpx.Cookies,
-        deadline: _Deadline,
+        deadline: Deadline,
     ) -> FetchOutcome:
         progress.attempts = 0
         progress.last_retryable = None
@@ -372,7 +311,7 @@ class Fetcher:
                 await self._take_slot(host, deadline, progress.reservation)
                 try:
                     outcome, delay = await self._exchange(
-                        progress, extra_headers, cookies, may_retry, deadline
+                        progress, extra_headers, may_retry, deadline
                     )
                 finally:
                     self._global_slots.release()
@@ -400,7 +339,7 @@ class Fetcher:
             self.lanes.pause(host_key(url), min(retry_after, self._settings.max_retry_after_s))
 
     async def _take_slot(
-        self, host: str, deadline: _Deadline, reservation: Reservation | None
+        self, host: str, deadline: Deadline, reservation: Reservation | None
     ) -> None:
         """Take the host's lane, then a global slot, for one request (in that order,
         so that requests queued for a busy host do not hold global slots other hosts
@@ -425,18 +364,18 @@ class Fetcher:
 
     async def _exchange(
         self,
-        progress: _Progress,
+        progress: Progress,
         extra_headers: dict[str, str],
-        cookies: httpx.Cookies,
         may_retry: bool,
-        deadline: _Deadline,
+        deadline: Deadline,
     ) -> tuple[FetchOutcome, float | None]:
         """One request. Returns the outcome and, when it should be retried, the
         seconds to wait first (the server's Retry-After, or the backoff); None when
         the outcome is final."""
         progress.reading_body = False
-        request = self._request(progress.current_url, extra_headers)
-        if cookies.jar:  # the cookie jar's work is costly: skip it when there is none
+        request = self._requests.make(progress.current_url, extra_headers)
+        cookies = progress.cookies  # the cookie jar's work is costly: none until needed
+        if cookies is not None and cookies.jar:
             cookies.set_cookie_header(request)
         # Straight to the client's transport: what ``AsyncClient.send`` adds on top
         # (auth, event hooks, a parse of every redirect's Location, the client's cookie
@@ -447,10 +386,12 @@ class Fetcher:
             raise httpx.InvalidURL(f"cannot request this URL: {exc}") from exc
         response.request = request
         try:
-            if "set-cookie" in response.headers:
-                cookies.extract_cookies(response)
             status = response.status_code
-            headers = _lower_headers(response.headers)
+            headers = lower_headers(response.headers)
+            if "set-cookie" in headers:
+                if cookies is None:
+                    cookies = progress.cookies = httpx.Cookies()
+                cookies.extract_cookies(response)
             progress.status_code, progress.headers = status, headers
             if status in RETRYABLE_STATUSES:
                 self._pause_host(progress.current_url, headers)
@@ -460,10 +401,10 @@ class Fetcher:
                 else None
             )
             if delay is not None and delay < deadline.remaining_s():
-                await _discard_small_body(response, headers)
+                await discard_small_body(response, headers)
                 return progress.outcome(status_code=status, headers=headers), delay
             if status in _REDIRECT_STATUSES and headers.get("location"):
-                await _discard_small_body(response, headers)
+                await discard_small_body(response, headers)
                 return progress.outcome(status_code=status, headers=headers), None
             body, truncated, detail = await self._read_body(response, headers, progress)
             return progress.outcome(
@@ -476,21 +417,8 @@ class Fetcher:
         finally:
             await response.aclose()
 
-    def _request(self, url: str, extra_headers: Mapping[str, str]) -> httpx.Request:
-        """The GET request for ``url``, with the client's headers and timeouts."""
-        headers = self._base_headers
-        if extra_headers:
-            headers = headers.copy()
-            headers.update(extra_headers)
-        try:
-            return httpx.Request(
-                "GET", request_url(url), headers=headers, extensions={"timeout": self._timeouts}
-            )
-        except (UnicodeError, ValueError) as exc:
-            raise httpx.InvalidURL(f"cannot request this URL: {exc}") from exc
-
     async def _read_body(
-        self, response: httpx.Response, headers: Mapping[str, str], progress: _Progress
+        self, response: httpx.Response, headers: Mapping[str, str], progress: Progress
     ) -> tuple[bytes, bool, str | None]:
         """Up to the cap of decoded bytes; the rest is never read (nor inflated)."""
         inflater = inflater_for(headers.get("content-encoding"))
@@ -498,31 +426,12 @@ class Fetcher:
             return b"", False, None
         content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
         if content_type not in PDF_TYPES:
-            return await self._read_capped(
-                response, inflater, self._settings.max_body_bytes, progress
-            )
+            cap = self._settings.max_body_bytes
+            return await read_capped(response, inflater, cap, _body_of(progress))
         # PDFs are read whole (their metadata is often at the end), so few at a time.
         async with self._pdf_readers:
-            return await self._read_capped(
-                response, inflater, self._settings.max_pdf_bytes, progress
-            )
-
-    @staticmethod
-    async def _read_capped(
-        response: httpx.Response, inflater: Inflater, cap: int, progress: _Progress
-    ) -> tuple[bytes, bool, str | None]:
-        body = progress.body = bytearray()
-        progress.reading_body = True
-        async for chunk in response.aiter_raw():
-            try:
-                decoded = inflater.feed(chunk, cap - len(body) + 1)
-            except zlib.error as exc:
-                return bytes(body), True, f"the body could not be decompressed: {exc}"
-            body += decoded
-            if len(body) > cap:
-                del body[cap:]
-                return bytes(body), True, None
-        return bytes(body), False, None
+            cap = self._settings.max_pdf_bytes
+            return await read_capped(response, inflater, cap, _body_of(progress))
 
     async def is_network_up(self) -> bool:
         """True if any of ``settings.probe_urls`` gives any HTTP response at all."""

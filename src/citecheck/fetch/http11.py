@@ -18,7 +18,8 @@ its response was read to the end of a framed body, when neither side said
 ``Connection: close``; an idle one is dropped once older than ``keepalive_expiry``
 or when the server has closed it. A GET whose reused connection turns out to be
 closed before any byte of the answer is sent again once on a new connection (the
-server dropped an idle connection; browsers do the same).
+server dropped an idle connection; browsers do the same). The bytes of a request
+head and the framing rules are in framing.py.
 """
 
 from __future__ import annotations
@@ -26,18 +27,20 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
-import typing
 from collections.abc import AsyncIterator, Callable
 
 import httpx
 
 from .connections import AsyncioStream, Backend
+from .framing import Head, body_framing, request_body, request_head
 
 #: The most bytes a response head (status line and fields) may have: httpcore's limit.
 MAX_HEAD_BYTES = 100 * 1024
+#: Heads up to this size are read at once, not line by line (below the stream's
+#: limit, so that no line in them is too long for a read of one line).
+_HEAD_BLOCK_BYTES = 32 * 1024
 #: The most bytes read from the socket at once while streaming a body.
 _READ_SIZE = 64 * 1024
-_NO_BODY_STATUSES = frozenset({204, 304})
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
 _HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
 
@@ -53,39 +56,6 @@ class _Closed(Exception):
 def _timeout(request: httpx.Request, kind: str) -> float | None:
     timeouts = request.extensions.get("timeout") or {}
     return timeouts.get(kind)
-
-
-def _request_head(request: httpx.Request, body_length: int | None) -> bytes:
-    target = request.url.raw_path
-    lines = [request.method.encode("ascii") + b" " + target + b" HTTP/1.1"]
-    has_length = False
-    for name, value in request.headers.raw:
-        if b"\r" in name or b"\n" in name or b"\r" in value or b"\n" in value:
-            raise httpx.LocalProtocolError("a request header holds a line break")
-        lowered = name.lower()
-        if lowered in (b"content-length", b"transfer-encoding"):
-            has_length = True
-        lines.append(name + b": " + value)
-    if b"\r" in target or b"\n" in target or b" " in target:
-        raise httpx.LocalProtocolError("the request target holds white space")
-    if not has_length and body_length:
-        lines.append(b"Content-Length: " + str(body_length).encode())
-    lines.append(b"\r\n")
-    return b"\r\n".join(lines)
-
-
-async def _request_body(request: httpx.Request) -> bytes:
-    try:
-        return request.content  # a request made with its content has read it
-    except httpx.RequestNotRead:
-        return await request.aread()
-
-
-class _Head(typing.NamedTuple):
-    status: int
-    reason: bytes
-    version: bytes
-    headers: list[tuple[bytes, bytes]]
 
 
 class Connection:
@@ -119,20 +89,25 @@ class Connection:
         except (OSError, RuntimeError) as exc:
             raise httpx.WriteError(str(exc) or type(exc).__name__) from exc
 
-    async def read_head(self, timeout: float | None) -> _Head:
+    async def read_head(self, timeout: float | None) -> Head:
         """The next final response head (interim 1xx ones are skipped)."""
         try:
+            if timeout is None:  # the caller bounds the wait (a fetch's deadline)
+                return await self._final_head()
             async with asyncio.timeout(timeout):
-                while True:
-                    head = await self._read_one_head()
-                    if head.status >= 200:
-                        return head
-                    if head.status == 101:
-                        raise httpx.RemoteProtocolError("the server switched protocols")
+                return await self._final_head()
         except TimeoutError as exc:
             raise httpx.ReadTimeout("no response in time") from exc
         except (OSError, RuntimeError) as exc:
             raise httpx.ReadError(str(exc) or type(exc).__name__) from exc
+
+    async def _final_head(self) -> Head:
+        while True:
+            head = await self._read_one_head()
+            if head.status >= 200:
+                return head
+            if head.status == 101:
+                raise httpx.RemoteProtocolError("the server switched protocols")
 
     async def _line(self, budget: int) -> bytes:
         try:
@@ -149,7 +124,28 @@ class Connection:
             raise httpx.RemoteProtocolError("the response head is too long")
         return line[:-2] if line.endswith(b"\r\n") else line[:-1]
 
-    async def _read_one_head(self) -> _Head:
+    async def _buffered_lines(self) -> list[bytes] | None:
+        """The rest of a head (its field lines, up to the empty line) when all of it
+        is received already, as lines with their LF: one read instead of one per
+        line (a real site sends ten to twenty fields). None when it is not all here."""
+        buffer = self._reader._buffer  # noqa: SLF001
+        if buffer[:1] == b"\n":
+            end = 1
+        elif buffer[:2] == b"\r\n":
+            end = 2
+        else:
+            bare, crlf = buffer.find(b"\n\n"), buffer.find(b"\n\r\n")
+            if bare < 0 and crlf < 0:
+                return None
+            end = bare + 2 if crlf < 0 or 0 <= bare < crlf else crlf + 3
+        if end > _HEAD_BLOCK_BYTES:
+            return None  # no line can be longer than the reader's limit
+        block = await self._reader.readexactly(end)  # received: does not wait
+        lines = block.split(b"\n")
+        lines.pop()  # what follows the last LF: nothing
+        return lines
+
+    async def _read_one_head(self) -> Head:
         budget = MAX_HEAD_BYTES
         try:
             status_line = await self._line(budget)
@@ -161,13 +157,23 @@ class Connection:
         if not version.startswith(b"HTTP/1.") or len(code) != 3 or not code.isdigit():
             raise httpx.RemoteProtocolError(f"not an HTTP/1 status line: {status_line[:80]!r}")
         headers: list[tuple[bytes, bytes]] = []
+        received = await self._buffered_lines()
+        index = 0
         while True:
-            try:
-                line = await self._line(budget)
-            except _Closed:
-                raise httpx.RemoteProtocolError(
-                    "the server closed the connection within a response head"
-                ) from None
+            if received is not None:  # as _line would have read it
+                line = received[index]
+                index += 1
+                if len(line) >= budget:
+                    raise httpx.RemoteProtocolError("the response head is too long")
+                if line.endswith(b"\r"):
+                    line = line[:-1]
+            else:
+                try:
+                    line = await self._line(budget)
+                except _Closed:
+                    raise httpx.RemoteProtocolError(
+                        "the server closed the connection within a response head"
+                    ) from None
             budget -= len(line) + 2
             if not line:
                 break
@@ -181,16 +187,17 @@ class Connection:
             if not colon or not name or name != name.strip() or b" " in name:
                 raise httpx.RemoteProtocolError(f"not a header field: {line[:80]!r}")
             headers.append((name, value.strip(b" \t")))
-        return _Head(int(code), reason, version, headers)
+        return Head(int(code), reason, version, headers)
 
     def _buffered(self) -> int:
         """Bytes already received and not yet read: a read of at most these does
-        not wait, so it needs no timer."""
+        not wait, so it needs no timer (nor does a read whose caller bounds it,
+        ``timeout`` None)."""
         return len(self._reader._buffer)  # noqa: SLF001
 
     async def read_exactly(self, size: int, timeout: float | None) -> bytes:
         try:
-            if self._buffered() >= size:
+            if timeout is None or self._buffered() >= size:
                 return await self._reader.readexactly(size)
             async with asyncio.timeout(timeout):
                 return await self._reader.readexactly(size)
@@ -205,7 +212,7 @@ class Connection:
 
     async def read_some(self, size: int, timeout: float | None) -> bytes:
         try:
-            if self._buffered():
+            if timeout is None or self._buffered():
                 return await self._reader.read(size)
             async with asyncio.timeout(timeout):
                 return await self._reader.read(size)
@@ -216,6 +223,8 @@ class Connection:
 
     async def read_line(self, timeout: float | None) -> bytes:
         try:
+            if timeout is None:
+                return await self._line(MAX_HEAD_BYTES)
             async with asyncio.timeout(timeout):
                 return await self._line(MAX_HEAD_BYTES)
         except _Closed:
@@ -229,33 +238,6 @@ class Connection:
 
     async def aclose(self) -> None:
         await self.stream.aclose()
-
-
-def _framing(head: _Head, method: str) -> tuple[str, int]:
-    """How the body ends: ("none"|"length"|"chunked"|"close", length)."""
-    if method == "HEAD" or head.status in _NO_BODY_STATUSES or head.status < 200:
-        return "none", 0
-    codings = [v for n, v in head.headers if n.lower() == b"transfer-encoding"]
-    if codings:
-        last = b",".join(codings).rsplit(b",", 1)[-1].strip().lower()
-        return ("chunked", 0) if last == b"chunked" else ("close", 0)
-    lengths = {v.strip() for n, v in head.headers if n.lower() == b"content-length"}
-    if lengths:
-        values = {part.strip() for value in lengths for part in value.split(b",")}
-        if len(values) != 1 or not next(iter(values)).isdigit():
-            raise httpx.RemoteProtocolError("the Content-Length is not one number")
-        return "length", int(next(iter(values)))
-    return "close", 0
-
-
-def _keeps_alive(head: _Head, request: httpx.Request, framing: str) -> bool:
-    if framing == "close" or head.version != b"HTTP/1.1":
-        return False
-    for headers in (head.headers, request.headers.raw):
-        for name, value in headers:
-            if name.lower() == b"connection" and b"close" in value.lower():
-                return False
-    return True
 
 
 class _Body(httpx.AsyncByteStream):
@@ -375,8 +357,8 @@ class OriginPool:
             raise httpx.PoolTimeout("no connection was free in time") from exc
         # The slot is given back when the response's body is closed (finish()).
         try:
-            body = await _request_body(request)
-            head = _request_head(request, len(body))
+            body = await request_body(request)
+            head = request_head(request, len(body))
             connection = self._idle_connection()
             if connection is not None and request.method in _IDEMPOTENT:
                 try:
@@ -435,11 +417,10 @@ class OriginPool:
         try:
             await connection.send(head, body, _timeout(request, "write"))
             answer = await connection.read_head(_timeout(request, "read"))
-            framing, length = _framing(answer, request.method)
+            framing, length, keep = body_framing(answer, request)
         except BaseException:
             self._drop(connection)
             raise
-        keep = _keeps_alive(answer, request, framing)
         stream = _Body(self, connection, framing, length, keep, _timeout(request, "read"))
         return httpx.Response(
             answer.status,

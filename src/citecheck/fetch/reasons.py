@@ -5,13 +5,13 @@ transport's own refusals, and the URLs httpx itself would refuse to send.
 
 from __future__ import annotations
 
-import functools
 import ssl
 from collections.abc import Iterator
 
 import httpx
 
 from ..models import Reason
+from .request import request_url
 from .transport import PolicyConnectError
 
 _DISCONNECTED = "Server disconnected without sending a response"
@@ -50,16 +50,6 @@ def reason_for(exc: BaseException) -> tuple[Reason, str]:
 
 #: httpx refuses URLs longer than this (and the CDX index has none so long).
 MAX_URL_LENGTH = 65_536
-
-
-#: Parsed URLs remembered: a fetch parses its URL to vet it here and again to send it.
-_REMEMBERED_URLS = 1024
-
-
-@functools.lru_cache(maxsize=_REMEMBERED_URLS)
-def request_url(url: str) -> httpx.URL:
-    """httpx's parse of ``url`` (immutable), for :func:`client_refusal` and the request."""
-    return httpx.URL(url)
 
 
 def client_refusal(url: str) -> tuple[Reason, str] | None:

@@ -1,0 +1,73 @@
+"""A response's body as a fetch reads it: never more than a cap of decoded bytes,
+small unread bodies drained so that their connection is kept, and the fields by
+lower-case name."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import zlib
+from collections.abc import AsyncIterable, Mapping
+
+import httpx
+
+from .inflate import Inflater
+
+#: Unread bodies up to this size are read to the end to keep their connection alive.
+_DISCARDED_BODY_BYTES = 64 * 1024
+_DISCARD_TIMEOUT_S = 0.5
+
+
+def lower_headers(headers: httpx.Headers) -> dict[str, str]:
+    """Fields by lower-case name, repeated ones joined, decoded as httpx decodes
+    them (``multi_items``, which asks for the encoding once per field)."""
+    encoding = headers.encoding
+    joined: dict[str, str] = {}
+    for name, raw_value in headers.raw:
+        key = name.decode(encoding).lower()
+        value = raw_value.decode(encoding)
+        joined[key] = f"{joined[key]}, {value}" if key in joined else value
+    return joined
+
+
+def raw_body(response: httpx.Response) -> AsyncIterable[bytes]:
+    """The body as received. The stream itself: ``aiter_raw`` adds a re-chunker, a
+    byte count and an error context per chunk, none of which a fetch uses (a
+    stream that cannot be read asynchronously goes through it, to fail as it says).
+    Either way, closing the response ends the exchange."""
+    stream = response.stream
+    return stream if isinstance(stream, httpx.AsyncByteStream) else response.aiter_raw()
+
+
+async def discard_small_body(response: httpx.Response, headers: Mapping[str, str]) -> None:
+    """Read and drop a small body (a redirect's, a 503's) so that the connection can
+    be used again: closing a response with its body unread closes the connection."""
+    length = headers.get("content-length", "")
+    if not (length.isdigit() and int(length) <= _DISCARDED_BODY_BYTES):
+        return
+    # Briefly, and whatever goes wrong: the answer is already known.
+    with contextlib.suppress(TimeoutError, httpx.TransportError):
+        async with asyncio.timeout(_DISCARD_TIMEOUT_S):
+            async for _ in raw_body(response):
+                pass
+
+
+async def read_capped(
+    response: httpx.Response, inflater: Inflater, cap: int, body: bytearray
+) -> tuple[bytes, bool, str | None]:
+    """Up to ``cap`` decoded bytes of the body, gathered in ``body`` as they come
+    (what was read survives a deadline that ends the read); returns them, whether
+    there was more, and why the rest could not be read."""
+    async for chunk in raw_body(response):
+        try:
+            decoded = inflater.feed(chunk, cap - len(body) + 1)
+        except zlib.error as exc:
+            return bytes(body), True, f"the body could not be decompressed: {exc}"
+        body += decoded
+        if len(body) > cap:
+            del body[cap:]
+            return bytes(body), True, None
+    return bytes(body), False, None
+
+
+__all__ = ["discard_small_body", "lower_headers", "raw_body", "read_capped"]

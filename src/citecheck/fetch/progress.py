@@ -1,0 +1,72 @@
+"""What one fetch has seen so far, and its deadline (client.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import typing
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import httpx
+
+from ..lanes import Reservation
+from ..models import FetchOutcome, Hop
+
+
+@dataclass
+class Progress:
+    """What one fetch has seen so far; kept outside the deadline so it survives it."""
+
+    url: str
+    current_url: str
+    hops: list[Hop] = field(default_factory=list)
+    attempts: int = 0
+    status_code: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytearray = field(default_factory=bytearray)
+    reading_body: bool = False
+    last_retryable: FetchOutcome | None = None
+    reservation: Reservation | None = None
+    started: float = field(default_factory=time.monotonic)
+    #: The fetch's own cookies, from its first Set-Cookie (or preset) on.
+    cookies: httpx.Cookies | None = None
+
+    def outcome(self, **values: typing.Any) -> FetchOutcome:
+        """The outcome as of now (``elapsed_ms`` is counted from the fetch's start)."""
+        return FetchOutcome(
+            url=self.url,
+            final_url=self.current_url,
+            hops=tuple(self.hops),
+            attempts=max(self.attempts, 1),
+            elapsed_ms=int((time.monotonic() - self.started) * 1000),
+            **values,
+        )
+
+
+class Deadline:
+    """The per-URL deadline, which can be paused while queued for a politeness slot."""
+
+    def __init__(self, timeout: asyncio.Timeout) -> None:
+        self._timeout = timeout
+
+    def remaining_s(self) -> float:
+        when = self._timeout.when()
+        return float("inf") if when is None else when - asyncio.get_running_loop().time()
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        if self._timeout.expired():
+            yield
+            return
+        remaining = self.remaining_s()
+        self._timeout.reschedule(None)
+        try:
+            yield
+        finally:
+            if not self._timeout.expired():
+                self._timeout.reschedule(asyncio.get_running_loop().time() + remaining)
+
+
+__all__ = ["Deadline", "Progress"]

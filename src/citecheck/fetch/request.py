@@ -1,0 +1,167 @@
+"""The GET a fetch sends, built with no more work than its URL needs.
+
+Why not ``httpx.Request(method, url)`` as it comes: it parses the URL again
+(``httpx.URL``: a generator per character to look for control characters, regular
+expressions, percent-encoding each part), copies the headers twice and works out a
+body it does not have: together about a fifth of a fetch's CPU (issue 11,
+BENCHMARKS.md). A fetch's URL is already normalised (urls.py), so most URLs are in a
+shape whose parse is known in advance: :func:`request_url` builds those directly and
+gives every other URL to httpx. The result is the same ``httpx.URL`` either way
+(tests/test_fetch_request.py compares the two on many URLs, and
+:func:`_fast_parse_works` checks it at import, falling back to httpx's parse for
+good if this httpx spells its URLs differently).
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import re
+import typing
+from collections.abc import Mapping
+
+import httpx
+
+#: Parsed URLs remembered: a fetch parses its URL to vet it and again to send it.
+_REMEMBERED_URLS = 1024
+#: Hosts whose request headers are kept ready.
+_REMEMBERED_HOSTS = 256
+
+#: Characters that httpx leaves as they are in each part: RFC 3986's unreserved
+#: characters and the WHATWG "safe" sets httpx quotes with (httpx/_urlparse.py), never
+#: "%" (a percent-escape is checked on its own) nor white space or control characters.
+_PATH_CHARS = r"A-Za-z0-9._~\-!$&'()*+,;=:@/\[\]\\^|"
+_QUERY_CHARS = _PATH_CHARS + "?`{}"
+_ESCAPE = "%[0-9A-Fa-f]{2}"
+#: An absolute http(s) URL that needs no work from httpx's parse: a lower-case ASCII
+#: host name (no user info, no IP literal in brackets), an optional port, a path
+#: starting with "/", an optional query, no fragment.
+_SIMPLE_URL = re.compile(
+    rf"(?P<scheme>https?)://(?P<host>[a-z0-9._~-]+)(?::(?P<port>[0-9]{{1,5}}))?"
+    rf"(?P<path>/(?:[{_PATH_CHARS}]|{_ESCAPE})*)"
+    rf"(?:\?(?P<query>(?:[{_QUERY_CHARS}]|{_ESCAPE})*))?"
+)
+_IPV4_STYLE = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+#: httpx refuses longer URLs.
+_MAX_URL_LENGTH = 65_536
+
+
+@functools.lru_cache(maxsize=256)
+def _is_ipv4(host: str) -> bool:
+    try:
+        ipaddress.IPv4Address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _fast_parse(url: str) -> httpx.URL | None:
+    """``httpx.URL(url)`` for a URL of the simple shape, None for any other."""
+    match = _SIMPLE_URL.fullmatch(url) if len(url) <= _MAX_URL_LENGTH else None
+    if match is None:
+        return None
+    scheme, host, port_text, path, query = match.group("scheme", "host", "port", "path", "query")
+    if _IPV4_STYLE.fullmatch(host) and not _is_ipv4(host):
+        return None  # httpx refuses it: let it say why
+    if "." in path:
+        segments = path.split("/")
+        if "." in segments or ".." in segments:
+            return None  # httpx drops dot segments
+    port = None if port_text is None else int(port_text)
+    if port == _DEFAULT_PORTS[scheme]:
+        port = None
+    parsed = _ParseResult(scheme, "", host, port, path, query, None)
+    result = httpx.URL.__new__(httpx.URL)
+    result._uri_reference = parsed  # noqa: SLF001 - what httpx.URL(url) itself sets
+    return result
+
+
+_ParseResult: typing.Any = getattr(getattr(httpx, "_urlparse", None), "ParseResult", None)
+
+
+def _fast_parse_works() -> bool:
+    """Whether this httpx keeps a URL as the fast parse builds it (checked once)."""
+    if _ParseResult is None:
+        return False
+    samples = (
+        "http://example.org/",
+        "https://www.example.org:8443/a/b.html?q=1&r=%C3%A9",
+        "http://127.0.0.1:80/x;y=z",
+    )
+    try:
+        for sample in samples:
+            fast = _fast_parse(sample)
+            slow = httpx.URL(sample)
+            if fast is None or fast != slow or fast._uri_reference != slow._uri_reference:  # noqa: SLF001
+                return False
+            if (fast.raw_path, fast.raw_host, fast.port, fast.netloc) != (
+                slow.raw_path,
+                slow.raw_host,
+                slow.port,
+                slow.netloc,
+            ):
+                return False
+    except Exception:  # noqa: BLE001 - any surprise: use httpx's own parse
+        return False
+    return True
+
+
+_FAST = _fast_parse_works()
+
+
+@functools.lru_cache(maxsize=_REMEMBERED_URLS)
+def request_url(url: str) -> httpx.URL:
+    """httpx's parse of ``url`` (immutable): built directly for the usual shape of
+    a normalised URL, by ``httpx.URL`` for any other. Raises as httpx.URL does."""
+    if _FAST:
+        fast = _fast_parse(url)
+        if fast is not None:
+            return fast
+    return httpx.URL(url)
+
+
+#: The empty body of every GET (one for all: it holds nothing).
+_NO_BODY = httpx.ByteStream(b"")
+
+
+class RequestMaker:
+    """Builds a fetch's GETs: the client's headers after ``Host``, as httpx's own
+    ``Request`` puts them, and the client's timeouts."""
+
+    def __init__(self, headers: httpx.Headers, timeouts: Mapping[str, float | None]) -> None:
+        self._headers = list(headers.raw)
+        self._extensions = {"timeout": dict(timeouts)}
+        # A request copies the headers it is given: the same ones serve every
+        # request to a host.
+        self._by_host: dict[bytes, httpx.Headers] = {}
+
+    def _headers_to(self, netloc: bytes) -> httpx.Headers:
+        headers = self._by_host.get(netloc)
+        if headers is None:
+            if len(self._by_host) >= _REMEMBERED_HOSTS:
+                self._by_host.clear()
+            headers = self._by_host[netloc] = httpx.Headers([(b"Host", netloc), *self._headers])
+        return headers
+
+    def make(self, url: str, extra_headers: Mapping[str, str]) -> httpx.Request:
+        """The GET for ``url`` with ``extra_headers`` after the client's; raises
+        ``httpx.InvalidURL`` for a URL httpx refuses."""
+        try:
+            parsed = request_url(url)
+        except (UnicodeError, ValueError) as exc:
+            raise httpx.InvalidURL(f"cannot request this URL: {exc}") from exc
+        headers = self._headers_to(parsed.netloc)
+        if extra_headers:
+            headers = httpx.Headers([*headers.raw, *extra_headers.items()])
+        request = httpx.Request(
+            "GET", parsed, headers=headers, stream=_NO_BODY, extensions=self._extensions
+        )
+        # What request.read() sets, as httpx.Request does for a body given as bytes
+        # (read() itself costs a quarter of building the request).
+        request._content = b""  # noqa: SLF001
+
+        return request
+
+
+__all__ = ["RequestMaker", "request_url"]
