@@ -11,6 +11,11 @@ baseline, and drift is compared).
 
     python bench/bench_check_path.py                # 20,000 links over 200 hosts
     python bench/bench_check_path.py --links 2000 --hosts 20 --repeat 3
+    python bench/bench_check_path.py --no-titles    # titles.page_info canned too
+
+``--no-titles`` replaces the reading of each page's title and text (titles.py, a
+benchmark of its own: bench_titles.py) by a canned one, leaving the dispatcher, the
+checker's glue, classify, the judgement and the store.
 """
 
 from __future__ import annotations
@@ -22,9 +27,10 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from citecheck import check
 from citecheck.config import Settings
 from citecheck.fetch import Fetcher
-from citecheck.models import Citation, FetchOutcome, Hop
+from citecheck.models import Citation, FetchOutcome, Hop, PageInfo
 from citecheck.pipeline import check_links_in_store
 from citecheck.store import Store
 
@@ -61,8 +67,19 @@ def _html(title: str, body: str = "") -> bytes:
     ).encode()
 
 
-def _run(links: int, hosts: int) -> dict[str, float]:
+def _canned_page(body: bytes, headers: object, *, truncated: bool = False) -> PageInfo:
+    """The title between <title> and </title>, a fingerprint made of it."""
+    start = body.find(b"<title>")
+    if start < 0:
+        return PageInfo()
+    title = body[start + 7 : body.find(b"</title>")].decode()
+    return PageInfo(title=title, text_fingerprint=f"{hash(title) & (1 << 64) - 1:016x}")
+
+
+def _run(links: int, hosts: int, *, titles: bool = True) -> dict[str, float]:
     Fetcher.fetch = _canned  # type: ignore[method-assign]
+    if not titles:
+        check.page_info = _canned_page  # type: ignore[assignment]
     settings = Settings(soft404_probe=False, probe_urls=())
     figures = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -87,9 +104,11 @@ def main() -> None:
     parser.add_argument("--links", type=int, default=20_000)
     parser.add_argument("--hosts", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--no-titles", action="store_true", help="titles.page_info canned")
     options = parser.parse_args()
     for _ in range(options.repeat):
-        print(json.dumps({"links": options.links, **_run(options.links, options.hosts)}))
+        figures = _run(options.links, options.hosts, titles=not options.no_titles)
+        print(json.dumps({"links": options.links, "titles": not options.no_titles, **figures}))
 
 
 if __name__ == "__main__":
