@@ -116,6 +116,7 @@ def test_a_run_reads_every_active_link_with_its_baseline_and_cited_pages_a_page_
     monkeypatch.setattr(connection, "PAGE_SIZE", 2)
     urls = [f"https://a.example/{n}" for n in range(5)]
     citations = [Citation(url) for url in urls] + [Citation(urls[2], context="a claim")]
+    citations += [Citation(urls[1], title="A title"), Citation(urls[3], title="")]
     baseline = PageSnapshot("First", "0" * 16, T0)
     with Store.open(store_backend) as store:
         store.sync_citations([*citations, Citation("https://a.example/dropped")], now=T0)
@@ -127,6 +128,7 @@ def test_a_run_reads_every_active_link_with_its_baseline_and_cited_pages_a_page_
     assert [read.state.url for read in reads] == urls
     assert [read.baseline for read in reads] == [None, None, None, None, baseline]
     assert [read.cites_pages for read in reads] == [False, False, True, False, False]
+    assert [read.cites_titles for read in reads] == [False, True, False, False, False]
 
 
 def test_a_baseline_row_that_cannot_be_read_fails_where_it_is_used_not_in_the_read(

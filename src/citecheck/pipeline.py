@@ -40,7 +40,6 @@ from .models import (
     CheckResult,
     Citation,
     LinkState,
-    PageSnapshot,
     Status,
 )
 from .moves import KnownContent, SharedTargets
@@ -250,7 +249,7 @@ async def _check_all(
             settings,
             clock=clock,
             incidents=incidents,
-            known_content=lambda r: known_content_of(store, r, in_flight.baseline(r.url)),
+            known_content=lambda r: known_content_of(store, r, in_flight.read(r.url)),
             page_question=lambda url: page_question_of(store, in_flight, url),
         )
         try:
@@ -275,15 +274,15 @@ def page_question_of(store: Store, in_flight: LinksInFlight, url: str) -> PageQu
     return store.page_question(url) if in_flight.cites_pages(url) else None
 
 
-def known_content_of(
-    store: Store, request: CheckRequest, baseline: PageSnapshot | None
-) -> KnownContent:
+def known_content_of(store: Store, request: CheckRequest, read: LinkRead | None) -> KnownContent:
     """What the cited page is known to be: its cited titles, the title it was last
-    seen with, and the text it was first seen with (``baseline``, read with the
-    link); asked only after a redirect."""
-    titles = store.cited_titles(request.url)
+    seen with, and the text it was first seen with; asked only after a redirect.
+    ``read`` is what was read with the link: its baseline, and whether any citation
+    gives it a title (if not, the store is not asked for them)."""
+    titles = store.cited_titles(request.url) if read is None or read.cites_titles else []
     if request.previous is not None and request.previous.title:
         titles.append(request.previous.title)
+    baseline = None if read is None else read.baseline
     if baseline is not None and baseline.title:
         titles.append(baseline.title)
     return KnownContent(

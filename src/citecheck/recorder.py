@@ -120,8 +120,12 @@ class LinksInFlight:
         self._reads[state.url] = read
         return CheckRequest(state.url, state, state.etag, state.last_modified)
 
+    def read(self, url: str) -> LinkRead | None:
+        """What was read with the link at ``url`` (a links.url key)."""
+        return self._reads.get(url)
+
     def baseline(self, url: str) -> PageSnapshot | None:
-        """The drift baseline read with the link at ``url`` (a links.url key)."""
+        """The drift baseline read with the link at ``url``."""
         read = self._reads.get(url)
         return None if read is None else read.baseline
 

@@ -244,7 +244,7 @@ async def _work(
             settings,
             clock=feed.clock,
             incidents=incidents,
-            known_content=lambda r: known_content_of(store, r, in_flight.baseline(r.url)),
+            known_content=lambda r: known_content_of(store, r, in_flight.read(r.url)),
             page_question=lambda url: page_question_of(store, in_flight, url),
         )
         try:

@@ -26,12 +26,14 @@ from .runs import INSERT_CHECK, UPDATE_BASELINE, UPDATE_LINK_STATE
 READ_CHUNK = 500
 
 
-#: What a link is read with: its drift baseline, and whether a citation names a page
-#: or a claim (store.page_question).
+#: What a link is read with: its drift baseline, whether a citation names a page or a
+#: claim (store.page_question), and whether one gives it a title (store.cited_titles).
 _READ_COLUMNS = (
     f"{LINK_COLUMNS}, baseline_title, baseline_fingerprint, baseline_at,"
     " EXISTS (SELECT 1 FROM citations WHERE citations.link_id = links.id"
-    " AND (page IS NOT NULL OR context IS NOT NULL))"
+    " AND (page IS NOT NULL OR context IS NOT NULL)),"
+    " EXISTS (SELECT 1 FROM citations WHERE citations.link_id = links.id"
+    " AND citations.title IS NOT NULL AND citations.title != '')"
 )
 
 
@@ -43,6 +45,7 @@ class LinkRead:
     #: The drift baseline's columns (title, fingerprint, when), None if never seen live.
     baseline_row: tuple[str | None, str | None, str] | None
     cites_pages: bool  # a citation names a page or a claim (store.page_question)
+    cites_titles: bool = True  # a citation gives the page a title (store.cited_titles)
 
     @property
     def baseline(self) -> PageSnapshot | None:
@@ -144,6 +147,6 @@ class BatchQueries:
 
 
 def _link_read(row: tuple) -> LinkRead:
-    title, fingerprint, seen_at, cites_pages = row[LINK_WIDTH:]
+    title, fingerprint, seen_at, cites_pages, cites_titles = row[LINK_WIDTH:]
     baseline = None if seen_at is None else (title, fingerprint, seen_at)
-    return LinkRead(link_state_of(row), baseline, bool(cites_pages))
+    return LinkRead(link_state_of(row), baseline, bool(cites_pages), bool(cites_titles))
