@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from citecheck.models import CheckResult, Citation, Hop, LinkState, PageSnapshot, Reason, Status
-from citecheck.store import PendingCheck, Store, batches, links
+from citecheck.store import PendingCheck, Store, batches, connection, links
 from citecheck.store.rows import time_text
 from citecheck.store.runs import baseline_row, check_row, state_row
 
@@ -106,6 +106,41 @@ def test_links_are_read_a_chunk_at_a_time_with_baselines_and_cited_pages(
     assert read[urls[1]].state == _state(urls[1])
     assert [read[url].cites_pages for url in urls] == [False, False, False, True, False]
     assert read[urls[0]].state.checked_at is None and read[urls[0]].baseline is None
+
+
+def test_a_run_reads_every_active_link_with_its_baseline_and_cited_pages_a_page_at_a_time(
+    store_backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A plain check reads what it needs of each link with the link (store.LinkRead),
+    in the order and the pages of active_links: no query a link after that."""
+    monkeypatch.setattr(connection, "PAGE_SIZE", 2)
+    urls = [f"https://a.example/{n}" for n in range(5)]
+    citations = [Citation(url) for url in urls] + [Citation(urls[2], context="a claim")]
+    citations += [Citation(urls[1], title="A title"), Citation(urls[3], title="")]
+    baseline = PageSnapshot("First", "0" * 16, T0)
+    with Store.open(store_backend) as store:
+        store.sync_citations([*citations, Citation("https://a.example/dropped")], now=T0)
+        store.sync_citations(citations, now=T0)  # the last one is no longer cited
+        run_id = store.begin_run("run", now=T0)
+        store.record_check(run_id, _result(urls[4]), _state(urls[4]), baseline=baseline)
+        reads = list(store.active_link_reads())
+        assert [read.state for read in reads] == list(store.active_links())
+    assert [read.state.url for read in reads] == urls
+    assert [read.baseline for read in reads] == [None, None, None, None, baseline]
+    assert [read.cites_pages for read in reads] == [False, False, True, False, False]
+    assert [read.cites_titles for read in reads] == [False, True, False, False, False]
+
+
+def test_a_baseline_row_that_cannot_be_read_fails_where_it_is_used_not_in_the_read(
+    store_backend: str,
+) -> None:
+    with Store.open(store_backend) as store:
+        store.sync_citations([Citation("https://a.example/bad")], now=T0)
+        with store._conn.write():
+            store._conn.execute("UPDATE links SET baseline_at = 'not a time'")
+        (read,) = store.active_link_reads()  # the link is read (its state is sound)
+        with pytest.raises(ValueError):
+            read.baseline  # noqa: B018 (the recorder's guard makes this the link's error)
 
 
 def test_a_sync_in_chunks_keeps_the_ids_and_counts_of_one_by_one(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -258,6 +259,23 @@ def test_the_link_url_is_kept_from_the_previous_state() -> None:
     previous = LinkState(url="https://example.org/")
     other = CheckResult(url="https://example.org", checked_at=T0, status=Status.OK)
     assert next_state(previous, other, POLICY).url == "https://example.org/"
+
+
+def test_what_the_policy_does_not_decide_carries_over() -> None:
+    """next_state builds the state whole: every LinkState field is either decided by
+    the policy or carried over (a new field must be added to one of these)."""
+    decided = {"status", "reason", "http_status", "final_url", "title", "page_count",
+               "checked_at", "first_failure_at", "consecutive_failures", "last_ok_at",
+               "ever_ok"}  # fmt: skip
+    carried = {"url", "etag", "last_modified", "drift"}
+    assert {f.name for f in dataclasses.fields(LinkState)} == decided | carried
+    previous = LinkState(URL, Status.OK, etag='"v1"', last_modified="Mon", drift={"kind": "t"})
+    blocked = check(Status.BLOCKED, T0, Reason.BOT_PROTECTION)
+    for result in (ok(T0, etag='"v2"'), timeout(T0), blocked):
+        state = next_state(previous, result, POLICY)
+        assert {name: getattr(state, name) for name in carried} == {
+            name: getattr(previous, name) for name in carried
+        }
 
 
 def test_an_unchecked_check_is_refused() -> None:

@@ -240,7 +240,9 @@ class Checker:
             page = PageInfo()
         result = _result(request, outcome, page, verdict, self._clock())
         if verdict.status.is_success and outcome.body and self._page_question is not None:
-            result = replace(result, pages=await self._read_pages(request.url, outcome))
+            pages = await self._read_pages(request.url, outcome)
+            if pages is not None:
+                result = replace(result, pages=pages)
         return result
 
     async def _read_pages(self, url: str, outcome: FetchOutcome) -> PageAnswer | None:

@@ -29,16 +29,16 @@ def judge(
     fresh = result.status.is_success and result.http_status != 304
     if not fresh:
         return state, None
-    state = replace(state, etag=result.etag, last_modified=result.last_modified)
+    validators = {"etag": result.etag, "last_modified": result.last_modified}
     if result.title is None and result.text_fingerprint is None:
-        return state, None
+        return replace(state, **validators), None
     if baseline is None:
         snapshot = PageSnapshot(result.title, result.text_fingerprint, result.checked_at)
-        return replace(state, drift=None), snapshot
+        return replace(state, **validators, drift=None), snapshot
     page = PageInfo(title=result.title, text_fingerprint=result.text_fingerprint)
     before = drift_from_json(dict(previous.drift)) if previous and previous.drift else None
     drift = detect_drift(baseline, page, now=result.checked_at, previous=before)
-    return replace(state, drift=drift_to_json(drift)), None
+    return replace(state, **validators, drift=drift_to_json(drift)), None
 
 
 def change_of(previous: LinkState | None, state: LinkState) -> str | None:

@@ -27,6 +27,7 @@ from .check import Checker, CheckRequest, Clock, check_links, utc_now
 from .config import (
     DEFAULT_RUN_ARCHIVE_MINUTES,
     ArchiveSettings,
+    Schedule,
     Settings,
 )
 from .errors import NetworkOfflineError
@@ -42,8 +43,8 @@ from .models import (
     Status,
 )
 from .moves import KnownContent, SharedTargets
-from .recorder import CheckRecorder
-from .schedule import due_links
+from .recorder import CheckRecorder, LinksInFlight
+from .schedule import is_due
 from .sources import (
     MergeSummary,
     iter_sources,
@@ -53,10 +54,11 @@ from .sources import (
     validate_sources,
     write_sources,
 )
-from .store import Store
+from .store import LinkRead, Store
 
 if TYPE_CHECKING:
     from .archive import ArchiveProgress, ArchiveSummary
+    from .pages import PageQuestion
 
 # archive/, extract/, fix/ and the reports are imported where they are used: a check
 # needs none of them, and importing them was a third of a check's start-up (issue 11).
@@ -186,13 +188,6 @@ def load_sources(store: Store, sources: Path, *, now: datetime) -> int:
     return counted
 
 
-def _requests(states: Iterable[LinkState]) -> Iterator[CheckRequest]:
-    for state in states:
-        yield CheckRequest(
-            url=state.url, previous=state, etag=state.etag, last_modified=state.last_modified
-        )
-
-
 #: Seconds a recorded check may wait for its commit, however slowly results come.
 _COMMIT_EVERY_S = 1.0
 
@@ -221,7 +216,8 @@ async def _check_all(
     run_id: int,
     settings: Settings,
     clock: Clock,
-    states: Iterable[LinkState],
+    requests: Iterable[CheckRequest],
+    in_flight: LinksInFlight,
     changes: dict[str, list[str]],
     on_result: Callable[[CheckResult, LinkState], None] | None,
     landings: SharedTargets[LinkState | None],
@@ -230,14 +226,16 @@ async def _check_all(
     incidents = IncidentLog(error_log_path(store.path))
     # Checks are judged as they come and written a batch per transaction (as a
     # worker writes them): at most BATCH_CHECKS, or _COMMIT_EVERY_S, wait unwritten.
+    # What they are judged against was read with the links (in_flight).
     recorder = CheckRecorder(
         store, run_id, settings, incidents, on_recorded=lambda _: None,
-        read_baseline=store.drift_baseline,
+        read_baseline=in_flight.baseline,
     )  # fmt: skip
 
     def record(result: CheckResult, previous: LinkState | None) -> None:
         nonlocal checked
         state = recorder.add(previous, result, None)
+        in_flight.forget(result.url)
         kind = change_of(previous, state)
         if kind is not None:
             changes[kind].append(state.url)
@@ -251,13 +249,13 @@ async def _check_all(
             settings,
             clock=clock,
             incidents=incidents,
-            known_content=lambda r: known_content_of(store, r),
-            page_question=store.page_question,
+            known_content=lambda r: known_content_of(store, r, in_flight.read(r.url)),
+            page_question=lambda url: page_question_of(store, in_flight, url),
         )
         try:
             with every(_COMMIT_EVERY_S, recorder.flush):
                 try:
-                    async for request, result in check_links(_requests(states), checker, settings):
+                    async for request, result in check_links(requests, checker, settings):
                         for ready, previous in landings.add(result, request.previous):
                             record(ready, previous)
                 finally:
@@ -270,13 +268,21 @@ async def _check_all(
     return checked
 
 
-def known_content_of(store: Store, request: CheckRequest) -> KnownContent:
+def page_question_of(store: Store, in_flight: LinksInFlight, url: str) -> PageQuestion | None:
+    """store.page_question, asked only of links whose citations name a page or a
+    claim (known from the read of the link: no query for the others)."""
+    return store.page_question(url) if in_flight.cites_pages(url) else None
+
+
+def known_content_of(store: Store, request: CheckRequest, read: LinkRead | None) -> KnownContent:
     """What the cited page is known to be: its cited titles, the title it was last
-    seen with, and the text it was first seen with (asked only after a redirect)."""
-    titles = store.cited_titles(request.url)
+    seen with, and the text it was first seen with; asked only after a redirect.
+    ``read`` is what was read with the link: its baseline, and whether any citation
+    gives it a title (if not, the store is not asked for them)."""
+    titles = store.cited_titles(request.url) if read is None or read.cites_titles else []
     if request.previous is not None and request.previous.title:
         titles.append(request.previous.title)
-    baseline = store.drift_baseline(request.url)
+    baseline = None if read is None else read.baseline
     if baseline is not None and baseline.title:
         titles.append(baseline.title)
     return KnownContent(
@@ -285,10 +291,19 @@ def known_content_of(store: Store, request: CheckRequest) -> KnownContent:
     )
 
 
-def _remembering(states: Iterable[LinkState], landings: SharedTargets) -> Iterator[LinkState]:
-    for state in states:
-        landings.remember(state)
-        yield state
+def _requests(
+    reads: Iterable[LinkRead],
+    in_flight: LinksInFlight,
+    landings: SharedTargets,
+    due_at: datetime | None,
+    schedule: Schedule,
+) -> Iterator[CheckRequest]:
+    """The checks of ``reads``' links (with ``due_at``, of those the schedule says are
+    due then); every link's last landing is remembered, due or not."""
+    for read in reads:
+        landings.remember(read.state)
+        if due_at is None or is_due(read.state, schedule, due_at):
+            yield in_flight.request(read)
 
 
 def check_links_in_store(
@@ -329,9 +344,9 @@ def _check(
     first_run = before is None or before.last_complete_at is None
     run_id = store.begin_run(command, now=now)
     landings: SharedTargets[LinkState | None] = SharedTargets()
-    states: Iterable[LinkState] = _remembering(store.active_links(), landings)
-    if due_only:
-        states = due_links(states, settings.schedule, now)
+    in_flight = LinksInFlight()
+    due_at = now if due_only else None
+    requests = _requests(store.active_link_reads(), in_flight, landings, due_at, settings.schedule)
     changes: dict[str, list[str]] = {kind: [] for kind in CHANGE_KINDS}
     outcome = "failed"
     offline_detail = None
@@ -346,7 +361,9 @@ def _check(
 
     try:
         run_stoppable(
-            _check_all(store, run_id, settings, clock, states, changes, counted, landings),
+            _check_all(
+                store, run_id, settings, clock, requests, in_flight, changes, counted, landings
+            ),
             interruption,
         )
         outcome = "finished" if interruption.signum is None else "interrupted"

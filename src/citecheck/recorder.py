@@ -20,13 +20,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .check import internal_error_result
+from .check import CheckRequest, internal_error_result
 from .config import Settings
 from .errors import StoreError
 from .incidents import IncidentLog
 from .judgement import judge
 from .models import CheckResult, LinkState, PageSnapshot
-from .store import PendingCheck, Store
+from .store import LinkRead, PendingCheck, Store
 from .store.rows import time_text
 from .store.runs import baseline_row, check_row, state_row
 from .verdict import next_state
@@ -48,8 +48,8 @@ class CheckRecorder:
     incidents: IncidentLog
     on_recorded: Callable[[list[str]], None]
     max_checks: int = BATCH_CHECKS
-    #: Reads a 2xx link's drift baseline when ``add`` is given none (a run's links
-    #: come without theirs; a worker reads them with its host's links).
+    #: Reads a 2xx link's drift baseline when ``add`` is given none, inside its guard
+    #: (:meth:`LinksInFlight.baseline`: the baseline read with the link).
     read_baseline: Callable[[str], PageSnapshot | None] | None = None
     _waiting: list[PendingCheck] = field(default_factory=list)
     _pages: list[CheckResult] = field(default_factory=list)
@@ -103,6 +103,40 @@ class CheckRecorder:
             except Exception as exc:  # the unit's last-resort guard, see incidents.py
                 self.incidents.record(f"record the cited pages of {result.url}", exc)
         self.on_recorded([pending.url for pending in batch])
+
+
+class LinksInFlight:
+    """What the store read with each link being checked (store.LinkRead), from its
+    read until its result is judged, so that neither the page check nor the recorder
+    asks the store again for one link. Holds the links in flight and the redirected
+    ones waiting for their landing (moves.SharedTargets), not the whole run."""
+
+    def __init__(self) -> None:
+        self._reads: dict[str, LinkRead] = {}
+
+    def request(self, read: LinkRead) -> CheckRequest:
+        """The check of ``read``'s link; what was read with it is kept meanwhile."""
+        state = read.state
+        self._reads[state.url] = read
+        return CheckRequest(state.url, state, state.etag, state.last_modified)
+
+    def read(self, url: str) -> LinkRead | None:
+        """What was read with the link at ``url`` (a links.url key)."""
+        return self._reads.get(url)
+
+    def baseline(self, url: str) -> PageSnapshot | None:
+        """The drift baseline read with the link at ``url``."""
+        read = self._reads.get(url)
+        return None if read is None else read.baseline
+
+    def cites_pages(self, url: str) -> bool:
+        """Whether a citation of the link at ``url`` names a page or a claim."""
+        read = self._reads.get(url)
+        return read is not None and read.cites_pages
+
+    def forget(self, url: str) -> None:
+        """The link's result is judged: what was read with it is needed no more."""
+        self._reads.pop(url, None)
 
 
 def _pending(

@@ -43,7 +43,7 @@ from .fetch import Fetcher
 from .incidents import IncidentLog, error_log_path
 from .interrupt import Interruption, run_stoppable
 from .judgement import change_of
-from .models import CHANGE_KINDS, CheckResult, LinkState, PageSnapshot
+from .models import CHANGE_KINDS, CheckResult, LinkState
 from .moves import SharedTargets
 from .pipeline import (
     CheckSummary,
@@ -52,9 +52,10 @@ from .pipeline import (
     every,
     known_content_of,
     load_sources,
+    page_question_of,
     write_reports,
 )
-from .recorder import FLUSH_EVERY_S, CheckRecorder
+from .recorder import FLUSH_EVERY_S, CheckRecorder, LinksInFlight
 from .schedule import is_due
 from .store import Store
 from .store.leases import run_lease_key
@@ -62,7 +63,6 @@ from .urls import host_key
 
 if TYPE_CHECKING:
     from .archive import ArchiveProgress
-    from .pages import PageQuestion
 
 #: How long a host's lease lasts unless renewed (``--lease-seconds``).
 DEFAULT_LEASE_S = 120.0
@@ -108,9 +108,8 @@ class _HostFeed:
     held: set[str] = field(default_factory=set)
     fed: dict[str, int] = field(default_factory=dict)  # host → links fed, not recorded
     feeding: set[str] = field(default_factory=set)
-    #: the drift baselines of the links fed and not yet judged, by links.url key
-    baselines: dict[str, PageSnapshot | None] = field(default_factory=dict)
-    cite_pages: set[str] = field(default_factory=set)  # fed links whose pages are cited
+    #: what was read with the links fed and not yet judged (baselines, cited pages)
+    in_flight: LinksInFlight = field(default_factory=LinksInFlight)
     checked: int = 0  # results judged (written by the end)
 
     def __iter__(self) -> Iterator[CheckRequest]:
@@ -158,20 +157,9 @@ class _HostFeed:
                 read = reads.get(url)
                 if read is None or not self._still_due(read.state):
                     continue
-                state = read.state
-                self.landings.remember(state)
-                self.baselines[state.url] = read.baseline
-                if read.cites_pages:
-                    self.cite_pages.add(state.url)
+                self.landings.remember(read.state)
                 self.fed[host] += 1
-                yield CheckRequest(state.url, state, state.etag, state.last_modified)
-
-    def page_question(self, url: str) -> PageQuestion | None:
-        """store.page_question, asked only of links whose citations name a page or a
-        claim (known from the read at claim time: no query for the others)."""
-        if url not in self.cite_pages:
-            return None
-        return self.store.page_question(url)
+                yield self.in_flight.request(read)
 
     def _still_due(self, state: LinkState) -> bool:
         if state.checked_at is not None and state.checked_at >= self.started:
@@ -183,7 +171,6 @@ class _HostFeed:
         written is released."""
         done = set()
         for url in urls:
-            self.cite_pages.discard(url)
             host = host_key(url) if url.startswith("http") else ""
             if host not in self.fed:
                 continue
@@ -234,10 +221,14 @@ async def _work(
 ) -> None:
     store, settings = feed.store, feed.settings
     incidents = IncidentLog(error_log_path(store.path))
-    recorder = CheckRecorder(store, feed.run_id, settings, incidents, feed.recorded)
+    in_flight = feed.in_flight
+    recorder = CheckRecorder(
+        store, feed.run_id, settings, incidents, feed.recorded, read_baseline=in_flight.baseline
+    )
 
     def record(result: CheckResult, previous: LinkState | None) -> None:
-        state = recorder.add(previous, result, feed.baselines.pop(result.url, None))
+        state = recorder.add(previous, result, None)
+        in_flight.forget(result.url)
         kind = change_of(previous, state)
         if kind is not None:
             changes[kind].append(state.url)
@@ -253,8 +244,8 @@ async def _work(
             settings,
             clock=feed.clock,
             incidents=incidents,
-            known_content=lambda r: known_content_of(store, r),
-            page_question=feed.page_question,
+            known_content=lambda r: known_content_of(store, r, in_flight.read(r.url)),
+            page_question=lambda url: page_question_of(store, in_flight, url),
         )
         try:
             while feed.pending:

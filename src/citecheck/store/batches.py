@@ -1,21 +1,23 @@
-"""Reads and writes by the batch, for workers (``run --worker``, workers.py).
+"""Reads and writes by the batch, for a check run and for workers (workers.py).
 
 On PostgreSQL every statement is a round trip to the server, and a worker's event
 loop waits for each: reading a link's state, then its drift baseline, then
 recording its check in seven statements cost about ten round trips a link
-(BENCHMARKS.md). Here the states of a host's due links (with their baselines, and
-whether any citation asks about their pages) are read in one query per chunk, and
-the checks are recorded a batch per transaction, each statement once for the
-whole batch (``executemany``, which psycopg sends in pipeline mode).
+(BENCHMARKS.md); on SQLite, a query a link cost a plain check a tenth of its CPU.
+Here the links to check are read with their baselines, and whether any citation
+asks about their pages, in one query per chunk (a host's due links for a worker,
+a page of the active links for a run), and the checks are recorded a batch per
+transaction, each statement once for the whole batch (``executemany``, which
+psycopg sends in pipeline mode).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from ..models import LinkState, PageSnapshot
-from .connection import Connection, placeholders
+from .connection import Connection, paged, placeholders
 from .links import ensure_link
 from .rows import LINK_COLUMNS, LINK_WIDTH, link_state_of, parse_time
 from .runs import INSERT_CHECK, UPDATE_BASELINE, UPDATE_LINK_STATE
@@ -24,13 +26,36 @@ from .runs import INSERT_CHECK, UPDATE_BASELINE, UPDATE_LINK_STATE
 READ_CHUNK = 500
 
 
+#: What a link is read with: its drift baseline, whether a citation names a page or a
+#: claim (store.page_question), and whether one gives it a title (store.cited_titles).
+_READ_COLUMNS = (
+    f"{LINK_COLUMNS}, baseline_title, baseline_fingerprint, baseline_at,"
+    " EXISTS (SELECT 1 FROM citations WHERE citations.link_id = links.id"
+    " AND (page IS NOT NULL OR context IS NOT NULL)),"
+    " EXISTS (SELECT 1 FROM citations WHERE citations.link_id = links.id"
+    " AND citations.title IS NOT NULL AND citations.title != '')"
+)
+
+
 @dataclass(frozen=True)
 class LinkRead:
-    """A link as a worker reads it before checking it."""
+    """A link as a run or a worker reads it before checking it."""
 
     state: LinkState
-    baseline: PageSnapshot | None  # what the page was when first seen live
+    #: The drift baseline's columns (title, fingerprint, when), None if never seen live.
+    baseline_row: tuple[str | None, str | None, str] | None
     cites_pages: bool  # a citation names a page or a claim (store.page_question)
+    cites_titles: bool = True  # a citation gives the page a title (store.cited_titles)
+
+    @property
+    def baseline(self) -> PageSnapshot | None:
+        """What the page was when first seen live. Built when asked, by the recorder
+        as it judges the link's result: a row it cannot read is that link's
+        internal_error, not the end of the read of every link."""
+        if self.baseline_row is None:
+            return None
+        title, fingerprint, seen_at = self.baseline_row
+        return PageSnapshot(title, fingerprint, parse_time(seen_at))
 
 
 @dataclass(frozen=True)
@@ -58,19 +83,27 @@ class BatchQueries:
             chunk = keys[start : start + READ_CHUNK]
             with self._conn.errors("read the links"), self._conn.read():
                 rows = self._conn.execute(
-                    f"SELECT {LINK_COLUMNS}, baseline_title, baseline_fingerprint, baseline_at,"
-                    " EXISTS (SELECT 1 FROM citations WHERE citations.link_id = links.id"
-                    " AND (page IS NOT NULL OR context IS NOT NULL))"
-                    f" FROM links WHERE url IN ({placeholders(chunk)})",
+                    f"SELECT {_READ_COLUMNS} FROM links WHERE url IN ({placeholders(chunk)})",
                     tuple(chunk),
                 ).fetchall()
             for row in rows:
-                title, fingerprint, seen_at, cites_pages = row[LINK_WIDTH:]
-                baseline = None
-                if seen_at is not None:
-                    baseline = PageSnapshot(title, fingerprint, parse_time(seen_at))
-                found[row[1]] = LinkRead(link_state_of(row), baseline, bool(cites_pages))
+                found[row[1]] = _link_read(row)
         return found
+
+    def active_link_reads(self) -> Iterator[LinkRead]:
+        """Every link cited by at least one citation, as :meth:`read_links` reads it,
+        ordered by id, a page at a time (``active_links`` with what a check needs)."""
+        for rows, _ in paged(
+            self._conn,
+            f"SELECT {_READ_COLUMNS} FROM links WHERE id > ? AND EXISTS"
+            " (SELECT 1 FROM citations WHERE citations.link_id = links.id)"
+            " ORDER BY id LIMIT ?",
+            (),
+            after=0,
+            action="read the links",
+        ):
+            for row in rows:
+                yield _link_read(row)
 
     def record_checks(self, run_id: int, checks: Sequence[PendingCheck]) -> None:
         """Record ``checks`` as :meth:`record_check` records each, all in one
@@ -111,3 +144,9 @@ class BatchQueries:
             ).fetchall()
             ids.update((url, link_id) for url, link_id in rows)
         return ids
+
+
+def _link_read(row: tuple) -> LinkRead:
+    title, fingerprint, seen_at, cites_pages, cites_titles = row[LINK_WIDTH:]
+    baseline = None if seen_at is None else (title, fingerprint, seen_at)
+    return LinkRead(link_state_of(row), baseline, bool(cites_pages), bool(cites_titles))

@@ -31,6 +31,8 @@ def link_key(url: str) -> tuple[str, bool]:
 
 def time_text(moment: datetime) -> str:
     """ISO-8601 in UTC: as text, these sort in time order."""
+    if moment.tzinfo is UTC:  # the clock's and the store's own times: nothing to convert
+        return moment.isoformat()
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"times must be timezone-aware, not {moment!r}")
     return moment.astimezone(UTC).isoformat()
