@@ -5,7 +5,7 @@ sites.site_verdict), in microseconds of CPU per page.
     python bench/bench_judge.py [--rounds 5] [--only fake]
 
 Pure CPU, no network: each page is judged many times and the best of ``--rounds``
-rounds of process CPU time is reported (the least disturbed by other load). Two groups of pages:
+short rounds of process CPU time is reported (the least disturbed by other load). Two groups of pages:
 
 * **fake web**: the tiny pages bench/bench_peer.py serves (200, 404, 500, and the
   page a 301 to another host lands on), with the mix of that workload weighted
@@ -147,7 +147,7 @@ def real_web_pages() -> list[tuple[str, FetchOutcome]]:
     ]  # fmt: skip
 
 
-def _best_us(func, rounds: int, budget_s: float = 0.2) -> float:
+def _best_us(func, rounds: int, budget_s: float = 0.02) -> float:
     # CPU time of this process, not wall time: other load on the machine inflates wall.
     timer = timeit.Timer(func, timer=time.process_time)
     number = max(1, int(budget_s / max(timer.timeit(number=3) / 3, 1e-7)))
@@ -166,7 +166,7 @@ def _row(name: str, outcome: FetchOutcome, rounds: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--only", choices=("fake", "real"))
     args = parser.parse_args()
     print(f"{'page':34}{'bytes':>9}{'page_info':>12}{'judged':>12}   (µs CPU per page)")

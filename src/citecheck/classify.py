@@ -13,6 +13,7 @@ This module reads models only: no HTTP, no HTML parser.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -372,6 +373,7 @@ def _classify_failure(
     return Classification(Status.FAILING, Reason.HTTP_ERROR, text)
 
 
+@functools.lru_cache(maxsize=1024)  # said of every answer; few codes ever seen
 def _status_text(code: int) -> str:
     try:
         return f"{code} {HTTPStatus(code).phrase}"
@@ -392,9 +394,9 @@ def _challenge_sign(outcome: FetchOutcome, page: PageInfo, *, strong_only: bool)
     if title in _CHALLENGE_TITLES or title.startswith(_CHALLENGE_TITLE_PREFIXES):
         return f"the page is a bot challenge ({page.title!r})"
     scanned = outcome.body[:_MARKER_SCAN_BYTES].lower()
-    marker = next((m for m in _CHALLENGE_MARKERS if m in scanned), None)
+    marker = next(filter(scanned.__contains__, _CHALLENGE_MARKERS), None)
     if marker is None and title == "access denied":
-        marker = next((m for m in _AKAMAI_REFERENCES if m in scanned), None)
+        marker = next(filter(scanned.__contains__, _AKAMAI_REFERENCES), None)
     if marker is None:
         return None
     interstitial = (
@@ -434,6 +436,7 @@ def is_front_page(url: str) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=1024)  # asked of the same hosts by several rules
 def registrable_domain(host: str) -> str:
     """An approximation of the registrable domain without the public-suffix list:
     the last two labels, or three under a country's generic second level."""
@@ -443,9 +446,16 @@ def registrable_domain(host: str) -> str:
     return ".".join(labels[-2:])
 
 
+@functools.lru_cache(maxsize=1024)  # the rules of classify.py and sites.py ask it per URL
+def host_of(url: str) -> str:
+    """``urlsplit(url).hostname`` ("" when there is none): remembered, as the same
+    URL's host is asked for by several rules of one judgement."""
+    return urlsplit(url).hostname or ""
+
+
 def same_site(url_a: str, url_b: str) -> bool:
-    host_a = urlsplit(url_a).hostname or ""
-    host_b = urlsplit(url_b).hostname or ""
+    host_a = host_of(url_a)
+    host_b = host_of(url_b)
     if host_a == host_b:
         return True
     if re.fullmatch(r"[\d.]+|.*:.*", host_a) or re.fullmatch(r"[\d.]+|.*:.*", host_b):
