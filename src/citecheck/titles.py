@@ -91,6 +91,9 @@ _CLASS_TOKEN = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 _MAX_ARTICLES = 64
 _CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _WORD = re.compile(r"\w+")
+#: Text with at least :data:`MIN_FINGERPRINT_WORDS` words (runs of ``_WORD``), matched
+#: from its start once, without backtracking: linear on any text.
+_ENOUGH_WORDS = re.compile(rf"\W*+\w++(?:\W++\w++){{{MIN_FINGERPRINT_WORDS - 1}}}")
 #: A shingle's hash: 64 bits of blake2b.
 _BLAKE2B_64 = functools.partial(hashlib.blake2b, digest_size=8)
 _DIGEST = operator.methodcaller("digest")
@@ -247,7 +250,7 @@ def _html_info(root: etree._Element | None) -> PageInfo:
 
 def _document_title(root: etree._Element) -> str | None:
     for element in root.iter("title"):
-        if next(element.iterancestors("svg", "math"), None) is not None:
+        if any(ancestor.tag in ("svg", "math") for ancestor in element.iterancestors()):
             continue
         title = _clean_title(_element_text(element))
         if title:
@@ -268,6 +271,8 @@ def _meta_title(root: etree._Element, name: str) -> str | None:
 def _element_text(element: etree._Element | None) -> str | None:
     if element is None:
         return None
+    if not len(element):  # no children: its text is all (itertext costs microseconds)
+        return element.text or ""
     return "".join(piece for piece in element.itertext() if isinstance(piece, str))
 
 
@@ -288,13 +293,13 @@ def _main_text(root: etree._Element) -> str:
     whole of <body> is read as before them: a short page ("Page not found") keeps its
     text for the soft-404 rules.
     """
-    body = root.find("body")
+    body = next(root.iterchildren("body"), None)  # root.find("body"), without ElementPath
     page = body if body is not None else root
     container = _content_container(page)
     headline = next(container.iter("h1"), None)
     protected = {headline, *headline.iterancestors()} if headline is not None else set()
     text, filtered = _visible_text(container, protected=protected, drop_boilerplate=True)
-    if _has_words(text, MIN_FINGERPRINT_WORDS) or (container is page and not filtered):
+    if _ENOUGH_WORDS.match(text) is not None or (container is page and not filtered):
         return text  # (when the filters left nothing out, <body> reads the same without them)
     return _visible_text(page, protected=set(), drop_boilerplate=False)[0]
 
@@ -414,10 +419,6 @@ def _names_boilerplate(class_or_id: str) -> bool:
     if any(token in _BOILERPLATE_WORDS or token.startswith(_BOILERPLATE_STEMS) for token in tokens):
         return True
     return any(pair in _BOILERPLATE_PHRASES for pair in itertools.pairwise(tokens))
-
-
-def _has_words(text: str, count: int) -> bool:
-    return sum(1 for _ in itertools.islice(_WORD.finditer(text), count)) >= count
 
 
 def _sample(text: str) -> str:
