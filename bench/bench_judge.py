@@ -5,7 +5,9 @@ sites.site_verdict), in microseconds of CPU per page.
     python bench/bench_judge.py [--rounds 5] [--only fake]
 
 Pure CPU, no network: each page is judged many times and the best of ``--rounds``
-short rounds of process CPU time is reported (the least disturbed by other load). Two groups of pages:
+short rounds of process CPU time is reported (the least disturbed by other load).
+A 2xx page is judged with its sibling probe's answer (Checker keeps those per
+directory, so the probe's own reading is not counted). Two groups of pages:
 
 * **fake web**: the tiny pages bench/bench_peer.py serves (200, 404, 500, and the
   page a 301 to another host lands on), with the mix of that workload weighted
@@ -32,7 +34,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import servers  # noqa: E402
 from bench_sites import _article  # noqa: E402
 
-from citecheck.classify import classify, needs_sibling_probe  # noqa: E402
+from citecheck.classify import classify, needs_sibling_probe, sibling_url  # noqa: E402
 from citecheck.models import FetchOutcome, Hop, PageInfo  # noqa: E402
 from citecheck.moves import KnownContent  # noqa: E402
 from citecheck.sites import FOREIGN_PAGE_REASONS, consent_wall, site_verdict  # noqa: E402
@@ -42,17 +44,29 @@ HTML = "text/html; charset=utf-8"
 KNOWN = KnownContent(titles=("Police unlawfully used facial recognition app",))
 
 
-def judge(outcome: FetchOutcome) -> tuple:
-    """What Checker.check does with an answer, less the I/O (check.py)."""
+def judge(outcome: FetchOutcome, probe: tuple[FetchOutcome, PageInfo] | None = None) -> tuple:
+    """What Checker.check does with an answer, less the I/O (check.py). ``probe`` is
+    the sibling probe's answer, read: Checker keeps it per directory of a host."""
     if consent_wall(outcome) is not None:
         return (None,)
     page = page_info(outcome.body, outcome.headers, truncated=outcome.body_truncated)
-    probe = needs_sibling_probe(outcome, page)
-    verdict = classify(outcome, page)
+    sibling = probe if needs_sibling_probe(outcome, page) else None
+    verdict = classify(outcome, page, sibling=sibling)
     verdict = site_verdict(outcome, page, verdict, lambda: KNOWN)
     if verdict.reason in FOREIGN_PAGE_REASONS:
         page = PageInfo()
-    return page, probe, verdict
+    return page, sibling, verdict
+
+
+def sibling_probe(outcome: FetchOutcome) -> tuple[FetchOutcome, PageInfo]:
+    """The answer to a sibling probe: the fake web answers /p/* alike; a real site
+    answers an invented path with its 404 page."""
+    url = sibling_url(outcome.final_url, "c1t3ch3ck")
+    if "/p/" in url:
+        answer = _outcome(url, _peer_page("A page", url.rpartition("/")[2]))
+    else:
+        answer = _outcome(url, servers._html("Page not found", "<h1>Not Found</h1>"), 404)
+    return answer, page_info(answer.body, answer.headers)
 
 
 def _outcome(
@@ -159,7 +173,8 @@ def _row(name: str, outcome: FetchOutcome, rounds: int) -> float:
         lambda: page_info(outcome.body, outcome.headers, truncated=outcome.body_truncated),
         rounds,
     )
-    whole = _best_us(lambda: judge(outcome), rounds)
+    probe = sibling_probe(outcome)
+    whole = _best_us(lambda: judge(outcome, probe), rounds)
     print(f"{name:34}{len(outcome.body):>9,}{read:>12.1f}{whole:>12.1f}")
     return whole
 

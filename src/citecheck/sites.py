@@ -32,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from .classify import Classification, host_of, registrable_domain
+from .classify import Classification, any_of, first_marker, host_of, registrable_domain
 from .models import FetchOutcome, PageInfo, Reason, Status
 from .moves import KnownContent, judge_move
 
@@ -434,6 +434,7 @@ PARKING_MARKERS: tuple[bytes, ...] = (
     b"parking.reg.ru", b"parklogic.com", b"domainparking", b"park.above.com",
     b"hugedomains.com/domain_profile", b"godaddy.com/forsale", b"cashparking",
 )  # fmt: skip
+_ANY_PARKING_MARKER = any_of(PARKING_MARKERS)
 #: What parking pages say (lower-case text).
 PARKING_PHRASES = re.compile(
     r"this domain (?:name )?(?:may be|is) for sale|the domain (?:name )?\S+ (?:may be|is) for sale"
@@ -464,7 +465,7 @@ def parked_verdict(outcome: FetchOutcome, page: PageInfo) -> Classification | No
     if not head or not (little_text or ww_redirect):
         return None  # an article: not searched at all, so the rules cost it nothing
     lowered = head.lower()
-    marker = next(filter(lowered.__contains__, PARKING_MARKERS), None)
+    marker = first_marker(lowered, PARKING_MARKERS, _ANY_PARKING_MARKER)
     phrase = PARKING_PHRASES.search(text) or PARKING_PHRASES.search((page.title or "").lower())
     if ww_redirect and (marker or phrase):
         sign = marker.decode() if marker else phrase.group() if phrase else ""
