@@ -8,7 +8,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from citecheck import classify, sites, titles
+from citecheck import classify, markers, sites, titles
 from citecheck.decoding import decode
 
 WORDY = st.text(alphabet=st.sampled_from(list("ab _-.é\u0301\u200b1٠\n日İſK")), max_size=120)
@@ -71,12 +71,12 @@ MARKER_BITS = st.sampled_from([b"cf-chl", b"ddos-guard", b"sedoparking.com", b"c
 @given(st.lists(st.one_of(MARKER_BITS, st.binary(max_size=8)), max_size=8))
 def test_first_marker_is_the_first_in_order_that_the_body_holds(parts):
     body = b"".join(parts).lower()
-    for markers, pattern in (
+    for found_in, pattern in (
         (classify._CHALLENGE_MARKERS, classify._ANY_CHALLENGE_MARKER),
         (sites.PARKING_MARKERS, sites._ANY_PARKING_MARKER),
     ):
-        plain = next((m for m in markers if m in body), None)
-        assert classify.first_marker(body, markers, pattern) == plain
+        plain = next((m for m in found_in if m in body), None)
+        assert markers.first_marker(body, found_in, pattern) == plain
 
 
 @settings(max_examples=300, deadline=None)

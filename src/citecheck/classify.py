@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
+from .markers import any_of, by_first_character, first_marker
 from .models import HTML_TYPES, FetchOutcome, PageInfo, Reason, Status
 
 #: Similarity (1 - hamming/64 of the simhashes) above which two pages count as the same.
@@ -29,8 +30,6 @@ _INTERSTITIAL_MAX_BYTES = 64 * 1024
 _INTERSTITIAL_MAX_TEXT = 1_000
 #: Bytes of the body searched for challenge markers.
 _MARKER_SCAN_BYTES = 256 * 1024
-#: Bodies up to this size are searched for markers with one regex first (first_marker).
-_ONE_SEARCH_BYTES = 1024
 
 _SKIPPED_ERRORS = frozenset(
     {Reason.UNSUPPORTED_SCHEME, Reason.UNSUPPORTED_HOST, Reason.PRIVATE_ADDRESS, Reason.EXCLUDED}
@@ -119,7 +118,7 @@ _GENERIC_SECOND_LEVELS = frozenset(
 )
 
 #: Words a "page not found" page says, in the languages citations are most often in:
-#: regex alternatives, each starting with a plain character (see _by_first_character).
+#: regex alternatives, each starting with a plain character (markers.by_first_character).
 _NOT_FOUND_PHRASES = (
     r"404(?!\d)(?<!\d404)",  # "404" standing alone: no digit after it or before it
     "not found", "cannot be found", "can['’]t be found", "could not be found",
@@ -134,23 +133,7 @@ _NOT_FOUND_PHRASES = (
 )  # fmt: skip
 
 
-def _by_first_character(phrases: tuple[str, ...]) -> str:
-    """The alternation of ``phrases`` with those that share a first character grouped
-    behind it (``n(?:ot found|icht gefunden|...)``).
-
-    It matches the same texts (the flags apply to the grouped character as they did in
-    each phrase), and the regex engine tries a dozen branches at each position of a
-    text instead of 37: a quarter of the time.
-    """
-    groups: dict[str, list[str]] = {}
-    for phrase in phrases:
-        if not phrase[0].isalnum():
-            raise ValueError(f"a phrase must start with a plain character: {phrase!r}")
-        groups.setdefault(phrase[0], []).append(phrase[1:])
-    return "|".join(f"{first}(?:{'|'.join(rests)})" for first, rests in groups.items())
-
-
-_NOT_FOUND = re.compile(_by_first_character(_NOT_FOUND_PHRASES), re.IGNORECASE)
+_NOT_FOUND = re.compile(by_first_character(_NOT_FOUND_PHRASES), re.IGNORECASE)
 #: Characters of the text sample searched for a not-found message: its opening.
 _NOT_FOUND_TEXT_CHARS = 300
 
@@ -209,7 +192,9 @@ def needs_sibling_probe(outcome: FetchOutcome, page: PageInfo) -> bool:
         return False
     if urlsplit(outcome.final_url).path in ("", "/"):
         return False
-    return classify(outcome, page).status.is_success
+    # classify(outcome, page).status.is_success, without writing the verdict's words:
+    # a 2xx answer that is not refused is ok or redirected.
+    return _refusal(outcome, page, outcome.status_code) is None
 
 
 def sibling_url(url: str, token: str) -> str:
@@ -251,24 +236,9 @@ def _classify_success(
     code: int,
     sibling: tuple[FetchOutcome, PageInfo] | None,
 ) -> Classification:
-    challenge = _challenge_sign(outcome, page, strong_only=True)
-    if challenge:
-        return Classification(
-            Status.BLOCKED, Reason.BOT_PROTECTION, f"{_status_text(code)}, but {challenge}"
-        )
-    if outcome.hops and is_deep_link(outcome.url):
-        if is_front_page(outcome.final_url) and same_site(outcome.url, outcome.final_url):
-            return Classification(
-                Status.BROKEN,
-                Reason.SOFT_404,
-                f"redirected from a deep link to the site's front page ({outcome.final_url})",
-            )
-        if _is_sign_in(outcome.final_url, outcome.url):
-            return Classification(
-                Status.BLOCKED,
-                Reason.LOGIN_REQUIRED,
-                f"redirected from a deep link to a sign-in page ({outcome.final_url})",
-            )
+    refusal = _refusal(outcome, page, code)
+    if refusal is not None:
+        return refusal
     note = ""
     if sibling is not None:
         verdict = _sibling_verdict(outcome, page, sibling)
@@ -289,6 +259,30 @@ def _classify_success(
             f"{_status_text(code)} after redirecting to {outcome.final_url}{note}",
         )
     return Classification(Status.OK, None, f"{_status_text(code)}{note}")
+
+
+def _refusal(outcome: FetchOutcome, page: PageInfo, code: int) -> Classification | None:
+    """The verdict on a 2xx answer that is not the cited page after all (a bot
+    challenge, a deep link sent to the front page or a sign-in page), or None."""
+    challenge = _challenge_sign(outcome, page, strong_only=True)
+    if challenge:
+        return Classification(
+            Status.BLOCKED, Reason.BOT_PROTECTION, f"{_status_text(code)}, but {challenge}"
+        )
+    if outcome.hops and is_deep_link(outcome.url):
+        if is_front_page(outcome.final_url) and same_site(outcome.url, outcome.final_url):
+            return Classification(
+                Status.BROKEN,
+                Reason.SOFT_404,
+                f"redirected from a deep link to the site's front page ({outcome.final_url})",
+            )
+        if _is_sign_in(outcome.final_url, outcome.url):
+            return Classification(
+                Status.BLOCKED,
+                Reason.LOGIN_REQUIRED,
+                f"redirected from a deep link to a sign-in page ({outcome.final_url})",
+            )
+    return None
 
 
 def _sibling_verdict(
@@ -431,25 +425,6 @@ def _challenge_sign(outcome: FetchOutcome, page: PageInfo, *, strong_only: bool)
     if strong_only and not interstitial:
         return None
     return f"the page carries a bot-challenge marker ({marker.decode('ascii')!r})"
-
-
-def first_marker(
-    scanned: bytes, markers: tuple[bytes, ...], any_marker: re.Pattern[bytes]
-) -> bytes | None:
-    """The first of ``markers`` (in their order) that ``scanned`` holds, or None.
-
-    ``any_marker`` matches any of them: on a small body one regex search tells that
-    none is there faster than a search per marker; on a large one the searches per
-    marker are the faster (the regex tries every position).
-    """
-    if len(scanned) <= _ONE_SEARCH_BYTES and any_marker.search(scanned) is None:
-        return None
-    return next(filter(scanned.__contains__, markers), None)
-
-
-def any_of(markers: tuple[bytes, ...]) -> re.Pattern[bytes]:
-    """A regex that matches any of ``markers`` (for :func:`first_marker`)."""
-    return re.compile(b"|".join(map(re.escape, markers)))
 
 
 _ANY_CHALLENGE_MARKER = any_of(_CHALLENGE_MARKERS)

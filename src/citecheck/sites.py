@@ -32,7 +32,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from .classify import Classification, any_of, first_marker, host_of, registrable_domain
+from .classify import Classification, host_of, registrable_domain
+from .markers import any_of, first_marker
 from .models import FetchOutcome, PageInfo, Reason, Status
 from .moves import KnownContent, judge_move
 
