@@ -311,6 +311,8 @@ def _content_container(page: etree._Element) -> etree._Element:
     A listing has many articles, and a story page often has teaser <article>s in its
     "related" rail or comments as <article>s nested in the story: neither counts.
     """
+    if next(page.iter("article", "main"), None) is None:
+        return page  # neither: one look at the tree instead of two
     articles = []
     for examined, article in enumerate(page.iter("article")):
         if examined == _MAX_ARTICLES:
