@@ -13,11 +13,13 @@ This module reads models only: no HTTP, no HTML parser.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from http import HTTPStatus
 from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
+from .markers import any_of, by_first_character, first_marker
 from .models import HTML_TYPES, FetchOutcome, PageInfo, Reason, Status
 
 #: Similarity (1 - hamming/64 of the simhashes) above which two pages count as the same.
@@ -115,17 +117,23 @@ _GENERIC_SECOND_LEVELS = frozenset(
     {"co", "com", "org", "net", "ac", "gov", "edu", "ne", "or", "go", "gob", "nic", "mil"}
 )
 
-#: Words a "page not found" page says, in the languages citations are most often in.
-_NOT_FOUND = re.compile(
-    r"(?<!\d)404(?!\d)|not found|cannot be found|can['’]t be found|could not be found"
-    r"|couldn['’]t be found|page (?:does not|doesn['’]t) exist|no longer (?:available|exists)"
-    r"|page you (?:requested|were looking for|are looking for|re looking for)"
-    r"|nicht gefunden|existiert nicht|nicht mehr verfügbar|introuvable|n['’]existe pas"
-    r"|no encontrad[ao]|no existe|non trovat[ao]|non esiste|niet gevonden|bestaat niet"
-    r"|não encontrad[ao]|nie znaleziono|nie istnieje|не найден|hittades inte|ikke fundet"
-    r"|ikke funnet|ei löytynyt|bulunamadı|找不到|不存在|見つかりません",
-    re.IGNORECASE,
-)
+#: Words a "page not found" page says, in the languages citations are most often in:
+#: regex alternatives, each starting with a plain character (markers.by_first_character).
+_NOT_FOUND_PHRASES = (
+    r"404(?!\d)(?<!\d404)",  # "404" standing alone: no digit after it or before it
+    "not found", "cannot be found", "can['’]t be found", "could not be found",
+    "couldn['’]t be found", "page (?:does not|doesn['’]t) exist",
+    "no longer (?:available|exists)",
+    "page you (?:requested|were looking for|are looking for|re looking for)",
+    "nicht gefunden", "existiert nicht", "nicht mehr verfügbar", "introuvable", "n['’]existe pas",
+    "no encontrad[ao]", "no existe", "non trovat[ao]", "non esiste", "niet gevonden",
+    "bestaat niet", "não encontrad[ao]", "nie znaleziono", "nie istnieje", "не найден",
+    "hittades inte", "ikke fundet", "ikke funnet", "ei löytynyt", "bulunamadı", "找不到",
+    "不存在", "見つかりません",
+)  # fmt: skip
+
+
+_NOT_FOUND = re.compile(by_first_character(_NOT_FOUND_PHRASES), re.IGNORECASE)
 #: Characters of the text sample searched for a not-found message: its opening.
 _NOT_FOUND_TEXT_CHARS = 300
 
@@ -184,7 +192,9 @@ def needs_sibling_probe(outcome: FetchOutcome, page: PageInfo) -> bool:
         return False
     if urlsplit(outcome.final_url).path in ("", "/"):
         return False
-    return classify(outcome, page).status.is_success
+    # classify(outcome, page).status.is_success, without writing the verdict's words:
+    # a 2xx answer that is not refused is ok or redirected.
+    return _refusal(outcome, page, outcome.status_code) is None
 
 
 def sibling_url(url: str, token: str) -> str:
@@ -226,24 +236,9 @@ def _classify_success(
     code: int,
     sibling: tuple[FetchOutcome, PageInfo] | None,
 ) -> Classification:
-    challenge = _challenge_sign(outcome, page, strong_only=True)
-    if challenge:
-        return Classification(
-            Status.BLOCKED, Reason.BOT_PROTECTION, f"{_status_text(code)}, but {challenge}"
-        )
-    if outcome.hops and is_deep_link(outcome.url):
-        if is_front_page(outcome.final_url) and same_site(outcome.url, outcome.final_url):
-            return Classification(
-                Status.BROKEN,
-                Reason.SOFT_404,
-                f"redirected from a deep link to the site's front page ({outcome.final_url})",
-            )
-        if _is_sign_in(outcome.final_url, outcome.url):
-            return Classification(
-                Status.BLOCKED,
-                Reason.LOGIN_REQUIRED,
-                f"redirected from a deep link to a sign-in page ({outcome.final_url})",
-            )
+    refusal = _refusal(outcome, page, code)
+    if refusal is not None:
+        return refusal
     note = ""
     if sibling is not None:
         verdict = _sibling_verdict(outcome, page, sibling)
@@ -264,6 +259,30 @@ def _classify_success(
             f"{_status_text(code)} after redirecting to {outcome.final_url}{note}",
         )
     return Classification(Status.OK, None, f"{_status_text(code)}{note}")
+
+
+def _refusal(outcome: FetchOutcome, page: PageInfo, code: int) -> Classification | None:
+    """The verdict on a 2xx answer that is not the cited page after all (a bot
+    challenge, a deep link sent to the front page or a sign-in page), or None."""
+    challenge = _challenge_sign(outcome, page, strong_only=True)
+    if challenge:
+        return Classification(
+            Status.BLOCKED, Reason.BOT_PROTECTION, f"{_status_text(code)}, but {challenge}"
+        )
+    if outcome.hops and is_deep_link(outcome.url):
+        if is_front_page(outcome.final_url) and same_site(outcome.url, outcome.final_url):
+            return Classification(
+                Status.BROKEN,
+                Reason.SOFT_404,
+                f"redirected from a deep link to the site's front page ({outcome.final_url})",
+            )
+        if _is_sign_in(outcome.final_url, outcome.url):
+            return Classification(
+                Status.BLOCKED,
+                Reason.LOGIN_REQUIRED,
+                f"redirected from a deep link to a sign-in page ({outcome.final_url})",
+            )
+    return None
 
 
 def _sibling_verdict(
@@ -372,6 +391,7 @@ def _classify_failure(
     return Classification(Status.FAILING, Reason.HTTP_ERROR, text)
 
 
+@functools.lru_cache(maxsize=1024)  # said of every answer; few codes ever seen
 def _status_text(code: int) -> str:
     try:
         return f"{code} {HTTPStatus(code).phrase}"
@@ -392,9 +412,9 @@ def _challenge_sign(outcome: FetchOutcome, page: PageInfo, *, strong_only: bool)
     if title in _CHALLENGE_TITLES or title.startswith(_CHALLENGE_TITLE_PREFIXES):
         return f"the page is a bot challenge ({page.title!r})"
     scanned = outcome.body[:_MARKER_SCAN_BYTES].lower()
-    marker = next((m for m in _CHALLENGE_MARKERS if m in scanned), None)
+    marker = first_marker(scanned, _CHALLENGE_MARKERS, _ANY_CHALLENGE_MARKER)
     if marker is None and title == "access denied":
-        marker = next((m for m in _AKAMAI_REFERENCES if m in scanned), None)
+        marker = next(filter(scanned.__contains__, _AKAMAI_REFERENCES), None)
     if marker is None:
         return None
     interstitial = (
@@ -405,6 +425,9 @@ def _challenge_sign(outcome: FetchOutcome, page: PageInfo, *, strong_only: bool)
     if strong_only and not interstitial:
         return None
     return f"the page carries a bot-challenge marker ({marker.decode('ascii')!r})"
+
+
+_ANY_CHALLENGE_MARKER = any_of(_CHALLENGE_MARKERS)
 
 
 def _is_html(outcome: FetchOutcome, page: PageInfo) -> bool:
@@ -434,6 +457,7 @@ def is_front_page(url: str) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=1024)  # asked of the same hosts by several rules
 def registrable_domain(host: str) -> str:
     """An approximation of the registrable domain without the public-suffix list:
     the last two labels, or three under a country's generic second level."""
@@ -443,9 +467,16 @@ def registrable_domain(host: str) -> str:
     return ".".join(labels[-2:])
 
 
+@functools.lru_cache(maxsize=1024)  # the rules of classify.py and sites.py ask it per URL
+def host_of(url: str) -> str:
+    """``urlsplit(url).hostname`` ("" when there is none): remembered, as the same
+    URL's host is asked for by several rules of one judgement."""
+    return urlsplit(url).hostname or ""
+
+
 def same_site(url_a: str, url_b: str) -> bool:
-    host_a = urlsplit(url_a).hostname or ""
-    host_b = urlsplit(url_b).hostname or ""
+    host_a = host_of(url_a)
+    host_b = host_of(url_b)
     if host_a == host_b:
         return True
     if re.fullmatch(r"[\d.]+|.*:.*", host_a) or re.fullmatch(r"[\d.]+|.*:.*", host_b):

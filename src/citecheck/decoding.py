@@ -145,6 +145,8 @@ def decode(body: bytes, encoding: str, *, truncated: bool = False) -> str:
     """``body`` decoded with an Encoding Standard encoding, bad bytes as U+FFFD."""
     if encoding == "replacement":  # ISO-2022-KR and kin: unsafe to read, one U+FFFD
         return "\ufffd" if body else ""
+    if encoding == "utf-8" and not truncated:  # the web's usual case, decoded in one call
+        return body.decode("utf-8", _ERRORS)
     table = _single_byte_table(encoding)
     if table is not None:
         return codecs.charmap_decode(body, _ERRORS, table)[0]

@@ -32,7 +32,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from .classify import Classification, registrable_domain
+from .classify import Classification, host_of, registrable_domain
+from .markers import any_of, first_marker
 from .models import FetchOutcome, PageInfo, Reason, Status
 from .moves import KnownContent, judge_move
 
@@ -306,12 +307,11 @@ PLATFORM_RULES: tuple[PlatformRule, ...] = (
 
 def platform_of(url: str) -> Platform | None:
     """The platform whose item page ``url`` is, or None."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
+    host = host_of(url)
     if not host or registrable_domain(host) not in _PLATFORM_DOMAINS:
         return None
     platform = _PLATFORM_DOMAINS[registrable_domain(host)]
-    return platform if platform.paths.match(parts.path or "/") else None
+    return platform if platform.paths.match(urlsplit(url).path or "/") else None
 
 
 _PLATFORM_DOMAINS = {domain: p for p in PLATFORMS for domain in p.domains}
@@ -347,6 +347,7 @@ _GOOGLE_CONSENT = ("SOCS", "CAI")
 _CONSENT_HOSTS = ("consent.youtube.com", "consent.google.", "guce.yahoo.com",
                   "consent.yahoo.com", "guce.oath.com", "myprivacy.dpgmedia.",
                   "cmp.dpgmedia.")  # fmt: skip
+_CONSENT_HOST_PREFIXES = tuple(h for h in _CONSENT_HOSTS if h.endswith("."))
 _COOKIE_FOR = {"consent.youtube.com": _GOOGLE_CONSENT, "consent.google.": _GOOGLE_CONSENT}
 
 
@@ -356,16 +357,18 @@ def consent_wall(outcome: FetchOutcome) -> ConsentWall | None:
     The cookie is set for the site that sent the visitor to the wall (the host
     before the last hop), so the retried request carries it from its first hop.
     """
-    host = (urlsplit(outcome.final_url).hostname or "").lower()
+    host = host_of(outcome.final_url).lower()
+    if host not in _CONSENT_HOSTS and not host.startswith(_CONSENT_HOST_PREFIXES):
+        return None  # (every pattern matches only its host, or names that start with it)
     matched = next((h for h in _CONSENT_HOSTS if _host_matches(host, h)), None)
     if matched is None:
         return None
     cookie = _COOKIE_FOR.get(matched)
     if cookie is None:
         return ConsentWall(host, ())
-    origins = [urlsplit(hop.url).hostname or "" for hop in outcome.hops]
+    origins = [host_of(hop.url) for hop in outcome.hops]
     origins = [h for h in origins if h and not _host_matches(h.lower(), matched)]
-    site = registrable_domain(origins[-1] if origins else urlsplit(outcome.url).hostname or "")
+    site = registrable_domain(origins[-1] if origins else host_of(outcome.url))
     return ConsentWall(host, (ConsentCookie(cookie[0], cookie[1], "." + site),))
 
 
@@ -432,6 +435,7 @@ PARKING_MARKERS: tuple[bytes, ...] = (
     b"parking.reg.ru", b"parklogic.com", b"domainparking", b"park.above.com",
     b"hugedomains.com/domain_profile", b"godaddy.com/forsale", b"cashparking",
 )  # fmt: skip
+_ANY_PARKING_MARKER = any_of(PARKING_MARKERS)
 #: What parking pages say (lower-case text).
 PARKING_PHRASES = re.compile(
     r"this domain (?:name )?(?:may be|is) for sale|the domain (?:name )?\S+ (?:may be|is) for sale"
@@ -450,9 +454,8 @@ _WW_HOST = re.compile(r"ww\d+\.")
 
 def parked_verdict(outcome: FetchOutcome, page: PageInfo) -> Classification | None:
     """``broken``/``parked_domain`` when a parking service serves the page, else None."""
-    final = urlsplit(outcome.final_url)
-    final_host = (final.hostname or "").lower()
-    cited_host = (urlsplit(outcome.url).hostname or "").lower()
+    final_host = host_of(outcome.final_url).lower()
+    cited_host = host_of(outcome.url).lower()
     moved_site = registrable_domain(final_host) != registrable_domain(cited_host)
     if moved_site and registrable_domain(final_host) in PARKING_HOSTS:
         return _parked(f"redirected to the domain seller {final_host}", "parking-sale-redirect")
@@ -463,7 +466,7 @@ def parked_verdict(outcome: FetchOutcome, page: PageInfo) -> Classification | No
     if not head or not (little_text or ww_redirect):
         return None  # an article: not searched at all, so the rules cost it nothing
     lowered = head.lower()
-    marker = next((m for m in PARKING_MARKERS if m in lowered), None)
+    marker = first_marker(lowered, PARKING_MARKERS, _ANY_PARKING_MARKER)
     phrase = PARKING_PHRASES.search(text) or PARKING_PHRASES.search((page.title or "").lower())
     if ww_redirect and (marker or phrase):
         sign = marker.decode() if marker else phrase.group() if phrase else ""
