@@ -60,11 +60,8 @@ class Slots:
         except BaseException:
             if waiter.done() and not waiter.cancelled():
                 self.release()  # handed over just as we were cancelled: pass it on
-            else:
-                try:
-                    self._waiters.remove(waiter)
-                except ValueError:
-                    pass  # a release() already dropped it from the queue
+            elif waiter in self._waiters:  # else a release() already dropped it
+                self._waiters.remove(waiter)
             raise
 
     def release(self) -> None:
