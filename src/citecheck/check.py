@@ -388,10 +388,9 @@ async def check_links(
     in_ready: set[str] = set()
     running: dict[asyncio.Task[None], Reservation | None] = {}  # with the lane kept
     unfetched_running = 0  # links that are not http(s): no lane, only the global bound
-    # Links checked and not yet yielded; ``wake`` is set while the loop below waits
-    # for one (a deque and one future: an asyncio.Queue and a done callback cost a
-    # turn of the event loop and a queue's bookkeeping per link).
-    finished: deque[_Finished] = deque()  # (request, its reservation, result, error)
+    # Links checked, not yet yielded, and a future while the loop waits for one (not
+    # a queue fed by a done callback: that cost a turn of the event loop per link).
+    finished: deque[_Finished] = deque()
     wake: asyncio.Future[None] | None = None
     most_in_progress = settings.concurrency * _LINKS_PER_SLOT
     loop = asyncio.get_running_loop()
@@ -420,7 +419,6 @@ async def check_links(
 
     def start_ready() -> None:
         nonlocal waiting_count, unfetched_running
-        # In progress: links being checked and those checked but not yet yielded.
         while ready and len(running) + len(finished) < most_in_progress:
             host = ready.popleft()
             in_ready.discard(host)
@@ -472,7 +470,7 @@ async def check_links(
                     return  # nothing waiting either: start_ready() would have started it
                 wake = loop.create_future()
                 try:
-                    await wake  # set by the first link to finish
+                    await wake  # set by the next link to finish
                 finally:
                     wake = None
             request, reservation, result, error = finished.popleft()
@@ -491,12 +489,8 @@ async def check_links(
             task.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
-        # The lanes kept for links stopped before their first request, or checked
-        # and not yielded, go back (a no-op for those used).
-        for _, reservation, _, _ in finished:
-            if reservation is not None:
-                reservation.cancel()
-        for reservation in running.values():
+        # Lanes kept for links stopped before their first request go back.
+        for reservation in [*running.values(), *(done[1] for done in finished)]:
             if reservation is not None:
                 reservation.cancel()
 
