@@ -90,6 +90,8 @@ class CheckRequest:
 
 
 Clock = Callable[[], datetime]
+#: A link whose check ended: its request, the lane kept for it, its result or error.
+_Finished = tuple[CheckRequest, Reservation | None, CheckResult | None, BaseException | None]
 
 
 def utc_now() -> datetime:
@@ -384,10 +386,14 @@ async def check_links(
     waiting_count = 0
     ready: deque[str] = deque()  # hosts with waiting links and a free lane, round robin
     in_ready: set[str] = set()
-    running: dict[asyncio.Task[CheckResult], tuple[CheckRequest, Reservation | None]] = {}
+    running: dict[asyncio.Task[None], Reservation | None] = {}  # with the lane kept
     unfetched_running = 0  # links that are not http(s): no lane, only the global bound
-    finished: asyncio.Queue[asyncio.Task[CheckResult]] = asyncio.Queue()
+    # Links checked, not yet yielded, and a future while the loop waits for one (not
+    # a queue fed by a done callback: that cost a turn of the event loop per link).
+    finished: deque[_Finished] = deque()
+    wake: asyncio.Future[None] | None = None
     most_in_progress = settings.concurrency * _LINKS_PER_SLOT
+    loop = asyncio.get_running_loop()
 
     def has_room(host: str) -> bool:
         if host:
@@ -413,7 +419,7 @@ async def check_links(
 
     def start_ready() -> None:
         nonlocal waiting_count, unfetched_running
-        while ready and len(running) < most_in_progress:
+        while ready and len(running) + len(finished) < most_in_progress:
             host = ready.popleft()
             in_ready.discard(host)
             if not has_room(host):
@@ -426,10 +432,23 @@ async def check_links(
             reservation = lanes.reserve(host) if host else None
             if not host:
                 unfetched_running += 1
-            task = asyncio.ensure_future(checker.check(request, reservation=reservation))
-            task.add_done_callback(finished.put_nowait)
-            running[task] = (request, reservation)
+            running[loop.create_task(run(request, reservation))] = reservation
             mark_ready(host)
+
+    async def run(request: CheckRequest, reservation: Reservation | None) -> None:
+        result: CheckResult | None = None
+        error: BaseException | None = None
+        try:
+            result = await checker.check(request, reservation=reservation)
+        except BaseException as exc:  # NetworkOfflineError: raised where it is yielded
+            error = exc
+            if not isinstance(exc, Exception):
+                raise
+        finally:
+            finished.append((request, reservation, result, error))
+            running.pop(asyncio.current_task(), None)  # type: ignore[call-overload]
+            if wake is not None and not wake.done():
+                wake.set_result(None)
 
     def on_room(host: str) -> None:
         mark_ready(host)
@@ -438,29 +457,42 @@ async def check_links(
     lanes.on_room = on_room
     try:
         while True:
-            refill(_REFILL_BITE)
+            if not exhausted:
+                refill(_REFILL_BITE)
             start_ready()
             if not exhausted and waiting_count < window:
                 # Read the rest of the window a bite at a time, letting the links
                 # started meanwhile connect and send their first requests.
                 await asyncio.sleep(0)
                 continue
-            if not running:
-                return  # nothing waiting either: start_ready() would have started it
-            task = await finished.get()
-            request, reservation = running.pop(task)
+            if not finished:
+                if not running:
+                    return  # nothing waiting either: start_ready() would have started it
+                wake = loop.create_future()
+                try:
+                    await wake  # set by the next link to finish
+                finally:
+                    wake = None
+            request, reservation, result, error = finished.popleft()
             if reservation is not None:
                 reservation.cancel()
             else:
                 unfetched_running -= 1
                 mark_ready("")
-            yield request, task.result()
+            if error is not None:
+                raise error
+            yield request, result  # type: ignore[misc]  # set whenever error is None
     finally:
         lanes.on_room = None
-        for task in running:
+        tasks = list(running)
+        for task in tasks:
             task.cancel()
-        if running:
-            await asyncio.gather(*running, return_exceptions=True)
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        # Lanes kept for links stopped before their first request go back.
+        for reservation in [*running.values(), *(done[1] for done in finished)]:
+            if reservation is not None:
+                reservation.cancel()
 
 
 __all__ = [

@@ -102,6 +102,27 @@ class Lanes:
         self._lane(host).reserved += 1
         return Reservation(self, host)
 
+    def try_acquire(self, host: str, reservation: Reservation | None = None) -> bool:
+        """Take a lane to ``host`` at once if :meth:`acquire` would not wait; False
+        (nothing taken, a reservation for ``host`` still kept) otherwise. A plain
+        call: the fetch tries it first, and awaits :meth:`acquire` only to wait."""
+        if reservation is not None and not reservation.is_for(host):
+            reservation.take(host)  # kept for another host: given back first
+            reservation = None
+        lane = self._lanes.get(host)
+        if lane is None:
+            self._lane(host).in_flight = 1
+            return True
+        if self._paused(lane):
+            return False
+        if reservation is not None:
+            reservation.take(host)
+            lane.reserved -= 1
+        elif lane.in_flight + lane.reserved >= self.per_host or lane.waiters:
+            return False
+        lane.in_flight += 1
+        return True
+
     async def acquire(self, host: str, reservation: Reservation | None = None) -> None:
         """Wait for a lane to ``host`` (first come, first served)."""
         lane = self._lane(host)

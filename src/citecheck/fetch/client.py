@@ -51,6 +51,7 @@ from .progress import Deadline, Progress
 from .reasons import client_refusal, reason_for
 from .request import RequestMaker
 from .retries import RETRYABLE_REASONS, RETRYABLE_STATUSES, backoff_s, retry_delay
+from .slots import Slots
 from .transport import policy_transport
 
 __all__ = ["Budget", "Fetcher", "RETRYABLE_STATUSES"]
@@ -110,7 +111,7 @@ class Fetcher:
         # Set on entry, from the client: what each request is built and sent with.
         self._sender: httpx.AsyncBaseTransport = httpx.AsyncBaseTransport()
         self._requests = RequestMaker(httpx.Headers(), {})
-        self._global_slots = asyncio.Semaphore(settings.concurrency)
+        self._global_slots = Slots(settings.concurrency)
         self._pdf_readers = asyncio.Semaphore(DEFAULT_PDF_READERS)
         #: The per-host lanes; check.py's dispatcher watches them to start links.
         self.lanes = Lanes(settings.per_host)
@@ -308,7 +309,11 @@ class Fetcher:
             may_retry = progress.attempts < self._settings.max_attempts
             host = host_key(progress.current_url)
             try:
-                await self._take_slot(host, deadline, progress.reservation)
+                # Both taken by plain calls when free (nearly always: the dispatcher
+                # starts a link when its host's lane has room); awaited only to wait.
+                lane = self.lanes.try_acquire(host, progress.reservation)
+                if not (lane and self._global_slots.try_take()):
+                    await self._take_slot(host, deadline, progress.reservation, lane)
                 try:
                     outcome, delay = await self._exchange(
                         progress, extra_headers, may_retry, deadline
@@ -339,25 +344,20 @@ class Fetcher:
             self.lanes.pause(host_key(url), min(retry_after, self._settings.max_retry_after_s))
 
     async def _take_slot(
-        self, host: str, deadline: Deadline, reservation: Reservation | None
+        self, host: str, deadline: Deadline, reservation: Reservation | None, lane_held: bool
     ) -> None:
-        """Take the host's lane, then a global slot, for one request (in that order,
-        so that requests queued for a busy host do not hold global slots other hosts
-        could use); the caller releases both. Waiting for either does not count
-        against the deadline; when neither waits, the deadline is not paused (each
-        pause moves its timer twice). Plain calls, not a context manager: this runs
-        for every request, and a generator-based one cost 4% of a check's CPU."""
-        if self.lanes.ready(host, reservation):
-            await self.lanes.acquire(host, reservation)
-        else:
+        """Wait for the host's lane (unless ``lane_held``), then a global slot, for
+        one request (in that order, so that requests queued for a busy host do not
+        hold global slots other hosts could use); the caller releases both. Waiting
+        for either does not count against the deadline; a slot free at once is
+        taken without pausing it (each pause moves its timer twice)."""
+        if not lane_held and not self.lanes.try_acquire(host, reservation):
             with deadline.paused():
                 await self.lanes.acquire(host, reservation)
         try:
-            if self._global_slots.locked():
+            if not self._global_slots.try_take():
                 with deadline.paused():
-                    await self._global_slots.acquire()
-            else:  # free: taken at once, so the deadline need not be paused
-                await self._global_slots.acquire()
+                    await self._global_slots.take()
         except BaseException:
             self.lanes.release(host)
             raise

@@ -33,6 +33,7 @@ import httpx
 
 from .connections import AsyncioStream, Backend
 from .framing import Head, body_framing, request_body, request_head
+from .slots import Slots
 
 #: The most bytes a response head (status line and fields) may have: httpcore's limit.
 MAX_HEAD_BYTES = 100 * 1024
@@ -334,7 +335,7 @@ class OriginPool:
     ) -> None:
         self._backend = backend
         self._ssl_context = ssl_context
-        self._slots = asyncio.Semaphore(max_connections)
+        self._slots = Slots(max_connections)
         self._max_keepalive = max_keepalive
         self._expiry = keepalive_expiry
         self._idle: list[Connection] = []
@@ -347,14 +348,12 @@ class OriginPool:
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if request.url.scheme not in ("http", "https"):
             raise httpx.UnsupportedProtocol(f"unsupported scheme {request.url.scheme!r}")
-        try:
-            if self._slots.locked():
+        if not self._slots.try_take():  # a free slot is taken at once: no wait to bound
+            try:
                 async with asyncio.timeout(_timeout(request, "pool")):
-                    await self._slots.acquire()
-            else:  # a free slot is taken at once: no wait to bound
-                await self._slots.acquire()
-        except TimeoutError as exc:
-            raise httpx.PoolTimeout("no connection was free in time") from exc
+                    await self._slots.take()
+            except TimeoutError as exc:
+                raise httpx.PoolTimeout("no connection was free in time") from exc
         # The slot is given back when the response's body is closed (finish()).
         try:
             body = await request_body(request)
