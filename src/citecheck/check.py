@@ -31,7 +31,7 @@ from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from .classify import Classification, classify, needs_sibling_probe, sibling_url
@@ -63,12 +63,20 @@ def page_info(body: bytes, headers: Mapping[str, str], *, truncated: bool = Fals
     return read_page(body, headers, truncated=truncated)
 
 
-def answer_pages(body: bytes, headers: Mapping[str, str], **options: Any) -> PageAnswer | None:
+def answer_pages(
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    truncated: bool,
+    question: PageQuestion,
+    now: datetime,
+    stop: threading.Event | None = None,
+) -> PageAnswer | None:
     """pages.answer_pages, imported at the first page check: a check whose
     citations name no page or claim never needs pages/ (issue 11)."""
     from .pages import answer_pages as answer
 
-    return answer(body, headers, **options)
+    return answer(body, headers, truncated=truncated, question=question, now=now, stop=stop)
 
 
 #: Links read ahead of the workers. Large enough to span many hosts when the input
@@ -264,11 +272,11 @@ class Checker:
         question = self._page_question(url)
         if question is None:
             return None
+        from .pages import is_pdf
+
         stop = threading.Event()
         # PDFs take seconds each, so few at a time; an HTML page's claims take
         # milliseconds and never wait behind a PDF.
-        from .pages import is_pdf
-
         limit = self._page_readers if is_pdf(outcome.body, outcome.headers) else _NO_LIMIT
         async with limit:
             try:
