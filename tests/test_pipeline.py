@@ -184,7 +184,9 @@ def test_extract_matches_a_title_only_citation_by_the_title_a_page_was_seen_with
 
 #: What a check does not need before its first request (issue 11: start-up): the
 #: page readers until a page is read, the reports, the archive clients, the config
-#: file's parser until there is one, difflib until two titles differ.
+#: file's parser until there is one, difflib until two titles differ, the page check
+#: (pages/ and its dataclasses) until a citation names a page or a claim; never
+#: httpx's own command line and what it pulls in (pygments, rich: citecheck/__init__.py).
 _NOT_AT_START = (
     "lxml",
     "charset_normalizer",
@@ -195,6 +197,10 @@ _NOT_AT_START = (
     "citecheck.archive.memento",
     "tomllib",
     "difflib",
+    "citecheck.pages",
+    "citecheck.pages.models",
+    "pygments",
+    "rich",
 )
 
 

@@ -31,6 +31,7 @@ from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from .classify import Classification, classify, needs_sibling_probe, sibling_url
@@ -40,8 +41,6 @@ from .fetch import Budget, Fetcher
 from .incidents import IncidentLog
 from .lanes import Reservation
 from .models import CheckResult, FetchOutcome, LinkState, PageInfo, Reason, Status
-from .pages import answer_pages, is_pdf
-from .pages.models import PageAnswer, PageQuestion
 from .schedule import is_excluded
 from .sites import (
     FOREIGN_PAGE_REASONS,
@@ -52,6 +51,9 @@ from .sites import (
 )
 from .urls import host_key
 
+if TYPE_CHECKING:
+    from .pages.models import PageAnswer, PageQuestion
+
 
 def page_info(body: bytes, headers: Mapping[str, str], *, truncated: bool = False) -> PageInfo:
     """titles.page_info, imported at the first page read: lxml and the decoders are
@@ -59,6 +61,22 @@ def page_info(body: bytes, headers: Mapping[str, str], *, truncated: bool = Fals
     from .titles import page_info as read_page
 
     return read_page(body, headers, truncated=truncated)
+
+
+def answer_pages(
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    truncated: bool,
+    question: PageQuestion,
+    now: datetime,
+    stop: threading.Event | None = None,
+) -> PageAnswer | None:
+    """pages.answer_pages, imported at the first page check: a check whose
+    citations name no page or claim never needs pages/ (issue 11)."""
+    from .pages import answer_pages as answer
+
+    return answer(body, headers, truncated=truncated, question=question, now=now, stop=stop)
 
 
 #: Links read ahead of the workers. Large enough to span many hosts when the input
@@ -256,6 +274,8 @@ class Checker:
         question = self._page_question(url)
         if question is None:
             return None
+        from .pages import is_pdf
+
         stop = threading.Event()
         # PDFs take seconds each, so few at a time; an HTML page's claims take
         # milliseconds and never wait behind a PDF.

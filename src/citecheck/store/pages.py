@@ -10,18 +10,21 @@ stored anew each time): its link, its pages and its claim, "" standing for none.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from ..pages.models import (
-    PAGES_UNREAD,
-    ArchivedPageFinding,
-    CitedClaim,
-    PageAnswer,
-    PageBaseline,
-    PageFinding,
-    PageQuestion,
-)
 from .connection import Connection, placeholders
 from .rows import parse_time, time_text
+
+if TYPE_CHECKING:
+    # Imported where rows become values: a check whose citations name no page or
+    # claim never builds one, and need not pay for the dataclasses (issue 11).
+    from ..pages.models import (
+        ArchivedPageFinding,
+        PageAnswer,
+        PageBaseline,
+        PageFinding,
+        PageQuestion,
+    )
 
 _FINDING_COLUMNS = (
     "link_id, page, claim, checked_at, finding, detail, pdf_page, fix_page, numbering,"
@@ -58,6 +61,8 @@ class PageQueries:
                 " FROM page_baselines WHERE link_id = ?",
                 (row[0],),
             ).fetchall()
+        from ..pages.models import CitedClaim, PageBaseline, PageQuestion
+
         return PageQuestion(
             citations=tuple(CitedClaim(page, claim) for page, claim in cited),
             baselines={
@@ -129,6 +134,8 @@ class PageQueries:
                     " WHERE links.url = ? AND archive_timestamp = ?",
                     (url, archived_at),
                 ).fetchall()
+        from ..pages.models import PAGES_UNREAD
+
         pages = {label: pdf_page for label, pdf_page in rows}
         for page, finding, pdf_page in archived:
             first = page.split("-", 1)[0].strip()
@@ -219,6 +226,8 @@ def _archived_row(link_id: int, archived: ArchivedPageFinding) -> tuple:
 
 
 def _archived_of(row: tuple) -> ArchivedPageFinding:
+    from ..pages.models import ArchivedPageFinding, PageFinding
+
     (_, page, claim, timestamp, archive_url, checked_at, finding, detail, pdf_page, numbering,
      page_count, support, terms_found, terms_total, baseline_taken) = row  # fmt: skip
     return ArchivedPageFinding(
@@ -250,6 +259,8 @@ def _finding_row(link_id: int, f: PageFinding) -> tuple:
 
 
 def _finding_of(row: tuple) -> PageFinding:
+    from ..pages.models import PageFinding
+
     (_, page, claim, checked_at, finding, detail, pdf_page, fix_page, numbering, page_count,
      support, terms_found, terms_total, best_page, best_support) = row  # fmt: skip
     return PageFinding(
