@@ -86,13 +86,15 @@ class Lanes:
         False may still turn out not to wait). The fetch asks, to set no timer for
         a wait that cannot happen."""
         lane = self._lanes.get(host)
-        if lane is None:
-            return True
+        kept = reservation is not None and reservation.is_for(host)
+        return lane is None or self._free_now(lane, kept)
+
+    def _free_now(self, lane: _Lane, kept: bool) -> bool:
+        """A request could use ``lane`` at once: it is not paused, and a lane is
+        ``kept`` for the request or there is room with nobody waiting."""
         if self._paused(lane):
             return False
-        if reservation is not None and reservation.is_for(host):
-            return True
-        return lane.in_flight + lane.reserved < self.per_host and not lane.waiters
+        return kept or (lane.in_flight + lane.reserved < self.per_host and not lane.waiters)
 
     def in_flight(self, host: str) -> int:
         lane = self._lanes.get(host)
@@ -113,13 +115,11 @@ class Lanes:
         if lane is None:
             self._lane(host).in_flight = 1
             return True
-        if self._paused(lane):
+        if not self._free_now(lane, kept=reservation is not None):
             return False
         if reservation is not None:
             reservation.take(host)
             lane.reserved -= 1
-        elif lane.in_flight + lane.reserved >= self.per_host or lane.waiters:
-            return False
         lane.in_flight += 1
         return True
 
