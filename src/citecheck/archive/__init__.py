@@ -16,7 +16,8 @@ Two halves:
     wayback.py    the client                    answers.py    its answers, validated
     memento.py    other archives' answers       memento_client.py  their TimeMaps, TimeGates
     archives.py   the archives asked            elsewhere.py  a copy from them, verified
-    job.py        one run over a store          summary.py    what a run did
+    run.py        one run over a store          summary.py    what a run did
+    job.py        the work on each link of a run
     pages.py      the cited pages of the chosen copies of PDFs (pages/, issue 15)
 
 Why not waybackpy: its last release is from March 2022; it is synchronous
@@ -42,7 +43,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ..errors import ArchiveServerError, ArchiveUnavailableError, ArchiveUnreachableError
     from .elsewhere import Elsewhere
-    from .job import archive_links
     from .memento_client import MementoClient
     from .policy import (
         CopyWanted,
@@ -56,6 +56,7 @@ if TYPE_CHECKING:
         should_capture,
     )
     from .ratelimit import RateLimiter
+    from .run import archive_links
     from .summary import ArchiveProgress, ArchiveSummary
     from .wayback import JobStatus, WaybackClient, capture_timestamp
 
@@ -67,7 +68,7 @@ _HOMES = {
     "ArchiveUnavailableError": "..errors",
     "ArchiveUnreachableError": "..errors",
     "Elsewhere": ".elsewhere",
-    "archive_links": ".job",
+    "archive_links": ".run",
     "MementoClient": ".memento_client",
     "CopyWanted": ".policy",
     "cdx_timestamp": ".policy",
