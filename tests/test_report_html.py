@@ -35,7 +35,8 @@ from report_fixtures import (
 
 from citecheck.models import CHANGE_KINDS, STATUS_ORDER, LinkState, Status
 from citecheck.report import FORMATS, LinkReport, Report, write_report
-from citecheck.report.html import is_web_url, write_html
+from citecheck.report.html import write_html
+from citecheck.report.html_rows import is_web_url
 
 
 def _render(report: Report) -> str:
