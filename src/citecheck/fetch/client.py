@@ -15,7 +15,9 @@ place, reasons.py. DNS and the address policy (``Settings.resolve``,
 ``Settings.exclude_private``) live in the network backend of citecheck's transport
 (transport.py), which raises :class:`PolicyConnectError` carrying its Reason, so
 the mapping never has to guess from messages. Inflation is in inflate.py, the
-capped read of a body in body.py, the GET itself is built in request.py.
+capped read of a body in body.py, the GET itself is built in request.py and sent in
+exchange.py (straight to citecheck's pools, without httpx's request and response,
+when the transport is citecheck's own).
 
 The deadline (``Settings.timeout_s``) covers DNS, connect, headers, body, every
 redirect and every retry, including backoff sleeps. Time spent queued behind other
@@ -31,7 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterable, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
@@ -45,11 +47,11 @@ from ..lanes import Lanes, Reservation
 from ..models import PDF_TYPES, FetchOutcome, Hop, Reason
 from ..retry_after import retry_after_s
 from ..urls import CHECKABLE_SCHEMES, host_key, normalize_url, scheme_of
-from .body import discard_small_body, lower_headers, read_capped
+from .body import discard_small_body, read_capped
+from .exchange import Sender
 from .inflate import inflater_for
 from .progress import Deadline, Progress
 from .reasons import client_refusal, reason_for
-from .request import RequestMaker
 from .retries import RETRYABLE_REASONS, RETRYABLE_STATUSES, backoff_s, retry_delay
 from .slots import Slots
 from .transport import policy_transport
@@ -109,8 +111,7 @@ class Fetcher:
         self._sleep = sleep
         self._client: httpx.AsyncClient | None = None
         # Set on entry, from the client: what each request is built and sent with.
-        self._sender: httpx.AsyncBaseTransport = httpx.AsyncBaseTransport()
-        self._requests = RequestMaker(httpx.Headers(), {})
+        self._sender = Sender(httpx.AsyncBaseTransport(), httpx.Headers(), {})
         self._global_slots = Slots(settings.concurrency)
         self._pdf_readers = asyncio.Semaphore(DEFAULT_PDF_READERS)
         #: The per-host lanes; check.py's dispatcher watches them to start links.
@@ -136,12 +137,11 @@ class Fetcher:
         # anyway (cookies live per fetch), so skip the parse: 4% of a check's CPU.
         self._client._cookies = _UnusedCookies()
         await self._client.__aenter__()
-        self._sender = self._client._transport
         # Only the connect timeout is a fetch's own: the per-URL deadline, never
         # longer than the client's read, write and pool timeouts and started before
         # any of them, ends a fetch first; their timers would only cost CPU.
         timeouts = {**self._client.timeout.as_dict(), "read": None, "write": None, "pool": None}
-        self._requests = RequestMaker(self._client.headers, timeouts)
+        self._sender = Sender(self._client._transport, self._client.headers, timeouts)
         return self
 
     async def __aexit__(
@@ -373,25 +373,18 @@ class Fetcher:
         seconds to wait first (the server's Retry-After, or the backoff); None when
         the outcome is final."""
         progress.reading_body = False
-        request = self._requests.make(progress.current_url, extra_headers)
-        cookies = progress.cookies  # the cookie jar's work is costly: none until needed
-        if cookies is not None and cookies.jar:
-            cookies.set_cookie_header(request)
-        # Straight to the client's transport: what ``AsyncClient.send`` adds on top
-        # (auth, event hooks, a parse of every redirect's Location, the client's cookie
-        # jar, a log line) is nothing a fetch uses, and it was a sixth of a fetch's CPU.
+        # Straight to the client's transport (or, when it is citecheck's own, to its
+        # pools; exchange.py): what ``AsyncClient.send`` adds on top (auth, event
+        # hooks, a parse of every redirect's Location, the client's cookie jar, a log
+        # line) is nothing a fetch uses, and it was a sixth of a fetch's CPU.
+        answer = await self._sender.send(progress.current_url, extra_headers, progress.cookies)
         try:
-            response = await self._sender.handle_async_request(request)
-        except (UnicodeError, ValueError) as exc:
-            raise httpx.InvalidURL(f"cannot request this URL: {exc}") from exc
-        response.request = request
-        try:
-            status = response.status_code
-            headers = lower_headers(response.headers)
+            status = answer.status
+            headers = answer.headers
             if "set-cookie" in headers:
-                if cookies is None:
-                    cookies = progress.cookies = httpx.Cookies()
-                cookies.extract_cookies(response)
+                if progress.cookies is None:  # the jar's work is costly: none until needed
+                    progress.cookies = httpx.Cookies()
+                answer.extract_cookies(progress.cookies)
             progress.status_code, progress.headers = status, headers
             if status in RETRYABLE_STATUSES:
                 self._pause_host(progress.current_url, headers)
@@ -401,12 +394,12 @@ class Fetcher:
                 else None
             )
             if delay is not None and delay < deadline.remaining_s():
-                await discard_small_body(response, headers)
+                await discard_small_body(answer.body, headers)
                 return progress.outcome(status_code=status, headers=headers), delay
             if status in _REDIRECT_STATUSES and headers.get("location"):
-                await discard_small_body(response, headers)
+                await discard_small_body(answer.body, headers)
                 return progress.outcome(status_code=status, headers=headers), None
-            body, truncated, detail = await self._read_body(response, headers, progress)
+            body, truncated, detail = await self._read_body(answer.body, headers, progress)
             return progress.outcome(
                 status_code=status,
                 headers=headers,
@@ -415,10 +408,10 @@ class Fetcher:
                 error_detail=detail,
             ), None
         finally:
-            await response.aclose()
+            await answer.aclose()
 
     async def _read_body(
-        self, response: httpx.Response, headers: Mapping[str, str], progress: Progress
+        self, raw: AsyncIterable[bytes], headers: Mapping[str, str], progress: Progress
     ) -> tuple[bytes, bool, str | None]:
         """Up to the cap of decoded bytes; the rest is never read (nor inflated)."""
         inflater = inflater_for(headers.get("content-encoding"))
@@ -427,11 +420,11 @@ class Fetcher:
         content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
         if content_type not in PDF_TYPES:
             cap = self._settings.max_body_bytes
-            return await read_capped(response, inflater, cap, _body_of(progress))
+            return await read_capped(raw, inflater, cap, _body_of(progress))
         # PDFs are read whole (their metadata is often at the end), so few at a time.
         async with self._pdf_readers:
             cap = self._settings.max_pdf_bytes
-            return await read_capped(response, inflater, cap, _body_of(progress))
+            return await read_capped(raw, inflater, cap, _body_of(progress))
 
     async def is_network_up(self) -> bool:
         """True if any of ``settings.probe_urls`` gives any HTTP response at all."""
