@@ -32,6 +32,7 @@ a retryable answer (a 503, a 429), which is then returned as it was.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterable, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -63,6 +64,8 @@ _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _ACCEPT = "text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.8"
 _ACCEPT_LANGUAGE = "en;q=0.9, *;q=0.5"
 _ACCEPT_ENCODING = "gzip, deflate"
+#: What a wait for a slot is done in before a fetch's deadline has started.
+_NOT_PAUSED = contextlib.nullcontext()
 
 
 def _body_of(progress: Progress) -> bytearray:
@@ -212,6 +215,14 @@ class Fetcher:
         timeout_s = self._settings.timeout_s if budget is None else budget.remaining_s
         if timeout_s <= 0:
             return self._on_deadline(progress)
+        # The first request's lane and slot are taken before the deadline starts:
+        # time queued for them does not count, and a wait here needs no pause of the
+        # deadline's timer (two moves of it; 20,000 links queue for slots often).
+        host = host_key(target)
+        lane = self.lanes.try_acquire(host, reservation)
+        if not (lane and self._global_slots.try_take()):
+            await self._take_slot(host, None, reservation, lane)
+        progress.held_host = host
         deadline: Deadline | None = None
         try:
             async with asyncio.timeout(timeout_s) as timeout:
@@ -219,6 +230,10 @@ class Fetcher:
                 outcome = await self._follow(progress, conditional, deadline, cookies)
         except TimeoutError:
             outcome = self._on_deadline(progress)
+        finally:
+            if progress.held_host is not None:  # never used: the fetch ended first
+                self._global_slots.release()
+                self.lanes.release(progress.held_host)
         if budget is not None:
             budget.remaining_s = max(0.0, deadline.remaining_s()) if deadline else 0.0
         return outcome
@@ -307,13 +322,16 @@ class Fetcher:
         while True:
             progress.attempts += 1
             may_retry = progress.attempts < self._settings.max_attempts
-            host = host_key(progress.current_url)
             try:
-                # Both taken by plain calls when free (nearly always: the dispatcher
-                # starts a link when its host's lane has room); awaited only to wait.
-                lane = self.lanes.try_acquire(host, progress.reservation)
-                if not (lane and self._global_slots.try_take()):
-                    await self._take_slot(host, deadline, progress.reservation, lane)
+                if progress.held_host is not None:  # the first try's, taken by fetch()
+                    host, progress.held_host = progress.held_host, None
+                else:
+                    # Both taken by plain calls when free (nearly always: the dispatcher
+                    # starts a link when its host's lane has room); awaited only to wait.
+                    host = host_key(progress.current_url)
+                    lane = self.lanes.try_acquire(host, progress.reservation)
+                    if not (lane and self._global_slots.try_take()):
+                        await self._take_slot(host, deadline, progress.reservation, lane)
                 try:
                     outcome, delay = await self._exchange(
                         progress, extra_headers, may_retry, deadline
@@ -344,19 +362,24 @@ class Fetcher:
             self.lanes.pause(host_key(url), min(retry_after, self._settings.max_retry_after_s))
 
     async def _take_slot(
-        self, host: str, deadline: Deadline, reservation: Reservation | None, lane_held: bool
+        self,
+        host: str,
+        deadline: Deadline | None,
+        reservation: Reservation | None,
+        lane_held: bool,
     ) -> None:
         """Wait for the host's lane (unless ``lane_held``), then a global slot, for
         one request (in that order, so that requests queued for a busy host do not
         hold global slots other hosts could use); the caller releases both. Waiting
-        for either does not count against the deadline; a slot free at once is
-        taken without pausing it (each pause moves its timer twice)."""
+        for either does not count against the ``deadline`` (None: not started yet);
+        a slot free at once is taken without pausing it (each pause moves its timer
+        twice)."""
         if not lane_held and not self.lanes.try_acquire(host, reservation):
-            with deadline.paused():
+            with _NOT_PAUSED if deadline is None else deadline.paused():
                 await self.lanes.acquire(host, reservation)
         try:
             if not self._global_slots.try_take():
-                with deadline.paused():
+                with _NOT_PAUSED if deadline is None else deadline.paused():
                     await self._global_slots.take()
         except BaseException:
             self.lanes.release(host)
