@@ -32,23 +32,27 @@ from .transport import direct_pools
 
 class Answer:
     """A response as a fetch reads it: ``status``, ``headers`` (lower-case names,
-    repeated fields joined), ``body`` (as received), then :meth:`aclose`."""
+    repeated fields joined), ``body`` (as received), then :meth:`aclose`. Either
+    over the pool's :class:`~citecheck.fetch.http11.Body` or over httpx's
+    ``response``; ``for_cookies`` is the ``httpx.Response`` a cookie jar reads (the
+    response itself, or one made of the fields when they set cookies)."""
 
-    __slots__ = ("status", "headers", "_body", "_response", "_fields", "_request")
+    __slots__ = ("status", "headers", "_body", "_response", "_for_cookies")
 
     def __init__(
         self,
         status: int,
         headers: dict[str, str],
+        *,
         body: Body | None = None,
         response: httpx.Response | None = None,
+        for_cookies: httpx.Response | None = None,
     ) -> None:
         self.status = status
         self.headers = headers
         self._body = body
         self._response = response
-        self._fields: list[tuple[bytes, bytes]] | None = None
-        self._request: httpx.Request | None = None
+        self._for_cookies = for_cookies or response
 
     @property
     def body(self) -> AsyncIterable[bytes]:
@@ -59,11 +63,8 @@ class Answer:
 
     def extract_cookies(self, cookies: httpx.Cookies) -> None:
         """Keep the answer's Set-Cookie fields in ``cookies``."""
-        response = self._response
-        if response is None:
-            assert self._fields is not None and self._request is not None
-            response = httpx.Response(self.status, headers=self._fields, request=self._request)
-        cookies.extract_cookies(response)
+        if self._for_cookies is not None:
+            cookies.extract_cookies(self._for_cookies)
 
     async def aclose(self) -> None:
         """End the exchange (the connection is kept if the body was read whole)."""
@@ -109,12 +110,12 @@ class Sender:
             )
         except (UnicodeError, ValueError) as exc:
             raise httpx.InvalidURL(f"cannot request this URL: {exc}") from exc
-        fields = answer.headers
-        lean = Answer(answer.status, lower_fields(fields), body=body)
-        if "set-cookie" in lean.headers:  # the cookie jar reads httpx's objects
-            lean._fields = fields  # noqa: SLF001
-            lean._request = request or requests.make(url, extra_headers)  # noqa: SLF001
-        return lean
+        headers = lower_fields(answer.headers)
+        for_cookies = None
+        if "set-cookie" in headers:  # the cookie jar reads httpx's request and response
+            request = request or requests.make(url, extra_headers)
+            for_cookies = httpx.Response(answer.status, headers=answer.headers, request=request)
+        return Answer(answer.status, headers, body=body, for_cookies=for_cookies)
 
     async def _through_httpx(self, request: httpx.Request) -> Answer:
         try:
