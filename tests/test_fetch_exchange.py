@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import socket
+import ssl
 import zlib
 from collections.abc import Callable
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 import respx
+import trustme
 from servers import FakeWeb, Reply, Request
 
 from citecheck.config import Settings
@@ -302,3 +304,30 @@ async def test_a_mocked_transport_is_never_bypassed() -> None:
             outcome = await fetcher.fetch("http://mocked.test/")
         assert (outcome.status_code, outcome.body) == (200, b"<title>Mocked</title>")
         assert direct_pools(transport) is not None
+
+
+async def test_tls_both_ways_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over TLS, the certificate is checked for the URL's name, which goes as SNI:
+    a certificate for the name is accepted, the same server under a name it does
+    not hold is a TLS error, and an unknown authority too, the same both ways."""
+    authority = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert(HOSTS[0]).configure_cert(server_context)
+    trusting = ssl.create_default_context()
+    authority.configure_trust(trusting)
+    with FakeWeb(ssl_context=server_context) as web:
+        _routes(web)
+        for trusted in (True, False):
+            if trusted:
+                monkeypatch.setattr(httpx, "create_ssl_context", lambda **kw: trusting)
+            else:
+                monkeypatch.undo()
+            for host in HOSTS:
+                url = f"https://{host}:{web.port}/parity/echo"
+                direct, through_httpx = await _fetch_both(web, url, {}, {})
+                assert _comparable(direct) == _comparable(through_httpx)
+                if trusted and host == HOSTS[0]:
+                    assert direct.status_code == 200
+                    assert f"host: {host}:{web.port}" in direct.body.decode()
+                else:
+                    assert direct.error is Reason.TLS_ERROR, direct
