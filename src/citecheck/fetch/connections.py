@@ -1,4 +1,4 @@
-"""The connection layer under httpx: one small pool per origin, over lean streams.
+"""The connection layer: one small pool per origin, over lean streams.
 
 Why not httpcore's single pool: on every request and every response close it scans
 all its connections (``_assign_requests_to_connections``), asking each whether it
