@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from citecheck.errors import InvalidURLError
+from citecheck.fetch import framing
 from citecheck.fetch import request as request_module
 from citecheck.fetch.request import RequestMaker, request_url
 from citecheck.urls import normalize_url
@@ -168,3 +169,53 @@ def test_a_normalised_url_takes_the_fast_parse(url: str) -> None:
     # The comparisons above are not vacuous: these never reach httpx's parse.
     assert request_module._fast_parse(url) is not None  # noqa: SLF001
     _assert_same(url)
+
+
+def _head_or_error(build: object) -> object:
+    try:
+        return build()  # type: ignore[operator]
+    except Exception as exc:  # noqa: BLE001 - the type and message are what is compared
+        return (type(exc), str(exc))
+
+
+_CLIENT = httpx.AsyncClient(headers={"User-Agent": "citecheck-test"})
+_MAKER = RequestMaker(_CLIENT.headers, _CLIENT.timeout.as_dict())
+_EXTRA_HEADERS = st.dictionaries(
+    st.sampled_from(["If-None-Match", "If-Modified-Since", "X-Bad\nName"]),
+    st.text(alphabet=string.printable + "é\x00", max_size=20),
+    max_size=2,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    host=st.sampled_from(["example.org", "127.0.0.1", "[::1]", "xn--caf-dma.example"]),
+    port=st.one_of(st.none(), st.sampled_from([80, 443, 8080])),
+    rest=st.text(alphabet=_URL_CHARACTERS, max_size=30),
+    extra=_EXTRA_HEADERS,
+)
+def test_a_head_is_the_one_made_of_httpx_request(
+    host: str, port: int | None, rest: str, extra: dict[str, str]
+) -> None:
+    """The head a fetch sends without httpx's request has the bytes the transport
+    makes of that request (framing.request_head), and is refused for the same
+    reasons, with the same error."""
+    maker = _MAKER
+    for scheme in ("http", "https"):
+        url = f"{scheme}://{host}{'' if port is None else f':{port}'}/{rest}"
+
+        def lean(url: str = url) -> tuple[bytes, object]:
+            target = maker.target(url)
+            return maker.head(target, extra), target.origin
+
+        def through_httpx(url: str = url) -> tuple[bytes, object]:
+            request = maker.make(url, extra)
+            parsed = request.url
+            origin = (
+                parsed.scheme,
+                parsed.raw_host.decode(),
+                parsed.port or {"http": 80}.get(parsed.scheme, 443),
+            )
+            return framing.request_head(request, 0), origin
+
+        assert _head_or_error(lean) == _head_or_error(through_httpx), url

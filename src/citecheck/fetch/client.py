@@ -15,7 +15,9 @@ place, reasons.py. DNS and the address policy (``Settings.resolve``,
 ``Settings.exclude_private``) live in the network backend of citecheck's transport
 (transport.py), which raises :class:`PolicyConnectError` carrying its Reason, so
 the mapping never has to guess from messages. Inflation is in inflate.py, the
-capped read of a body in body.py, the GET itself is built in request.py.
+capped read of a body in body.py, the GET itself is built in request.py and sent in
+exchange.py (straight to citecheck's pools, without httpx's request and response,
+when the transport is citecheck's own).
 
 The deadline (``Settings.timeout_s``) covers DNS, connect, headers, body, every
 redirect and every retry, including backoff sleeps. Time spent queued behind other
@@ -30,8 +32,9 @@ a retryable answer (a 503, a 429), which is then returned as it was.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterable, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
@@ -45,11 +48,11 @@ from ..lanes import Lanes, Reservation
 from ..models import PDF_TYPES, FetchOutcome, Hop, Reason
 from ..retry_after import retry_after_s
 from ..urls import CHECKABLE_SCHEMES, host_key, normalize_url, scheme_of
-from .body import discard_small_body, lower_headers, read_capped
+from .body import discard_small_body, read_capped
+from .exchange import Sender
 from .inflate import inflater_for
 from .progress import Deadline, Progress
 from .reasons import client_refusal, reason_for
-from .request import RequestMaker
 from .retries import RETRYABLE_REASONS, RETRYABLE_STATUSES, backoff_s, retry_delay
 from .slots import Slots
 from .transport import policy_transport
@@ -61,6 +64,8 @@ _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _ACCEPT = "text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.8"
 _ACCEPT_LANGUAGE = "en;q=0.9, *;q=0.5"
 _ACCEPT_ENCODING = "gzip, deflate"
+#: What a wait for a slot is done in before a fetch's deadline has started.
+_NOT_PAUSED = contextlib.nullcontext()
 
 
 def _body_of(progress: Progress) -> bytearray:
@@ -109,8 +114,7 @@ class Fetcher:
         self._sleep = sleep
         self._client: httpx.AsyncClient | None = None
         # Set on entry, from the client: what each request is built and sent with.
-        self._sender: httpx.AsyncBaseTransport = httpx.AsyncBaseTransport()
-        self._requests = RequestMaker(httpx.Headers(), {})
+        self._sender = Sender(httpx.AsyncBaseTransport(), httpx.Headers(), {})
         self._global_slots = Slots(settings.concurrency)
         self._pdf_readers = asyncio.Semaphore(DEFAULT_PDF_READERS)
         #: The per-host lanes; check.py's dispatcher watches them to start links.
@@ -136,12 +140,11 @@ class Fetcher:
         # anyway (cookies live per fetch), so skip the parse: 4% of a check's CPU.
         self._client._cookies = _UnusedCookies()
         await self._client.__aenter__()
-        self._sender = self._client._transport
         # Only the connect timeout is a fetch's own: the per-URL deadline, never
         # longer than the client's read, write and pool timeouts and started before
         # any of them, ends a fetch first; their timers would only cost CPU.
         timeouts = {**self._client.timeout.as_dict(), "read": None, "write": None, "pool": None}
-        self._requests = RequestMaker(self._client.headers, timeouts)
+        self._sender = Sender(self._client._transport, self._client.headers, timeouts)
         return self
 
     async def __aexit__(
@@ -212,6 +215,14 @@ class Fetcher:
         timeout_s = self._settings.timeout_s if budget is None else budget.remaining_s
         if timeout_s <= 0:
             return self._on_deadline(progress)
+        # The first request's lane and slot are taken before the deadline starts:
+        # time queued for them does not count, and a wait here needs no pause of the
+        # deadline's timer (two moves of it; 20,000 links queue for slots often).
+        host = host_key(target)
+        lane = self.lanes.try_acquire(host, reservation)
+        if not (lane and self._global_slots.try_take()):
+            await self._take_slot(host, None, reservation, lane)
+        progress.held_host = host
         deadline: Deadline | None = None
         try:
             async with asyncio.timeout(timeout_s) as timeout:
@@ -219,6 +230,10 @@ class Fetcher:
                 outcome = await self._follow(progress, conditional, deadline, cookies)
         except TimeoutError:
             outcome = self._on_deadline(progress)
+        finally:
+            if progress.held_host is not None:  # never used: the fetch ended first
+                self._global_slots.release()
+                self.lanes.release(progress.held_host)
         if budget is not None:
             budget.remaining_s = max(0.0, deadline.remaining_s()) if deadline else 0.0
         return outcome
@@ -307,13 +322,16 @@ class Fetcher:
         while True:
             progress.attempts += 1
             may_retry = progress.attempts < self._settings.max_attempts
-            host = host_key(progress.current_url)
             try:
-                # Both taken by plain calls when free (nearly always: the dispatcher
-                # starts a link when its host's lane has room); awaited only to wait.
-                lane = self.lanes.try_acquire(host, progress.reservation)
-                if not (lane and self._global_slots.try_take()):
-                    await self._take_slot(host, deadline, progress.reservation, lane)
+                if progress.held_host is not None:  # the first try's, taken by fetch()
+                    host, progress.held_host = progress.held_host, None
+                else:
+                    # Both taken by plain calls when free (nearly always: the dispatcher
+                    # starts a link when its host's lane has room); awaited only to wait.
+                    host = host_key(progress.current_url)
+                    lane = self.lanes.try_acquire(host, progress.reservation)
+                    if not (lane and self._global_slots.try_take()):
+                        await self._take_slot(host, deadline, progress.reservation, lane)
                 try:
                     outcome, delay = await self._exchange(
                         progress, extra_headers, may_retry, deadline
@@ -344,19 +362,24 @@ class Fetcher:
             self.lanes.pause(host_key(url), min(retry_after, self._settings.max_retry_after_s))
 
     async def _take_slot(
-        self, host: str, deadline: Deadline, reservation: Reservation | None, lane_held: bool
+        self,
+        host: str,
+        deadline: Deadline | None,
+        reservation: Reservation | None,
+        lane_held: bool,
     ) -> None:
         """Wait for the host's lane (unless ``lane_held``), then a global slot, for
         one request (in that order, so that requests queued for a busy host do not
         hold global slots other hosts could use); the caller releases both. Waiting
-        for either does not count against the deadline; a slot free at once is
-        taken without pausing it (each pause moves its timer twice)."""
+        for either does not count against the ``deadline`` (None: not started yet);
+        a slot free at once is taken without pausing it (each pause moves its timer
+        twice)."""
         if not lane_held and not self.lanes.try_acquire(host, reservation):
-            with deadline.paused():
+            with _NOT_PAUSED if deadline is None else deadline.paused():
                 await self.lanes.acquire(host, reservation)
         try:
             if not self._global_slots.try_take():
-                with deadline.paused():
+                with _NOT_PAUSED if deadline is None else deadline.paused():
                     await self._global_slots.take()
         except BaseException:
             self.lanes.release(host)
@@ -373,25 +396,18 @@ class Fetcher:
         seconds to wait first (the server's Retry-After, or the backoff); None when
         the outcome is final."""
         progress.reading_body = False
-        request = self._requests.make(progress.current_url, extra_headers)
-        cookies = progress.cookies  # the cookie jar's work is costly: none until needed
-        if cookies is not None and cookies.jar:
-            cookies.set_cookie_header(request)
-        # Straight to the client's transport: what ``AsyncClient.send`` adds on top
-        # (auth, event hooks, a parse of every redirect's Location, the client's cookie
-        # jar, a log line) is nothing a fetch uses, and it was a sixth of a fetch's CPU.
+        # Straight to the client's transport (or, when it is citecheck's own, to its
+        # pools; exchange.py): what ``AsyncClient.send`` adds on top (auth, event
+        # hooks, a parse of every redirect's Location, the client's cookie jar, a log
+        # line) is nothing a fetch uses, and it was a sixth of a fetch's CPU.
+        answer = await self._sender.send(progress.current_url, extra_headers, progress.cookies)
         try:
-            response = await self._sender.handle_async_request(request)
-        except (UnicodeError, ValueError) as exc:
-            raise httpx.InvalidURL(f"cannot request this URL: {exc}") from exc
-        response.request = request
-        try:
-            status = response.status_code
-            headers = lower_headers(response.headers)
+            status = answer.status
+            headers = answer.headers
             if "set-cookie" in headers:
-                if cookies is None:
-                    cookies = progress.cookies = httpx.Cookies()
-                cookies.extract_cookies(response)
+                if progress.cookies is None:  # the jar's work is costly: none until needed
+                    progress.cookies = httpx.Cookies()
+                answer.extract_cookies(progress.cookies)
             progress.status_code, progress.headers = status, headers
             if status in RETRYABLE_STATUSES:
                 self._pause_host(progress.current_url, headers)
@@ -401,12 +417,12 @@ class Fetcher:
                 else None
             )
             if delay is not None and delay < deadline.remaining_s():
-                await discard_small_body(response, headers)
+                await discard_small_body(answer.body, headers)
                 return progress.outcome(status_code=status, headers=headers), delay
             if status in _REDIRECT_STATUSES and headers.get("location"):
-                await discard_small_body(response, headers)
+                await discard_small_body(answer.body, headers)
                 return progress.outcome(status_code=status, headers=headers), None
-            body, truncated, detail = await self._read_body(response, headers, progress)
+            body, truncated, detail = await self._read_body(answer.body, headers, progress)
             return progress.outcome(
                 status_code=status,
                 headers=headers,
@@ -415,10 +431,10 @@ class Fetcher:
                 error_detail=detail,
             ), None
         finally:
-            await response.aclose()
+            await answer.aclose()
 
     async def _read_body(
-        self, response: httpx.Response, headers: Mapping[str, str], progress: Progress
+        self, raw: AsyncIterable[bytes], headers: Mapping[str, str], progress: Progress
     ) -> tuple[bytes, bool, str | None]:
         """Up to the cap of decoded bytes; the rest is never read (nor inflated)."""
         inflater = inflater_for(headers.get("content-encoding"))
@@ -427,11 +443,11 @@ class Fetcher:
         content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
         if content_type not in PDF_TYPES:
             cap = self._settings.max_body_bytes
-            return await read_capped(response, inflater, cap, _body_of(progress))
+            return await read_capped(raw, inflater, cap, _body_of(progress))
         # PDFs are read whole (their metadata is often at the end), so few at a time.
         async with self._pdf_readers:
             cap = self._settings.max_pdf_bytes
-            return await read_capped(response, inflater, cap, _body_of(progress))
+            return await read_capped(raw, inflater, cap, _body_of(progress))
 
     async def is_network_up(self) -> bool:
         """True if any of ``settings.probe_urls`` gives any HTTP response at all."""

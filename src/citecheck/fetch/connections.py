@@ -1,4 +1,4 @@
-"""The connection layer under httpx: one small pool per origin, over lean streams.
+"""The connection layer: one small pool per origin, over lean streams.
 
 Why not httpcore's single pool: on every request and every response close it scans
 all its connections (``_assign_requests_to_connections``), asking each whether it
@@ -7,8 +7,8 @@ connection per call. With 64 connections that was about a third of citecheck's C
 (py-spy, BENCHMARKS.md). Politeness already keeps a host to ``per_host`` requests at
 once, so a pool per origin holds a handful of connections and its scan is short.
 
-:class:`PoolPerOrigin` takes httpx's requests and gives its responses (for the
-transport of transport.py). Pools are kept for the
+:class:`PoolPerOrigin` hands each exchange to its origin's pool (http11.py). Pools
+are kept for the
 ``max_pools`` origins used last; an older pool is closed once it has no request in
 flight, so idle keep-alive connections stay bounded however many hosts a run sees.
 
@@ -30,6 +30,10 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 import httpx
+
+if typing.TYPE_CHECKING:
+    from .framing import Head
+    from .http11 import Body, Origin, OriginPool, Timeouts
 
 #: Bytes asyncio buffers per connection before it stops reading from the socket.
 _READ_BUFFER = 64 * 1024
@@ -171,35 +175,35 @@ class AsyncioBackend:
         return AsyncioStream(reader, writer)
 
 
-class OriginPoolLike(typing.Protocol):
-    """What :class:`PoolPerOrigin` needs of a pool (http11.OriginPool)."""
-
-    def is_busy(self) -> bool: ...
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response: ...
-
-    async def aclose(self) -> None: ...
-
-
 class PoolPerOrigin:
-    """Pools, one per (scheme, host, port), made by ``new_pool``."""
+    """Pools, one per origin (scheme, host, port), made by ``new_pool``."""
 
-    def __init__(self, new_pool: Callable[[], OriginPoolLike], *, max_pools: int) -> None:
+    def __init__(self, new_pool: Callable[[], OriginPool], *, max_pools: int) -> None:
         self._new_pool = new_pool
         self._max_pools = max_pools
-        self._pools: OrderedDict[tuple[bytes, bytes, int | None], OriginPoolLike]
-        self._pools = OrderedDict()
+        self._pools: OrderedDict[Origin, OriginPool] = OrderedDict()
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        url = request.url
-        key = (url.raw_scheme, url.raw_host, url.port)
-        pool = self._pools.get(key)
+    async def exchange(
+        self,
+        origin: Origin,
+        head: bytes,
+        body: bytes = b"",
+        *,
+        timeouts: Timeouts,
+        method: str = "GET",
+        closes: bool = False,
+        sni: str | None = None,
+    ) -> tuple[Head, Body]:
+        """:meth:`OriginPool.exchange` on ``origin``'s pool."""
+        pool = self._pools.get(origin)
         if pool is None:
-            pool = self._pools[key] = self._new_pool()
+            pool = self._pools[origin] = self._new_pool()
             await self._close_unused()
         else:
-            self._pools.move_to_end(key)
-        return await pool.handle_async_request(request)
+            self._pools.move_to_end(origin)
+        return await pool.exchange(
+            origin, head, body, timeouts=timeouts, method=method, closes=closes, sni=sni
+        )
 
     async def _close_unused(self) -> None:
         """Close the least recently used pools beyond ``max_pools`` that have no

@@ -1,6 +1,7 @@
 """HTTP/1.1 messages as http11.py writes and reads them (RFC 9112): the bytes of a
 request's head, and how a response's body is framed and whether its connection
-can be kept after it."""
+can be kept after it. A fetch builds its request heads itself (request.py), with the
+same checks as :func:`request_head`."""
 
 from __future__ import annotations
 
@@ -44,9 +45,18 @@ class Head(typing.NamedTuple):
     headers: list[tuple[bytes, bytes]]
 
 
-def body_framing(head: Head, request: httpx.Request) -> tuple[str, int, bool]:
-    """How the body ends ("none"|"length"|"chunked"|"close"), its length, and
-    whether the connection can be kept after it (one pass over the fields)."""
+def asks_to_close(fields: list[tuple[bytes, bytes]]) -> bool:
+    """Whether a request's header fields say ``Connection: close``."""
+    return any(
+        name.lower() == b"connection" and b"close" in value.lower() for name, value in fields
+    )
+
+
+def body_framing(head: Head, method: str, request_closes: bool) -> tuple[str, int, bool]:
+    """How the body of the answer to a ``method`` request ends
+    ("none"|"length"|"chunked"|"close"), its length, and whether the connection can be
+    kept after it (one pass over the fields); ``request_closes``: the request said
+    ``Connection: close``."""
     codings: list[bytes] = []
     lengths: set[bytes] = set()
     close = False
@@ -58,7 +68,7 @@ def body_framing(head: Head, request: httpx.Request) -> tuple[str, int, bool]:
             lengths.add(value.strip())
         elif lowered == b"connection" and b"close" in value.lower():
             close = True
-    if request.method == "HEAD" or head.status in _NO_BODY_STATUSES or head.status < 200:
+    if method == "HEAD" or head.status in _NO_BODY_STATUSES or head.status < 200:
         framing, length = "none", 0
     elif codings:
         last = b",".join(codings).rsplit(b",", 1)[-1].strip().lower()
@@ -70,12 +80,8 @@ def body_framing(head: Head, request: httpx.Request) -> tuple[str, int, bool]:
         framing, length = "length", int(next(iter(values)))
     else:
         framing, length = "close", 0
-    keep = not close and framing != "close" and head.version == b"HTTP/1.1"
-    if keep:
-        for name, value in request.headers.raw:
-            if name.lower() == b"connection" and b"close" in value.lower():
-                keep = False
+    keep = not (close or request_closes) and framing != "close" and head.version == b"HTTP/1.1"
     return framing, length, keep
 
 
-__all__ = ["Head", "body_framing", "request_body", "request_head"]
+__all__ = ["Head", "asks_to_close", "body_framing", "request_body", "request_head"]

@@ -4,11 +4,13 @@ read a response head, stream a body, keep the connection if the exchange allows 
 Why not httpcore's pool and h11: per request they cost about 0.8 ms of CPU (state
 machines, event objects, a pool scan, tracing hooks), a fifth of a check's CPU
 (py-spy, BENCHMARKS.md, issue 11); this does the same exchange for a fraction of
-that. httpx stays the client: :class:`OriginPool` takes an ``httpx.Request`` and
-returns an ``httpx.Response`` under the transport of transport.py, and raises httpx's
-own exceptions (the ones httpx would have mapped httpcore's to), so httpcore is never
-imported (issue 11: with trio installed, httpcore imports it, a fifth of a check's
-start-up).
+that. :meth:`OriginPool.exchange` takes what the wire needs (the origin, the bytes
+of the request head, the timeouts) and gives the response head and a body reader;
+transport.py puts httpx's request and response around it for httpx's clients, and a
+fetch calls it directly (exchange.py). It raises httpx's own exceptions (the ones
+httpx would have mapped httpcore's to) either way, so errors are mapped in one place
+(reasons.py) and httpcore is never imported (issue 11: with trio installed, httpcore
+imports it, a fifth of a check's start-up).
 
 What it implements of RFC 9112: the status line and header fields (obsolete line
 folding joined, CRLF or bare LF line ends), 1xx interim responses skipped, a body
@@ -27,12 +29,13 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
+import typing
 from collections.abc import AsyncIterator, Callable
 
 import httpx
 
 from .connections import AsyncioStream, Backend
-from .framing import Head, body_framing, request_body, request_head
+from .framing import Head, body_framing
 from .slots import Slots
 
 #: The most bytes a response head (status line and fields) may have: httpcore's limit.
@@ -43,6 +46,8 @@ _HEAD_BLOCK_BYTES = 32 * 1024
 #: The most bytes read from the socket at once while streaming a body.
 _READ_SIZE = 64 * 1024
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
+#: The schemes an origin may have.
+SCHEMES = frozenset({"http", "https"})
 _HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
 
 
@@ -54,9 +59,23 @@ class _Closed(Exception):
         self.reset = reset
 
 
-def _timeout(request: httpx.Request, kind: str) -> float | None:
-    timeouts = request.extensions.get("timeout") or {}
-    return timeouts.get(kind)
+class Origin(typing.NamedTuple):
+    """Where an exchange goes: the key of its pool (connections.py)."""
+
+    scheme: str
+    #: The host as sent (IDNA-encoded, an IPv6 address without brackets).
+    host: str
+    #: The port, the scheme's default when the URL has none.
+    port: int
+
+
+class Timeouts(typing.NamedTuple):
+    """An exchange's timeouts in seconds (None: none; its caller bounds the wait)."""
+
+    connect: float | None = None
+    read: float | None = None
+    write: float | None = None
+    pool: float | None = None
 
 
 class Connection:
@@ -241,9 +260,10 @@ class Connection:
         await self.stream.aclose()
 
 
-class _Body(httpx.AsyncByteStream):
-    """A response body as httpx's stream: iterated, then closed. Closing after the
-    whole framed body was read gives the connection back to its pool."""
+class Body(httpx.AsyncByteStream):
+    """A response body, iterated then closed (an httpx stream as well, for the
+    transport). Closing after the whole framed body was read gives the connection
+    back to its pool; closing it before closes the connection."""
 
     def __init__(
         self,
@@ -312,11 +332,19 @@ class _Body(httpx.AsyncByteStream):
             if await connection.read_line(self._timeout):
                 raise httpx.RemoteProtocolError("a chunk is longer than its size")
 
-    async def aclose(self) -> None:
+    @property
+    def network_stream(self) -> AsyncioStream | None:
+        """The connection's stream, until the body is closed."""
+        return None if self._connection is None else self._connection.stream
+
+    def close(self) -> None:
         connection, self._connection = self._connection, None
         if connection is None:
             return
         self._pool.finish(connection, reusable=self._done and self._keep)
+
+    async def aclose(self) -> None:
+        self.close()
 
 
 class OriginPool:
@@ -345,30 +373,41 @@ class OriginPool:
         """True while any connection is in an exchange."""
         return len(self._open) > len(self._idle)
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if request.url.scheme not in ("http", "https"):
-            raise httpx.UnsupportedProtocol(f"unsupported scheme {request.url.scheme!r}")
+    async def exchange(
+        self,
+        origin: Origin,
+        head: bytes,
+        body: bytes = b"",
+        *,
+        timeouts: Timeouts,
+        method: str = "GET",
+        closes: bool = False,
+        sni: str | None = None,
+    ) -> tuple[Head, Body]:
+        """Send ``head`` and ``body`` (``method``'s, the request head's bytes; its
+        fields say Connection: close if ``closes``) and read the final response head;
+        the body is read from the :class:`Body` given with it, which must be closed."""
+        if origin.scheme not in SCHEMES:
+            raise httpx.UnsupportedProtocol(f"unsupported scheme {origin.scheme!r}")
         if not self._slots.try_take():  # a free slot is taken at once: no wait to bound
             try:
-                async with asyncio.timeout(_timeout(request, "pool")):
+                async with asyncio.timeout(timeouts.pool):
                     await self._slots.take()
             except TimeoutError as exc:
                 raise httpx.PoolTimeout("no connection was free in time") from exc
         # The slot is given back when the response's body is closed (finish()).
         try:
-            body = await request_body(request)
-            head = request_head(request, len(body))
             connection = self._idle_connection()
-            if connection is not None and request.method in _IDEMPOTENT:
+            if connection is not None and method in _IDEMPOTENT:
                 try:
-                    return await self._exchange(connection, request, head, body)
+                    return await self._exchange(connection, head, body, timeouts, method, closes)
                 except _Closed:
                     pass  # dropped while idle: once more, on a new connection
             elif connection is not None:
                 self._idle.append(connection)
-            connection = await self._connect(request)
+            connection = await self._connect(origin, timeouts.connect, sni)
             try:
-                return await self._exchange(connection, request, head, body)
+                return await self._exchange(connection, head, body, timeouts, method, closes)
             except _Closed as closed:
                 if closed.reset is not None:
                     raise httpx.ReadError(str(closed.reset) or "connection reset") from None
@@ -388,18 +427,16 @@ class OriginPool:
             self._drop(connection)
         return None
 
-    async def _connect(self, request: httpx.Request) -> Connection:
-        url = request.url
-        host = url.raw_host.decode("ascii")
-        port = url.port or (443 if url.scheme == "https" else 80)
-        timeout = _timeout(request, "connect")
-        stream = await self._backend.connect_tcp(host, port, timeout=timeout)
+    async def _connect(self, origin: Origin, timeout: float | None, sni: str | None) -> Connection:
+        host = origin.host
+        stream = await self._backend.connect_tcp(host, origin.port, timeout=timeout)
         try:
-            if url.scheme == "https":
+            if origin.scheme == "https":
                 context = self._ssl_context()
                 context.set_alpn_protocols(["http/1.1"])
-                sni = request.extensions.get("sni_hostname") or host
-                stream = await stream.start_tls(context, server_hostname=sni, timeout=timeout)
+                stream = await stream.start_tls(
+                    context, server_hostname=sni or host, timeout=timeout
+                )
         except BaseException:
             await stream.aclose()
             raise
@@ -411,26 +448,22 @@ class OriginPool:
         return connection
 
     async def _exchange(
-        self, connection: Connection, request: httpx.Request, head: bytes, body: bytes
-    ) -> httpx.Response:
+        self,
+        connection: Connection,
+        head: bytes,
+        body: bytes,
+        timeouts: Timeouts,
+        method: str,
+        closes: bool,
+    ) -> tuple[Head, Body]:
         try:
-            await connection.send(head, body, _timeout(request, "write"))
-            answer = await connection.read_head(_timeout(request, "read"))
-            framing, length, keep = body_framing(answer, request)
+            await connection.send(head, body, timeouts.write)
+            answer = await connection.read_head(timeouts.read)
+            framing, length, keep = body_framing(answer, method, closes)
         except BaseException:
             self._drop(connection)
             raise
-        stream = _Body(self, connection, framing, length, keep, _timeout(request, "read"))
-        return httpx.Response(
-            answer.status,
-            headers=answer.headers,
-            stream=stream,
-            extensions={
-                "http_version": answer.version,
-                "reason_phrase": answer.reason,
-                "network_stream": connection.stream,
-            },
-        )
+        return answer, Body(self, connection, framing, length, keep, timeouts.read)
 
     def finish(self, connection: Connection, *, reusable: bool) -> None:
         """An exchange ended (its body closed): keep the connection if it is fit for
@@ -453,4 +486,4 @@ class OriginPool:
             await connection.aclose()
 
 
-__all__ = ["MAX_HEAD_BYTES", "OriginPool"]
+__all__ = ["MAX_HEAD_BYTES", "SCHEMES", "Body", "Origin", "OriginPool", "Timeouts"]

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 import typing
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import httpx
@@ -32,6 +30,8 @@ class Progress:
     started: float = field(default_factory=time.monotonic)
     #: The fetch's own cookies, from its first Set-Cookie (or preset) on.
     cookies: httpx.Cookies | None = None
+    #: The host whose lane and global slot the first try holds until it starts.
+    held_host: str | None = None
 
     def outcome(self, **values: typing.Any) -> FetchOutcome:
         """The outcome as of now (``elapsed_ms`` is counted from the fetch's start)."""
@@ -48,25 +48,33 @@ class Progress:
 class Deadline:
     """The per-URL deadline, which can be paused while queued for a politeness slot."""
 
+    __slots__ = ("_timeout", "_resume_in")
+
     def __init__(self, timeout: asyncio.Timeout) -> None:
         self._timeout = timeout
+        self._resume_in: float | None = None
 
     def remaining_s(self) -> float:
         when = self._timeout.when()
         return float("inf") if when is None else when - asyncio.get_running_loop().time()
 
-    @contextlib.contextmanager
-    def paused(self) -> Iterator[None]:
-        if self._timeout.expired():
-            yield
+    def paused(self) -> Deadline:
+        """``with deadline.paused():`` stops the deadline's clock for the block (a
+        plain context manager: a generator's costs more than the pause itself)."""
+        return self
+
+    def __enter__(self) -> None:
+        timeout = self._timeout
+        if timeout.expired():
+            self._resume_in = None
             return
-        remaining = self.remaining_s()
-        self._timeout.reschedule(None)
-        try:
-            yield
-        finally:
-            if not self._timeout.expired():
-                self._timeout.reschedule(asyncio.get_running_loop().time() + remaining)
+        self._resume_in = self.remaining_s()
+        timeout.reschedule(None)
+
+    def __exit__(self, *exc_info: object) -> None:
+        resume_in, self._resume_in = self._resume_in, None
+        if resume_in is not None and not self._timeout.expired():
+            self._timeout.reschedule(asyncio.get_running_loop().time() + resume_in)
 
 
 __all__ = ["Deadline", "Progress"]

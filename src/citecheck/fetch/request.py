@@ -10,6 +10,11 @@ gives every other URL to httpx. The result is the same ``httpx.URL`` either way
 (tests/test_fetch_request.py compares the two on many URLs, and
 :func:`_fast_parse_works` checks it at import, falling back to httpx's parse for
 good if this httpx spells its URLs differently).
+
+A fetch over citecheck's own transport does not even build the ``httpx.Request``:
+:meth:`RequestMaker.target` and :meth:`RequestMaker.head` give the origin, the
+request target and the bytes of the head that transport.py would have made of it
+(framing.request_head, with the same checks), from the same parse.
 """
 
 from __future__ import annotations
@@ -21,6 +26,9 @@ import typing
 from collections.abc import Mapping
 
 import httpx
+
+from .framing import asks_to_close
+from .http11 import Origin, Timeouts
 
 #: Parsed URLs remembered: a fetch parses its URL to vet it and again to send it.
 _REMEMBERED_URLS = 1024
@@ -121,13 +129,32 @@ def request_url(url: str) -> httpx.URL:
     return httpx.URL(url)
 
 
+class Target(typing.NamedTuple):
+    """Where a GET goes: its origin (the pool's key) and request target, and the
+    value of its Host field."""
+
+    origin: Origin
+    path: bytes
+    netloc: bytes
+
+
+@functools.lru_cache(maxsize=_REMEMBERED_URLS)
+def _target(url: str) -> Target:
+    parsed = request_url(url)
+    scheme = parsed.scheme
+    port = parsed.port or _DEFAULT_PORTS.get(scheme, 0)
+    origin = Origin(scheme, parsed.raw_host.decode("ascii"), port)
+    return Target(origin, parsed.raw_path, parsed.netloc)
+
+
 #: The empty body of every GET (one for all: it holds nothing).
 _NO_BODY = httpx.ByteStream(b"")
 
 
 class RequestMaker:
     """Builds a fetch's GETs: the client's headers after ``Host``, as httpx's own
-    ``Request`` puts them, and the client's timeouts."""
+    ``Request`` puts them, and the client's timeouts; as an ``httpx.Request``
+    (:meth:`make`) or as the bytes of its head (:meth:`target`, :meth:`head`)."""
 
     def __init__(self, headers: httpx.Headers, timeouts: Mapping[str, float | None]) -> None:
         self._headers = list(headers.raw)
@@ -135,6 +162,54 @@ class RequestMaker:
         # A request copies the headers it is given: the same ones serve every
         # request to a host.
         self._by_host: dict[bytes, httpx.Headers] = {}
+        self._fields = b"".join(name + b": " + value + b"\r\n" for name, value in self._headers)
+        self._fields_by_host: dict[bytes, bytes] = {}
+        #: Whether the client's headers say Connection: close (then no head keeps
+        #: its connection).
+        self.closes = asks_to_close(self._headers)
+        self.timeouts = Timeouts(*(timeouts.get(kind) for kind in Timeouts._fields))
+
+    def target(self, url: str) -> Target:
+        """Where the GET for ``url`` goes; raises ``httpx.InvalidURL`` as
+        :meth:`make` does."""
+        try:
+            return _target(url)
+        except (UnicodeError, ValueError) as exc:
+            raise httpx.InvalidURL(f"cannot request this URL: {exc}") from exc
+
+    def _fields_to(self, netloc: bytes) -> bytes:
+        fields = self._fields_by_host.get(netloc)
+        if fields is None:
+            fields = b"Host: " + netloc + b"\r\n" + self._fields
+            # The fields are joined by len(headers) + 1 line ends: any more were in
+            # a name or a value.
+            if (
+                fields.count(b"\n") > len(self._headers) + 1
+                or fields.count(b"\r") > len(self._headers) + 1
+            ):
+                raise httpx.LocalProtocolError("a request header holds a line break")
+            if len(self._fields_by_host) >= _REMEMBERED_HOSTS:
+                self._fields_by_host.clear()
+            self._fields_by_host[netloc] = fields
+        return fields
+
+    def head(self, target: Target, extra_headers: Mapping[str, str]) -> bytes:
+        """The bytes of the head of the GET to ``target`` with ``extra_headers``
+        after the client's: those framing.request_head makes of :meth:`make`'s
+        request, and refused for the same reasons."""
+        fields = self._fields_to(target.netloc)
+        if extra_headers:
+            extra = b"".join(
+                name.encode("ascii") + b": " + value.encode("ascii") + b"\r\n"
+                for name, value in extra_headers.items()
+            )
+            if extra.count(b"\n") > len(extra_headers) or extra.count(b"\r") > len(extra_headers):
+                raise httpx.LocalProtocolError("a request header holds a line break")
+            fields += extra
+        path = target.path
+        if b"\r" in path or b"\n" in path or b" " in path:
+            raise httpx.LocalProtocolError("the request target holds white space")
+        return b"GET " + path + b" HTTP/1.1\r\n" + fields + b"\r\n"
 
     def _headers_to(self, netloc: bytes) -> httpx.Headers:
         headers = self._by_host.get(netloc)
@@ -164,4 +239,4 @@ class RequestMaker:
         return request
 
 
-__all__ = ["RequestMaker", "request_url"]
+__all__ = ["RequestMaker", "Target", "request_url"]

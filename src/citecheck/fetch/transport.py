@@ -5,10 +5,12 @@ addresses.py), as the network backend of its pools. A refusal is raised as
 reason from a message.
 
 The transport is httpx's own interface over citecheck's pools (connections.py,
-http11.py), not httpx's ``AsyncHTTPTransport`` over httpcore: those pools already
-speak httpx's requests, responses and exceptions, so httpcore (and, where it is
-installed, trio, which httpcore imports) is not loaded at all, and each request
-skips a conversion to httpcore's request and back (issue 11, BENCHMARKS.md).
+http11.py), not httpx's ``AsyncHTTPTransport`` over httpcore: those pools raise
+httpx's exceptions, so httpcore (and, where it is installed, trio, which httpcore
+imports) is not loaded at all (issue 11, BENCHMARKS.md). Here an ``httpx.Request``
+becomes the bytes of its head and the pools' answer an ``httpx.Response``: for
+httpx's clients (the archive's, the network probe's). A fetch skips both and hands
+its exchanges to the pools directly (:func:`direct_pools`, exchange.py).
 """
 
 from __future__ import annotations
@@ -26,10 +28,12 @@ from ..config import Settings
 from ..models import Reason
 from .addresses import is_refused_address
 from .connections import AsyncioBackend, AsyncioStream, Backend, PoolPerOrigin, SocketOption
-from .http11 import OriginPool
+from .framing import asks_to_close, request_body, request_head
+from .http11 import SCHEMES, Origin, OriginPool, Timeouts
 
 #: Origins whose connections are kept, per global request slot (see policy_transport).
 _POOLS_PER_SLOT = 4
+_DEFAULT_PORTS = {b"http": 80, b"https": 443}
 # getaddrinfo errors that mean "this name does not exist"; the rest are transient.
 _NAME_DOES_NOT_EXIST = frozenset(
     code
@@ -135,22 +139,65 @@ class _PolicyBackend:
         raise last_error
 
 
+def _timeouts(request: httpx.Request) -> Timeouts:
+    given = request.extensions.get("timeout") or {}
+    return Timeouts(given.get("connect"), given.get("read"), given.get("write"), given.get("pool"))
+
+
 class PolicyTransport(httpx.AsyncBaseTransport):
     """httpx's transport interface over citecheck's pools: one small pool per origin
     (connections.py says why), speaking HTTP/1.1 themselves (http11.py says why)."""
 
     def __init__(self, pools: PoolPerOrigin) -> None:
-        self._pools = pools
+        self.pools = pools
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
         try:
-            return await self._pools.handle_async_request(request)
+            if url.scheme not in SCHEMES:
+                raise httpx.UnsupportedProtocol(f"unsupported scheme {url.scheme!r}")
+            port = url.port or _DEFAULT_PORTS.get(url.raw_scheme, 0)
+            origin = Origin(url.scheme, url.raw_host.decode("ascii"), port)
+            body = await request_body(request)
+            head = request_head(request, len(body))
+            answer, stream = await self.pools.exchange(
+                origin,
+                head,
+                body,
+                timeouts=_timeouts(request),
+                method=request.method,
+                closes=asks_to_close(request.headers.raw),
+                sni=request.extensions.get("sni_hostname"),
+            )
         except httpx.RequestError as exc:
             exc.request = request  # as httpx's own transport gives its errors
             raise
+        return httpx.Response(
+            answer.status,
+            headers=answer.headers,
+            stream=stream,
+            extensions={
+                "http_version": answer.version,
+                "reason_phrase": answer.reason,
+                "network_stream": stream.network_stream,
+            },
+        )
 
     async def aclose(self) -> None:
-        await self._pools.aclose()
+        await self.pools.aclose()
+
+
+#: The transport's own way to send, to tell it from a replacement (respx's, in tests).
+_OWN_HANDLER = PolicyTransport.handle_async_request
+
+
+def direct_pools(transport: httpx.AsyncBaseTransport) -> PoolPerOrigin | None:
+    """The pools under ``transport`` when it is citecheck's own, as it comes, so that
+    a fetch may skip httpx's request and response; None for any other transport (a
+    test's mock, respx patching this one), which then gets httpx's request."""
+    if type(transport) is PolicyTransport and PolicyTransport.handle_async_request is _OWN_HANDLER:
+        return transport.pools
+    return None
 
 
 def policy_transport(settings: Settings) -> PolicyTransport:

@@ -1,0 +1,129 @@
+"""One request of a fetch and its answer: straight to citecheck's pools when the
+client's transport is citecheck's own, through httpx's transport interface when it
+is any other (a test's mock, respx).
+
+Why a fetch skips httpx's request and response on its own transport: building an
+``httpx.Request`` (its URL, its headers, copied twice), turning it back into bytes,
+and wrapping the answer in an ``httpx.Response`` with ``httpx.Headers`` and closing
+it cost more of a fetch's CPU than the HTTP/1.1 exchange itself (py-spy, issue 11,
+BENCHMARKS.md "Ninth step"). Here the head's bytes are built from the parsed URL and
+the client's headers (request.py, which checks them as framing.request_head does),
+the pool gives the status line and fields as received (http11.py), and the fields
+are decoded and joined as ``lower_headers`` would have done with httpx's
+``Headers``. The only httpx objects left are the rare cookie jar's: a fetch that
+sends or receives cookies builds the ``httpx.Request`` (and, for a Set-Cookie, the
+``httpx.Response``) that the jar reads. Failures are httpx's exceptions either way,
+so reasons.py maps them in one place; tests/test_fetch_exchange.py checks that both
+ways give the same outcomes against a real local server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, Mapping
+
+import httpx
+
+from .body import lower_fields, lower_headers, raw_body
+from .framing import request_head
+from .http11 import Body
+from .request import RequestMaker
+from .transport import direct_pools
+
+
+class Answer:
+    """A response as a fetch reads it: ``status``, ``headers`` (lower-case names,
+    repeated fields joined), ``body`` (as received), then :meth:`aclose`. Either
+    over the pool's :class:`~citecheck.fetch.http11.Body` or over httpx's
+    ``response``; ``for_cookies`` is the ``httpx.Response`` a cookie jar reads (the
+    response itself, or one made of the fields when they set cookies)."""
+
+    __slots__ = ("status", "headers", "_body", "_response", "_for_cookies")
+
+    def __init__(
+        self,
+        status: int,
+        headers: dict[str, str],
+        *,
+        body: Body | None = None,
+        response: httpx.Response | None = None,
+        for_cookies: httpx.Response | None = None,
+    ) -> None:
+        self.status = status
+        self.headers = headers
+        self._body = body
+        self._response = response
+        self._for_cookies = for_cookies or response
+
+    @property
+    def body(self) -> AsyncIterable[bytes]:
+        if self._body is not None:
+            return self._body
+        assert self._response is not None
+        return raw_body(self._response)
+
+    def extract_cookies(self, cookies: httpx.Cookies) -> None:
+        """Keep the answer's Set-Cookie fields in ``cookies``."""
+        if self._for_cookies is not None:
+            cookies.extract_cookies(self._for_cookies)
+
+    async def aclose(self) -> None:
+        """End the exchange (the connection is kept if the body was read whole)."""
+        if self._body is not None:
+            self._body.close()
+        elif self._response is not None:
+            await self._response.aclose()
+
+
+class Sender:
+    """Sends a fetch's GETs with the client's headers and timeouts."""
+
+    def __init__(
+        self,
+        transport: httpx.AsyncBaseTransport,
+        headers: httpx.Headers,
+        timeouts: Mapping[str, float | None],
+    ) -> None:
+        self._transport = transport
+        self._requests = RequestMaker(headers, timeouts)
+
+    async def send(
+        self, url: str, extra_headers: Mapping[str, str], cookies: httpx.Cookies | None
+    ) -> Answer:
+        """The answer to a GET of ``url`` (``cookies``: the fetch's own jar, or None);
+        raises httpx's exceptions, ``httpx.InvalidURL`` for a URL it cannot send."""
+        pools = direct_pools(self._transport)
+        requests = self._requests
+        request: httpx.Request | None = None
+        if pools is None or (cookies is not None and cookies.jar):
+            request = requests.make(url, extra_headers)
+            if cookies is not None and cookies.jar:
+                cookies.set_cookie_header(request)
+        if pools is None:
+            assert request is not None
+            return await self._through_httpx(request)
+        target = requests.target(url)
+        # The jar sets the Cookie field on httpx's request: its head is then made of it.
+        head = requests.head(target, extra_headers) if request is None else request_head(request, 0)
+        try:
+            answer, body = await pools.exchange(
+                target.origin, head, timeouts=requests.timeouts, closes=requests.closes
+            )
+        except (UnicodeError, ValueError) as exc:
+            raise httpx.InvalidURL(f"cannot request this URL: {exc}") from exc
+        headers = lower_fields(answer.headers)
+        for_cookies = None
+        if "set-cookie" in headers:  # the cookie jar reads httpx's request and response
+            request = request or requests.make(url, extra_headers)
+            for_cookies = httpx.Response(answer.status, headers=answer.headers, request=request)
+        return Answer(answer.status, headers, body=body, for_cookies=for_cookies)
+
+    async def _through_httpx(self, request: httpx.Request) -> Answer:
+        try:
+            response = await self._transport.handle_async_request(request)
+        except (UnicodeError, ValueError) as exc:
+            raise httpx.InvalidURL(f"cannot request this URL: {exc}") from exc
+        response.request = request
+        return Answer(response.status_code, lower_headers(response.headers), response=response)
+
+
+__all__ = ["Answer", "Sender"]
