@@ -572,6 +572,26 @@ async def test_conditional_get_on_the_fake_web(fake_web: FakeWeb) -> None:
     assert by_date.status_code == 304
 
 
+@pytest.mark.parametrize(
+    ("etag", "last_modified"),
+    [
+        ('"caf\u00e9"', None),  # a UTF-8 or Latin-1 ETag, as the store keeps it decoded
+        (None, "Mon, 15 Jan 2024 12:00:00 GMT\u00a0"),
+        ('"a\r\nX-Injected: 1"', None),
+        ('"v1"\x00', "Mon,\n 15 Jan 2024"),
+    ],
+)
+async def test_a_stored_validator_that_cannot_be_sent_gives_a_plain_get(
+    fake_web: FakeWeb, etag: str | None, last_modified: str | None
+) -> None:
+    """Whatever a server once sent as its ETag or Last-Modified, the next check of
+    the link still fetches it (unconditionally), on both paths to the network."""
+    outcome = await _fetch(fake_web.url("/conditional"), etag=etag, last_modified=last_modified)
+    assert outcome.error is None and outcome.status_code == 200
+    sent = [entry for entry in fake_web.requests if entry.path == "/conditional"][-1]
+    assert "if-none-match" not in sent.headers and "if-modified-since" not in sent.headers
+
+
 async def test_the_per_host_limit_holds_at_the_server(fake_web: FakeWeb) -> None:
     fake_web.latency_s = 0.1
     settings = _settings(per_host=2, concurrency=50, resolve=fake_web.resolve_for("a.test"))

@@ -176,6 +176,8 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
     ("not modified (etag)", "{base}/conditional", {}, {"etag": _ETAG}),
     ("not modified (date)", "{base}/conditional", {}, {"last_modified": _LAST_MODIFIED}),
     ("validators", "{base}/conditional", {}, {}),
+    ("a validator that cannot be sent", "{base}/conditional", {}, {"etag": '"caf\u00e9"'}),
+    ("a validator with a line break", "{base}/conditional", {}, {"last_modified": "a\r\nb: c"}),
     ("500 then 200", "{base}/flaky/parity?fail=1&code=500", {}, {}),
     ("500 every time", "{base}/status/500", {}, {}),
     ("503 every time", "{base}/status/503", {}, {}),

@@ -76,6 +76,14 @@ def _body_of(progress: Progress) -> bytearray:
     return progress.body
 
 
+def _sendable(validator: str) -> bool:
+    """Whether a stored validator (a page's ETag or Last-Modified) can be sent back
+    as it was received: visible ASCII and spaces only. A server may send others
+    (UTF-8 or Latin-1 bytes, which the store keeps decoded); such a link is then
+    fetched unconditionally, as if it had none, rather than failing every night."""
+    return validator.isascii() and validator.isprintable()
+
+
 def _shown(url: str) -> str:
     return url if len(url) <= 200 else url[:197] + "..."
 
@@ -207,9 +215,9 @@ class Fetcher:
                 url=url, final_url=target, error=refusal[0], error_detail=refusal[1]
             )
         conditional: dict[str, str] = {}
-        if etag:
+        if etag and _sendable(etag):
             conditional["If-None-Match"] = etag
-        if last_modified:
+        if last_modified and _sendable(last_modified):
             conditional["If-Modified-Since"] = last_modified
         progress = Progress(url=url, current_url=target, reservation=reservation, started=started)
         timeout_s = self._settings.timeout_s if budget is None else budget.remaining_s
