@@ -4,6 +4,7 @@ checked against that plain code (restated here) on generated inputs."""
 import codecs
 import hashlib
 import re
+from urllib.parse import urlsplit
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -84,3 +85,30 @@ def test_first_marker_is_the_first_in_order_that_the_body_holds(parts):
 def test_utf8_is_decoded_as_the_incremental_decoder_does(body):
     decoder = codecs.getincrementaldecoder("utf-8")("citecheck-whatwg")
     assert decode(body, "utf-8") == decoder.decode(body, final=True)
+
+
+URL_BITS = st.sampled_from(["http://", "https://", "HTTP://", "http:", "a", "Z", "0", ".", "-",
+                            "_", "@", ":", ":80", "[", "]", "[::1]", "[fe80::1%25EN0]", "%41",
+                            "é", "\t", "\n", " ", "/", "?", "#", "www.Example.org"])  # fmt: skip
+
+
+def _plain_host_of(url: str) -> str | type[ValueError]:
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return ValueError
+
+
+def _host_of_or_error(url: str) -> str | type[ValueError]:
+    try:
+        return classify.host_of(url)
+    except ValueError:
+        return ValueError
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.one_of(st.lists(URL_BITS, max_size=8).map("".join), st.text(max_size=20)))
+def test_host_of_is_urlsplits_hostname(url):
+    classify.host_of.cache_clear()
+    assert _host_of_or_error(url) == _plain_host_of(url)
+    assert _host_of_or_error(url) == _plain_host_of(url)  # remembered, or raising again

@@ -7,8 +7,11 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from citecheck.config import Schedule, Settings
 from citecheck.models import LinkState, Status
@@ -248,3 +251,32 @@ def test_a_pattern_is_searched_in_the_whole_url() -> None:
 
 def test_nothing_is_excluded_by_default() -> None:
     assert is_excluded("https://example.org/", Settings()) is None
+
+
+@given(
+    url=st.one_of(
+        st.sampled_from(["https://www.EXAMPLE.com./a", "http://[::1/", "http://u@example.com:x/"]),
+        st.text(alphabet=st.sampled_from(list("htps:/[].wexamplcom@?")), max_size=30),
+    ),
+    domains=st.sampled_from([(), ("example.com",), ("com", "example.org")]),
+    patterns=st.sampled_from([(), (r"/a$",), (r"\[",)]),
+)
+def test_excludes_answer_as_the_plain_test_does(url, domains, patterns) -> None:
+    """is_excluded looks no host up when no domain is excluded (issue 11): the same
+    answer as looking it up every time."""
+    settings = _excluding(domains, patterns)
+    assert is_excluded(url, settings) == _plain_is_excluded(url, settings)
+
+
+def _plain_is_excluded(url: str, settings: Settings) -> str | None:
+    try:
+        host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    except ValueError:
+        host = ""
+    for domain in settings.exclude_domains:
+        if host == domain or host.endswith("." + domain):
+            return f"the domain {domain} is excluded"
+    for pattern in settings.exclude_patterns:
+        if pattern.search(url):
+            return f"the URL matches the exclude pattern {pattern.pattern!r}"
+    return None

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from citecheck.urls import InvalidURLError, _normalize, normalize_url
+from citecheck.urls import (
+    InvalidURLError,
+    _normalize,
+    host_key,
+    hostname,
+    normalize_url,
+    scheme_of,
+)
 
 
 @pytest.mark.parametrize(
@@ -108,3 +117,79 @@ def test_the_short_way_agrees_on_any_text(host: str, rest: str, padding: str) ->
     for url in (f"http://{host}/{rest}", f"https://{host}:8080/{rest}", f"http://{host}{rest}"):
         url = padding + url + padding
         assert _key_or_error(normalize_url, url) == _key_or_error(_normalize, url), url
+
+
+# -- the fast paths of issue 11, held equal to the plain code they stand for ------------
+
+
+def _plain_hostname(url: str) -> str | None:
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return None
+
+
+def _plain_host_key(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def _plain_scheme_of(url: str) -> str:
+    scheme, colon, _ = url.strip().partition(":")
+    return scheme.lower() if colon and re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", scheme) else ""
+
+
+_AUTHORITY_BITS = ["http://", "https://", "HTTP://", "http:", "http:/", "ftp://", " http://",
+                   "\thttp://", "a", "Z", "0", "9", ".", "-", "_", "xn--", "@", "u:p@", ":",
+                   ":80", ":8080", ":x", "[", "]", "[::1]", "[fe80::1%25EN0]", "%41", "é",
+                   "\u2100", "\t", "\n", "\r", " ", "\x00", "/", "?", "#", "\\", ";"]  # fmt: skip
+URLISH = st.one_of(
+    st.lists(st.sampled_from(_AUTHORITY_BITS), max_size=8).map("".join),
+    st.builds(
+        "{}{}{}".format,
+        st.sampled_from(["http://", "https://", "HTTPS://", "http://u@", " https://"]),
+        st.text(alphabet=st.sampled_from(list("aZ09.-_:[]@%é\t/?#")), max_size=14),
+        st.text(max_size=10),
+    ),
+    st.text(max_size=30),
+)
+
+
+def test_hostname_is_urlsplits_on_every_combination() -> None:
+    for parts in itertools.product(["http", "https", "HTTP"], _HOSTS, _PORTS, _PATHS):
+        url = "{}://{}{}{}".format(*parts)
+        assert hostname(url) == _plain_hostname(url), url
+        assert host_key(url) == _plain_host_key(url), url
+        assert scheme_of(url) == _plain_scheme_of(url), url
+
+
+@settings(max_examples=1500, deadline=None)
+@given(URLISH)
+def test_hostname_host_key_and_scheme_of_are_the_plain_ones(url: str) -> None:
+    assert hostname(url) == _plain_hostname(url)
+    assert host_key(url) == _plain_host_key(url)
+    assert scheme_of(url) == _plain_scheme_of(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "host"),
+    [
+        ("http://127.0.1.17:41234/p/1", "127.0.1.17"),
+        ("https://www.example.org", "www.example.org"),
+        ("https://Example.ORG./a", "example.org."),
+        ("http://[FE80::1%25EN0]:8080/", "fe80::1%25en0"),  # urlsplit keeps a zone's case
+        ("http://user:pw@example.org:x/", "example.org"),  # hostname never reads the port
+        ("http://ex\tample.org/", "example.org"),  # urlsplit drops tabs anywhere
+        ("http://[::1/", ""),  # "Invalid IPv6 URL": no host to be polite to
+        ("mailto:someone@example.org", ""),
+    ],
+)
+def test_host_key(url: str, host: str) -> None:
+    assert host_key(url) == host == _plain_host_key(url)
+
+
+def test_hostname_of_a_url_urlsplit_refuses_is_none() -> None:
+    assert hostname("http://[::1/") is None
+    assert hostname("http://]/") is None

@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
 from .markers import any_of, by_first_character, first_marker
 from .models import HTML_TYPES, FetchOutcome, PageInfo, Reason, Status
+from .urls import hostname
 
 #: Similarity (1 - hamming/64 of the simhashes) above which two pages count as the same.
 SAME_PAGE_SIMILARITY = 0.9
@@ -470,8 +471,12 @@ def registrable_domain(host: str) -> str:
 @functools.lru_cache(maxsize=1024)  # the rules of classify.py and sites.py ask it per URL
 def host_of(url: str) -> str:
     """``urlsplit(url).hostname`` ("" when there is none): remembered, as the same
-    URL's host is asked for by several rules of one judgement."""
-    return urlsplit(url).hostname or ""
+    URL's host is asked for by several rules of one judgement. Raises urlsplit's
+    ValueError for a URL it cannot read."""
+    host = hostname(url)
+    if host is None:
+        return urlsplit(url).hostname or ""  # raises urlsplit's ValueError
+    return host
 
 
 def same_site(url_a: str, url_b: str) -> bool:

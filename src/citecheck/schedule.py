@@ -98,10 +98,11 @@ def is_excluded(url: str, settings: Settings) -> str | None:
     ``www.example.org`` but not ``badexample.org``); patterns are searched anywhere in
     the URL, so anchor them (``^https://intranet\\.``) to match a prefix.
     """
-    host = host_key(url).rstrip(".")
-    for domain in settings.exclude_domains:
-        if host == domain or host.endswith("." + domain):
-            return f"the domain {domain} is excluded"
+    if settings.exclude_domains:  # (most runs exclude none: no host to look up)
+        host = host_key(url).rstrip(".")
+        for domain in settings.exclude_domains:
+            if host == domain or host.endswith("." + domain):
+                return f"the domain {domain} is excluded"
     for pattern in settings.exclude_patterns:
         if pattern.search(url):
             return f"the URL matches the exclude pattern {pattern.pattern!r}"

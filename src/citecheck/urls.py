@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 from .errors import InvalidURLError
@@ -68,6 +69,10 @@ _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*", re.ASCII)
 def scheme_of(url: str) -> str:
     """The URL's scheme, lower-cased ('' when it has none). Never raises, unlike
     ``urlsplit`` (``A://[`` is "Invalid IPv6 URL" to it)."""
+    if url.startswith("https://"):  # a key's scheme, without taking it apart
+        return "https"
+    if url.startswith("http://"):
+        return "http"
     scheme, colon, _ = url.strip().partition(":")
     return scheme.lower() if colon and _SCHEME.fullmatch(scheme) else ""
 
@@ -146,14 +151,36 @@ def _normalize(url: str) -> str:
     return urlunsplit(SplitResult(scheme, netloc, path, query, ""))
 
 
+#: An absolute http(s) URL whose host is plain lower-case ASCII (no user info, no
+#: IP literal in brackets, no escapes), with an optional port, up to the end of its
+#: authority: the shape of nearly every key. Of such a URL, ``urlsplit``'s hostname
+#: is the host as written (tests/test_urls.py holds the two equal).
+_PLAIN_AUTHORITY = re.compile(r"https?://([a-z0-9._-]+)(?::[0-9]*)?(?=[/?#]|\Z)")
+
+
+def hostname(url: str) -> str | None:
+    """``urlsplit(url).hostname or ""``, or None where ``urlsplit`` raises
+    ValueError: read off the URL with one match for the usual shape (a fifth or
+    less of ``urlsplit``'s time, and no tuples), split in full for any other."""
+    match = _PLAIN_AUTHORITY.match(url)
+    if match is not None:
+        return match[1]
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return None
+
+
 @functools.lru_cache(maxsize=_REMEMBERED_KEYS)
 def host_key(url: str) -> str:
-    """The host that politeness limits apply to (lower-case, without port).
+    """The host that politeness limits apply to (lower-case, without port); "" when
+    the URL has none, or is not a URL ``urlsplit`` can read (no host to be polite to).
 
     Remembered like :func:`normalize_url`: a link's host is asked for by the
-    schedule, the dispatcher and every request's lane.
+    dispatcher and by every request's lane. (Not sized to the dispatcher's window: a
+    least-recently-used cache would need twice the window, as the links checked stay
+    in it, and :func:`hostname` makes a miss cheap.) Hosts are interned: every URL
+    of a host shares one string, as the lanes' and the dispatcher's keys.
     """
-    try:
-        return (urlsplit(url).hostname or "").lower()
-    except ValueError:  # not a URL urlsplit can read: no host to be polite to
-        return ""
+    host = hostname(url)
+    return sys.intern(host.lower()) if host else ""
