@@ -74,9 +74,7 @@ def _check(store: Store, settings: Settings, at: datetime, links: int) -> dict[s
     read_s = time.process_time() - started
     results = [_result(r.url, int(r.url.rsplit("p", 1)[1]), at) for r in requests]
     previous = [r.previous for r in requests]
-    baselines = [
-        in_flight.baseline(r.url) if r.status.is_success else None for r in results
-    ]
+    baselines = [in_flight.baseline(r.url) if r.status.is_success else None for r in results]
 
     flush_s = 0.0
     record_checks = store.record_checks
