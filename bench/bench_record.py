@@ -89,7 +89,7 @@ def _check(store: Store, settings: Settings, at: datetime, links: int) -> dict[s
     incidents = IncidentLog(None)
     recorder = CheckRecorder(
         store, run_id, settings, incidents, on_recorded=lambda _: None,
-        read_baseline=in_flight.baseline,
+        read_baseline=in_flight.baseline, **_as_the_pipeline_does(in_flight),
     )  # fmt: skip
     started = time.process_time()
     for before, result in zip(previous, results, strict=True):
@@ -112,6 +112,13 @@ def _check(store: Store, settings: Settings, at: datetime, links: int) -> dict[s
         "flush_us": round(flush_s * per_link, 1),
         "store_us": round((read_s + record_s - judge_s) * per_link, 1),
     }
+
+
+def _as_the_pipeline_does(in_flight: LinksInFlight) -> dict:
+    """The recorder's options pipeline._check_all gives it, on the citecheck being run
+    (an older one, with --citecheck-src, may lack some)."""
+    fields = CheckRecorder.__dataclass_fields__
+    return {"link_id_of": in_flight.link_id} if "link_id_of" in fields else {}
 
 
 def _run(links: int, hosts: int) -> dict[str, dict[str, float]]:

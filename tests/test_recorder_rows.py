@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
+
 from citecheck.config import Settings
 from citecheck.incidents import IncidentLog
 from citecheck.judgement import judge
@@ -137,7 +139,7 @@ def _one_by_one(store: Store, host: str) -> Iterator[None]:
         yield
 
 
-def _batched(store: Store, host: str, tmp_path: Path, recorder_options: dict) -> Iterator[None]:
+def _batched(store: Store, host: str, tmp_path: Path, *, ids_read: bool) -> Iterator[None]:
     """As a check run does: the links read first (store.active_link_reads, into
     LinksInFlight), then each result judged and recorded by the batch (of 3)."""
     for number, results in enumerate(_rounds(host)):
@@ -151,7 +153,8 @@ def _batched(store: Store, host: str, tmp_path: Path, recorder_options: dict) ->
             previous.update((url, state) for url, state in _unread(store, host, previous))
         recorder = CheckRecorder(
             store, run_id, Settings(), IncidentLog(tmp_path / "errors.log"), lambda _: None,
-            max_checks=3, read_baseline=in_flight.baseline, **recorder_options,
+            max_checks=3, read_baseline=in_flight.baseline,
+            link_id_of=in_flight.link_id if ids_read else None,
         )  # fmt: skip
         for result in results:
             state = recorder.add(previous.get(result.url), result, None)
@@ -210,15 +213,20 @@ def _recorded(
         return [row for _ in record(store, host) for row in _stored_rows(store, host)]
 
 
+@pytest.mark.parametrize("ids_read", [True, False], ids=["ids-read", "ids-looked-up"])
 def test_the_batch_path_stores_every_column_as_record_check_does(
-    store_backend: str, tmp_path: Path
+    store_backend: str, tmp_path: Path, ids_read: bool
 ) -> None:
+    """A run's recorder knows each link's id from its read (LinksInFlight.link_id); a
+    worker's looks them up by URL. Both store what record_check stores."""
+
+    def batched(store: Store, host: str) -> Iterator[None]:
+        return _batched(store, host, tmp_path, ids_read=ids_read)
+
     one_by_one = _recorded(store_backend, tmp_path, _one_by_one, "one.example")
-    batched = _recorded(
-        store_backend, tmp_path, lambda s, h: _batched(s, h, tmp_path, {}), "batch.example"
-    )
-    assert len(batched) == (8 + 8 + 1) + (8 + 14 + 2) + (8 + 18 + 3) + (8 + 21 + 4)
-    assert repr(batched).replace("batch.example", "HOST") == repr(one_by_one).replace(
+    rows = _recorded(store_backend, tmp_path, batched, "batch.example")
+    assert len(rows) == (8 + 8 + 1) + (8 + 14 + 2) + (8 + 18 + 3) + (8 + 21 + 4)
+    assert repr(rows).replace("batch.example", "HOST") == repr(one_by_one).replace(
         "one.example", "HOST"
     )
     assert _digest(one_by_one, "one.example") == ROWS_DIGEST
