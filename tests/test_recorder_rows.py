@@ -230,3 +230,24 @@ def test_the_batch_path_stores_every_column_as_record_check_does(
         "one.example", "HOST"
     )
     assert _digest(one_by_one, "one.example") == ROWS_DIGEST
+
+
+@pytest.mark.sqlite_only
+def test_a_none_is_stored_as_null_through_the_none_adapter(tmp_path: Path) -> None:
+    """store/sqlite.py registers an adapter for None (a faster bind): it must still be
+    SQL NULL, not a text or a zero, in every column a check leaves empty."""
+    url = "https://null.example/page"
+    with Store.open(tmp_path / "archive.db") as store:
+        store.sync_citations([Citation(url)], now=T0)
+        run_id = store.begin_run("check", now=T0)
+        result = CheckResult(url, T0, Status.FAILING, Reason.TIMEOUT)
+        state, _ = judge(None, result, None, Settings().confirmation)
+        store.record_check(run_id, result, state)
+        check = store._conn.execute(
+            "SELECT typeof(http_status), typeof(final_url), typeof(redirects), typeof(title),"
+            " typeof(etag), typeof(text_fingerprint) FROM checks"
+        ).fetchone()
+        link = store._conn.execute(
+            "SELECT typeof(last_ok_at), typeof(drift), typeof(baseline_at) FROM links"
+        ).fetchone()
+    assert set(check) == set(link) == {"null"}

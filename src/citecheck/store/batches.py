@@ -170,7 +170,7 @@ class BatchQueries:
         return link_ids
 
 
-_NO_BASELINE = (False, None, False, None, None)
+_NO_BASELINE = (0, None, 0, None, None)
 
 
 def _baseline_parameters(baseline: tuple | None) -> tuple:
@@ -179,7 +179,7 @@ def _baseline_parameters(baseline: tuple | None) -> tuple:
     if baseline is None:
         return _NO_BASELINE
     title, fingerprint, seen_at, _ = baseline
-    return (True, title, True, fingerprint, seen_at)
+    return (1, title, 1, fingerprint, seen_at)
 
 
 def _link_read(row: tuple) -> LinkRead:

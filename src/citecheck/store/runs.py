@@ -277,11 +277,11 @@ UPDATE_BASELINE = (
     "UPDATE links SET baseline_title = ?, baseline_fingerprint = ?, baseline_at = ? WHERE id = ?"
 )
 #: UPDATE_LINK_STATE and UPDATE_BASELINE in one rewrite of the row, for a batch in which
-#: some links get a baseline (a flag says which): each baseline column is left as it
-#: is unless its flag is true.
+#: some links get a baseline: each baseline column is left as it is unless the flag
+#: before it is 1 (the flags are integers: SQLite binds a bool as a subclass, slowly).
 UPDATE_LINK_STATE_AND_BASELINE = UPDATE_LINK_STATE.removesuffix(" WHERE id = ?") + (
-    ", baseline_title = CASE WHEN ? THEN ? ELSE baseline_title END,"
-    " baseline_fingerprint = CASE WHEN ? THEN ? ELSE baseline_fingerprint END,"
+    ", baseline_title = CASE WHEN ? = 1 THEN ? ELSE baseline_title END,"
+    " baseline_fingerprint = CASE WHEN ? = 1 THEN ? ELSE baseline_fingerprint END,"
     " baseline_at = COALESCE(?, baseline_at) WHERE id = ?"
 )
 
