@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from citecheck.models import CheckResult, Citation, Hop, LinkState, PageSnapshot, Reason, Status
-from citecheck.store import PendingCheck, Store, batches, connection, links
+from citecheck.store import PendingCheck, Store, batches, connection, links, rows
 from citecheck.store.rows import time_text
 from citecheck.store.runs import baseline_row, check_row, state_row
 
@@ -201,3 +201,10 @@ def test_a_batch_of_links_read_with_their_ids_is_written_without_looking_them_up
         assert [len(store.history(url)) for url in urls] == [1, 1, 1]
         assert [store.drift_baseline(url) for url in urls] == [None, baseline, baseline]
         assert store.link_state(urls[0]) == _state(urls[0])
+
+
+def test_link_columns_follow_linkstate_fields() -> None:
+    """rows.link_state_of builds a LinkState from a row by position."""
+    columns = [name.strip() for name in rows.LINK_COLUMNS.split(",")]
+    assert columns[0] == "id"
+    assert columns[1:] == [field.name for field in dataclasses.fields(LinkState)]
