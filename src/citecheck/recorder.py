@@ -64,12 +64,12 @@ class CheckRecorder:
         keep it for the next batch (written now if the batch is full). A bug while
         judging it is recorded on the link as ``internal_error``."""
         try:
-            if baseline is None and self.read_baseline is not None and result.status.is_success:
+            live = result.status.is_success
+            if baseline is None and self.read_baseline is not None and live:
                 baseline = self.read_baseline(result.url)
             state, new_baseline = judge(
-                previous, result, baseline if result.status.is_success else None,
-                self.settings.confirmation,
-            )  # fmt: skip
+                previous, result, baseline if live else None, self.settings.confirmation
+            )
             pending = _pending(self.run_id, result, state, new_baseline, self._link_id(state))
         except StoreError:
             raise
