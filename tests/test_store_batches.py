@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from citecheck.models import CheckResult, Citation, Hop, LinkState, PageSnapshot, Reason, Status
-from citecheck.store import PendingCheck, Store, batches, connection, links
+from citecheck.store import PendingCheck, Store, batches, connection, links, rows
 from citecheck.store.rows import time_text
 from citecheck.store.runs import baseline_row, check_row, state_row
 
@@ -19,14 +19,17 @@ def _result(url: str, status: Status = Status.OK, **fields) -> CheckResult:
     return CheckResult(url=url, checked_at=T0, status=status, **fields)
 
 
-def _pending(run_id: int, result: CheckResult, state: LinkState, baseline=None) -> PendingCheck:
+def _pending(
+    run_id: int, result: CheckResult, state: LinkState, baseline=None, link_id=None
+) -> PendingCheck:
     checked_at = time_text(result.checked_at)
     return PendingCheck(
         url=state.url,
         checked_at=checked_at,
-        check=check_row(None, run_id, checked_at, result),
-        state=state_row(state, None),
-        baseline=None if baseline is None else baseline_row(baseline, None),
+        check=check_row(link_id, run_id, checked_at, result),
+        state=state_row(state, link_id),
+        baseline=None if baseline is None else baseline_row(baseline, link_id),
+        link_id=link_id,
     )
 
 
@@ -167,3 +170,41 @@ def test_a_sync_in_chunks_keeps_the_ids_and_counts_of_one_by_one(
         "https://a.example/4",
     ]  # fmt: skip
     assert positions == [(n, n, url is None) for n, url in enumerate(cited)]
+
+
+def test_a_batch_of_links_read_with_their_ids_is_written_without_looking_them_up(
+    store_backend: str,
+) -> None:
+    """The links a run reads come with their ids (LinkRead.link_id): their batch is
+    written with no query by URL, and a check given a link's id is recorded on it."""
+    urls = [f"https://a.example/{n}" for n in range(3)]
+    with Store.open(store_backend) as store:
+        store.sync_citations([Citation(url) for url in urls], now=T0)
+        run_id = store.begin_run("run", now=T0)
+        reads = {read.state.url: read for read in store.active_link_reads()}
+        assert [reads[url].link_id for url in urls] == [
+            store._conn.execute("SELECT id FROM links WHERE url = ?", (url,)).fetchone()[0]
+            for url in urls
+        ]
+        baseline = PageSnapshot("First", "0" * 16, T0)
+        pending = [
+            _pending(run_id, _result(url), _state(url), baseline if n else None, reads[url].link_id)
+            for n, url in enumerate(urls)
+        ]
+        sent: list[str] = []
+        execute, executemany = store._conn.execute, store._conn.executemany
+        store._conn.execute = lambda sql, *args: sent.append(sql) or execute(sql, *args)
+        store._conn.executemany = lambda sql, rows: sent.append(sql) or executemany(sql, rows)
+        store.record_checks(run_id, pending)
+        del store._conn.execute, store._conn.executemany
+        assert not [sql for sql in sent if sql.lstrip().upper().startswith("SELECT")]
+        assert [len(store.history(url)) for url in urls] == [1, 1, 1]
+        assert [store.drift_baseline(url) for url in urls] == [None, baseline, baseline]
+        assert store.link_state(urls[0]) == _state(urls[0])
+
+
+def test_link_columns_follow_linkstate_fields() -> None:
+    """rows.link_state_of builds a LinkState from a row by position."""
+    columns = [name.strip() for name in rows.LINK_COLUMNS.split(",")]
+    assert columns[0] == "id"
+    assert columns[1:] == [field.name for field in dataclasses.fields(LinkState)]

@@ -229,7 +229,7 @@ async def _check_all(
     # What they are judged against was read with the links (in_flight).
     recorder = CheckRecorder(
         store, run_id, settings, incidents, on_recorded=lambda _: None,
-        read_baseline=in_flight.baseline,
+        read_baseline=in_flight.baseline, link_id_of=in_flight.link_id,
     )  # fmt: skip
 
     def record(result: CheckResult, previous: LinkState | None) -> None:

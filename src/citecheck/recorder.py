@@ -51,6 +51,9 @@ class CheckRecorder:
     #: Reads a 2xx link's drift baseline when ``add`` is given none, inside its guard
     #: (:meth:`LinksInFlight.baseline`: the baseline read with the link).
     read_baseline: Callable[[str], PageSnapshot | None] | None = None
+    #: The id of the link keyed by a URL, if it was read with the link
+    #: (:meth:`LinksInFlight.link_id`); the batch looks up the others.
+    link_id_of: Callable[[str], int | None] | None = None
     _waiting: list[PendingCheck] = field(default_factory=list)
     _pages: list[CheckResult] = field(default_factory=list)
 
@@ -61,26 +64,29 @@ class CheckRecorder:
         keep it for the next batch (written now if the batch is full). A bug while
         judging it is recorded on the link as ``internal_error``."""
         try:
-            if baseline is None and self.read_baseline is not None and result.status.is_success:
+            live = result.status.is_success
+            if baseline is None and self.read_baseline is not None and live:
                 baseline = self.read_baseline(result.url)
             state, new_baseline = judge(
-                previous, result, baseline if result.status.is_success else None,
-                self.settings.confirmation,
-            )  # fmt: skip
-            pending = _pending(self.run_id, result, state, new_baseline)
+                previous, result, baseline if live else None, self.settings.confirmation
+            )
+            pending = _pending(self.run_id, result, state, new_baseline, self._link_id(state))
         except StoreError:
             raise
         except Exception as exc:  # the unit's last-resort guard, see incidents.py
             detail = self.incidents.record(f"record the check of {result.url}", exc)
             result = internal_error_result(result.url, result.checked_at, detail)
             state = next_state(previous, result, self.settings.confirmation)
-            pending = _pending(self.run_id, result, state, None)
+            pending = _pending(self.run_id, result, state, None, self._link_id(state))
         self._waiting.append(pending)
         if result.pages is not None:
             self._pages.append(result)
         if len(self._waiting) >= self.max_checks:
             self.flush()
         return state
+
+    def _link_id(self, state: LinkState) -> int | None:
+        return None if self.link_id_of is None else self.link_id_of(state.url)
 
     @property
     def waiting(self) -> int:
@@ -129,6 +135,11 @@ class LinksInFlight:
         read = self._reads.get(url)
         return None if read is None else read.baseline
 
+    def link_id(self, url: str) -> int | None:
+        """The id of the link at ``url`` (a links.url key), if it was read."""
+        read = self._reads.get(url)
+        return None if read is None else read.link_id
+
     def cites_pages(self, url: str) -> bool:
         """Whether a citation of the link at ``url`` names a page or a claim."""
         read = self._reads.get(url)
@@ -140,13 +151,22 @@ class LinksInFlight:
 
 
 def _pending(
-    run_id: int, result: CheckResult, state: LinkState, baseline: PageSnapshot | None
+    run_id: int,
+    result: CheckResult,
+    state: LinkState,
+    baseline: PageSnapshot | None,
+    link_id: int | None,
 ) -> PendingCheck:
+    """The check's rows, the link's id in them when known (else None until the batch).
+    The check's time is made text once: the state's times and a new baseline's are
+    mostly that same time."""
     checked_at = time_text(result.checked_at)
+    known_time = (result.checked_at, checked_at)
     return PendingCheck(
         url=state.url,
         checked_at=checked_at,
-        check=check_row(None, run_id, checked_at, result),
-        state=state_row(state, None),
-        baseline=None if baseline is None else baseline_row(baseline, None),
+        check=check_row(link_id, run_id, checked_at, result),
+        state=state_row(state, link_id, known_time),
+        baseline=None if baseline is None else baseline_row(baseline, link_id, known_time),
+        link_id=link_id,
     )

@@ -9,6 +9,13 @@ asks about their pages, in one query per chunk (a host's due links for a worker,
 a page of the active links for a run), and the checks are recorded a batch per
 transaction, each statement once for the whole batch (``executemany``, which
 psycopg sends in pipeline mode).
+
+What a recorded check costs (issue 11): its history row, and one rewrite of its
+link's row for the new state and, when the page was first seen live, its drift
+baseline (one statement for both: two rewrites of the row cost the first check of
+a link twice the writes). The link's id is the one read with it (LinkRead.link_id),
+so a run's batch asks the store for none; only a check of a link not read that way
+(a worker's test, a link never synced) is looked up or created by its URL.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from ..models import LinkState, PageSnapshot
 from .connection import Connection, paged, placeholders
 from .links import ensure_link
 from .rows import LINK_COLUMNS, LINK_WIDTH, link_state_of, parse_time
-from .runs import INSERT_CHECK, UPDATE_BASELINE, UPDATE_LINK_STATE
+from .runs import INSERT_CHECK, UPDATE_LINK_STATE, UPDATE_LINK_STATE_AND_BASELINE
 
 #: URLs read in one query at most (well under SQLite's 32,766 parameters).
 READ_CHUNK = 500
@@ -46,6 +53,7 @@ class LinkRead:
     baseline_row: tuple[str | None, str | None, str] | None
     cites_pages: bool  # a citation names a page or a claim (store.page_question)
     cites_titles: bool = True  # a citation gives the page a title (store.cited_titles)
+    link_id: int | None = None  # links.id: the link's check is recorded under it
 
     @property
     def baseline(self) -> PageSnapshot | None:
@@ -61,13 +69,15 @@ class LinkRead:
 @dataclass(frozen=True)
 class PendingCheck:
     """One judged check waiting for its batch: record_check's rows, built when it was
-    judged, the link's id left out (None) until the batch is written."""
+    judged. The link's id in them is ``link_id`` when it was known then (read with the
+    link); otherwise None, and the batch looks it up by ``url`` when it is written."""
 
     url: str  # the link's key (LinkState.url)
     checked_at: str
     check: tuple  # INSERT_CHECK's parameters, link id first
     state: tuple  # UPDATE_LINK_STATE's parameters, link id last
     baseline: tuple | None  # UPDATE_BASELINE's parameters, link id last
+    link_id: int | None = None
 
 
 class BatchQueries:
@@ -112,41 +122,69 @@ class BatchQueries:
         if not checks:
             return
         with self._conn.errors(f"record {len(checks)} checks"), self._conn.write():
-            ids = self._link_ids([check.url for check in checks])
-            for check in checks:
-                if check.url not in ids:
-                    ids[check.url] = ensure_link(self._conn, check.url, check.checked_at)[0]
+            link_ids = self._link_ids_of(checks)
             self._conn.executemany(
-                INSERT_CHECK, [(ids[check.url], *check.check[1:]) for check in checks]
+                INSERT_CHECK,
+                [
+                    check.check if check.link_id is not None else (link_id, *check.check[1:])
+                    for check, link_id in zip(checks, link_ids, strict=True)
+                ],
             )
-            self._conn.executemany(
-                UPDATE_LINK_STATE, [(*check.state[:-1], ids[check.url]) for check in checks]
-            )
-            baselines = [
-                (*check.baseline[:-1], ids[check.url])
-                for check in checks
-                if check.baseline is not None
-            ]
-            if baselines:
-                self._conn.executemany(UPDATE_BASELINE, baselines)
+            if any(check.baseline is not None for check in checks):
+                statement = UPDATE_LINK_STATE_AND_BASELINE
+                states = [
+                    (*check.state[:-1], *_baseline_parameters(check.baseline), link_id)
+                    for check, link_id in zip(checks, link_ids, strict=True)
+                ]
+            else:
+                statement = UPDATE_LINK_STATE
+                states = [
+                    check.state if check.link_id is not None else (*check.state[:-1], link_id)
+                    for check, link_id in zip(checks, link_ids, strict=True)
+                ]
+            self._conn.executemany(statement, states)
             self._conn.execute(
                 "UPDATE runs SET links_checked = links_checked + ? WHERE id = ?",
                 (len(checks), run_id),
             )
 
-    def _link_ids(self, keys: list[str]) -> dict[str, int]:
+    def _link_ids_of(self, checks: Sequence[PendingCheck]) -> list[int]:
+        """Each check's link id: the one it carries, else the stored link's (one query
+        per chunk of URLs), else a new link's."""
         ids: dict[str, int] = {}
-        unique = list(dict.fromkeys(keys))
-        for start in range(0, len(unique), READ_CHUNK):
-            chunk = unique[start : start + READ_CHUNK]
+        unknown = list(dict.fromkeys(check.url for check in checks if check.link_id is None))
+        for start in range(0, len(unknown), READ_CHUNK):
+            chunk = unknown[start : start + READ_CHUNK]
             rows = self._conn.execute(
                 f"SELECT url, id FROM links WHERE url IN ({placeholders(chunk)})", tuple(chunk)
             ).fetchall()
             ids.update((url, link_id) for url, link_id in rows)
-        return ids
+        link_ids = []
+        for check in checks:
+            if check.link_id is not None:
+                link_ids.append(check.link_id)
+                continue
+            if check.url not in ids:
+                ids[check.url] = ensure_link(self._conn, check.url, check.checked_at)[0]
+            link_ids.append(ids[check.url])
+        return link_ids
+
+
+_NO_BASELINE = (0, None, 0, None, None)
+
+
+def _baseline_parameters(baseline: tuple | None) -> tuple:
+    """UPDATE_LINK_STATE_AND_BASELINE's baseline parameters: a flag before each of the
+    title and fingerprint (either may be None in a baseline), then its time."""
+    if baseline is None:
+        return _NO_BASELINE
+    title, fingerprint, seen_at, _ = baseline
+    return (1, title, 1, fingerprint, seen_at)
 
 
 def _link_read(row: tuple) -> LinkRead:
     title, fingerprint, seen_at, cites_pages, cites_titles = row[LINK_WIDTH:]
     baseline = None if seen_at is None else (title, fingerprint, seen_at)
-    return LinkRead(link_state_of(row), baseline, bool(cites_pages), bool(cites_titles))
+    return LinkRead(
+        link_state_of(row), baseline, bool(cites_pages), bool(cites_titles), link_id=row[0]
+    )

@@ -51,20 +51,23 @@ def enum_value(member: Reason | None) -> str | None:
 
 
 def link_state_of(row: tuple) -> LinkState:
+    """A row of LINK_COLUMNS as a LinkState, built positionally: a check run reads every
+    link, and keyword arguments cost a third more (LINK_COLUMNS follows LinkState's
+    field order after the id, which tests/test_store_batches.py asserts)."""
     return LinkState(
-        url=row[1],
-        status=STATUS_BY_VALUE[row[2]],
-        reason=None if row[3] is None else REASON_BY_VALUE[row[3]],
-        http_status=row[4],
-        final_url=row[5],
-        title=row[6],
-        page_count=row[7],
-        checked_at=parse_time(row[8]),
-        first_failure_at=parse_time(row[9]),
-        consecutive_failures=row[10],
-        last_ok_at=parse_time(row[11]),
-        ever_ok=bool(row[12]),
-        etag=row[13],
-        last_modified=row[14],
-        drift=json.loads(row[15]) if row[15] else None,
+        row[1],
+        STATUS_BY_VALUE[row[2]],
+        None if row[3] is None else REASON_BY_VALUE[row[3]],
+        row[4],
+        row[5],
+        row[6],
+        row[7],
+        None if row[8] is None else datetime.fromisoformat(row[8]),
+        None if row[9] is None else datetime.fromisoformat(row[9]),
+        row[10],
+        None if row[11] is None else datetime.fromisoformat(row[11]),
+        bool(row[12]),
+        row[13],
+        row[14],
+        json.loads(row[15]) if row[15] else None,
     )

@@ -276,6 +276,14 @@ UPDATE_LINK_STATE = (
 UPDATE_BASELINE = (
     "UPDATE links SET baseline_title = ?, baseline_fingerprint = ?, baseline_at = ? WHERE id = ?"
 )
+#: UPDATE_LINK_STATE and UPDATE_BASELINE in one rewrite of the row, for a batch in which
+#: some links get a baseline: each baseline column is left as it is unless the flag
+#: before it is 1 (the flags are integers: SQLite binds a bool as a subclass, slowly).
+UPDATE_LINK_STATE_AND_BASELINE = UPDATE_LINK_STATE.removesuffix(" WHERE id = ?") + (
+    ", baseline_title = CASE WHEN ? = 1 THEN ? ELSE baseline_title END,"
+    " baseline_fingerprint = CASE WHEN ? = 1 THEN ? ELSE baseline_fingerprint END,"
+    " baseline_at = COALESCE(?, baseline_at) WHERE id = ?"
+)
 
 
 def check_row(link_id: int | None, run_id: int, checked_at: str, result: CheckResult) -> tuple:
@@ -302,8 +310,15 @@ def check_row(link_id: int | None, run_id: int, checked_at: str, result: CheckRe
     )
 
 
-def state_row(state: LinkState, link_id: int | None) -> tuple:
-    """UPDATE_LINK_STATE's parameters."""
+def state_row(
+    state: LinkState, link_id: int | None, known_time: tuple[datetime, str] | None = None
+) -> tuple:
+    """UPDATE_LINK_STATE's parameters. ``known_time`` is a time and its text made
+    already (the check's own: the state's times are often that very time)."""
+    moment, text = known_time or (None, None)
+    checked_at, first_failure_at, last_ok_at = (
+        state.checked_at, state.first_failure_at, state.last_ok_at
+    )  # fmt: skip
     return (
         state.status.value,
         enum_value(state.reason),
@@ -311,10 +326,10 @@ def state_row(state: LinkState, link_id: int | None) -> tuple:
         state.final_url,
         state.title,
         state.page_count,
-        optional_time_text(state.checked_at),
-        optional_time_text(state.first_failure_at),
+        text if checked_at is moment else optional_time_text(checked_at),
+        text if first_failure_at is moment else optional_time_text(first_failure_at),
         state.consecutive_failures,
-        optional_time_text(state.last_ok_at),
+        text if last_ok_at is moment else optional_time_text(last_ok_at),
         int(state.ever_ok),
         state.etag,
         state.last_modified,
@@ -323,9 +338,18 @@ def state_row(state: LinkState, link_id: int | None) -> tuple:
     )
 
 
-def baseline_row(baseline: PageSnapshot, link_id: int | None) -> tuple:
-    """UPDATE_BASELINE's parameters."""
-    return (baseline.title, baseline.text_fingerprint, time_text(baseline.seen_at), link_id)
+def baseline_row(
+    baseline: PageSnapshot, link_id: int | None, known_time: tuple[datetime, str] | None = None
+) -> tuple:
+    """UPDATE_BASELINE's parameters (``known_time`` as for :func:`state_row`)."""
+    moment, text = known_time or (None, None)
+    seen_at = baseline.seen_at
+    return (
+        baseline.title,
+        baseline.text_fingerprint,
+        text if seen_at is moment and text is not None else time_text(seen_at),
+        link_id,
+    )
 
 
 def _run_is_over(
