@@ -223,7 +223,13 @@ async def _work(
     incidents = IncidentLog(error_log_path(store.path))
     in_flight = feed.in_flight
     recorder = CheckRecorder(
-        store, feed.run_id, settings, incidents, feed.recorded, read_baseline=in_flight.baseline
+        store,
+        feed.run_id,
+        settings,
+        incidents,
+        feed.recorded,
+        read_baseline=in_flight.baseline,
+        link_id_of=in_flight.link_id,
     )
 
     def record(result: CheckResult, previous: LinkState | None) -> None:
