@@ -259,6 +259,49 @@ def test_citations_read_with_any_columns_equal_row_to_citation(tmp_path: Path) -
         )
 
 
+@pytest.mark.parametrize(
+    "cited_in",
+    [
+        "doc.md:12",
+        "C:\\notes.md:3",
+        "a:1:2",
+        "a:",
+        ":12",
+        "doc.md",
+        "doc.md:1x",
+        "doc.md:x1",
+        "doc:\u0661\u0662",
+        "doc:\u00b2",
+        "doc:\uff11",
+        "d\nx:4",
+        "  doc.md:07  ",
+        "doc.md: 7",
+        "::",
+        "a::1",
+        "",
+        "   ",
+        "doc.md:-1",
+        "doc.md:+1",
+        "doc.md:1.5",
+        "doc.md:1_000",
+    ],
+)
+def test_cited_in_is_read_as_the_document_line_pattern_reads_it(cited_in: str) -> None:
+    # The split that replaced ^(.+):(\d+)$ (DOTALL) reads what the pattern read.
+    import re
+
+    from citecheck.sources import _parse_cited_in
+
+    value = cited_in.strip()
+    match = re.match(r"^(?P<document>.+):(?P<line>\d+)$", value, re.DOTALL)
+    expected = (
+        (value or None, None)
+        if match is None
+        else (match.group("document"), int(match.group("line")))
+    )
+    assert _parse_cited_in(cited_in) == expected
+
+
 def test_validate_sources_counts_every_row_repeats_included(tmp_path: Path) -> None:
     rows = "https://a.org/,,d:1,,,\n\nhttps://a.org/,,d:1,,,\nhttps://b.org/,t,d:2,,,\n"
     path = _write(tmp_path, HEADER + rows)
