@@ -248,7 +248,7 @@ def _rows(
         line = 1
         try:
             for row in reader:
-                if not any(cell.strip() for cell in row):
+                if not "".join(row).strip():  # blank: no cell has a non-space
                     line = reader.line_num + 1
                     continue
                 if header is None:
