@@ -69,8 +69,23 @@ def _first_connection(command: list[str], folder: Path, listener: socket.socket)
         finally:
             process.kill()
             process.wait()
+    _drain(listener)
     for leftover in folder.glob("archive*"):
         leftover.unlink()
+
+
+def _drain(listener: socket.socket) -> None:
+    """Accept and close what the stopped check left queued (its other connections),
+    so the next run's first connection is its own."""
+    listener.setblocking(False)
+    try:
+        while True:
+            connection, _ = listener.accept()
+            connection.close()
+    except BlockingIOError:
+        pass
+    finally:
+        listener.settimeout(60)
 
 
 def main() -> None:
