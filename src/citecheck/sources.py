@@ -127,11 +127,8 @@ def _url_cell(cells: Sequence[str], position: int | None) -> str:
 
 
 def _citation_reader(header: Sequence[str]) -> Callable[[Sequence[str]], Citation]:
-    """:func:`row_to_citation` for rows of ``header``'s cells, with the columns
-    found once per file rather than once per row (issue 11).
-
-    Only the columns the header has are read: a Citation's absent values are its
-    defaults (None, no extra), as :func:`_cell` would make them ("" → None)."""
+    """:func:`row_to_citation` for rows of ``header``'s cells, with the columns found
+    once per file (issue 11); a column the header lacks is the Citation's default."""
     known, extra = _columns(header)
     url_at, cited_in_at = known.get("url"), known.get("cited_in")
     optional = [(name, known[name]) for name in ("title", "context", "page") if name in known]
