@@ -186,7 +186,8 @@ def test_extract_matches_a_title_only_citation_by_the_title_a_page_was_seen_with
 #: page readers until a page is read, the reports, the archive clients, the config
 #: file's parser until there is one, difflib until two titles differ, the page check
 #: (pages/ and its dataclasses) until a citation names a page or a claim; never
-#: httpx's own command line and what it pulls in (pygments, rich: citecheck/__init__.py).
+#: httpx's own command line and what it pulls in (pygments, rich: citecheck/__init__.py);
+#: nor what only the other commands use (extract, fix, workers, db copy, PostgreSQL).
 _NOT_AT_START = (
     "lxml",
     "charset_normalizer",
@@ -201,6 +202,21 @@ _NOT_AT_START = (
     "citecheck.pages.models",
     "pygments",
     "rich",
+    # what other commands use and a check never did (issue 11: kept out of its start)
+    "sqlite_utils",
+    "psycopg",
+    "pypdf",
+    "bs4",
+    "citecheck.extract",
+    "citecheck.fix",
+    "citecheck.workers",
+    "citecheck.prescan",
+    "citecheck.pdfmeta",
+    "citecheck.archive.wayback",
+    "citecheck.archive.job",
+    "citecheck.store.copy",
+    "citecheck.store.maintenance",
+    "citecheck.store.postgres",
 )
 
 

@@ -188,6 +188,120 @@ def test_iter_sources_streams_and_skips_exact_repeats(tmp_path: Path) -> None:
     assert warnings == [f"{path}: line 100002 repeats line 9; skipped"]
 
 
+def test_iter_sources_tells_a_repeat_from_a_row_differing_in_any_value(tmp_path: Path) -> None:
+    # The duplicate check digests a citation's fields, not its repr (issue 11): rows
+    # that differ only in an unknown column, in the page or in the access date are
+    # both kept; a row equal once its cells are read (spaces, "07" for 7) repeats.
+    header = "url,cited_in,title,context,accessed,page,note\n"
+    rows = (
+        "https://a.org/x,d.md:7,T,C,2024-01-02,3,first\n"
+        "https://a.org/x,d.md:7,T,C,2024-01-02,3,second\n"
+        "https://a.org/x, d.md:07 , T ,C,2024-01-02,3,first\n"
+        "https://a.org/x,d.md:7,T,C,2024-01-03,3,first\n"
+        "https://a.org/x,d.md:7,T,C2,2024-01-02,3,first\n"
+    )
+    path = _write(tmp_path, header + rows)
+    warnings: list[str] = []
+    found = list(iter_sources(path, warnings=warnings))
+    assert [(c.extra["note"], c.accessed, c.context) for c in found] == [
+        ("first", "2024-01-02", "C"),
+        ("second", "2024-01-02", "C"),
+        ("first", "2024-01-03", "C"),
+        ("first", "2024-01-02", "C2"),
+    ]
+    assert f"{path}: line 4 repeats line 2; skipped" in warnings
+
+
+def test_the_duplicate_check_compares_every_field_of_a_citation() -> None:
+    from dataclasses import fields
+
+    from citecheck.sources import _content
+
+    citation = Citation(
+        url="u",
+        document="d",
+        line=1,
+        column=2,
+        title="t",
+        context="c",
+        page="p",
+        accessed="2024-01-01",
+        extra={"note": "n"},
+    )
+    assert _content(citation) == tuple(getattr(citation, f.name) for f in fields(Citation))
+
+
+def test_citations_read_with_any_columns_equal_row_to_citation(tmp_path: Path) -> None:
+    # The reader reads only the columns a header has; a missing one is the default.
+    for header in ("url", "url,cited_in", "title,url,page", "url,accessed,note", HEADER[:-1]):
+        names = header.split(",")
+        values = {
+            "url": " https://a.org/ ",
+            "cited_in": "d.md:3",
+            "title": " T ",
+            "context": "",
+            "accessed": "2024-05-06",
+            "page": "9",
+            "note": "x",
+        }
+        row = ",".join(values[name] for name in names)
+        path = _write(tmp_path, header + "\n" + row + "\n")
+        (citation,) = list(iter_sources(path))
+        assert citation == row_to_citation({name: values[name] for name in names})
+        assert citation == Citation(
+            url="https://a.org/",
+            document="d.md" if "cited_in" in names else None,
+            line=3 if "cited_in" in names else None,
+            title="T" if "title" in names else None,
+            page="9" if "page" in names else None,
+            accessed="2024-05-06" if "accessed" in names else None,
+            extra={"note": "x"} if "note" in names else {},
+        )
+
+
+@pytest.mark.parametrize(
+    "cited_in",
+    [
+        "doc.md:12",
+        "C:\\notes.md:3",
+        "a:1:2",
+        "a:",
+        ":12",
+        "doc.md",
+        "doc.md:1x",
+        "doc.md:x1",
+        "doc:\u0661\u0662",
+        "doc:\u00b2",
+        "doc:\uff11",
+        "d\nx:4",
+        "  doc.md:07  ",
+        "doc.md: 7",
+        "::",
+        "a::1",
+        "",
+        "   ",
+        "doc.md:-1",
+        "doc.md:+1",
+        "doc.md:1.5",
+        "doc.md:1_000",
+    ],
+)
+def test_cited_in_is_read_as_the_document_line_pattern_reads_it(cited_in: str) -> None:
+    # The split that replaced ^(.+):(\d+)$ (DOTALL) reads what the pattern read.
+    import re
+
+    from citecheck.sources import _parse_cited_in
+
+    value = cited_in.strip()
+    match = re.match(r"^(?P<document>.+):(?P<line>\d+)$", value, re.DOTALL)
+    expected = (
+        (value or None, None)
+        if match is None
+        else (match.group("document"), int(match.group("line")))
+    )
+    assert _parse_cited_in(cited_in) == expected
+
+
 def test_validate_sources_counts_every_row_repeats_included(tmp_path: Path) -> None:
     rows = "https://a.org/,,d:1,,,\n\nhttps://a.org/,,d:1,,,\nhttps://b.org/,t,d:2,,,\n"
     path = _write(tmp_path, HEADER + rows)
