@@ -17,7 +17,7 @@ import functools
 import re
 from dataclasses import dataclass
 from http import HTTPStatus
-from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit, urlunsplit
 
 from .markers import any_of, by_first_character, first_marker
 from .models import HTML_TYPES, FetchOutcome, PageInfo, Reason, Status
@@ -154,6 +154,7 @@ def classify(
     sibling: tuple[FetchOutcome, PageInfo] | None = None,
     ever_ok: bool = False,
     accepted_status: frozenset[int] = frozenset(),
+    unrefused: bool = False,
 ) -> Classification:
     """Judge one fetch of a cited URL.
 
@@ -162,6 +163,8 @@ def classify(
     before, which turns a bare 403 from "forbidden" into "bot protection".
     ``accepted_status`` are codes the user has declared fine for their links (a site
     known to answer 999 to every robot, say): they are ok, by configuration.
+    ``unrefused`` says :func:`needs_sibling_probe` returned True for this very
+    ``outcome`` and ``page``: it found no refusal, so none is looked for again.
     """
     if outcome.error is not None:
         return _classify_error(outcome.error, outcome.error_detail)
@@ -175,7 +178,7 @@ def classify(
             Status.OK, None, f"HTTP {code}, accepted by configuration (http.accepted_status)"
         )
     if 200 <= code < 300:
-        return _classify_success(outcome, page, code, sibling)
+        return _classify_success(outcome, page, code, sibling, unrefused=unrefused)
     return _classify_failure(outcome, page, code, ever_ok=ever_ok)
 
 
@@ -190,11 +193,18 @@ def needs_sibling_probe(outcome: FetchOutcome, page: PageInfo) -> bool:
         return False
     if not 200 <= outcome.status_code < 300 or not _is_html(outcome, page):
         return False
-    if urlsplit(outcome.final_url).path in ("", "/"):
+    if url_parts(outcome.final_url).path in ("", "/"):
         return False
     # classify(outcome, page).status.is_success, without writing the verdict's words:
     # a 2xx answer that is not refused is ok or redirected.
     return _refusal(outcome, page, outcome.status_code) is None
+
+
+@functools.lru_cache(maxsize=1024)  # a 2xx page's URL is split by several rules
+def url_parts(url: str) -> SplitResult:
+    """``urlsplit(url)``, remembered: the same final URL is split by the sibling
+    probe's rule, its cache key and the refusal rules of one judgement."""
+    return urlsplit(url)
 
 
 def sibling_url(url: str, token: str) -> str:
@@ -235,10 +245,13 @@ def _classify_success(
     page: PageInfo,
     code: int,
     sibling: tuple[FetchOutcome, PageInfo] | None,
+    *,
+    unrefused: bool,
 ) -> Classification:
-    refusal = _refusal(outcome, page, code)
-    if refusal is not None:
-        return refusal
+    if not unrefused:
+        refusal = _refusal(outcome, page, code)
+        if refusal is not None:
+            return refusal
     note = ""
     if sibling is not None:
         verdict = _sibling_verdict(outcome, page, sibling)
@@ -443,12 +456,12 @@ def _strip_fragment(url: str) -> str:
 
 
 def is_deep_link(url: str) -> bool:
-    path = urlsplit(url).path
+    path = url_parts(url).path
     return path not in ("", "/") and not is_front_page(url)
 
 
 def is_front_page(url: str) -> bool:
-    parts = urlsplit(url)
+    parts = url_parts(url)
     if not _FRONT_PAGE_PATH.fullmatch(parts.path or "/"):
         return False
     return all(

@@ -349,6 +349,12 @@ _CONSENT_HOSTS = ("consent.youtube.com", "consent.google.", "guce.yahoo.com",
                   "cmp.dpgmedia.")  # fmt: skip
 _CONSENT_HOST_PREFIXES = tuple(h for h in _CONSENT_HOSTS if h.endswith("."))
 _COOKIE_FOR = {"consent.youtube.com": _GOOGLE_CONSENT, "consent.google.": _GOOGLE_CONSENT}
+#: What every consent host's name starts with: a URL that holds none of them (in any
+#: case) has no consent host. urlsplit drops tabs and line breaks from a URL first,
+#: so a URL holding one of those is split all the same.
+_MAYBE_CONSENT_HOST = re.compile(
+    "|".join(sorted({re.escape(h.split(".", 1)[0] + ".") for h in _CONSENT_HOSTS})), re.IGNORECASE
+)
 
 
 def consent_wall(outcome: FetchOutcome) -> ConsentWall | None:
@@ -357,7 +363,12 @@ def consent_wall(outcome: FetchOutcome) -> ConsentWall | None:
     The cookie is set for the site that sent the visitor to the wall (the host
     before the last hop), so the retried request carries it from its first hop.
     """
-    host = host_of(outcome.final_url).lower()
+    url = outcome.final_url
+    if _MAYBE_CONSENT_HOST.search(url) is None and not (
+        "\t" in url or "\n" in url or "\r" in url
+    ):
+        return None  # the URL does not even hold a consent host's name: not split at all
+    host = host_of(url).lower()
     if host not in _CONSENT_HOSTS and not host.startswith(_CONSENT_HOST_PREFIXES):
         return None  # (every pattern matches only its host, or names that start with it)
     matched = next((h for h in _CONSENT_HOSTS if _host_matches(host, h)), None)
