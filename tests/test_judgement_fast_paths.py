@@ -2,14 +2,25 @@
 checked against that plain code (restated here) on generated inputs."""
 
 import codecs
+import dataclasses
 import hashlib
+import random
 import re
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
+import judged_pages
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from citecheck import classify, markers, sites, titles
+from citecheck.config import ConfirmationPolicy
 from citecheck.decoding import decode
+from citecheck.drift import detect_drift, drift_from_json, drift_to_json
+from citecheck.judgement import judge
+from citecheck.models import CheckResult, FetchOutcome, PageInfo, PageSnapshot, Reason, Status
+from citecheck.verdict import next_state
 
 WORDY = st.text(alphabet=st.sampled_from(list("ab _-.é\u0301\u200b1٠\n日İſK")), max_size=120)
 
@@ -84,3 +95,103 @@ def test_first_marker_is_the_first_in_order_that_the_body_holds(parts):
 def test_utf8_is_decoded_as_the_incremental_decoder_does(body):
     decoder = codecs.getincrementaldecoder("utf-8")("citecheck-whatwg")
     assert decode(body, "utf-8") == decoder.decode(body, final=True)
+
+
+# --- issue 11, ninth step: the per-link path of a check ---------------------------------
+
+
+def _plain_consent_host(url: str) -> str | None:
+    """consent_wall's first question as first written: the consent host the URL's
+    host is (split with urlsplit), or None."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host not in sites._CONSENT_HOSTS and not host.startswith(sites._CONSENT_HOST_PREFIXES):
+        return None
+    return next((h for h in sites._CONSENT_HOSTS if sites._host_matches(host, h)), None)
+
+
+URL_BITS = st.sampled_from(["consent.", "CONSENT.", "ConSent.", "youtube.com", "google.", "de",
+                            "co.uk", "guce.", "yahoo.com", "myprivacy.", "MyPrivacy.", "cmp.",
+                            "dpgmedia.", "nl", "oath.com", "con\tsent.", "gu\nce.", "\r", "K",
+                            "İ", "ſ", "user@", ":8080", "/", "?", "#", ".", "x"])  # fmt: skip
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.sampled_from(["https://", "http://", "", " https://"]),
+       st.lists(st.one_of(URL_BITS, st.text(max_size=3)), max_size=7))  # fmt: skip
+def test_consent_wall_finds_a_wall_where_the_split_host_is_one(scheme, parts):
+    url = scheme + "".join(parts)
+    outcome = FetchOutcome("https://www.youtube.com/watch?v=x", url, 200)
+    try:
+        plain = _plain_consent_host(url)
+    except ValueError:  # urlsplit refuses the URL (a bad port, say): so must consent_wall
+        with pytest.raises(ValueError):
+            sites.consent_wall(outcome)
+        return
+    wall = sites.consent_wall(outcome)
+    assert (wall is not None) is (plain is not None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 2**32))
+def test_classify_skips_the_refusal_rules_only_where_the_probe_rule_found_none(seed):
+    """check.py passes ``unrefused`` when needs_sibling_probe said True: the verdict is
+    the one classify gives without it, whatever the page and its sibling."""
+    rng = random.Random(seed)
+    out, other = judged_pages.outcome(rng), judged_pages.outcome(rng)
+    page = titles.page_info(out.body, out.headers, truncated=out.body_truncated)
+    sibling = (other, titles.page_info(other.body, other.headers))
+    if classify.needs_sibling_probe(out, page):
+        for probe in (sibling, None):
+            assert classify.classify(out, page, sibling=probe, unrefused=True) == (
+                classify.classify(out, page, sibling=probe)
+            )
+
+
+def _plain_judge(previous, result, baseline, policy):
+    """judgement.judge as first written: the state, then replace() for what it renews."""
+    state = next_state(previous, result, policy)
+    if not (result.status.is_success and result.http_status != 304):
+        return state, None
+    validators = {"etag": result.etag, "last_modified": result.last_modified}
+    if result.title is None and result.text_fingerprint is None:
+        return dataclasses.replace(state, **validators), None
+    if baseline is None:
+        snapshot = PageSnapshot(result.title, result.text_fingerprint, result.checked_at)
+        return dataclasses.replace(state, **validators, drift=None), snapshot
+    page = PageInfo(title=result.title, text_fingerprint=result.text_fingerprint)
+    before = drift_from_json(dict(previous.drift)) if previous and previous.drift else None
+    drift = detect_drift(baseline, page, now=result.checked_at, previous=before)
+    return dataclasses.replace(state, **validators, drift=drift_to_json(drift)), None
+
+
+T0 = datetime(2026, 12, 1, tzinfo=UTC)
+MOMENTS = st.integers(0, 5).map(lambda days: T0 + timedelta(days=days))
+MAYBE_TEXT = st.sampled_from([None, "", "Rivers report", "Page not found"])
+FINGERPRINTS = st.sampled_from([None, "0f0f0f0f0f0f0f0f", "0f0f0f0f0f0f0f0e", "f0f0f0f0f0f0f0f0"])
+CHECKS = st.builds(
+    CheckResult,
+    url=st.just("https://example.org/a"),
+    checked_at=MOMENTS,
+    status=st.sampled_from([s for s in Status if s is not Status.UNCHECKED]),
+    reason=st.sampled_from([None, Reason.NOT_FOUND, Reason.TIMEOUT]),
+    http_status=st.sampled_from([None, 200, 304, 404, 500]),
+    title=MAYBE_TEXT,
+    etag=st.sampled_from([None, '"v2"']),
+    last_modified=st.sampled_from([None, "Tue, 01 Dec 2026 00:00:00 GMT"]),
+    text_fingerprint=FINGERPRINTS,
+)
+
+
+BASELINES = st.builds(PageSnapshot, MAYBE_TEXT, FINGERPRINTS, MOMENTS)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.one_of(st.none(), CHECKS), CHECKS, st.one_of(st.none(), BASELINES))
+def test_judge_builds_the_state_that_replace_built(before, result, baseline):
+    policy = ConfirmationPolicy()
+    previous = None
+    for check in (before,) if before is not None else ():
+        previous, _ = _plain_judge(None, check, baseline, policy)
+    assert judge(previous, result, baseline, policy) == _plain_judge(
+        previous, result, baseline, policy
+    )

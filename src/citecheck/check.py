@@ -59,12 +59,17 @@ if TYPE_CHECKING:
 def page_info(body: bytes, headers: Mapping[str, str], *, truncated: bool = False) -> PageInfo:
     """titles.page_info, imported at the first page read: lxml and the decoders are
     a sixth of a check's start-up, and no request needs to wait for them (issue 11).
-    Later reads go to it straight (an import statement per page cost a microsecond)."""
-    global page_info
-    from .titles import page_info as read_page
+    Imported once (an import statement per page cost a microsecond)."""
+    read = _PAGE_READER.get("page_info")
+    if read is None:
+        from .titles import page_info as read
 
-    page_info = read_page
-    return read_page(body, headers, truncated=truncated)
+        _PAGE_READER["page_info"] = read
+    return read(body, headers, truncated=truncated)
+
+
+#: titles.page_info, once page_info imported it.
+_PAGE_READER: dict[str, Callable[..., PageInfo]] = {}
 
 
 def answer_pages(

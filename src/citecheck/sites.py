@@ -350,10 +350,13 @@ _CONSENT_HOSTS = ("consent.youtube.com", "consent.google.", "guce.yahoo.com",
 _CONSENT_HOST_PREFIXES = tuple(h for h in _CONSENT_HOSTS if h.endswith("."))
 _COOKIE_FOR = {"consent.youtube.com": _GOOGLE_CONSENT, "consent.google.": _GOOGLE_CONSENT}
 #: What every consent host's name starts with: a URL that holds none of them (in any
-#: case) has no consent host. urlsplit drops tabs and line breaks from a URL first,
-#: so a URL holding one of those is split all the same.
+#: case) has no consent host. A URL that urlsplit reads otherwise than as written
+#: (it drops tabs and line breaks, refuses some brackets and non-ASCII host names) is
+#: split all the same, so that consent_wall answers (or raises) as it always did.
 _MAYBE_CONSENT_HOST = re.compile(
-    "|".join(sorted({re.escape(h.split(".", 1)[0] + ".") for h in _CONSENT_HOSTS})), re.IGNORECASE
+    "|".join(sorted({re.escape(h.split(".", 1)[0] + ".") for h in _CONSENT_HOSTS}))
+    + r"|[\t\r\n\[\]]|[^\x00-\x7f]",
+    re.IGNORECASE,
 )
 
 
@@ -364,9 +367,7 @@ def consent_wall(outcome: FetchOutcome) -> ConsentWall | None:
     before the last hop), so the retried request carries it from its first hop.
     """
     url = outcome.final_url
-    if _MAYBE_CONSENT_HOST.search(url) is None and not (
-        "\t" in url or "\n" in url or "\r" in url
-    ):
+    if _MAYBE_CONSENT_HOST.search(url) is None:
         return None  # the URL does not even hold a consent host's name: not split at all
     host = host_of(url).lower()
     if host not in _CONSENT_HOSTS and not host.startswith(_CONSENT_HOST_PREFIXES):
