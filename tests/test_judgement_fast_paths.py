@@ -195,3 +195,84 @@ def test_judge_builds_the_state_that_replace_built(before, result, baseline):
     assert judge(previous, result, baseline, policy) == _plain_judge(
         previous, result, baseline, policy
     )
+
+
+def _plain_platform_of(url: str):
+    host = sites.host_of(url)
+    if not host or sites.registrable_domain(host) not in sites._PLATFORM_DOMAINS:
+        return None
+    platform = sites._PLATFORM_DOMAINS[sites.registrable_domain(host)]
+    return platform if platform.paths.match(urlsplit(url).path or "/") else None
+
+
+PLATFORM_BITS = st.sampled_from(["YouTube.com", "youtu.be", "www.", "m.", "fb.watch", "FB.com",
+                                 "vimeo.com", "tiktok.com", "facebook.com.", "/watch?v=x", "/123",
+                                 "/@c/video/1", ".evil.org", "\t", "[", "K", "é"])  # fmt: skip
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.sampled_from(["https://", "http://user@", ""]),
+       st.lists(st.one_of(PLATFORM_BITS, st.text(max_size=3)), max_size=6))  # fmt: skip
+def test_platform_of_finds_the_platform_the_split_host_names(scheme, parts):
+    url = scheme + "".join(parts)
+    try:
+        plain = _plain_platform_of(url)
+    except ValueError:
+        with pytest.raises(ValueError):
+            sites.platform_of(url)
+        return
+    assert sites.platform_of(url) is plain
+
+
+def _plain_parked_verdict(outcome, page):
+    """sites.parked_verdict as first written: both URLs split first."""
+    final_host = sites.host_of(outcome.final_url).lower()
+    cited_host = sites.host_of(outcome.url).lower()
+    moved_site = sites.registrable_domain(final_host) != sites.registrable_domain(cited_host)
+    if moved_site and sites.registrable_domain(final_host) in sites.PARKING_HOSTS:
+        return sites._parked(
+            f"redirected to the domain seller {final_host}", "parking-sale-redirect"
+        )
+    head = outcome.body[: sites._PARKING_SCAN_BYTES]
+    text = (page.text_sample or "").lower()
+    little_text = len(text) <= sites._PARKING_MAX_TEXT
+    ww_redirect = bool(outcome.hops) and sites._WW_HOST.match(final_host) is not None
+    if not head or not (little_text or ww_redirect):
+        return None
+    marker = markers.first_marker(head.lower(), sites.PARKING_MARKERS, sites._ANY_PARKING_MARKER)
+    phrase = sites.PARKING_PHRASES.search(text) or sites.PARKING_PHRASES.search(
+        (page.title or "").lower()
+    )
+    if ww_redirect and (marker or phrase):
+        sign = marker.decode() if marker else phrase.group() if phrase else ""
+        return sites._parked(
+            f"redirected to the parking host {final_host} ({sign!r})", "parking-ww"
+        )
+    if not little_text:
+        return None
+    if marker is not None:
+        return sites._parked(
+            f"the page loads a parking service ({marker.decode()!r})", "parking-script"
+        )
+    if phrase is not None:
+        return sites._parked(f"the page says {phrase.group()!r} and little else", "parking-phrase")
+    return None
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.integers(0, 2**32), st.sampled_from(["", "x", "\t", "[", "é", "/"]))
+def test_parked_verdict_splits_no_url_only_where_it_need_not(seed, odd):
+    """An answer at the cited URL itself, with no hop, is judged without splitting
+    it, as when both URLs were split."""
+    rng = random.Random(seed)
+    out = judged_pages.outcome(rng)
+    if rng.random() < 0.5:
+        out = dataclasses.replace(out, url=out.url + odd, final_url=out.url + odd, hops=())
+    page = titles.page_info(out.body, out.headers, truncated=out.body_truncated)
+    try:
+        plain = _plain_parked_verdict(out, page)
+    except ValueError:
+        with pytest.raises(ValueError):
+            sites.parked_verdict(out, page)
+        return
+    assert sites.parked_verdict(out, page) == plain

@@ -107,6 +107,31 @@ class ConsentWall:
     cookies: tuple[ConsentCookie, ...]  # empty: no cookie known to pass it
 
 
+# -- host names told without splitting a URL ----------------------------------------------
+
+#: Characters that urlsplit drops from a URL (tabs, line breaks) or refuses in some
+#: places (brackets): a URL holding one is read otherwise than as written.
+_SPLIT_ALTERS = re.compile(r"[\t\r\n\[\]]")
+
+
+def _may_hold(url: str, names: tuple[str, ...]) -> bool:
+    """False only when the host of ``url`` (host_of) holds none of ``names``
+    (lower-case), told without splitting the URL (a split per answer, where
+    host_of's cache misses, cost more than all these rules): none of them is in the
+    URL, in any case. A URL that urlsplit reads otherwise than as written (or
+    refuses: a non-ASCII host name, a stray bracket) is split all the same, so that
+    the rules answer, or raise, as they always did."""
+    if not _split_as_written(url):
+        return True
+    return any(map(url.lower().__contains__, names))
+
+
+def _split_as_written(url: str) -> bool:
+    """True when urlsplit reads ``url`` as written: ASCII (a non-ASCII host name may
+    be refused), no tab or line break (dropped first), no bracket (refused in places)."""
+    return url.isascii() and _SPLIT_ALTERS.search(url) is None
+
+
 # -- readers ------------------------------------------------------------------------------
 
 _YT_PLAYER_MARKERS = (b"ytInitialPlayerResponse", b"embedded_player_response")
@@ -307,6 +332,8 @@ PLATFORM_RULES: tuple[PlatformRule, ...] = (
 
 def platform_of(url: str) -> Platform | None:
     """The platform whose item page ``url`` is, or None."""
+    if not _may_hold(url, _PLATFORM_DOMAIN_NAMES):
+        return None  # no platform's domain in the URL: not split at all
     host = host_of(url)
     if not host or registrable_domain(host) not in _PLATFORM_DOMAINS:
         return None
@@ -315,6 +342,7 @@ def platform_of(url: str) -> Platform | None:
 
 
 _PLATFORM_DOMAINS = {domain: p for p in PLATFORMS for domain in p.domains}
+_PLATFORM_DOMAIN_NAMES = tuple(sorted(_PLATFORM_DOMAINS))
 
 
 def platform_verdict(outcome: FetchOutcome) -> Classification | None:
@@ -351,24 +379,6 @@ _CONSENT_HOST_PREFIXES = tuple(h for h in _CONSENT_HOSTS if h.endswith("."))
 _COOKIE_FOR = {"consent.youtube.com": _GOOGLE_CONSENT, "consent.google.": _GOOGLE_CONSENT}
 #: What every consent host's name starts with.
 _CONSENT_HOST_STARTS = tuple(sorted({h.split(".", 1)[0] + "." for h in _CONSENT_HOSTS}))
-#: Characters that urlsplit drops from a URL (tabs, line breaks) or refuses in some
-#: places (brackets): a URL holding one is read otherwise than as written.
-_SPLIT_ALTERS = re.compile(r"[\t\r\n\[\]]")
-
-
-def _may_hold_consent_host(url: str) -> bool:
-    """False only when ``url``'s host is no consent host, told without splitting it
-    (a miss of host_of's cache costs a split per answer): no consent host's start
-    is in the URL, in any case. A URL that urlsplit reads otherwise than as written
-    (or refuses: a non-ASCII host name, a stray bracket) is split all the same, so
-    that consent_wall answers, or raises, as it always did."""
-    if not url.isascii():
-        return True
-    lowered = url.lower()
-    for start in _CONSENT_HOST_STARTS:
-        if start in lowered:
-            return True
-    return _SPLIT_ALTERS.search(url) is not None
 
 
 def consent_wall(outcome: FetchOutcome) -> ConsentWall | None:
@@ -378,7 +388,7 @@ def consent_wall(outcome: FetchOutcome) -> ConsentWall | None:
     before the last hop), so the retried request carries it from its first hop.
     """
     url = outcome.final_url
-    if not _may_hold_consent_host(url):
+    if not _may_hold(url, _CONSENT_HOST_STARTS):
         return None  # the URL does not even hold a consent host's name: not split at all
     host = host_of(url).lower()
     if host not in _CONSENT_HOSTS and not host.startswith(_CONSENT_HOST_PREFIXES):
@@ -477,11 +487,13 @@ _WW_HOST = re.compile(r"ww\d+\.")
 
 def parked_verdict(outcome: FetchOutcome, page: PageInfo) -> Classification | None:
     """``broken``/``parked_domain`` when a parking service serves the page, else None."""
-    final_host = host_of(outcome.final_url).lower()
-    cited_host = host_of(outcome.url).lower()
-    moved_site = registrable_domain(final_host) != registrable_domain(cited_host)
-    if moved_site and registrable_domain(final_host) in PARKING_HOSTS:
-        return _parked(f"redirected to the domain seller {final_host}", "parking-sale-redirect")
+    final_host = ""  # needed after a redirect only: an answer at the cited URL is not split
+    if outcome.hops or outcome.final_url != outcome.url or not _split_as_written(outcome.url):
+        final_host = host_of(outcome.final_url).lower()
+        cited_host = host_of(outcome.url).lower()
+        moved_site = registrable_domain(final_host) != registrable_domain(cited_host)
+        if moved_site and registrable_domain(final_host) in PARKING_HOSTS:
+            return _parked(f"redirected to the domain seller {final_host}", "parking-sale-redirect")
     head = outcome.body[:_PARKING_SCAN_BYTES]
     text = (page.text_sample or "").lower()
     little_text = len(text) <= _PARKING_MAX_TEXT
