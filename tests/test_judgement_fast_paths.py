@@ -276,3 +276,12 @@ def test_parked_verdict_splits_no_url_only_where_it_need_not(seed, odd):
             sites.parked_verdict(out, page)
         return
     assert sites.parked_verdict(out, page) == plain
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([0, 1, 2]), st.sampled_from([0, 3, 8, 64])), max_size=8))
+def test_lowered_head_is_the_head_lowered_whatever_was_asked_before(asks):
+    bodies = [b"AbC<Title>Sedo", b"", b"X" * 70]
+    for which, size in asks:
+        body = bodies[which]
+        assert markers.lowered_head(body, size) == body[:size].lower()

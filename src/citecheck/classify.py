@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit, urlunsplit
 
-from .markers import any_of, by_first_character, first_marker
+from .markers import any_of, by_first_character, first_marker, lowered_head
 from .models import HTML_TYPES, FetchOutcome, PageInfo, Reason, Status
 
 #: Similarity (1 - hamming/64 of the simhashes) above which two pages count as the same.
@@ -424,7 +424,7 @@ def _challenge_sign(outcome: FetchOutcome, page: PageInfo, *, strong_only: bool)
     title = (page.title or "").casefold().replace("…", "...")
     if title in _CHALLENGE_TITLES or title.startswith(_CHALLENGE_TITLE_PREFIXES):
         return f"the page is a bot challenge ({page.title!r})"
-    scanned = outcome.body[:_MARKER_SCAN_BYTES].lower()
+    scanned = lowered_head(outcome.body, _MARKER_SCAN_BYTES)
     marker = first_marker(scanned, _CHALLENGE_MARKERS, _ANY_CHALLENGE_MARKER)
     if marker is None and title == "access denied":
         marker = next(filter(scanned.__contains__, _AKAMAI_REFERENCES), None)

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from .classify import Classification, host_of, registrable_domain
-from .markers import any_of, first_marker
+from .markers import any_of, first_marker, lowered_head
 from .models import FetchOutcome, PageInfo, Reason, Status
 from .moves import KnownContent, judge_move
 
@@ -494,13 +494,12 @@ def parked_verdict(outcome: FetchOutcome, page: PageInfo) -> Classification | No
         moved_site = registrable_domain(final_host) != registrable_domain(cited_host)
         if moved_site and registrable_domain(final_host) in PARKING_HOSTS:
             return _parked(f"redirected to the domain seller {final_host}", "parking-sale-redirect")
-    head = outcome.body[:_PARKING_SCAN_BYTES]
     text = (page.text_sample or "").lower()
     little_text = len(text) <= _PARKING_MAX_TEXT
     ww_redirect = bool(outcome.hops) and _WW_HOST.match(final_host) is not None
-    if not head or not (little_text or ww_redirect):
+    if not outcome.body or not (little_text or ww_redirect):
         return None  # an article: not searched at all, so the rules cost it nothing
-    lowered = head.lower()
+    lowered = lowered_head(outcome.body, _PARKING_SCAN_BYTES)  # (classify lowered it)
     marker = first_marker(lowered, PARKING_MARKERS, _ANY_PARKING_MARKER)
     phrase = PARKING_PHRASES.search(text) or PARKING_PHRASES.search((page.title or "").lower())
     if ww_redirect and (marker or phrase):
