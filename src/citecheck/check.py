@@ -33,12 +33,13 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from .classify import Classification, classify, needs_sibling_probe, sibling_url, url_parts
+from .classify import Classification, classify, needs_sibling_probe, sibling_url
 from .config import Settings
 from .errors import NetworkOfflineError
 from .fetch import Budget, Fetcher
 from .incidents import IncidentLog
 from .lanes import Reservation
+from .markers import url_parts
 from .models import CheckResult, FetchOutcome, LinkState, PageInfo, Reason, Status
 from .network import NetworkMonitor
 from .schedule import is_excluded

@@ -17,9 +17,9 @@ import functools
 import re
 from dataclasses import dataclass
 from http import HTTPStatus
-from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
-from .markers import any_of, by_first_character, first_marker, lowered_head
+from .markers import any_of, by_first_character, first_marker, lowered_head, url_parts
 from .models import HTML_TYPES, FetchOutcome, PageInfo, Reason, Status
 
 #: Similarity (1 - hamming/64 of the simhashes) above which two pages count as the same.
@@ -198,13 +198,6 @@ def needs_sibling_probe(outcome: FetchOutcome, page: PageInfo) -> bool:
     # classify(outcome, page).status.is_success, without writing the verdict's words:
     # a 2xx answer that is not refused is ok or redirected.
     return _refusal(outcome, page, outcome.status_code) is None
-
-
-@functools.lru_cache(maxsize=1024)  # a 2xx page's URL is split by several rules
-def url_parts(url: str) -> SplitResult:
-    """``urlsplit(url)``, remembered: the same final URL is split by the sibling
-    probe's rule, its cache key and the refusal rules of one judgement."""
-    return urlsplit(url)
 
 
 def sibling_url(url: str, token: str) -> str:

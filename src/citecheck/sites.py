@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from .classify import Classification, host_of, registrable_domain
-from .markers import any_of, first_marker, lowered_head
+from .markers import any_of, first_marker, lowered_head, may_hold, split_as_written
 from .models import FetchOutcome, PageInfo, Reason, Status
 from .moves import KnownContent, judge_move
 
@@ -105,31 +105,6 @@ class ConsentWall:
 
     host: str
     cookies: tuple[ConsentCookie, ...]  # empty: no cookie known to pass it
-
-
-# -- host names told without splitting a URL ----------------------------------------------
-
-#: Characters that urlsplit drops from a URL (tabs, line breaks) or refuses in some
-#: places (brackets): a URL holding one is read otherwise than as written.
-_SPLIT_ALTERS = re.compile(r"[\t\r\n\[\]]")
-
-
-def _may_hold(url: str, names: tuple[str, ...]) -> bool:
-    """False only when the host of ``url`` (host_of) holds none of ``names``
-    (lower-case), told without splitting the URL (a split per answer, where
-    host_of's cache misses, cost more than all these rules): none of them is in the
-    URL, in any case. A URL that urlsplit reads otherwise than as written (or
-    refuses: a non-ASCII host name, a stray bracket) is split all the same, so that
-    the rules answer, or raise, as they always did."""
-    if not _split_as_written(url):
-        return True
-    return any(map(url.lower().__contains__, names))
-
-
-def _split_as_written(url: str) -> bool:
-    """True when urlsplit reads ``url`` as written: ASCII (a non-ASCII host name may
-    be refused), no tab or line break (dropped first), no bracket (refused in places)."""
-    return url.isascii() and _SPLIT_ALTERS.search(url) is None
 
 
 # -- readers ------------------------------------------------------------------------------
@@ -332,7 +307,7 @@ PLATFORM_RULES: tuple[PlatformRule, ...] = (
 
 def platform_of(url: str) -> Platform | None:
     """The platform whose item page ``url`` is, or None."""
-    if not _may_hold(url, _PLATFORM_DOMAIN_NAMES):
+    if not may_hold(url, _PLATFORM_DOMAIN_NAMES):
         return None  # no platform's domain in the URL: not split at all
     host = host_of(url)
     if not host or registrable_domain(host) not in _PLATFORM_DOMAINS:
@@ -388,7 +363,7 @@ def consent_wall(outcome: FetchOutcome) -> ConsentWall | None:
     before the last hop), so the retried request carries it from its first hop.
     """
     url = outcome.final_url
-    if not _may_hold(url, _CONSENT_HOST_STARTS):
+    if not may_hold(url, _CONSENT_HOST_STARTS):
         return None  # the URL does not even hold a consent host's name: not split at all
     host = host_of(url).lower()
     if host not in _CONSENT_HOSTS and not host.startswith(_CONSENT_HOST_PREFIXES):
@@ -488,7 +463,7 @@ _WW_HOST = re.compile(r"ww\d+\.")
 def parked_verdict(outcome: FetchOutcome, page: PageInfo) -> Classification | None:
     """``broken``/``parked_domain`` when a parking service serves the page, else None."""
     final_host = ""  # needed after a redirect only: an answer at the cited URL is not split
-    if outcome.hops or outcome.final_url != outcome.url or not _split_as_written(outcome.url):
+    if outcome.hops or outcome.final_url != outcome.url or not split_as_written(outcome.url):
         final_host = host_of(outcome.final_url).lower()
         cited_host = host_of(outcome.url).lower()
         moved_site = registrable_domain(final_host) != registrable_domain(cited_host)
