@@ -32,7 +32,6 @@ from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from .classify import Classification, classify, needs_sibling_probe, sibling_url
 from .config import Settings
@@ -40,11 +39,13 @@ from .errors import NetworkOfflineError
 from .fetch import Budget, Fetcher
 from .incidents import IncidentLog
 from .lanes import Reservation
+from .markers import url_parts
 from .models import CheckResult, FetchOutcome, LinkState, PageInfo, Reason, Status
 from .network import NetworkMonitor
 from .schedule import is_excluded
 from .sites import (
     FOREIGN_PAGE_REASONS,
+    ConsentWall,
     KnownContent,
     consent_verdict,
     consent_wall,
@@ -58,10 +59,18 @@ if TYPE_CHECKING:
 
 def page_info(body: bytes, headers: Mapping[str, str], *, truncated: bool = False) -> PageInfo:
     """titles.page_info, imported at the first page read: lxml and the decoders are
-    a sixth of a check's start-up, and no request needs to wait for them (issue 11)."""
-    from .titles import page_info as read_page
+    a sixth of a check's start-up, and no request needs to wait for them (issue 11).
+    Imported once (an import statement per page cost a microsecond)."""
+    read = _PAGE_READER.get("page_info")
+    if read is None:
+        from .titles import page_info as read
 
-    return read_page(body, headers, truncated=truncated)
+        _PAGE_READER["page_info"] = read
+    return read(body, headers, truncated=truncated)
+
+
+#: titles.page_info, once page_info imported it.
+_PAGE_READER: dict[str, Callable[..., PageInfo]] = {}
 
 
 def answer_pages(
@@ -96,6 +105,8 @@ _SIBLING_CACHE_SIZE = 2048
 #: PDFs whose pages are read at once, each in a worker thread: reading is CPU-bound.
 _PAGE_READERS = 2
 _NO_LIMIT = contextlib.nullcontext()
+#: What is read of a page that is not the cited page (frozen: one for all).
+_NO_PAGE = PageInfo()
 
 
 @dataclass(frozen=True)
@@ -199,25 +210,28 @@ class Checker:
                 f"no host answers and the reachability probe failed "
                 f"(last error: {outcome.error_detail or outcome.error.value})"
             )
-        outcome, wall = await self._past_consent_wall(request, outcome, budget)
+        wall = consent_wall(outcome) if outcome.status_code is not None else None
         if wall is not None:
-            return _result(request, outcome, PageInfo(), wall, self._clock())
+            outcome, walled = await self._past_consent_wall(request, outcome, wall, budget)
+            if walled is not None:
+                return _result(request, outcome, _NO_PAGE, walled, self._clock())
         page = page_info(outcome.body, outcome.headers, truncated=outcome.body_truncated)
         previous = request.previous
-        ever_ok = previous.ever_ok if previous else False
-        sibling = None
-        if self._settings.soft404_probe and needs_sibling_probe(outcome, page):
-            sibling = await self._sibling(outcome.final_url, budget)
+        settings = self._settings
+        # needs_sibling_probe's True says the answer is a 2xx that no rule refuses:
+        # classify need not look for a refusal again (``unrefused``).
+        probed = settings.soft404_probe and needs_sibling_probe(outcome, page)
         verdict = classify(
             outcome,
             page,
-            sibling=sibling,
-            ever_ok=ever_ok,
-            accepted_status=self._settings.accepted_status,
+            sibling=await self._sibling(outcome.final_url, budget) if probed else None,
+            ever_ok=previous.ever_ok if previous else False,
+            accepted_status=settings.accepted_status,
+            unrefused=probed,
         )
         verdict = site_verdict(outcome, page, verdict, lambda: self._known_content(request))
         if verdict.reason in FOREIGN_PAGE_REASONS:
-            page = PageInfo()
+            page = _NO_PAGE
         result = _result(request, outcome, page, verdict, self._clock())
         if verdict.status.is_success and outcome.body and self._page_question is not None:
             pages = await self._read_pages(request.url, outcome)
@@ -259,13 +273,10 @@ class Checker:
                 return None
 
     async def _past_consent_wall(
-        self, request: CheckRequest, outcome: FetchOutcome, budget: Budget
+        self, request: CheckRequest, outcome: FetchOutcome, wall: ConsentWall, budget: Budget
     ) -> tuple[FetchOutcome, Classification | None]:
-        """Retry once with the consent cookie when the fetch ended on a consent wall;
-        the verdict when the wall is still there (sites.py knows the walls)."""
-        wall = consent_wall(outcome) if outcome.status_code is not None else None
-        if wall is None:
-            return outcome, None
+        """Retry once with the consent cookie when the fetch ended on a consent wall
+        (``wall``, sites.py knows them); the verdict when the wall is still there."""
         if not wall.cookies:
             return outcome, consent_verdict(wall, retried=False)
         cookies = tuple((c.name, c.value, c.domain) for c in wall.cookies)
@@ -276,7 +287,7 @@ class Checker:
         return retried, None
 
     async def _sibling(self, final_url: str, budget: Budget) -> tuple[FetchOutcome, PageInfo]:
-        parts = urlsplit(final_url)
+        parts = url_parts(final_url)  # (split by needs_sibling_probe just before)
         directory = parts.path.rsplit("/", 1)[0]
         key = (parts.netloc.lower(), directory)
         cached = self._siblings.get(key)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
-from .markers import any_of, by_first_character, first_marker
+from .markers import any_of, by_first_character, first_marker, lowered_head, url_parts
 from .models import HTML_TYPES, FetchOutcome, PageInfo, Reason, Status
 from .urls import hostname
 
@@ -155,6 +155,7 @@ def classify(
     sibling: tuple[FetchOutcome, PageInfo] | None = None,
     ever_ok: bool = False,
     accepted_status: frozenset[int] = frozenset(),
+    unrefused: bool = False,
 ) -> Classification:
     """Judge one fetch of a cited URL.
 
@@ -163,6 +164,8 @@ def classify(
     before, which turns a bare 403 from "forbidden" into "bot protection".
     ``accepted_status`` are codes the user has declared fine for their links (a site
     known to answer 999 to every robot, say): they are ok, by configuration.
+    ``unrefused`` says :func:`needs_sibling_probe` returned True for this very
+    ``outcome`` and ``page``: it found no refusal, so none is looked for again.
     """
     if outcome.error is not None:
         return _classify_error(outcome.error, outcome.error_detail)
@@ -176,7 +179,7 @@ def classify(
             Status.OK, None, f"HTTP {code}, accepted by configuration (http.accepted_status)"
         )
     if 200 <= code < 300:
-        return _classify_success(outcome, page, code, sibling)
+        return _classify_success(outcome, page, code, sibling, unrefused=unrefused)
     return _classify_failure(outcome, page, code, ever_ok=ever_ok)
 
 
@@ -191,7 +194,7 @@ def needs_sibling_probe(outcome: FetchOutcome, page: PageInfo) -> bool:
         return False
     if not 200 <= outcome.status_code < 300 or not _is_html(outcome, page):
         return False
-    if urlsplit(outcome.final_url).path in ("", "/"):
+    if url_parts(outcome.final_url).path in ("", "/"):
         return False
     # classify(outcome, page).status.is_success, without writing the verdict's words:
     # a 2xx answer that is not refused is ok or redirected.
@@ -236,10 +239,13 @@ def _classify_success(
     page: PageInfo,
     code: int,
     sibling: tuple[FetchOutcome, PageInfo] | None,
+    *,
+    unrefused: bool,
 ) -> Classification:
-    refusal = _refusal(outcome, page, code)
-    if refusal is not None:
-        return refusal
+    if not unrefused:
+        refusal = _refusal(outcome, page, code)
+        if refusal is not None:
+            return refusal
     note = ""
     if sibling is not None:
         verdict = _sibling_verdict(outcome, page, sibling)
@@ -412,7 +418,7 @@ def _challenge_sign(outcome: FetchOutcome, page: PageInfo, *, strong_only: bool)
     title = (page.title or "").casefold().replace("…", "...")
     if title in _CHALLENGE_TITLES or title.startswith(_CHALLENGE_TITLE_PREFIXES):
         return f"the page is a bot challenge ({page.title!r})"
-    scanned = outcome.body[:_MARKER_SCAN_BYTES].lower()
+    scanned = lowered_head(outcome.body, _MARKER_SCAN_BYTES)
     marker = first_marker(scanned, _CHALLENGE_MARKERS, _ANY_CHALLENGE_MARKER)
     if marker is None and title == "access denied":
         marker = next(filter(scanned.__contains__, _AKAMAI_REFERENCES), None)
@@ -444,12 +450,12 @@ def _strip_fragment(url: str) -> str:
 
 
 def is_deep_link(url: str) -> bool:
-    path = urlsplit(url).path
+    path = url_parts(url).path
     return path not in ("", "/") and not is_front_page(url)
 
 
 def is_front_page(url: str) -> bool:
-    parts = urlsplit(url)
+    parts = url_parts(url)
     if not _FRONT_PAGE_PATH.fullmatch(parts.path or "/"):
         return False
     return all(

@@ -4,8 +4,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from .config import ConfirmationPolicy
 from .drift import detect_drift, drift_from_json, drift_to_json
 from .models import CheckResult, LinkState, PageInfo, PageSnapshot, Status
@@ -25,20 +23,31 @@ def judge(
     as first seen (drift.py); the first live sighting becomes that baseline. A 304
     proves the page unchanged, so validators and drift stand.
     """
-    state = next_state(previous, result, policy)
     fresh = result.status.is_success and result.http_status != 304
     if not fresh:
-        return state, None
-    validators = {"etag": result.etag, "last_modified": result.last_modified}
+        return next_state(previous, result, policy), None
+    # The state is built once, with its new validators and drift (verdict.py).
+    etag, last_modified = result.etag, result.last_modified
     if result.title is None and result.text_fingerprint is None:
-        return replace(state, **validators), None
+        return next_state(previous, result, policy, etag=etag, last_modified=last_modified), None
     if baseline is None:
         snapshot = PageSnapshot(result.title, result.text_fingerprint, result.checked_at)
-        return replace(state, **validators, drift=None), snapshot
+        state = next_state(
+            previous, result, policy, etag=etag, last_modified=last_modified, drift=None
+        )
+        return state, snapshot
     page = PageInfo(title=result.title, text_fingerprint=result.text_fingerprint)
     before = drift_from_json(dict(previous.drift)) if previous and previous.drift else None
     drift = detect_drift(baseline, page, now=result.checked_at, previous=before)
-    return replace(state, **validators, drift=drift_to_json(drift)), None
+    state = next_state(
+        previous,
+        result,
+        policy,
+        etag=etag,
+        last_modified=last_modified,
+        drift=drift_to_json(drift),
+    )
+    return state, None
 
 
 def change_of(previous: LinkState | None, state: LinkState) -> str | None:

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from .classify import Classification, host_of, registrable_domain
-from .markers import any_of, first_marker
+from .markers import any_of, first_marker, lowered_head, may_hold, split_as_written
 from .models import FetchOutcome, PageInfo, Reason, Status
 from .moves import KnownContent, judge_move
 
@@ -307,6 +307,8 @@ PLATFORM_RULES: tuple[PlatformRule, ...] = (
 
 def platform_of(url: str) -> Platform | None:
     """The platform whose item page ``url`` is, or None."""
+    if not may_hold(url, _PLATFORM_DOMAIN_NAMES):
+        return None  # no platform's domain in the URL: not split at all
     host = host_of(url)
     if not host or registrable_domain(host) not in _PLATFORM_DOMAINS:
         return None
@@ -315,6 +317,7 @@ def platform_of(url: str) -> Platform | None:
 
 
 _PLATFORM_DOMAINS = {domain: p for p in PLATFORMS for domain in p.domains}
+_PLATFORM_DOMAIN_NAMES = tuple(sorted(_PLATFORM_DOMAINS))
 
 
 def platform_verdict(outcome: FetchOutcome) -> Classification | None:
@@ -349,6 +352,8 @@ _CONSENT_HOSTS = ("consent.youtube.com", "consent.google.", "guce.yahoo.com",
                   "cmp.dpgmedia.")  # fmt: skip
 _CONSENT_HOST_PREFIXES = tuple(h for h in _CONSENT_HOSTS if h.endswith("."))
 _COOKIE_FOR = {"consent.youtube.com": _GOOGLE_CONSENT, "consent.google.": _GOOGLE_CONSENT}
+#: What every consent host's name starts with.
+_CONSENT_HOST_STARTS = tuple(sorted({h.split(".", 1)[0] + "." for h in _CONSENT_HOSTS}))
 
 
 def consent_wall(outcome: FetchOutcome) -> ConsentWall | None:
@@ -357,7 +362,10 @@ def consent_wall(outcome: FetchOutcome) -> ConsentWall | None:
     The cookie is set for the site that sent the visitor to the wall (the host
     before the last hop), so the retried request carries it from its first hop.
     """
-    host = host_of(outcome.final_url).lower()
+    url = outcome.final_url
+    if not may_hold(url, _CONSENT_HOST_STARTS):
+        return None  # the URL does not even hold a consent host's name: not split at all
+    host = host_of(url).lower()
     if host not in _CONSENT_HOSTS and not host.startswith(_CONSENT_HOST_PREFIXES):
         return None  # (every pattern matches only its host, or names that start with it)
     matched = next((h for h in _CONSENT_HOSTS if _host_matches(host, h)), None)
@@ -454,18 +462,19 @@ _WW_HOST = re.compile(r"ww\d+\.")
 
 def parked_verdict(outcome: FetchOutcome, page: PageInfo) -> Classification | None:
     """``broken``/``parked_domain`` when a parking service serves the page, else None."""
-    final_host = host_of(outcome.final_url).lower()
-    cited_host = host_of(outcome.url).lower()
-    moved_site = registrable_domain(final_host) != registrable_domain(cited_host)
-    if moved_site and registrable_domain(final_host) in PARKING_HOSTS:
-        return _parked(f"redirected to the domain seller {final_host}", "parking-sale-redirect")
-    head = outcome.body[:_PARKING_SCAN_BYTES]
+    final_host = ""  # needed after a redirect only: an answer at the cited URL is not split
+    if outcome.hops or outcome.final_url != outcome.url or not split_as_written(outcome.url):
+        final_host = host_of(outcome.final_url).lower()
+        cited_host = host_of(outcome.url).lower()
+        moved_site = registrable_domain(final_host) != registrable_domain(cited_host)
+        if moved_site and registrable_domain(final_host) in PARKING_HOSTS:
+            return _parked(f"redirected to the domain seller {final_host}", "parking-sale-redirect")
     text = (page.text_sample or "").lower()
     little_text = len(text) <= _PARKING_MAX_TEXT
     ww_redirect = bool(outcome.hops) and _WW_HOST.match(final_host) is not None
-    if not head or not (little_text or ww_redirect):
+    if not outcome.body or not (little_text or ww_redirect):
         return None  # an article: not searched at all, so the rules cost it nothing
-    lowered = head.lower()
+    lowered = lowered_head(outcome.body, _PARKING_SCAN_BYTES)  # (classify lowered it)
     marker = first_marker(lowered, PARKING_MARKERS, _ANY_PARKING_MARKER)
     phrase = PARKING_PHRASES.search(text) or PARKING_PHRASES.search((page.title or "").lower())
     if ww_redirect and (marker or phrase):

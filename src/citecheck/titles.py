@@ -250,8 +250,8 @@ def _html_info(root: etree._Element | None) -> PageInfo:
 
 def _document_title(root: etree._Element) -> str | None:
     for element in root.iter("title"):
-        if any(ancestor.tag in ("svg", "math") for ancestor in element.iterancestors()):
-            continue
+        if next(element.iterancestors("svg", "math"), None) is not None:
+            continue  # (an SVG or MathML title names a drawing, not the page)
         title = _clean_title(_element_text(element))
         if title:
             return title
