@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_peer import _links  # noqa: E402
 
-from citecheck import classify, schedule, sites, urls  # noqa: E402
+from citecheck import schedule, sites, urls, urlshapes  # noqa: E402
 from citecheck.check import DEFAULT_WINDOW  # noqa: E402
 from citecheck.config import Settings  # noqa: E402
 from citecheck.fetch import reasons, request  # noqa: E402
@@ -50,7 +50,7 @@ _HTML = {"content-type": "text/html; charset=utf-8"}
 
 
 def _empty_caches() -> None:
-    for module in (urls, classify, sites, schedule, reasons, request):
+    for module in (urls, urlshapes, sites, schedule, reasons, request):
         for value in vars(module).values():
             if isinstance(value, functools._lru_cache_wrapper):  # noqa: SLF001
                 value.cache_clear()
@@ -84,11 +84,11 @@ def _judge(outcome: FetchOutcome) -> None:
     if urlsplit(final).path not in ("", "/"):  # classify.needs_sibling_probe
         parts = urlsplit(final)  # Checker._sibling's cache key
         (parts.netloc.lower(), parts.path.rsplit("/", 1)[0])
-    if outcome.hops and classify.is_deep_link(outcome.url):  # classify's redirect rules
-        classify.is_front_page(final) and classify.same_site(outcome.url, final)
+    if outcome.hops and urlshapes.is_deep_link(outcome.url):  # classify's redirect rules
+        urlshapes.is_front_page(final) and urlshapes.same_site(outcome.url, final)
     sites.platform_of(final)
-    classify.host_of(final).lower()  # parked_verdict's hosts
-    classify.host_of(outcome.url).lower()
+    urlshapes.host_of(final).lower()  # parked_verdict's hosts
+    urlshapes.host_of(outcome.url).lower()
 
 
 def _round(links: list[str], settings: Settings, window: int) -> dict[str, float]:

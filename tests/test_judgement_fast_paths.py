@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from citecheck import classify, markers, sites, titles
+from citecheck import classify, markers, sites, titles, urlshapes
 from citecheck.config import ConfirmationPolicy
 from citecheck.decoding import decode
 from citecheck.drift import detect_drift, drift_from_json, drift_to_json
@@ -111,7 +111,7 @@ def _plain_host_of(url: str) -> str | type[ValueError]:
 
 def _host_of_or_error(url: str) -> str | type[ValueError]:
     try:
-        return classify.host_of(url)
+        return urlshapes.host_of(url)
     except ValueError:
         return ValueError
 
@@ -119,7 +119,7 @@ def _host_of_or_error(url: str) -> str | type[ValueError]:
 @settings(max_examples=1000, deadline=None)
 @given(st.one_of(st.lists(HOST_URL_BITS, max_size=8).map("".join), st.text(max_size=20)))
 def test_host_of_is_urlsplits_hostname(url):
-    classify.host_of.cache_clear()
+    urlshapes.host_of.cache_clear()
     assert _host_of_or_error(url) == _plain_host_of(url)
     assert _host_of_or_error(url) == _plain_host_of(url)  # remembered, or raising again
 

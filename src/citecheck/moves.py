@@ -26,8 +26,9 @@ from dataclasses import dataclass, replace
 from typing import Generic, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
-from .classify import Classification, is_deep_link, same_site
+from .classify import Classification
 from .models import CheckResult, FetchOutcome, LinkState, PageInfo, Reason, Status
+from .urlshapes import is_deep_link, same_site
 
 #: Similarity (1 - hamming/64 of the simhashes) above which a text is the same text.
 SAME_TEXT_SIMILARITY = 0.85

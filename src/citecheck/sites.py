@@ -32,10 +32,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from .classify import Classification, host_of, registrable_domain
+from .classify import Classification
 from .markers import any_of, first_marker, lowered_head, may_hold, split_as_written
 from .models import FetchOutcome, PageInfo, Reason, Status
 from .moves import KnownContent, judge_move
+from .urlshapes import host_of, registrable_domain
 
 #: Bytes of a platform page searched for its player state. YouTube puts the player
 #: response before the page's bulk; a watch page whose state lies beyond this is
