@@ -18,13 +18,13 @@ from citecheck.config import (
 )
 from citecheck.configfile import (
     DEFAULT_CONFIG_NAME,
-    REPORT_FORMATS_BY_SUFFIX,
     ConfigFile,
     archive_overrides,
     load_config,
     report_output,
     resolve_settings,
 )
+from citecheck.configkeys import REPORT_FORMATS_BY_SUFFIX
 from citecheck.errors import InputError
 from citecheck.report import FORMATS
 

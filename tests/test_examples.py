@@ -23,7 +23,8 @@ from citecheck.config import (
     DEFAULT_WAYBACK_URL,
     Settings,
 )
-from citecheck.configfile import CONFIG_KEYS, archive_overrides, load_config, resolve_settings
+from citecheck.configfile import archive_overrides, load_config, resolve_settings
+from citecheck.configkeys import CONFIG_KEYS
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 #: Seconds a step's shell script may run in these tests.
