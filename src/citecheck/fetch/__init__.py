@@ -1,7 +1,7 @@
 """The HTTP client (``client.py``, what one fetch has seen and its deadline in
 ``progress.py``, the GET it sends in ``request.py`` and ``exchange.py``, the body it
 reads in ``body.py``); its connection policy (``transport.py``, over
-``addresses.py``) and the small pools per origin (``connections.py``) that speak
+``addresses.py``) and the small pools per origin (``pools.py``, over ``connections.py``) that speak
 HTTP/1.1 (``http11.py``, its messages in ``framing.py``); the mapping of
 lower-layer errors to a Reason (``reasons.py``); what is tried again and after how
 long (``retries.py``); the bounded decoding of compressed bodies (``inflate.py``)."""

@@ -60,7 +60,7 @@ class _Closed(Exception):
 
 
 class Origin(typing.NamedTuple):
-    """Where an exchange goes: the key of its pool (connections.py)."""
+    """Where an exchange goes: the key of its pool (pools.py)."""
 
     scheme: str
     #: The host as sent (IDNA-encoded, an IPv6 address without brackets).

@@ -4,7 +4,7 @@ addresses.py), as the network backend of its pools. A refusal is raised as
 :class:`PolicyConnectError` carrying its Reason, so the client never has to guess a
 reason from a message.
 
-The transport is httpx's own interface over citecheck's pools (connections.py,
+The transport is httpx's own interface over citecheck's pools (pools.py,
 http11.py), not httpx's ``AsyncHTTPTransport`` over httpcore: those pools raise
 httpx's exceptions, so httpcore (and, where it is installed, trio, which httpcore
 imports) is not loaded at all (issue 11, BENCHMARKS.md). Here an ``httpx.Request``
@@ -27,9 +27,10 @@ import httpx
 from ..config import Settings
 from ..models import Reason
 from .addresses import is_refused_address
-from .connections import AsyncioBackend, AsyncioStream, Backend, PoolPerOrigin, SocketOption
+from .connections import AsyncioBackend, AsyncioStream, Backend, SocketOption
 from .framing import asks_to_close, request_body, request_head
 from .http11 import SCHEMES, Origin, OriginPool, Timeouts
+from .pools import PoolPerOrigin
 
 #: Origins whose connections are kept, per global request slot (see policy_transport).
 _POOLS_PER_SLOT = 4
@@ -146,7 +147,7 @@ def _timeouts(request: httpx.Request) -> Timeouts:
 
 class PolicyTransport(httpx.AsyncBaseTransport):
     """httpx's transport interface over citecheck's pools: one small pool per origin
-    (connections.py says why), speaking HTTP/1.1 themselves (http11.py says why)."""
+    (pools.py says why), speaking HTTP/1.1 themselves (http11.py says why)."""
 
     def __init__(self, pools: PoolPerOrigin) -> None:
         self.pools = pools
