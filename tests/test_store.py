@@ -445,6 +445,57 @@ def test_sync_in_batches_stores_what_one_citation_at_a_time_would(
     ]
 
 
+def test_sync_stores_every_column_whichever_a_batch_has(
+    store: Store, db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch's insert names only the optional columns one of its citations has a
+    value for (store/links.py): the table holds what naming them all would, each
+    citation under the link of its key, on a new database and on a second sync that
+    drops, repeats and adds citations."""
+    from citecheck.store.rows import link_key
+
+    monkeypatch.setattr("citecheck.store.links._SYNC_CHUNK", 3)
+    first = [
+        Citation(url="https://example.org/a", document="d.md", line=1),
+        Citation(url="https://example.org/b", document="d.md", line=2),
+        Citation(url="HTTPS://example.org/a", title="A", context="claim"),  # same link
+        Citation(url="https://example.org/c", page="12", accessed="2024-01-02"),
+        Citation(url="not a url", extra={"note": "é", "tag": ""}),
+        Citation(url=None, title="A book", column=3),
+        Citation(url="https://example.org/b", document="e.md", line=9),  # another batch
+        Citation(url="   "),
+    ]
+    second = [
+        Citation(url="https://example.org/c", document="d.md", line=4, extra={"note": "n"}),
+        Citation(url="https://example.org/d"),
+        Citation(url="https://example.org/d", document="f.md", line=1),
+        Citation(url="https://example.org/a", title="A2", column=1),
+    ]
+    dump = (
+        "SELECT links.url, url_as_cited, document, line, col, citations.title, context,"
+        " page, accessed, extra, position FROM citations LEFT JOIN links"
+        " ON links.id = citations.link_id ORDER BY position"
+    )
+    for citations in (first, second):
+        store.sync_citations(citations, now=T0)
+        assert sql(db, dump) == [
+            (
+                link_key(c.url)[0] if c.url is not None and c.url.strip() else None,
+                c.url,
+                c.document,
+                c.line,
+                c.column,
+                c.title,
+                c.context,
+                c.page,
+                c.accessed,
+                json.dumps(dict(c.extra), ensure_ascii=False) if c.extra else None,
+                position,
+            )
+            for position, c in enumerate(citations)
+        ]
+
+
 def test_citation_fields_round_trip(store: Store) -> None:
     citation = Citation(
         url="https://example.org/a",

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 
 from ..models import STATUS_ORDER, Citation, LinkState
 from .connection import Connection, paged, placeholders
@@ -120,9 +121,18 @@ class LinkQueries:
         return counts
 
 
-#: Citations stored per round of statements by sync_citations: their links looked up
-#: in one query, the new ones created together, the citations inserted together.
+#: Citations stored per round of statements by sync_citations: which of their links
+#: exist looked up in one query, the new ones created together, the citations
+#: inserted together.
 _SYNC_CHUNK = 500
+
+#: The columns of a citation's row every insert names, and their values: the link's
+#: id is found by key inside the insert (the database seeks its index on links.url
+#: once a row, cheaper than handing every id back to Python to look up; issue 11).
+_CITATION_VALUES = ("(SELECT id FROM links WHERE url = ?)", "?", "?", "?", "?")
+_CITATION_COLUMNS = ("link_id", "url_as_cited", "document", "line", "position")
+#: Those an insert names only when one of its rows has a value for them.
+_OPTIONAL_COLUMNS = ("col", "title", "context", "page", "accessed", "extra")
 
 
 def _store_citations(
@@ -142,46 +152,62 @@ def _store_citations(
             invalid += not valid
         keys.append(key)
     wanted = list(dict.fromkeys(key for key in keys if key is not None))
-    ids = _link_ids(conn, wanted)
-    missing = [key for key in wanted if key not in ids]
+    stored = _stored_keys(conn, wanted)
+    missing = [key for key in wanted if key not in stored]
     if missing:
         conn.executemany(
             "INSERT INTO links (url, first_seen_at) VALUES (?, ?)",
             [(key, now_text) for key in missing],
         )
-        ids.update(_link_ids(conn, missing))
         new_links += len(missing)
-    conn.executemany(
-        "INSERT INTO citations (link_id, url_as_cited, document, line, col, title,"
-        " context, page, accessed, extra, position)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                None if key is None else ids[key],
-                citation.url,
-                citation.document,
-                citation.line,
-                citation.column,
-                citation.title,
-                citation.context,
-                citation.page,
-                citation.accessed,
-                json.dumps(dict(citation.extra), ensure_ascii=False) if citation.extra else None,
-                position,
-            )
-            for key, (position, citation) in zip(keys, chunk, strict=True)
-        ],
-    )
+    rows = [
+        (
+            key,
+            citation.url,
+            citation.document,
+            citation.line,
+            position,
+            citation.column,
+            citation.title,
+            citation.context,
+            citation.page,
+            citation.accessed,
+            json.dumps(dict(citation.extra), ensure_ascii=False) if citation.extra else None,
+        )
+        for key, (position, citation) in zip(keys, chunk, strict=True)
+    ]
+    conn.executemany(*_citation_insert(rows))
     return invalid, new_links
 
 
-def _link_ids(conn: Connection, keys: list[str]) -> dict[str, int]:
+def _citation_insert(rows: list[tuple]) -> tuple[str, list[tuple]]:
+    """The insert of ``rows`` (:data:`_CITATION_COLUMNS` then
+    :data:`_OPTIONAL_COLUMNS`) and its rows, without the optional columns no row has
+    a value for: they are NULL either way, and binding a NULL costs as much as a
+    value (a sources.csv of URLs and places has six such columns)."""
+    first = len(_CITATION_COLUMNS)
+    present = [
+        first + offset
+        for offset in range(len(_OPTIONAL_COLUMNS))
+        if any(row[first + offset] is not None for row in rows)
+    ]
+    columns = [*_CITATION_COLUMNS, *(_OPTIONAL_COLUMNS[at - first] for at in present)]
+    values = [*_CITATION_VALUES, *("?" for _ in present)]
+    sql = f"INSERT INTO citations ({', '.join(columns)}) VALUES ({', '.join(values)})"
+    if len(present) < len(_OPTIONAL_COLUMNS):
+        kept = itemgetter(*range(first), *present)
+        rows = [kept(row) for row in rows]
+    return sql, rows
+
+
+def _stored_keys(conn: Connection, keys: list[str]) -> set[str]:
+    """Which of ``keys`` have a link already."""
     if not keys:
-        return {}
+        return set()
     rows = conn.execute(
-        f"SELECT url, id FROM links WHERE url IN ({placeholders(keys)})", tuple(keys)
+        f"SELECT url FROM links WHERE url IN ({placeholders(keys)})", tuple(keys)
     ).fetchall()
-    return {url: link_id for url, link_id in rows}
+    return {url for (url,) in rows}
 
 
 def ensure_link(conn: Connection, key: str, now_text: str) -> tuple[int, bool]:
