@@ -37,6 +37,7 @@ from .classify import Classification, classify, needs_sibling_probe, sibling_url
 from .config import Settings
 from .errors import NetworkOfflineError
 from .fetch import Budget, Fetcher
+from .frozen import builder
 from .incidents import IncidentLog
 from .lanes import Reservation
 from .markers import url_parts
@@ -334,7 +335,7 @@ def _result(
     page_count = page.page_count
     if not_modified and previous is not None:
         title, page_count = previous.title, previous.page_count
-    return CheckResult(
+    return _check_result(
         url=request.url,
         checked_at=checked_at,
         status=verdict.status,
@@ -351,7 +352,12 @@ def _result(
         last_modified=outcome.headers.get("last-modified")
         or (request.last_modified if not_modified else None),
         text_fingerprint=page.text_fingerprint,
+        pages=None,
     )
+
+
+#: A checked link's CheckResult, built in one step (frozen.py): one a link.
+_check_result = builder(CheckResult)
 
 
 async def check_links(

@@ -6,8 +6,12 @@ from __future__ import annotations
 
 from .config import ConfirmationPolicy
 from .drift import detect_drift, drift_from_json, drift_to_json
+from .frozen import builder
 from .models import CheckResult, LinkState, PageInfo, PageSnapshot, Status
 from .verdict import next_state
+
+#: A page's first live sighting, built in one step (frozen.py): one a new link.
+_page_snapshot = builder(PageSnapshot)
 
 
 def judge(
@@ -31,7 +35,7 @@ def judge(
     if result.title is None and result.text_fingerprint is None:
         return next_state(previous, result, policy, etag=etag, last_modified=last_modified), None
     if baseline is None:
-        snapshot = PageSnapshot(result.title, result.text_fingerprint, result.checked_at)
+        snapshot = _page_snapshot(result.title, result.text_fingerprint, result.checked_at)
         state = next_state(
             previous, result, policy, etag=etag, last_modified=last_modified, drift=None
         )
