@@ -77,7 +77,7 @@ def next_state(
     status = check.status
     fresh = check.status.is_success
 
-    if check.status.is_success:
+    if fresh:
         consecutive_failures = 0
         first_failure_at = None
         last_ok_at = check.checked_at
