@@ -12,8 +12,18 @@ from hypothesis import strategies as st
 
 from citecheck import check, judgement, recorder, titles, verdict
 from citecheck.check import CheckRequest
+from citecheck.fetch import progress
 from citecheck.frozen import builder
-from citecheck.models import CheckResult, Citation, LinkState, PageInfo, PageSnapshot
+from citecheck.models import (
+    CheckResult,
+    Citation,
+    FetchOutcome,
+    Hop,
+    LinkState,
+    PageInfo,
+    PageSnapshot,
+    Reason,
+)
 from citecheck.store import batches, rows
 from citecheck.store.batches import LinkRead, PendingCheck
 
@@ -27,6 +37,7 @@ BUILDERS = [
     (batches._link_read, LinkRead),
     (batches.pending_check, PendingCheck),
     (recorder._check_request, CheckRequest),
+    (progress._fetch_outcome, FetchOutcome),
 ]
 
 #: Values of any field: the builder does not look at them, the class does not either.
@@ -91,3 +102,35 @@ def test_only_a_frozen_dataclass_that_only_sets_its_fields():
     for cls in (Mutable, Checked, Derived, Citation, str):  # Citation has slots
         with pytest.raises(TypeError):
             builder(cls)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "status_code": st.none() | st.integers(100, 599),
+            "headers": st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=2),
+            "body": st.binary(max_size=8),
+            "body_truncated": st.booleans(),
+            "error": st.none() | st.sampled_from(list(Reason)),
+            "error_detail": st.none() | st.text(max_size=8),
+        },
+    ),
+    st.integers(0, 3),
+)
+def test_a_fetch_outcome_is_the_one_the_plain_constructor_makes(values, attempts):
+    state = progress.Progress("http://a.test/x", "http://b.test/y", attempts=attempts)
+    state.hops.append(Hop("http://a.test/x", 301, "http://b.test/y"))
+    built = state.outcome(**values)
+    plain = FetchOutcome(
+        url=state.url,
+        final_url=state.current_url,
+        hops=tuple(state.hops),
+        attempts=max(state.attempts, 1),
+        elapsed_ms=built.elapsed_ms,
+        **values,
+    )
+    assert built == plain
+    assert vars(built) == vars(plain)
+    assert built.headers is not state.outcome().headers  # never one dict for two
