@@ -21,7 +21,7 @@ import trustme
 from servers import FakeWeb, Reply, Request
 
 from citecheck.config import Settings
-from citecheck.fetch import Fetcher
+from citecheck.fetch import Fetcher, tls
 from citecheck.fetch.transport import direct_pools, policy_transport
 from citecheck.models import FetchOutcome, Reason
 
@@ -321,7 +321,7 @@ async def test_tls_both_ways_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
         _routes(web)
         for trusted in (True, False):
             if trusted:
-                monkeypatch.setattr(httpx, "create_ssl_context", lambda **kw: trusting)
+                monkeypatch.setattr(tls, "verified_context", lambda: trusting)
             else:
                 monkeypatch.undo()
             for host in HOSTS:

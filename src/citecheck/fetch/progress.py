@@ -7,10 +7,11 @@ import time
 import typing
 from dataclasses import dataclass, field
 
-import httpx
-
 from ..lanes import Reservation
 from ..models import FetchOutcome, Hop
+
+if typing.TYPE_CHECKING:
+    import httpx
 
 
 @dataclass
