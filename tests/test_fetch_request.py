@@ -150,6 +150,13 @@ def test_a_request_is_the_one_httpx_builds() -> None:
     assert "x-changed" not in maker.make("http://example.org/b", {}).headers
 
 
+def test_the_fields_are_those_of_the_fetchers_httpx_client() -> None:
+    for agent in ("citecheck/1.0 (+https://example.org/bot)", "Mozilla/5.0"):
+        headers = request_module.client_headers(agent)
+        client = httpx.AsyncClient(headers=headers)
+        assert request_module.request_fields(headers) == client.headers.raw
+
+
 def test_a_url_httpx_refuses_is_an_invalid_url() -> None:
     maker = RequestMaker([], {})
     with pytest.raises(errors.InvalidURL):
