@@ -217,6 +217,14 @@ _NOT_AT_START = (
     "citecheck.store.copy",
     "citecheck.store.maintenance",
     "citecheck.store.postgres",
+    # issue 11: a fetch needs neither httpx nor its client (ssl: asyncio imports it)
+    "httpx",
+    "httpcore",
+    "http.cookiejar",
+    "urllib.request",
+    "email.utils",
+    "idna",
+    "citecheck.fetch.transport",
 )
 
 
