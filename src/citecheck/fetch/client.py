@@ -10,14 +10,11 @@ bound, so a small "gzip bomb" could fill memory. The raw bytes are read with
 ``aiter_raw`` and inflated with ``zlib`` ``max_length``, so at most the cap of
 decoded bytes is ever produced (``max_body_bytes``, or ``max_pdf_bytes`` for PDFs).
 
-Lower-layer failures are turned into a :class:`~citecheck.models.Reason` in one
-place, reasons.py. DNS and the address policy (``Settings.resolve``,
-``Settings.exclude_private``) live in the network backend of citecheck's transport
-(transport.py), which raises :class:`PolicyConnectError` carrying its Reason, so
-the mapping never has to guess from messages. Inflation is in inflate.py, the
-capped read of a body in body.py, the GET itself is built in request.py and sent in
-exchange.py (straight to citecheck's pools, without httpx's request and response,
-when the transport is citecheck's own).
+Lower-layer failures (errors.py) become a :class:`~citecheck.models.Reason` in one
+place, reasons.py. DNS and the address policy live in the pools' network backend
+(policy.py), which raises a PolicyConnectError carrying its Reason. Inflation is in
+inflate.py, the capped read of a body in body.py, the GET is built in request.py and
+sent in exchange.py (straight to citecheck's pools when they are the transport).
 
 The deadline (``Settings.timeout_s``) covers DNS, connect, headers, body, every
 redirect and every retry, including backoff sleeps. Time spent queued behind other
@@ -143,9 +140,7 @@ class Fetcher:
         # any of them, ends a fetch first; their timers would only cost CPU.
         timeouts = {
             "connect": settings.connect_timeout_s,
-            "read": None,
-            "write": None,
-            "pool": None,
+            **dict.fromkeys(("read", "write", "pool")),
         }
         self._sender = Sender(
             request_fields(client_headers(settings.user_agent)),
