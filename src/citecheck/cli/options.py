@@ -287,7 +287,7 @@ _CONFIG_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
 _GIVEN = (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)  # compared and printed by no one
 class Job:
     """A command's options resolved: command line over citecheck.toml over defaults."""
 
