@@ -106,7 +106,7 @@ class CommandGroup(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as exc:  # exit code 4 is this mapping; units have their own guards
-            from ..incidents import IncidentLog, error_log_path
+            from ..incidents import IncidentLog, error_log_path  # imports traceback
 
             db = ctx.meta.get(DB_META_KEY, Path("archive.db"))
             detail = IncidentLog(error_log_path(db)).record(
@@ -300,7 +300,7 @@ class Job:
 
 
 def job_of(params: dict[str, Any]) -> Job:
-    from ..configfile import archive_overrides, load_config, resolve_settings
+    from ..configfile import archive_overrides, load_config, resolve_settings  # not for --help
 
     ctx = click.get_current_context()
 
