@@ -225,6 +225,19 @@ _NOT_AT_START = (
     "email.utils",
     "idna",
     "citecheck.fetch.transport",
+    # the archive's clients and the reports' builder (only `archive`, `run`, `report`),
+    # the document readers' parsers, and the installed packages' metadata (--version
+    # is given its version, not asked to look it up)
+    "citecheck.archive.run",
+    "citecheck.archive.policy",
+    "citecheck.archive.ratelimit",
+    "citecheck.archive.memento_client",
+    "citecheck.archive.elsewhere",
+    "citecheck.report.build",
+    "zipfile",
+    "xml.etree.ElementTree",
+    "html.parser",
+    "importlib.metadata",
 )
 
 
