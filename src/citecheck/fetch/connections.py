@@ -1,7 +1,6 @@
 """The connection layer: lean streams over asyncio, and the backend that opens them.
 
-:class:`AsyncioBackend` connects with asyncio's own transports and a protocol of
-citecheck's (wire.py, which says why not asyncio's streams) instead of httpcore's
+:class:`AsyncioBackend` connects with asyncio's own streams instead of httpcore's
 anyio backend: per read and write anyio opens a cancel scope, and its answer to
 httpcore's "is this idle connection still readable?" built a dict of all the
 stream's attributes each time; on loopback both cost more than the I/O itself.
@@ -18,34 +17,50 @@ import typing
 
 import httpx
 
-from .wire import Wire
+#: Bytes asyncio buffers per connection before it stops reading from the socket.
+_READ_BUFFER = 64 * 1024
 
 #: A socket option as ``socket.setsockopt`` takes it: (level, name, value).
 SocketOption = tuple[int, int, int] | tuple[int, int, bytes | bytearray]
 
 
 class AsyncioStream:
-    """A network stream over one connection's :class:`~citecheck.fetch.wire.Wire`,
-    with httpx's error types (what a response's ``network_stream`` gives)."""
+    """A network stream on asyncio's own streams, with httpx's error types."""
 
-    __slots__ = ("_wire", "_socket")
+    __slots__ = ("_reader", "_writer", "_socket")
 
-    def __init__(self, wire: Wire) -> None:
-        self._wire = wire
-        self._socket = wire.transport.get_extra_info("socket")
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._reader = reader
+        self._writer = writer
+        self._socket = writer.get_extra_info("socket")
 
     @property
-    def wire(self) -> Wire:
-        return self._wire
+    def reader(self) -> asyncio.StreamReader:
+        return self._reader
+
+    @property
+    def writer(self) -> asyncio.StreamWriter:
+        return self._writer
+
+    def is_quiet(self) -> bool:
+        """Open, and nothing received since the last exchange: fit to be reused."""
+        reader = self._reader
+        return not (
+            self._writer.is_closing()
+            or reader.at_eof()
+            or reader.exception() is not None
+            or len(reader._buffer)  # noqa: SLF001  (bytes a server sent unasked)
+        )
 
     def abort(self) -> None:
         """Close at once, without waiting for the peer (a connection given up)."""
-        self._wire.transport.abort()
+        transport = self._writer.transport
+        transport.abort()
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         try:
             async with asyncio.timeout(timeout):
-                return await self._wire.read(max_bytes)
+                return await self._reader.read(max_bytes)
         except TimeoutError as exc:
             raise httpx.ReadTimeout(str(exc)) from exc
         except (OSError, RuntimeError) as exc:
@@ -55,17 +70,18 @@ class AsyncioStream:
         if not buffer:
             return
         try:
-            self._wire.transport.write(buffer)
+            self._writer.write(buffer)
             async with asyncio.timeout(timeout):
-                await self._wire.drain()
+                await self._writer.drain()
         except TimeoutError as exc:
             raise httpx.WriteTimeout(str(exc)) from exc
         except (OSError, RuntimeError) as exc:
             raise httpx.WriteError(str(exc) or type(exc).__name__) from exc
 
     async def aclose(self) -> None:
+        self._writer.close()
         with contextlib.suppress(OSError, RuntimeError, ssl.SSLError):
-            await self._wire.close()
+            await self._writer.wait_closed()
 
     async def start_tls(
         self,
@@ -75,7 +91,7 @@ class AsyncioStream:
     ) -> AsyncioStream:
         try:
             async with asyncio.timeout(timeout):
-                await self._wire.start_tls(ssl_context, server_hostname=server_hostname)
+                await self._writer.start_tls(ssl_context, server_hostname=server_hostname)
         except TimeoutError as exc:
             await self.aclose()
             raise httpx.ConnectTimeout(str(exc)) from exc
@@ -85,15 +101,14 @@ class AsyncioStream:
         return self
 
     def get_extra_info(self, info: str) -> typing.Any:
-        transport = self._wire.transport
         if info == "socket":
             return self._socket
         if info == "ssl_object":
-            return transport.get_extra_info("ssl_object")
+            return self._writer.get_extra_info("ssl_object")
         if info == "client_addr":
-            return transport.get_extra_info("sockname")
+            return self._writer.get_extra_info("sockname")
         if info == "server_addr":
-            return transport.get_extra_info("peername")
+            return self._writer.get_extra_info("peername")
         return None
 
 
@@ -112,9 +127,8 @@ class Backend(typing.Protocol):
 
 
 class AsyncioBackend:
-    """TCP connections on asyncio's transports (httpcore's own backend goes through
-    anyio, whose cancel scopes and attribute look-ups cost more than the I/O on
-    loopback)."""
+    """TCP connections on asyncio streams (httpcore's own backend goes through anyio,
+    whose cancel scopes and attribute look-ups cost more than the I/O on loopback)."""
 
     async def connect_tcp(
         self,
@@ -124,24 +138,23 @@ class AsyncioBackend:
         local_address: str | None = None,
         socket_options: typing.Iterable[SocketOption] | None = None,
     ) -> AsyncioStream:
-        loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(timeout):
-                _, wire = await loop.create_connection(
-                    lambda: Wire(loop),
+                reader, writer = await asyncio.open_connection(
                     host,
                     port,
                     local_addr=(local_address, 0) if local_address else None,
+                    limit=_READ_BUFFER,
                 )
         except TimeoutError as exc:
             raise httpx.ConnectTimeout(str(exc)) from exc
         except OSError as exc:
             raise httpx.ConnectError(str(exc) or type(exc).__name__) from exc
-        sock = wire.transport.get_extra_info("socket")
+        sock = writer.get_extra_info("socket")
         for option in socket_options or ():
             sock.setsockopt(*option)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return AsyncioStream(wire)
+        return AsyncioStream(reader, writer)
 
 
 __all__ = ["AsyncioBackend", "AsyncioStream", "Backend", "SocketOption"]

@@ -81,31 +81,29 @@ class Timeouts(typing.NamedTuple):
 class Connection:
     """One TCP (or TLS) connection to the origin, one exchange at a time."""
 
-    __slots__ = ("stream", "_wire", "idle_since")
+    __slots__ = ("stream", "_reader", "_writer", "idle_since")
 
     def __init__(self, stream: AsyncioStream) -> None:
         self.stream = stream
-        self._wire = stream.wire
+        self._reader = stream.reader
+        self._writer = stream.writer
         self.idle_since = 0.0
 
     def is_usable(self, now: float, expiry: float) -> bool:
         """Idle, not expired, and not closed or written to by the server meanwhile."""
-        return now - self.idle_since < expiry and self._wire.is_quiet()
+        return now - self.idle_since < expiry and self.stream.is_quiet()
 
     async def send(self, head: bytes, body: bytes, timeout: float | None) -> None:
         try:
-            wire = self._wire
-            transport = wire.transport
-            transport.write(head + body if body else head)
-            if wire.is_drained():  # as a request mostly is: drain() would return at once
-                return
-            if not transport.get_write_buffer_size():
-                # All of it went to the socket at once: drain() has nothing to wait
-                # for (it may still fail), so no timer is set to bound it.
-                await wire.drain()
+            writer = self._writer
+            writer.write(head + body if body else head)
+            if not writer.transport.get_write_buffer_size():
+                # All of it went to the socket at once (as a request mostly does):
+                # drain() has nothing to wait for, so no timer is set to bound it.
+                await writer.drain()
                 return
             async with asyncio.timeout(timeout):
-                await wire.drain()
+                await writer.drain()
         except TimeoutError as exc:
             raise httpx.WriteTimeout("the request could not be sent in time") from exc
         except (OSError, RuntimeError) as exc:
@@ -133,7 +131,7 @@ class Connection:
 
     async def _line(self, budget: int) -> bytes:
         try:
-            line = await self._wire.read_line()
+            line = await self._reader.readuntil(b"\n")
         except asyncio.IncompleteReadError as exc:
             if exc.partial:
                 raise httpx.RemoteProtocolError(
@@ -146,11 +144,11 @@ class Connection:
             raise httpx.RemoteProtocolError("the response head is too long")
         return line[:-2] if line.endswith(b"\r\n") else line[:-1]
 
-    def _buffered_lines(self) -> list[bytes] | None:
+    async def _buffered_lines(self) -> list[bytes] | None:
         """The rest of a head (its field lines, up to the empty line) when all of it
         is received already, as lines with their LF: one read instead of one per
         line (a real site sends ten to twenty fields). None when it is not all here."""
-        buffer = self._wire.buffer
+        buffer = self._reader._buffer  # noqa: SLF001
         if buffer[:1] == b"\n":
             end = 1
         elif buffer[:2] == b"\r\n":
@@ -162,9 +160,7 @@ class Connection:
             end = bare + 2 if crlf < 0 or 0 <= bare < crlf else crlf + 3
         if end > _HEAD_BLOCK_BYTES:
             return None  # no line can be longer than the reader's limit
-        if self._wire.error is not None:  # as a read raises it, bytes received or not
-            raise self._wire.error
-        block = self._wire.take(end)  # received: no wait
+        block = await self._reader.readexactly(end)  # received: does not wait
         lines = block.split(b"\n")
         lines.pop()  # what follows the last LF: nothing
         return lines
@@ -181,7 +177,7 @@ class Connection:
         if not version.startswith(b"HTTP/1.") or len(code) != 3 or not code.isdigit():
             raise httpx.RemoteProtocolError(f"not an HTTP/1 status line: {status_line[:80]!r}")
         headers: list[tuple[bytes, bytes]] = []
-        received = self._buffered_lines()
+        received = await self._buffered_lines()
         index = 0
         while True:
             if received is not None:  # as _line would have read it
@@ -217,14 +213,14 @@ class Connection:
         """Bytes already received and not yet read: a read of at most these does
         not wait, so it needs no timer (nor does a read whose caller bounds it,
         ``timeout`` None)."""
-        return len(self._wire.buffer)
+        return len(self._reader._buffer)  # noqa: SLF001
 
     async def read_exactly(self, size: int, timeout: float | None) -> bytes:
         try:
             if timeout is None or self._buffered() >= size:
-                return await self._wire.read_exactly(size)
+                return await self._reader.readexactly(size)
             async with asyncio.timeout(timeout):
-                return await self._wire.read_exactly(size)
+                return await self._reader.readexactly(size)
         except asyncio.IncompleteReadError:
             raise httpx.RemoteProtocolError(
                 "the server closed the connection before the end of the body"
@@ -237,9 +233,9 @@ class Connection:
     async def read_some(self, size: int, timeout: float | None) -> bytes:
         try:
             if timeout is None or self._buffered():
-                return await self._wire.read(size)
+                return await self._reader.read(size)
             async with asyncio.timeout(timeout):
-                return await self._wire.read(size)
+                return await self._reader.read(size)
         except TimeoutError as exc:
             raise httpx.ReadTimeout("the body did not come in time") from exc
         except (OSError, RuntimeError) as exc:
