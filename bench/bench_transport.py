@@ -164,8 +164,10 @@ def _run(work: Awaitable, loop: str) -> float | None:
     """``work`` on a new event loop: asyncio's own, or uvloop's (if installed)."""
     factory = None
     if loop == "uvloop":
-        import uvloop
-
+        try:
+            import uvloop
+        except ImportError:
+            sys.exit("uvloop is not installed: pip install uvloop")
         factory = uvloop.new_event_loop
     with asyncio.Runner(loop_factory=factory) as runner:
         return runner.run(work)  # type: ignore[arg-type]
