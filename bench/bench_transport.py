@@ -1,6 +1,7 @@
 """CPU per request of the HTTP layers citecheck could stand on, against the fake web.
 
     python bench/bench_transport.py [--requests 4000] [--hosts 20] [--per-host 2]
+        [--loop asyncio|uvloop]
 
 The same GETs (small HTML pages, keep-alive, ``per-host`` at once to each of
 ``hosts`` loopback addresses, no latency) through:
@@ -14,11 +15,12 @@ The same GETs (small HTML pages, keep-alive, ``per-host`` at once to each of
   what the event loop and the sockets cost, which no HTTP layer can go below;
 - ``aiohttp`` (if installed): ``aiohttp.ClientSession``, the C-accelerated peer.
 
-CPU is the main thread's own (``time.thread_time``). The fake web runs in a child
-process, so that it neither counts nor holds this process's GIL (in a thread of this
-process, every socket write let it take the GIL, and the two threads' hand-overs
-showed in the figures and in py-spy's). Take the best of a few runs on a busy
-machine.
+``--loop uvloop`` runs the same on uvloop's event loop (if installed; BENCHMARKS.md,
+"Eleventh step", says why citecheck does not). CPU is the main thread's own
+(``time.thread_time``). The fake web runs in a child process, so that it neither
+counts nor holds this process's GIL (in a thread of this process, every socket write
+let it take the GIL, and the two threads' hand-overs showed in the figures and in
+py-spy's). Take the best of a few runs on a busy machine.
 
     py-spy record -r 400 -f raw -o /tmp/p.txt -- \
         python bench/bench_transport.py --only Fetcher --repeat 1
@@ -158,6 +160,19 @@ async def _timed(run: Awaitable) -> float:
     return time.thread_time() - started
 
 
+def _run(work: Awaitable, loop: str) -> float | None:
+    """``work`` on a new event loop: asyncio's own, or uvloop's (if installed)."""
+    factory = None
+    if loop == "uvloop":
+        try:
+            import uvloop
+        except ImportError:
+            sys.exit("uvloop is not installed: pip install uvloop")
+        factory = uvloop.new_event_loop
+    with asyncio.Runner(loop_factory=factory) as runner:
+        return runner.run(work)  # type: ignore[arg-type]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=4000)
@@ -165,6 +180,9 @@ def main() -> None:
     parser.add_argument("--per-host", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", help="run only the layers whose name holds this text")
+    parser.add_argument(
+        "--loop", choices=("asyncio", "uvloop"), default="asyncio", help="the event loop to run on"
+    )
     options = parser.parse_args()
     server, pipe, addresses, port = _start(options.hosts)
     try:
@@ -181,7 +199,7 @@ def main() -> None:
         ):
             if options.only and options.only.lower() not in name.lower():
                 continue
-            runs = [asyncio.run(measure(name, urls, options)) for _ in range(options.repeat)]
+            runs = [_run(measure(name, urls, options), options.loop) for _ in range(options.repeat)]
             if runs[0] is None:
                 print(f"{name:26} not installed")
                 continue
