@@ -244,6 +244,11 @@ class Fetcher:
                 self.lanes.release(progress.held_host)
         if budget is not None:
             budget.remaining_s = max(0.0, deadline.remaining_s()) if deadline else 0.0
+        if self.lanes.sends_waiting:
+            # The lane this fetch gave back went to another request: that one goes
+            # out (one turn of the loop) before this page is read and judged.
+            self.lanes.sends_waiting = False
+            await asyncio.sleep(0)
         return outcome
 
     def _on_deadline(self, progress: Progress) -> FetchOutcome:
