@@ -246,6 +246,26 @@ async def test_a_lane_handed_to_a_waiter_or_a_started_link_says_a_send_waits() -
     lanes.release("a.test")
 
 
+async def test_every_send_handed_out_in_a_turn_goes_before_any_page_is_read() -> None:
+    """Two lanes given back in one turn of the loop, each to a new request: both
+    requests run before either giver goes on (a sleep(0) each would have put the
+    second send behind the first giver's page read)."""
+    lanes = Lanes(1)
+    order: list[str] = []
+
+    async def send(name: str) -> None:
+        order.append(f"send {name}")
+
+    async def give_back(name: str) -> None:
+        asyncio.ensure_future(send(name))  # as on_room starts the host's next link
+        await lanes.sends_first()
+        order.append(f"read {name}")
+
+    await asyncio.gather(give_back("a"), give_back("b"))
+    assert order == ["send a", "send b", "read a", "read b"]
+    assert not lanes.sends_waiting and lanes._after_sends == []
+
+
 async def test_ready_says_when_a_lane_is_taken_without_waiting() -> None:
     lanes = Lanes(1)
     assert lanes.ready("a.test")

@@ -14,9 +14,10 @@ link made no request) is given back when the link ends.
 
 Sends first: a lane given to the next request (a waiter woken, or a link the
 dispatcher started in ``on_room``) sets :attr:`Lanes.sends_waiting`, and the task
-that gave it back yields once (``Fetcher.fetch``) before it reads and judges its
-page, so that the host's next request goes out first: otherwise the lane stood
-idle for the whole turnaround (issue 11, BENCHMARKS.md "Eleventh step").
+that gave it back waits in :meth:`Lanes.sends_first` (``Fetcher.fetch``) before it
+reads and judges its page, so that the host's next request goes out first:
+otherwise the lane stood idle for the whole turnaround (issue 11, BENCHMARKS.md
+"Eleventh step").
 """
 
 from __future__ import annotations
@@ -82,8 +83,9 @@ class Lanes:
         self.on_room = on_room
         self._lanes: dict[str, _Lane] = {}
         #: A lane was handed to a request that has not run since: whoever gave it
-        #: back yields once, and clears this, before any work of its own.
+        #: back waits in :meth:`sends_first` (which clears this) before its own work.
         self.sends_waiting = False
+        self._after_sends: list[asyncio.Future[None]] = []
 
     def has_room(self, host: str) -> bool:
         """True when a new link to ``host`` could send its request at once."""
@@ -166,6 +168,25 @@ class Lanes:
         lane = self._lanes[host]
         lane.in_flight -= 1
         self._hand_over(host, lane)
+
+    async def sends_first(self) -> None:
+        """Wait until the requests given a lane so far have had their turn of the
+        loop (in which they send). All who wait in one turn go on together in the
+        one after their sends: with a plain ``sleep(0)``, the next request of one
+        host would wait behind the page reads of every lane given back before its."""
+        self.sends_waiting = False
+        loop = asyncio.get_running_loop()
+        waiter = loop.create_future()
+        if not self._after_sends:
+            loop.call_soon(self._sent)  # queued behind the sends handed out so far
+        self._after_sends.append(waiter)
+        await waiter
+
+    def _sent(self) -> None:
+        waiters, self._after_sends = self._after_sends, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
 
     def pause(self, host: str, seconds: float) -> None:
         """No new request to ``host`` for ``seconds`` (a Retry-After), whoever sends it."""

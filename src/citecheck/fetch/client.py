@@ -246,9 +246,8 @@ class Fetcher:
             budget.remaining_s = max(0.0, deadline.remaining_s()) if deadline else 0.0
         if self.lanes.sends_waiting:
             # The lane this fetch gave back went to another request: that one goes
-            # out (one turn of the loop) before this page is read and judged.
-            self.lanes.sends_waiting = False
-            await asyncio.sleep(0)
+            # out before this page is read and judged (lanes.py).
+            await self.lanes.sends_first()
         return outcome
 
     def _on_deadline(self, progress: Progress) -> FetchOutcome:
