@@ -19,7 +19,7 @@ from citecheck.check import Checker, CheckRequest, check_links
 from citecheck.config import Settings
 from citecheck.fetch import Fetcher
 from citecheck.lanes import Lanes
-from citecheck.models import PageInfo, Status
+from citecheck.models import LinkState, PageInfo, Reason, Status
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -177,6 +177,28 @@ async def test_links_of_one_directory_share_its_sibling_probe(fake_web: FakeWeb)
     assert set(statuses.values()) == {Status.OK}
     fake_web.settle()
     assert fake_web.count(host="a.test") == 3  # the two pages and one probe
+
+
+async def test_a_link_retried_last_time_goes_first_among_its_hosts(fake_web: FakeWeb) -> None:
+    """A link whose last check ended on a 500 (or a timeout) is fetched before the
+    other links of its host, whatever its place in the input: its retry's backoff
+    then passes while they are fetched. Other links keep their order."""
+    settings = _settings(fake_web)
+    names = ("one", "two", "three", "four")
+    urls = [fake_web.url(f"/page/{name}", host="a.test") for name in names]
+    previous = {
+        urls[1]: LinkState(urls[1], status=Status.OK, http_status=200),
+        urls[2]: LinkState(urls[2], status=Status.FAILING, http_status=500),
+        urls[3]: LinkState(urls[3], status=Status.FAILING, reason=Reason.TIMEOUT),
+    }
+    async with Fetcher(settings) as fetcher:
+        checker = Checker(fetcher, settings, clock=lambda: NOW)
+        requests = [CheckRequest(url, previous=previous.get(url)) for url in urls]
+        async for _ in check_links(requests, checker, settings):
+            pass
+    fake_web.settle()
+    order = [r.path for r in sorted(fake_web.requests, key=lambda r: r.started_at)]
+    assert order == ["/page/four", "/page/three", "/page/one", "/page/two"]
 
 
 # -- the lanes on their own ---------------------------------------------------------------

@@ -37,6 +37,7 @@ from .classify import Classification, classify, needs_sibling_probe
 from .config import Settings
 from .errors import NetworkOfflineError
 from .fetch import Budget, Fetcher
+from .fetch.retries import RETRYABLE_REASONS, RETRYABLE_STATUSES
 from .incidents import IncidentLog
 from .lanes import Reservation
 from .models import CheckResult, FetchOutcome, LinkState, PageInfo, Reason, Status
@@ -284,6 +285,14 @@ class Checker:
         return retried, None
 
 
+def _retried_last_time(previous: LinkState) -> bool:
+    """Whether a link's last check ended on an answer or a failure that a fetch
+    tries again (a 500, a 503, a timeout): such a link goes first among its host's
+    waiting links, so that its retry's backoff passes while the host's other links
+    are fetched, not after the last of them (issue 11: the tail of a run)."""
+    return previous.http_status in RETRYABLE_STATUSES or previous.reason in RETRYABLE_REASONS
+
+
 def internal_error_result(url: str, checked_at: datetime, detail: str) -> CheckResult:
     """The result of a check that citecheck itself failed: ``blocked``, so that a
     human looks and the confirmation policy never turns a bug into ``broken``."""
@@ -384,7 +393,11 @@ async def check_links(
                 exhausted = True
                 return
             host = host_key(request.url) if request.url.startswith("http") else ""
-            waiting.setdefault(host, deque()).append(request)
+            queue = waiting.setdefault(host, deque())
+            if request.previous is not None and _retried_last_time(request.previous):
+                queue.appendleft(request)
+            else:
+                queue.append(request)
             waiting_count += 1
             mark_ready(host)
 

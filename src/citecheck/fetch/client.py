@@ -244,8 +244,8 @@ class Fetcher:
                 self.lanes.release(progress.held_host)
         if budget is not None:
             budget.remaining_s = max(0.0, deadline.remaining_s()) if deadline else 0.0
-        if self.lanes.sends_waiting:
-            # The lane this fetch gave back went to another request: that one goes
+        while self.lanes.sends_waiting:
+            # A lane (this fetch's, perhaps) went to another request: that one goes
             # out before this page is read and judged (lanes.py).
             await self.lanes.sends_first()
         return outcome
