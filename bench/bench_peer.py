@@ -24,6 +24,9 @@ rest is retries waiting out their backoff); ``before_first_request_s`` and
 ``after_last_answer_s`` the tool's wall time outside that window (start-up, loading
 the links; reports, closing).
 
+With ``--again``, citecheck checks the links once unmeasured and then again over
+the same database, as a nightly run does: every link has a last result.
+
 ``lane_gap_ms`` is how long a host's lane stood idle between one answer and the
 request that next took it, measured at the server: per host, each request is paired
 with the earliest answer before it whose lane no request took since (first come,
@@ -300,6 +303,12 @@ def main() -> None:
         "(collapsed stacks to FILE; its timings are then not comparable)",
     )
     parser.add_argument(
+        "--again",
+        action="store_true",
+        help="measure citecheck's second check of the same database (a nightly "
+        "re-check: every link has a last result), after an unmeasured first one",
+    )
+    parser.add_argument(
         "--server-log",
         metavar="FILE",
         help="write the fake web's request log of the last run (CSV: host, path, "
@@ -342,6 +351,8 @@ def main() -> None:
                             "--",
                             *args,
                         ]
+                    if options.again and tool == "citecheck":
+                        _run(args, cwd, env)  # the first check: what the second knows
                     web.clear_log()
                     figures = _run(args, cwd, env)
                     figures.update(_server_figures(web, options.hosts, options.per_host, figures))
