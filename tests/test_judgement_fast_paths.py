@@ -313,3 +313,29 @@ def test_lowered_head_is_the_head_lowered_whatever_was_asked_before(asks):
     for which, size in asks:
         body = bodies[which]
         assert markers.lowered_head(body, size) == body[:size].lower()
+
+
+@pytest.mark.parametrize("fingerprint", ["0f0f0f0f0f0f0f0f", "not hex", "", None])
+@pytest.mark.parametrize("drifted", [False, True])
+def test_judge_of_the_page_as_first_seen_is_the_plain_one(fingerprint, drifted):
+    """An unchanged page (the baseline's title and fingerprint) is not compared; the
+    state, and a fingerprint that cannot be read, are as the plain judge has them."""
+    policy = ConfirmationPolicy()
+    result = CheckResult(
+        "https://example.org/a", T0, Status.OK, http_status=200, title="Rivers report",
+        text_fingerprint=fingerprint,
+    )  # fmt: skip
+    baseline = PageSnapshot("Rivers report", fingerprint, T0 - timedelta(days=9))
+    drift = {"kind": "title", "before_title": "x", "after_title": "y", "similarity": None,
+             "since": (T0 - timedelta(days=2)).isoformat()}  # fmt: skip
+    previous = dataclasses.replace(
+        next_state(None, result, policy), drift=drift if drifted else None
+    )
+    try:
+        plain = _plain_judge(previous, result, baseline, policy)
+    except ValueError:
+        with pytest.raises(ValueError):
+            judge(previous, result, baseline, policy)
+        return
+    assert judge(previous, result, baseline, policy) == plain
+    assert plain[0].drift is None

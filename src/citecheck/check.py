@@ -38,6 +38,7 @@ from .config import Settings
 from .errors import NetworkOfflineError
 from .fetch import Budget, Fetcher
 from .fetch.retries import RETRYABLE_REASONS, RETRYABLE_STATUSES
+from .frozen import builder
 from .incidents import IncidentLog
 from .lanes import Reservation
 from .models import CheckResult, FetchOutcome, LinkState, PageInfo, Reason, Status
@@ -323,7 +324,7 @@ def _result(
     page_count = page.page_count
     if not_modified and previous is not None:
         title, page_count = previous.title, previous.page_count
-    return CheckResult(
+    return _check_result(
         url=request.url,
         checked_at=checked_at,
         status=verdict.status,
@@ -340,7 +341,12 @@ def _result(
         last_modified=outcome.headers.get("last-modified")
         or (request.last_modified if not_modified else None),
         text_fingerprint=page.text_fingerprint,
+        pages=None,
     )
+
+
+#: A checked link's CheckResult, built in one step (frozen.py): one a link.
+_check_result = builder(CheckResult)
 
 
 async def check_links(

@@ -23,14 +23,18 @@ from dataclasses import dataclass, field
 from .check import CheckRequest, internal_error_result
 from .config import Settings
 from .errors import StoreError
+from .frozen import builder
 from .incidents import IncidentLog
 from .judgement import judge
 from .models import CheckResult, LinkState, PageSnapshot
 from .store import LinkRead, PendingCheck, Store
+from .store.batches import pending_check
 from .store.rows import time_text
 from .store.runs import baseline_row, check_row, state_row
 from .verdict import next_state
 
+#: A link's CheckRequest, built in one step (frozen.py): one a link.
+_check_request = builder(CheckRequest)
 #: Checks written in one transaction at most.
 BATCH_CHECKS = 100
 #: Seconds between the worker's timed writes of what is waiting.
@@ -124,7 +128,7 @@ class LinksInFlight:
         """The check of ``read``'s link; what was read with it is kept meanwhile."""
         state = read.state
         self._reads[state.url] = read
-        return CheckRequest(state.url, state, state.etag, state.last_modified)
+        return _check_request(state.url, state, state.etag, state.last_modified)
 
     def read(self, url: str) -> LinkRead | None:
         """What was read with the link at ``url`` (a links.url key)."""
@@ -162,7 +166,7 @@ def _pending(
     mostly that same time."""
     checked_at = time_text(result.checked_at)
     known_time = (result.checked_at, checked_at)
-    return PendingCheck(
+    return pending_check(
         url=state.url,
         checked_at=checked_at,
         check=check_row(link_id, run_id, checked_at, result),

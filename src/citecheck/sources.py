@@ -20,6 +20,7 @@ from typing import TypeVar
 
 from .atomic import atomic_output
 from .errors import InputError
+from .frozen import builder
 from .models import Citation
 from .urls import InvalidURLError, normalize_url
 
@@ -29,6 +30,8 @@ _Row = TypeVar("_Row")
 _BOM = b"\xef\xbb\xbf"
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _COLUMN_NAME = re.compile(r"[\w .()-]{0,40}")
+#: A row's Citation, built in one step (frozen.py): load_sources makes one a row.
+_citation = builder(Citation)
 
 
 @dataclass(frozen=True)
@@ -131,20 +134,17 @@ def _citation_reader(header: Sequence[str]) -> Callable[[Sequence[str]], Citatio
     once per file (issue 11); a column the header lacks is the Citation's default."""
     known, extra = _columns(header)
     url_at, cited_in_at = known.get("url"), known.get("cited_in")
-    optional = [(name, known[name]) for name in ("title", "context", "page") if name in known]
+    optional_at = [known.get(name) for name in ("title", "context", "page")]
     accessed_at = known.get("accessed")
 
     def citation(cells: Sequence[str]) -> Citation:
-        url = _url_cell(cells, url_at)
-        values = {name: _optional(cells[position]) for name, position in optional}
-        if accessed_at is not None:
-            values["accessed"] = _check_accessed(cells[accessed_at])
-        if extra:
-            values["extra"] = {name: cells[position] for name, position in extra}
-        if cited_in_at is None:
-            return Citation(url=url, **values)
-        document, line = _parse_cited_in(cells[cited_in_at])
-        return Citation(url=url, document=document, line=line, **values)
+        url = _url_cell(cells, url_at)  # refused first, then the date, then cited_in
+        accessed = None if accessed_at is None else _check_accessed(cells[accessed_at])
+        cited_in = "" if cited_in_at is None else cells[cited_in_at]
+        document, line = _parse_cited_in(cited_in) if cited_in else (None, None)
+        title, context, page = [None if at is None else _optional(cells[at]) for at in optional_at]
+        extras = {name: cells[position] for name, position in extra}
+        return _citation(url, document, line, None, title, context, page, accessed, extras)
 
     return citation
 

@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from lxml import etree
 
 from .decoding import decode, decode_html, detect_encoding, meta_element_encoding
+from .frozen import builder
 from .models import HTML_TYPES, PDF_TYPES, PageInfo
 from .pdfmeta import pdf_metadata
 
@@ -238,14 +239,19 @@ def _html_info(root: etree._Element | None) -> PageInfo:
     if root is None:
         return PageInfo()
     main_text = _main_text(root)
-    return PageInfo(
+    return _page_info(
         title=_document_title(root)
         or _meta_title(root, "og:title")
         or _meta_title(root, "twitter:title"),
+        page_count=None,
         headline=_clean_title(_element_text(next(root.iter("h1"), None))),
         text_sample=_sample(main_text) or None,
         text_fingerprint=fingerprint(main_text),
     )
+
+
+#: A page's PageInfo, built in one step (frozen.py): one a link.
+_page_info = builder(PageInfo)
 
 
 def _document_title(root: etree._Element) -> str | None:

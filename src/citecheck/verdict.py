@@ -26,6 +26,7 @@ from datetime import timedelta
 from typing import Any
 
 from .config import ConfirmationPolicy
+from .frozen import builder
 from .models import CheckResult, LinkState, Status
 
 
@@ -36,6 +37,7 @@ class _Keep(enum.Enum):
 
 
 KEEP = _Keep.KEEP
+_link_state = builder(LinkState)
 
 
 def next_state(
@@ -75,7 +77,7 @@ def next_state(
     status = check.status
     fresh = check.status.is_success
 
-    if check.status.is_success:
+    if fresh:
         consecutive_failures = 0
         first_failure_at = None
         last_ok_at = check.checked_at
@@ -91,8 +93,9 @@ def next_state(
 
     # What this policy does not decide (the page's validators, its drift) carries
     # over unless the caller gives it (built whole: replace() cost a tenth of recording
-    # a check; tests/test_verdict.py names every field, so that none is forgotten).
-    return LinkState(
+    # a check; tests/test_verdict.py names every field, so that none is forgotten),
+    # in one step (frozen.py: a LinkState's __init__ cost more than this function).
+    return _link_state(
         url=previous.url,
         status=status,
         reason=check.reason,

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from ..frozen import builder
 from ..lanes import Reservation
-from ..models import FetchOutcome, Hop
+from ..models import FetchOutcome, Hop, Reason
 
 
 @dataclass
@@ -33,16 +34,34 @@ class Progress:
     #: The host whose lane and global slot the first try holds until it starts.
     held_host: str | None = None
 
-    def outcome(self, **values: typing.Any) -> FetchOutcome:
-        """The outcome as of now (``elapsed_ms`` is counted from the fetch's start)."""
-        return FetchOutcome(
+    def outcome(
+        self,
+        *,
+        status_code: int | None = None,
+        headers: typing.Mapping[str, str] | None = None,
+        body: bytes = b"",
+        body_truncated: bool = False,
+        error: Reason | None = None,
+        error_detail: str | None = None,
+    ) -> FetchOutcome:
+        """The outcome as of now (``elapsed_ms`` is counted from the fetch's start),
+        built in one step (frozen.py: one a request)."""
+        return _fetch_outcome(
             url=self.url,
             final_url=self.current_url,
+            status_code=status_code,
+            headers={} if headers is None else headers,
             hops=tuple(self.hops),
-            attempts=max(self.attempts, 1),
+            body=body,
+            body_truncated=body_truncated,
+            error=error,
+            error_detail=error_detail,
             elapsed_ms=int((time.monotonic() - self.started) * 1000),
-            **values,
+            attempts=max(self.attempts, 1),
         )
+
+
+_fetch_outcome = builder(FetchOutcome)
 
 
 class Deadline:

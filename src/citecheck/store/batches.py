@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from ..frozen import builder
 from ..models import LinkState, PageSnapshot
 from .connection import Connection, paged, placeholders
 from .links import ensure_link
@@ -80,6 +81,12 @@ class PendingCheck:
     link_id: int | None = None
 
 
+#: A link read and a check waiting for its batch, built in one step (frozen.py):
+#: one of each a link.
+_link_read = builder(LinkRead)
+pending_check = builder(PendingCheck)
+
+
 class BatchQueries:
     """Links read a chunk at a time, checks recorded a batch at a time."""
 
@@ -97,7 +104,7 @@ class BatchQueries:
                     tuple(chunk),
                 ).fetchall()
             for row in rows:
-                found[row[1]] = _link_read(row)
+                found[row[1]] = _link_read_of(row)
         return found
 
     def active_link_reads(self) -> Iterator[LinkRead]:
@@ -113,7 +120,7 @@ class BatchQueries:
             action="read the links",
         ):
             for row in rows:
-                yield _link_read(row)
+                yield _link_read_of(row)
 
     def record_checks(self, run_id: int, checks: Sequence[PendingCheck]) -> None:
         """Record ``checks`` as :meth:`record_check` records each, all in one
@@ -182,9 +189,7 @@ def _baseline_parameters(baseline: tuple | None) -> tuple:
     return (1, title, 1, fingerprint, seen_at)
 
 
-def _link_read(row: tuple) -> LinkRead:
+def _link_read_of(row: tuple) -> LinkRead:
     title, fingerprint, seen_at, cites_pages, cites_titles = row[LINK_WIDTH:]
     baseline = None if seen_at is None else (title, fingerprint, seen_at)
-    return LinkRead(
-        link_state_of(row), baseline, bool(cites_pages), bool(cites_titles), link_id=row[0]
-    )
+    return _link_read(link_state_of(row), baseline, bool(cites_pages), bool(cites_titles), row[0])

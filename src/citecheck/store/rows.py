@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+from ..frozen import builder
 from ..models import LinkState, Reason, Status
 from ..urls import InvalidURLError, normalize_url
 
@@ -19,6 +20,7 @@ LINK_COLUMNS = (
     "first_failure_at, consecutive_failures, last_ok_at, ever_ok, etag, last_modified, drift"
 )
 LINK_WIDTH = len(LINK_COLUMNS.split(","))
+_link_state = builder(LinkState)
 
 
 def link_key(url: str) -> tuple[str, bool]:
@@ -53,8 +55,9 @@ def enum_value(member: Reason | None) -> str | None:
 def link_state_of(row: tuple) -> LinkState:
     """A row of LINK_COLUMNS as a LinkState, built positionally: a check run reads every
     link, and keyword arguments cost a third more (LINK_COLUMNS follows LinkState's
-    field order after the id, which tests/test_store_batches.py asserts)."""
-    return LinkState(
+    field order after the id, which tests/test_store_batches.py asserts), in one step
+    (frozen.py)."""
+    return _link_state(
         row[1],
         STATUS_BY_VALUE[row[2]],
         None if row[3] is None else REASON_BY_VALUE[row[3]],
