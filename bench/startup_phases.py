@@ -74,7 +74,7 @@ def main() -> None:
     import citecheck.cli.commands as commands
 
     _mark("CLI imported")
-    import citecheck.fetch.transport as transport
+    import citecheck.fetch.pools as pools
     import citecheck.pipeline as pipeline
 
     _mark("pipeline and fetch imported")
@@ -86,7 +86,7 @@ def main() -> None:
     ):
         _timed(module, name)
 
-    async def first_request(self: Any, request: Any) -> Any:
+    async def first_request(self: Any, *args: Any, **kwargs: Any) -> Any:
         _mark("first request")
         _, base, cpu_base = _marks[0]
         previous = base
@@ -98,7 +98,8 @@ def main() -> None:
         shutil.rmtree(folder, ignore_errors=True)
         os._exit(0)
 
-    transport.PolicyTransport.handle_async_request = first_request  # type: ignore[method-assign]
+    # The pools' exchange: a fetch's first request reaches it with or without httpx.
+    pools.PoolPerOrigin.exchange = first_request  # type: ignore[method-assign]
     sys.argv = ["citecheck", "check", "--per-host", "2", "--timeout", "10", "--quiet"]
     commands.cli()
 

@@ -3,6 +3,8 @@ the README; the contract's commands and options exist."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -95,3 +97,46 @@ def test_no_option_value_ends_in_a_traceback(
         assert not unexpected, (call, result.exception, result.output)
         assert "Traceback" not in result.output, call
         assert Path("/dev/null").is_char_device()
+
+
+#: What ``--help`` and ``--version`` do not need (issue 11: a command's start imports
+#: what the command needs): the jobs and what they pull in (asyncio, the HTTP client,
+#: the store and SQLite), the values of the pipeline (models.py's dataclasses), the
+#: config file's reader, the database address's parser and the error log.
+_NOT_FOR_HELP = (
+    "citecheck.pipeline",
+    "citecheck.check",
+    "citecheck.fetch",
+    "citecheck.store",
+    "citecheck.models",
+    "citecheck.configfile",
+    "citecheck.configkeys",
+    "citecheck.dbaddress",
+    "citecheck.incidents",
+    "citecheck.summaries",
+    "citecheck.archive",
+    "citecheck.report",
+    "asyncio",
+    "sqlite3",
+    "sqlite_utils",
+    "httpx",
+    "json",
+    "csv",
+)
+
+
+@pytest.mark.parametrize(
+    "args", [["--version"], ["--help"], ["check", "--help"], ["run", "--help"]]
+)
+def test_help_and_version_import_only_the_command_line(args: list[str]) -> None:
+    code = (
+        "import sys\n"
+        "from citecheck.cli import cli\n"
+        f"assert cli.main({args!r}, standalone_mode=False) == 0\n"
+        f"print(*[name for name in {_NOT_FOR_HELP!r} if name in sys.modules], file=sys.stderr)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip()  # the help or the version was printed
+    assert done.stderr.split() == []

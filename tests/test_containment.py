@@ -8,6 +8,7 @@ archive's units are driven over a real store with a hostile or buggy client."""
 from __future__ import annotations
 
 import asyncio
+import functools
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -115,9 +116,8 @@ def test_a_bug_in_one_check_is_that_links_internal_error_and_the_run_goes_on(
             return httpx.Response(404, stream=httpx.ByteStream(b"Not found"))
         return httpx.Response(200, stream=httpx.ByteStream(f"<title>{title}</title>".encode()))
 
-    monkeypatch.setattr(
-        "citecheck.fetch.client.policy_transport", lambda settings: httpx.MockTransport(answer)
-    )
+    mocked = functools.partial(Fetcher, transport=httpx.MockTransport(answer))
+    monkeypatch.setattr("citecheck.pipeline.Fetcher", mocked)
     with Store.open(tmp_path / "archive.db") as store:
         store.sync_citations([Citation(url) for url in web], now=NOW)
         summary = check_links_in_store(store, SETTINGS, clock=lambda: NOW)

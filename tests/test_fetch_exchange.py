@@ -21,7 +21,7 @@ import trustme
 from servers import FakeWeb, Reply, Request
 
 from citecheck.config import Settings
-from citecheck.fetch import Fetcher
+from citecheck.fetch import Fetcher, tls
 from citecheck.fetch.transport import direct_pools, policy_transport
 from citecheck.models import FetchOutcome, Reason
 
@@ -308,6 +308,36 @@ async def test_a_mocked_transport_is_never_bypassed() -> None:
         assert direct_pools(transport) is not None
 
 
+async def test_a_mocked_transport_is_never_bypassed_before_the_client_exists() -> None:
+    """A Fetcher builds its httpx client only when asked; respx patching the
+    transport still catches every fetch, the first one included."""
+    async with Fetcher(Settings()) as fetcher:
+        assert fetcher._client is None  # noqa: SLF001
+        with respx.mock:
+            respx.get("http://mocked.test/").respond(200, text="<title>Mocked</title>")
+            outcome = await fetcher.fetch("http://mocked.test/")
+        assert (outcome.status_code, outcome.body) == (200, b"<title>Mocked</title>")
+        # it went through the client's transport, built for it over the same pools
+        assert fetcher._client is not None  # noqa: SLF001
+        assert direct_pools(fetcher.client._transport) is fetcher._pools  # noqa: SLF001
+
+
+async def test_the_client_shares_the_fetches_pools(web: FakeWeb) -> None:
+    """The httpx client built later (the archive's) uses the connections the
+    fetches opened, and its failures are httpx's."""
+    settings = Settings(resolve=web.resolve_for(*HOSTS))
+    async with Fetcher(settings) as fetcher:
+        outcome = await fetcher.fetch(f"http://{HOSTS[0]}:{web.port}/ok")
+        assert outcome.status_code == 200
+        assert fetcher._client is None  # noqa: SLF001
+        response = await fetcher.client.get(f"http://{HOSTS[0]}:{web.port}/ok")
+        assert response.status_code == 200
+        (pool,) = fetcher._pools._pools.values()  # noqa: SLF001
+        assert len(pool._open) == 1  # noqa: SLF001
+        with pytest.raises(httpx.ConnectError):
+            await fetcher.client.get(f"http://127.0.0.1:{_refused_port()}/")
+
+
 async def test_tls_both_ways_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
     """Over TLS, the certificate is checked for the URL's name, which goes as SNI:
     a certificate for the name is accepted, the same server under a name it does
@@ -321,7 +351,7 @@ async def test_tls_both_ways_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
         _routes(web)
         for trusted in (True, False):
             if trusted:
-                monkeypatch.setattr(httpx, "create_ssl_context", lambda **kw: trusting)
+                monkeypatch.setattr(tls, "verified_context", lambda: trusting)
             else:
                 monkeypatch.undo()
             for host in HOSTS:

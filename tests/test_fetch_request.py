@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from citecheck.errors import InvalidURLError
-from citecheck.fetch import framing
+from citecheck.fetch import errors, framing
 from citecheck.fetch import request as request_module
 from citecheck.fetch.request import RequestMaker, request_url
 from citecheck.urls import normalize_url
@@ -47,7 +47,7 @@ def _assert_same(url: str) -> None:
 
 def test_this_httpx_takes_the_fast_parse() -> None:
     # If httpx changed how it keeps a URL, the fast parse is off (and this says so).
-    assert request_module._FAST  # noqa: SLF001
+    assert request_module._fast_parse_works()  # noqa: SLF001
 
 
 @pytest.mark.parametrize(
@@ -126,7 +126,7 @@ def test_any_url_parses_as_httpx_parses_it(
 
 def test_a_request_is_the_one_httpx_builds() -> None:
     client = httpx.AsyncClient(headers={"User-Agent": "citecheck-test", "Accept": "text/html"})
-    maker = RequestMaker(client.headers, client.timeout.as_dict())
+    maker = RequestMaker(client.headers.raw, client.timeout.as_dict())
     for url, extra in (
         ("http://example.org/a", {}),
         ("http://example.org/b", {}),
@@ -150,9 +150,16 @@ def test_a_request_is_the_one_httpx_builds() -> None:
     assert "x-changed" not in maker.make("http://example.org/b", {}).headers
 
 
+def test_the_fields_are_those_of_the_fetchers_httpx_client() -> None:
+    for agent in ("citecheck/1.0 (+https://example.org/bot)", "Mozilla/5.0"):
+        headers = request_module.client_headers(agent)
+        client = httpx.AsyncClient(headers=headers)
+        assert request_module.request_fields(headers) == client.headers.raw
+
+
 def test_a_url_httpx_refuses_is_an_invalid_url() -> None:
-    maker = RequestMaker(httpx.Headers(), {})
-    with pytest.raises(httpx.InvalidURL):
+    maker = RequestMaker([], {})
+    with pytest.raises(errors.InvalidURL):
         maker.make("http://999.0.0.1/", {})
 
 
@@ -179,7 +186,7 @@ def _head_or_error(build: object) -> object:
 
 
 _CLIENT = httpx.AsyncClient(headers={"User-Agent": "citecheck-test"})
-_MAKER = RequestMaker(_CLIENT.headers, _CLIENT.timeout.as_dict())
+_MAKER = RequestMaker(_CLIENT.headers.raw, _CLIENT.timeout.as_dict())
 _EXTRA_HEADERS = st.dictionaries(
     st.sampled_from(["If-None-Match", "If-Modified-Since", "X-Bad\nName"]),
     st.text(alphabet=string.printable + "é\x00", max_size=20),

@@ -217,6 +217,27 @@ _NOT_AT_START = (
     "citecheck.store.copy",
     "citecheck.store.maintenance",
     "citecheck.store.postgres",
+    # issue 11: a fetch needs neither httpx nor its client (ssl: asyncio imports it)
+    "httpx",
+    "httpcore",
+    "http.cookiejar",
+    "urllib.request",
+    "email.utils",
+    "idna",
+    "citecheck.fetch.transport",
+    # the archive's clients and the reports' builder (only `archive`, `run`, `report`),
+    # the document readers' parsers, and the installed packages' metadata (--version
+    # is given its version, not asked to look it up)
+    "citecheck.archive.run",
+    "citecheck.archive.policy",
+    "citecheck.archive.ratelimit",
+    "citecheck.archive.memento_client",
+    "citecheck.archive.elsewhere",
+    "citecheck.report.build",
+    "zipfile",
+    "xml.etree.ElementTree",
+    "html.parser",
+    "importlib.metadata",
 )
 
 
@@ -231,3 +252,100 @@ def test_a_check_starts_without_what_its_first_request_does_not_need() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout.split() == []
+
+
+# --- issue 11: a check's fetches need neither httpx nor its client ---------------------
+
+_LOADED_AT_EXIT = """
+import atexit, runpy, sys
+_path = sys.argv[1]
+def _loaded():
+    with open(_path, "w") as out:
+        out.write(" ".join(n for n in ("httpx", "httpcore", "http.cookiejar") if n in sys.modules))
+atexit.register(_loaded)
+sys.argv = ["citecheck", *sys.argv[2:]]
+runpy.run_module("citecheck", run_name="__main__")
+"""
+
+
+def _check_in_subprocess(
+    tmp_path: Path, urls: list[str], *extra: str, code: str = _LOADED_AT_EXIT
+) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """``citecheck check`` of ``urls`` in a new process: its outcome, and which of
+    httpx, httpcore and http.cookiejar were loaded when it ended."""
+    import csv
+    import os
+
+    with open(tmp_path / "sources.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["url", "cited_in"])
+        writer.writerows([url, f"campaign.md:{n}"] for n, url in enumerate(urls, start=1))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CITECHECK_")}
+    env["CITECHECK_PROBE_URLS"] = "http://127.0.0.1:9/"
+    loaded = tmp_path / "loaded.txt"
+    args = ["check", "--resolve", "site.test:127.0.0.1", "--quiet", *extra]
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(loaded), *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    return done, loaded.read_text().split()
+
+
+def _statuses(tmp_path: Path) -> dict[str, int | None]:
+    import sqlite3
+
+    conn = sqlite3.connect(tmp_path / "archive.db")
+    try:
+        rows = conn.execute("SELECT url, http_status FROM links").fetchall()
+    finally:
+        conn.close()
+    return dict(rows)
+
+
+def test_a_check_over_http_never_imports_httpx(tmp_path: Path) -> None:
+    """Fetches over plain http (a redirect followed, a 404) go to citecheck's pools
+    without httpx, its client, its cookie jar or httpcore; so does the second run,
+    whose requests carry the validators the first one stored."""
+    from servers import FakeWeb
+
+    with FakeWeb() as web:
+        base = f"http://site.test:{web.port}"
+        urls = [f"{base}/ok", f"{base}/redirect/301?to=/page/a", f"{base}/page/b", f"{base}/gone"]
+        for _ in range(2):
+            done, loaded = _check_in_subprocess(tmp_path, urls)
+            assert done.returncode in (0, 1), done.stderr
+            assert loaded == [], loaded
+    statuses = _statuses(tmp_path)
+    assert statuses[f"{base}/ok"] == 200
+    assert statuses[f"{base}/redirect/301?to=/page/a"] == 200  # followed
+    assert statuses[f"{base}/gone"] == 404
+
+
+def test_a_check_over_https_works_without_httpx(tmp_path: Path) -> None:
+    """An https link: the TLS context is made on the first TLS connection (tls.py,
+    here trusting the test's authority), the certificate is checked for the name
+    sent as SNI, and httpx is still not needed."""
+    import ssl
+
+    import trustme
+    from servers import FakeWeb
+
+    authority = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("site.test").configure_cert(server_context)
+    authority.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    authorities = str(tmp_path / "ca.pem")
+    trusting = (
+        "import citecheck.fetch.tls as tls, ssl\n"
+        f"tls.verified_context = lambda: ssl.create_default_context(cafile={authorities!r})\n"
+    )
+    with FakeWeb(ssl_context=server_context) as web:
+        url = f"https://site.test:{web.port}/ok"
+        done, loaded = _check_in_subprocess(tmp_path, [url], code=trusting + _LOADED_AT_EXIT)
+    assert done.returncode == 0, done.stderr
+    assert loaded == [], loaded
+    assert _statuses(tmp_path) == {url: 200}

@@ -27,7 +27,7 @@ def exit_code_for(signum: int) -> int:
     return 128 + signum
 
 
-@dataclass
+@dataclass(eq=False, repr=False)  # a flag: compared and printed by no one
 class Interruption:
     """Set when a stop signal arrived; ``signum`` is the first one."""
 

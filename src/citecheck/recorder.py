@@ -41,7 +41,7 @@ BATCH_CHECKS = 100
 FLUSH_EVERY_S = 0.1
 
 
-@dataclass
+@dataclass(eq=False, repr=False)  # a worker: compared and printed by no one
 class CheckRecorder:
     """Judges results and records them a batch at a time; ``on_recorded`` gets the
     URLs (links.url keys) of each batch once it is committed."""

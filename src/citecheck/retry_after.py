@@ -10,7 +10,6 @@ number the caller can compare and add, not an overflow.
 
 from __future__ import annotations
 
-import email.utils
 import re
 from datetime import UTC, datetime
 
@@ -38,6 +37,8 @@ def retry_after_s(value: str | None, *, now: datetime | None = None) -> float | 
         return min(float(int(text)), MAX_RETRY_AFTER_S)
     if not text.isascii():
         return None
+    import email.utils  # only for a date (4 ms of a check's start otherwise, issue 11)
+
     try:
         when = email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError, OverflowError):

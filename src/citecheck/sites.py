@@ -49,7 +49,7 @@ _PARKING_MAX_TEXT = 1_200
 _MESSAGE_CHARS = 2_000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)  # read by the rules only
 class PlatformState:
     """What a platform's page says about the item: its state code and message."""
 
@@ -58,7 +58,7 @@ class PlatformState:
     message: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)  # a rule: never compared
 class PlatformRule:
     """One platform behaviour: a state (and a message pattern) → a verdict.
 
@@ -83,7 +83,7 @@ class PlatformRule:
         return self.message is None or self.message.search(found.message) is not None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)  # a rule: never compared
 class Platform:
     """Where a platform's item pages are, and how to read their state."""
 

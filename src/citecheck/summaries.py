@@ -16,8 +16,9 @@ if TYPE_CHECKING:  # a check's lines need not import the archive (start-up, issu
     from .config import ArchiveSettings
     from .pipeline import CheckSummary
 
-#: Wide enough for the longest "status (reason)", so that -v's columns line up.
-_VERDICT_WIDTH = max(len(f"{s.value} ({r.value})") for s in Status for r in Reason) + 1
+#: Wide enough for the longest "status (reason)", so that -v's columns line up (the
+#: longest status and the longest reason, " (" and ")", and a space).
+_VERDICT_WIDTH = max(map(len, Status)) + max(map(len, Reason)) + 4
 
 CHANGE_TITLES = {
     "newly_broken": "Newly broken",

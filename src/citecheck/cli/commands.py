@@ -27,7 +27,6 @@ import click
 from .. import __version__
 from ..config import REPORT_FORMATS
 from ..errors import InputError
-from ..models import Citation
 from .options import (
     CommandGroup,
     Job,
@@ -52,6 +51,7 @@ from .worker import refuse_check_all, run_as_worker, worker_options
 
 if TYPE_CHECKING:
     from ..dbaddress import DatabaseAddress
+    from ..models import Citation
     from ..pipeline import CheckSummary
     from ..report import Report
     from ..store import Store

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from click.core import ParameterSource
@@ -28,10 +28,11 @@ from ..config import (
     archive_settings_from_env,
     probe_urls_from_env,
 )
-from ..configfile import ConfigFile, archive_overrides, load_config, resolve_settings
-from ..dbaddress import DatabaseAddress, database_address
 from ..errors import CitecheckError, InputError
-from ..incidents import IncidentLog, error_log_path
+
+if TYPE_CHECKING:
+    from ..configfile import ConfigFile
+    from ..dbaddress import DatabaseAddress
 
 #: The exit code of a usage or input error (see the module's docstring for the rest).
 EXIT_USAGE = 2
@@ -105,6 +106,8 @@ class CommandGroup(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as exc:  # exit code 4 is this mapping; units have their own guards
+            from ..incidents import IncidentLog, error_log_path  # imports traceback
+
             db = ctx.meta.get(DB_META_KEY, Path("archive.db"))
             detail = IncidentLog(error_log_path(db)).record(
                 f"citecheck {ctx.invoked_subcommand}", exc
@@ -141,6 +144,8 @@ class DatabaseParam(click.ParamType):
     name = "PATH|URL"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from ..dbaddress import database_address
+
         try:
             return database_address(value)
         except InputError as exc:
@@ -282,7 +287,7 @@ _CONFIG_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
 _GIVEN = (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)  # compared and printed by no one
 class Job:
     """A command's options resolved: command line over citecheck.toml over defaults."""
 
@@ -295,6 +300,8 @@ class Job:
 
 
 def job_of(params: dict[str, Any]) -> Job:
+    from ..configfile import archive_overrides, load_config, resolve_settings  # not for --help
+
     ctx = click.get_current_context()
 
     def given(name: str) -> bool:

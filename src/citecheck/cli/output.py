@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 import click
 
 from ..config import ArchiveSettings
-from ..models import CheckResult, LinkState
 from .options import Job
 
 if TYPE_CHECKING:
     from ..archive import ArchiveProgress, ArchiveSummary
+    from ..models import CheckResult, LinkState
     from ..pipeline import CheckSummary
     from ..store import Store
 

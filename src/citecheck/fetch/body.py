@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import typing
 import zlib
 from collections.abc import AsyncIterable, Mapping
 
-import httpx
-
+from .errors import lower_layer_errors
 from .inflate import Inflater
+
+if typing.TYPE_CHECKING:
+    import httpx
 
 #: Unread bodies up to this size are read to the end to keep their connection alive.
 _DISCARDED_BODY_BYTES = 64 * 1024
@@ -53,6 +56,8 @@ def raw_body(response: httpx.Response) -> AsyncIterable[bytes]:
     byte count and an error context per chunk, none of which a fetch uses (a
     stream that cannot be read asynchronously goes through it, to fail as it says).
     Either way, closing the response ends the exchange."""
+    import httpx  # an httpx response: httpx is loaded
+
     stream = response.stream
     return stream if isinstance(stream, httpx.AsyncByteStream) else response.aiter_raw()
 
@@ -64,7 +69,7 @@ async def discard_small_body(body: AsyncIterable[bytes], headers: Mapping[str, s
     if not (length.isdigit() and int(length) <= _DISCARDED_BODY_BYTES):
         return
     # Briefly, and whatever goes wrong: the answer is already known.
-    with contextlib.suppress(TimeoutError, httpx.TransportError):
+    with contextlib.suppress(TimeoutError, *lower_layer_errors()):
         async with asyncio.timeout(_DISCARD_TIMEOUT_S):
             async for _ in body:
                 pass

@@ -10,14 +10,11 @@ bound, so a small "gzip bomb" could fill memory. The raw bytes are read with
 ``aiter_raw`` and inflated with ``zlib`` ``max_length``, so at most the cap of
 decoded bytes is ever produced (``max_body_bytes``, or ``max_pdf_bytes`` for PDFs).
 
-Lower-layer failures are turned into a :class:`~citecheck.models.Reason` in one
-place, reasons.py. DNS and the address policy (``Settings.resolve``,
-``Settings.exclude_private``) live in the network backend of citecheck's transport
-(transport.py), which raises :class:`PolicyConnectError` carrying its Reason, so
-the mapping never has to guess from messages. Inflation is in inflate.py, the
-capped read of a body in body.py, the GET itself is built in request.py and sent in
-exchange.py (straight to citecheck's pools, without httpx's request and response,
-when the transport is citecheck's own).
+Lower-layer failures (errors.py) become a :class:`~citecheck.models.Reason` in one
+place, reasons.py. DNS and the address policy live in the pools' network backend
+(policy.py), which raises a PolicyConnectError carrying its Reason. Inflation is in
+inflate.py, the capped read of a body in body.py, the GET is built in request.py and
+sent in exchange.py (straight to citecheck's pools when they are the transport).
 
 The deadline (``Settings.timeout_s``) covers DNS, connect, headers, body, every
 redirect and every retry, including backoff sleeps. Time spent queued behind other
@@ -34,13 +31,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+import typing
 from collections.abc import AsyncIterable, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
 from urllib.parse import urljoin
-
-import httpx
 
 from ..config import DEFAULT_PDF_READERS, Settings
 from ..errors import InvalidURLError
@@ -49,21 +44,24 @@ from ..models import PDF_TYPES, FetchOutcome, Hop, Reason
 from ..retry_after import retry_after_s
 from ..urls import CHECKABLE_SCHEMES, host_key, normalize_url, scheme_of
 from .body import discard_small_body, read_capped
+from .errors import lower_layer_errors
 from .exchange import Sender
 from .inflate import inflater_for
+from .policy import policy_pools
+from .pools import PoolPerOrigin
 from .progress import Deadline, Progress
 from .reasons import client_refusal, reason_for
+from .request import client_headers, request_fields
 from .retries import RETRYABLE_REASONS, RETRYABLE_STATUSES, backoff_s, retry_delay
 from .slots import Slots
-from .transport import policy_transport
+
+if typing.TYPE_CHECKING:
+    import httpx
 
 __all__ = ["Budget", "Fetcher", "RETRYABLE_STATUSES"]
 
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
-_ACCEPT = "text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.8"
-_ACCEPT_LANGUAGE = "en;q=0.9, *;q=0.5"
-_ACCEPT_ENCODING = "gzip, deflate"
 #: What a wait for a slot is done in before a fetch's deadline has started.
 _NOT_PAUSED = contextlib.nullcontext()
 
@@ -88,13 +86,6 @@ def _shown(url: str) -> str:
     return url if len(url) <= 200 else url[:197] + "..."
 
 
-class _UnusedCookies(httpx.Cookies):
-    """The client's cookie jar, which is never fed: see :meth:`Fetcher._exchange`."""
-
-    def extract_cookies(self, response: httpx.Response) -> None:
-        return
-
-
 @dataclass
 class Budget:
     """Seconds left of one URL's deadline, shared by its fetch and its sibling probe
@@ -106,8 +97,14 @@ class Budget:
 class Fetcher:
     """Fetches URLs with citecheck's politeness, deadline, retry and size rules.
 
-    Use as an async context manager; it owns one ``httpx.AsyncClient``. ``transport``
-    replaces the network (tests); ``sleep`` replaces the backoff wait (tests).
+    Use as an async context manager. ``transport`` replaces the network (tests);
+    ``sleep`` replaces the backoff wait (tests).
+
+    Its fetches go to citecheck's pools (policy.py) without httpx. The one
+    ``httpx.AsyncClient`` over the same pools is built only when asked for
+    (:attr:`client`: the archive, the network probe) or when a fetch needs httpx's
+    transport interface (``transport`` given, or respx in tests); a check that needs
+    neither never imports httpx (issue 11).
     """
 
     def __init__(
@@ -120,9 +117,10 @@ class Fetcher:
         self._settings = settings
         self._transport = transport
         self._sleep = sleep
+        self._pools: PoolPerOrigin | None = None
         self._client: httpx.AsyncClient | None = None
-        # Set on entry, from the client: what each request is built and sent with.
-        self._sender = Sender(httpx.AsyncBaseTransport(), httpx.Headers(), {})
+        self._entered = False
+        self._sender: Sender | None = None
         self._global_slots = Slots(settings.concurrency)
         self._pdf_readers = asyncio.Semaphore(DEFAULT_PDF_READERS)
         #: The per-host lanes; check.py's dispatcher watches them to start links.
@@ -130,29 +128,27 @@ class Fetcher:
 
     async def __aenter__(self) -> Fetcher:
         settings = self._settings
-        self._client = httpx.AsyncClient(
-            transport=self._transport or policy_transport(settings),
-            follow_redirects=False,
-            trust_env=False,
-            # Cookies are kept per fetch (see _exchange), never across links.
-            cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
-            timeout=httpx.Timeout(settings.timeout_s, connect=settings.connect_timeout_s),
-            headers={
-                "User-Agent": settings.user_agent,
-                "Accept": _ACCEPT,
-                "Accept-Language": _ACCEPT_LANGUAGE,
-                "Accept-Encoding": _ACCEPT_ENCODING,
-            },
-        )
-        # httpx parses every response into the client's jar; this one stores nothing
-        # anyway (cookies live per fetch), so skip the parse: 4% of a check's CPU.
-        self._client._cookies = _UnusedCookies()
-        await self._client.__aenter__()
+        given = self._transport
+        if given is None:
+            self._pools = own = policy_pools(settings)
+        else:  # given, so httpx is loaded: its pools are used directly if it is ours
+            from .transport import PolicyTransport
+
+            own = given.pools if type(given) is PolicyTransport else None
         # Only the connect timeout is a fetch's own: the per-URL deadline, never
         # longer than the client's read, write and pool timeouts and started before
         # any of them, ends a fetch first; their timers would only cost CPU.
-        timeouts = {**self._client.timeout.as_dict(), "read": None, "write": None, "pool": None}
-        self._sender = Sender(self._client._transport, self._client.headers, timeouts)
+        timeouts = {
+            "connect": settings.connect_timeout_s,
+            **dict.fromkeys(("read", "write", "pool")),
+        }
+        self._sender = Sender(
+            request_fields(client_headers(settings.user_agent)),
+            timeouts,
+            pools=own,
+            transport=self._httpx_transport,
+        )
+        self._entered = True
         return self
 
     async def __aexit__(
@@ -161,20 +157,42 @@ class Fetcher:
         exc_value: BaseException | None = None,
         traceback: TracebackType | None = None,
     ) -> None:
+        if not self._entered:
+            return
+        self._entered = False
         client, self._client = self._client, None
-        if client is not None:
-            await client.__aexit__(exc_type, exc_value, traceback)
+        pools, self._pools = self._pools, None
+        if client is not None:  # closes its transport, and with it the pools
+            await client.aclose()
+        elif self._transport is not None:
+            await self._transport.aclose()
+        elif pools is not None:
+            await pools.aclose()
 
     @property
     def _http(self) -> httpx.AsyncClient:
-        if self._client is None:
+        if not self._entered:
             raise RuntimeError("use Fetcher as 'async with Fetcher(settings) as fetcher'")
+        if self._client is None:
+            from .transport import PolicyTransport, httpx_client
+
+            transport = self._transport
+            if transport is None:
+                assert self._pools is not None
+                transport = PolicyTransport(self._pools)
+            self._client = httpx_client(
+                transport, client_headers(self._settings.user_agent), self._settings
+            )
         return self._client
+
+    def _httpx_transport(self) -> httpx.AsyncBaseTransport:
+        return self._http._transport  # noqa: SLF001
 
     @property
     def client(self) -> httpx.AsyncClient:
         """The one ``httpx.AsyncClient``, for the Wayback client (archive/), which
-        must share its transport, DNS policy and connection pool."""
+        must share its transport, DNS policy and connection pool (built when first
+        asked for)."""
         return self._http
 
     async def fetch(
@@ -275,6 +293,8 @@ class Fetcher:
     ) -> FetchOutcome:
         seen = {progress.current_url}
         if preset:
+            import httpx  # the cookie jar is httpx's
+
             progress.cookies = httpx.Cookies()
             for name, value, domain in preset:
                 progress.cookies.set(name, value, domain=domain)
@@ -351,7 +371,7 @@ class Fetcher:
                 finally:
                     self._global_slots.release()
                     self.lanes.release(host)
-            except (httpx.TransportError, httpx.InvalidURL) as exc:
+            except lower_layer_errors() as exc:
                 reason, detail = reason_for(exc)
                 outcome = progress.outcome(error=reason, error_detail=detail)
                 if not may_retry or reason not in RETRYABLE_REASONS:
@@ -412,12 +432,15 @@ class Fetcher:
         # pools; exchange.py): what ``AsyncClient.send`` adds on top (auth, event
         # hooks, a parse of every redirect's Location, the client's cookie jar, a log
         # line) is nothing a fetch uses, and it was a sixth of a fetch's CPU.
+        assert self._sender is not None, "use Fetcher as 'async with Fetcher(settings)'"
         answer = await self._sender.send(progress.current_url, extra_headers, progress.cookies)
         try:
             status = answer.status
             headers = answer.headers
             if "set-cookie" in headers:
                 if progress.cookies is None:  # the jar's work is costly: none until needed
+                    import httpx  # the cookie jar is httpx's
+
                     progress.cookies = httpx.Cookies()
                 answer.extract_cookies(progress.cookies)
             progress.status_code, progress.headers = status, headers
@@ -475,9 +498,12 @@ class Fetcher:
             await asyncio.gather(*probes, return_exceptions=True)
 
     async def _probe(self, url: str) -> bool:
+        http = self._http  # through httpx's client: httpx is loaded from here on
+        import httpx
+
         try:
             async with asyncio.timeout(self._settings.connect_timeout_s):
-                async with self._http.stream("GET", url):
+                async with http.stream("GET", url):
                     return True
         except (TimeoutError, httpx.HTTPError, httpx.InvalidURL):
             return False

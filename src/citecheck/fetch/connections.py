@@ -4,7 +4,8 @@
 anyio backend: per read and write anyio opens a cancel scope, and its answer to
 httpcore's "is this idle connection still readable?" built a dict of all the
 stream's attributes each time; on loopback both cost more than the I/O itself.
-Failures are raised as httpx's own exceptions (httpcore is not used at all).
+Failures are raised as the fetch layer's exceptions (errors.py; httpcore is not used
+at all), and ssl is not imported for them: ``ssl.SSLError`` is an ``OSError``.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-import ssl
 import typing
 
-import httpx
+from . import errors
+
+if typing.TYPE_CHECKING:
+    import ssl
 
 #: Bytes asyncio buffers per connection before it stops reading from the socket.
 _READ_BUFFER = 64 * 1024
@@ -25,7 +28,7 @@ SocketOption = tuple[int, int, int] | tuple[int, int, bytes | bytearray]
 
 
 class AsyncioStream:
-    """A network stream on asyncio's own streams, with httpx's error types."""
+    """A network stream on asyncio's own streams, with the fetch layer's error types."""
 
     __slots__ = ("_reader", "_writer", "_socket")
 
@@ -62,9 +65,9 @@ class AsyncioStream:
             async with asyncio.timeout(timeout):
                 return await self._reader.read(max_bytes)
         except TimeoutError as exc:
-            raise httpx.ReadTimeout(str(exc)) from exc
+            raise errors.ReadTimeout(str(exc)) from exc
         except (OSError, RuntimeError) as exc:
-            raise httpx.ReadError(str(exc) or type(exc).__name__) from exc
+            raise errors.ReadError(str(exc) or type(exc).__name__) from exc
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
         if not buffer:
@@ -74,13 +77,13 @@ class AsyncioStream:
             async with asyncio.timeout(timeout):
                 await self._writer.drain()
         except TimeoutError as exc:
-            raise httpx.WriteTimeout(str(exc)) from exc
+            raise errors.WriteTimeout(str(exc)) from exc
         except (OSError, RuntimeError) as exc:
-            raise httpx.WriteError(str(exc) or type(exc).__name__) from exc
+            raise errors.WriteError(str(exc) or type(exc).__name__) from exc
 
     async def aclose(self) -> None:
         self._writer.close()
-        with contextlib.suppress(OSError, RuntimeError, ssl.SSLError):
+        with contextlib.suppress(OSError, RuntimeError):
             await self._writer.wait_closed()
 
     async def start_tls(
@@ -94,10 +97,10 @@ class AsyncioStream:
                 await self._writer.start_tls(ssl_context, server_hostname=server_hostname)
         except TimeoutError as exc:
             await self.aclose()
-            raise httpx.ConnectTimeout(str(exc)) from exc
-        except (OSError, ssl.SSLError, RuntimeError) as exc:
+            raise errors.ConnectTimeout(str(exc)) from exc
+        except (OSError, RuntimeError) as exc:
             await self.aclose()
-            raise httpx.ConnectError(str(exc) or type(exc).__name__) from exc
+            raise errors.ConnectError(str(exc) or type(exc).__name__) from exc
         return self
 
     def get_extra_info(self, info: str) -> typing.Any:
@@ -147,9 +150,9 @@ class AsyncioBackend:
                     limit=_READ_BUFFER,
                 )
         except TimeoutError as exc:
-            raise httpx.ConnectTimeout(str(exc)) from exc
+            raise errors.ConnectTimeout(str(exc)) from exc
         except OSError as exc:
-            raise httpx.ConnectError(str(exc) or type(exc).__name__) from exc
+            raise errors.ConnectError(str(exc) or type(exc).__name__) from exc
         sock = writer.get_extra_info("socket")
         for option in socket_options or ():
             sock.setsockopt(*option)

@@ -12,22 +12,39 @@ the pool gives the status line and fields as received (http11.py), and the field
 are decoded and joined as ``lower_headers`` would have done with httpx's
 ``Headers``. The only httpx objects left are the rare cookie jar's: a fetch that
 sends or receives cookies builds the ``httpx.Request`` (and, for a Set-Cookie, the
-``httpx.Response``) that the jar reads. Failures are httpx's exceptions either way,
-so reasons.py maps them in one place; tests/test_fetch_exchange.py checks that both
-ways give the same outcomes against a real local server.
+``httpx.Response``) that the jar reads, and then only is httpx imported: a check
+whose fetches set no cookies never loads httpx (issue 11). Failures are the fetch
+layer's exceptions (errors.py) on the direct way, httpx's through an httpx
+transport; reasons.py maps both in one place; tests/test_fetch_exchange.py checks
+that both ways give the same outcomes against a real local server.
+
+respx (tests) replaces citecheck's transport's way to send: then no fetch goes to
+the pools directly, even one whose Fetcher never built its httpx client
+(:func:`_own_transport_replaced`).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Mapping
+import sys
+import typing
+from collections.abc import AsyncIterable, Callable, Mapping, Sequence
 
-import httpx
-
+from . import errors
 from .body import lower_fields, lower_headers, raw_body
 from .framing import request_head
 from .http11 import Body
+from .pools import PoolPerOrigin
 from .request import RequestMaker
-from .transport import direct_pools
+
+if typing.TYPE_CHECKING:
+    import httpx
+
+
+def _own_transport_replaced() -> bool:
+    """Whether citecheck's transport's way to send was replaced (respx patches it).
+    Not loaded: then nothing has patched it (respx imports what it patches)."""
+    transport = sys.modules.get("citecheck.fetch.transport")
+    return transport is not None and transport.is_replaced()
 
 
 class Answer:
@@ -75,23 +92,31 @@ class Answer:
 
 
 class Sender:
-    """Sends a fetch's GETs with the client's headers and timeouts."""
+    """Sends a fetch's GETs with the client's header ``fields`` and ``timeouts``:
+    to ``pools`` directly when they are citecheck's own (and not replaced by respx),
+    else through the httpx transport that ``transport`` gives."""
 
     def __init__(
         self,
-        transport: httpx.AsyncBaseTransport,
-        headers: httpx.Headers,
+        fields: Sequence[tuple[bytes, bytes]],
         timeouts: Mapping[str, float | None],
+        *,
+        pools: PoolPerOrigin | None,
+        transport: Callable[[], httpx.AsyncBaseTransport],
     ) -> None:
+        self._pools = pools
         self._transport = transport
-        self._requests = RequestMaker(headers, timeouts)
+        self._requests = RequestMaker(fields, timeouts)
 
     async def send(
         self, url: str, extra_headers: Mapping[str, str], cookies: httpx.Cookies | None
     ) -> Answer:
         """The answer to a GET of ``url`` (``cookies``: the fetch's own jar, or None);
-        raises httpx's exceptions, ``httpx.InvalidURL`` for a URL it cannot send."""
-        pools = direct_pools(self._transport)
+        raises the fetch layer's exceptions (or an httpx transport's), InvalidURL for
+        a URL it cannot send."""
+        pools = self._pools
+        if pools is not None and _own_transport_replaced():
+            pools = None
         requests = self._requests
         request: httpx.Request | None = None
         if pools is None or (cookies is not None and cookies.jar):
@@ -109,19 +134,21 @@ class Sender:
                 target.origin, head, timeouts=requests.timeouts, closes=requests.closes
             )
         except (UnicodeError, ValueError) as exc:
-            raise httpx.InvalidURL(f"cannot request this URL: {exc}") from exc
+            raise errors.InvalidURL(f"cannot request this URL: {exc}") from exc
         headers = lower_fields(answer.headers)
         for_cookies = None
         if "set-cookie" in headers:  # the cookie jar reads httpx's request and response
+            import httpx
+
             request = request or requests.make(url, extra_headers)
             for_cookies = httpx.Response(answer.status, headers=answer.headers, request=request)
         return Answer(answer.status, headers, body=body, for_cookies=for_cookies)
 
     async def _through_httpx(self, request: httpx.Request) -> Answer:
         try:
-            response = await self._transport.handle_async_request(request)
+            response = await self._transport().handle_async_request(request)
         except (UnicodeError, ValueError) as exc:
-            raise httpx.InvalidURL(f"cannot request this URL: {exc}") from exc
+            raise errors.InvalidURL(f"cannot request this URL: {exc}") from exc
         response.request = request
         return Answer(response.status_code, lower_headers(response.headers), response=response)
 

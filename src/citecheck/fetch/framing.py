@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import typing
 
-import httpx
+from . import errors
+
+if typing.TYPE_CHECKING:
+    import httpx
 
 _NO_BODY_STATUSES = frozenset({204, 304})
 
@@ -17,10 +20,10 @@ def request_head(request: httpx.Request, body_length: int | None) -> bytes:
     fields = b"\r\n".join([name + b": " + value for name, value in raw])
     # Joined by len(raw) - 1 line breaks: any more were in a name or a value.
     if raw and (fields.count(b"\n") >= len(raw) or fields.count(b"\r") >= len(raw)):
-        raise httpx.LocalProtocolError("a request header holds a line break")
+        raise errors.LocalProtocolError("a request header holds a line break")
     target = request.url.raw_path
     if b"\r" in target or b"\n" in target or b" " in target:
-        raise httpx.LocalProtocolError("the request target holds white space")
+        raise errors.LocalProtocolError("the request target holds white space")
     head = request.method.encode("ascii") + b" " + target + b" HTTP/1.1\r\n"
     if fields:
         head += fields + b"\r\n"
@@ -32,6 +35,8 @@ def request_head(request: httpx.Request, body_length: int | None) -> bytes:
 
 
 async def request_body(request: httpx.Request) -> bytes:
+    import httpx  # an httpx request: httpx is loaded
+
     try:
         return request.content  # a request made with its content has read it
     except httpx.RequestNotRead:
@@ -76,7 +81,7 @@ def body_framing(head: Head, method: str, request_closes: bool) -> tuple[str, in
     elif lengths:
         values = {part.strip() for value in lengths for part in value.split(b",")}
         if len(values) != 1 or not next(iter(values)).isdigit():
-            raise httpx.RemoteProtocolError("the Content-Length is not one number")
+            raise errors.RemoteProtocolError("the Content-Length is not one number")
         framing, length = "length", int(next(iter(values)))
     else:
         framing, length = "close", 0

@@ -7,9 +7,10 @@ machines, event objects, a pool scan, tracing hooks), a fifth of a check's CPU
 that. :meth:`OriginPool.exchange` takes what the wire needs (the origin, the bytes
 of the request head, the timeouts) and gives the response head and a body reader;
 transport.py puts httpx's request and response around it for httpx's clients, and a
-fetch calls it directly (exchange.py). It raises httpx's own exceptions (the ones
-httpx would have mapped httpcore's to) either way, so errors are mapped in one place
-(reasons.py) and httpcore is never imported (issue 11: with trio installed, httpcore
+fetch calls it directly (exchange.py). It raises the fetch layer's exceptions
+(errors.py, named after httpx's, which transport.py turns into httpx's for its
+clients), so errors are mapped in one place (reasons.py), and neither httpx nor
+httpcore is imported (issue 11: with trio installed, httpcore
 imports it, a fifth of a check's start-up).
 
 What it implements of RFC 9112: the status line and header fields (obsolete line
@@ -27,16 +28,17 @@ head and the framing rules are in framing.py.
 from __future__ import annotations
 
 import asyncio
-import ssl
 import time
 import typing
 from collections.abc import AsyncIterator, Callable
 
-import httpx
-
+from . import errors
 from .connections import AsyncioStream, Backend
 from .framing import Head, body_framing
 from .slots import Slots
+
+if typing.TYPE_CHECKING:
+    import ssl
 
 #: The most bytes a response head (status line and fields) may have: httpcore's limit.
 MAX_HEAD_BYTES = 100 * 1024
@@ -105,9 +107,9 @@ class Connection:
             async with asyncio.timeout(timeout):
                 await writer.drain()
         except TimeoutError as exc:
-            raise httpx.WriteTimeout("the request could not be sent in time") from exc
+            raise errors.WriteTimeout("the request could not be sent in time") from exc
         except (OSError, RuntimeError) as exc:
-            raise httpx.WriteError(str(exc) or type(exc).__name__) from exc
+            raise errors.WriteError(str(exc) or type(exc).__name__) from exc
 
     async def read_head(self, timeout: float | None) -> Head:
         """The next final response head (interim 1xx ones are skipped)."""
@@ -117,9 +119,9 @@ class Connection:
             async with asyncio.timeout(timeout):
                 return await self._final_head()
         except TimeoutError as exc:
-            raise httpx.ReadTimeout("no response in time") from exc
+            raise errors.ReadTimeout("no response in time") from exc
         except (OSError, RuntimeError) as exc:
-            raise httpx.ReadError(str(exc) or type(exc).__name__) from exc
+            raise errors.ReadError(str(exc) or type(exc).__name__) from exc
 
     async def _final_head(self) -> Head:
         while True:
@@ -127,21 +129,21 @@ class Connection:
             if head.status >= 200:
                 return head
             if head.status == 101:
-                raise httpx.RemoteProtocolError("the server switched protocols")
+                raise errors.RemoteProtocolError("the server switched protocols")
 
     async def _line(self, budget: int) -> bytes:
         try:
             line = await self._reader.readuntil(b"\n")
         except asyncio.IncompleteReadError as exc:
             if exc.partial:
-                raise httpx.RemoteProtocolError(
+                raise errors.RemoteProtocolError(
                     "the server closed the connection within a response head"
                 ) from None
             raise _Closed from None
         except asyncio.LimitOverrunError:
-            raise httpx.RemoteProtocolError("a response head line is too long") from None
+            raise errors.RemoteProtocolError("a response head line is too long") from None
         if len(line) > budget:
-            raise httpx.RemoteProtocolError("the response head is too long")
+            raise errors.RemoteProtocolError("the response head is too long")
         return line[:-2] if line.endswith(b"\r\n") else line[:-1]
 
     async def _buffered_lines(self) -> list[bytes] | None:
@@ -175,7 +177,7 @@ class Connection:
         version, _, rest = status_line.partition(b" ")
         code, _, reason = rest.partition(b" ")
         if not version.startswith(b"HTTP/1.") or len(code) != 3 or not code.isdigit():
-            raise httpx.RemoteProtocolError(f"not an HTTP/1 status line: {status_line[:80]!r}")
+            raise errors.RemoteProtocolError(f"not an HTTP/1 status line: {status_line[:80]!r}")
         headers: list[tuple[bytes, bytes]] = []
         received = await self._buffered_lines()
         index = 0
@@ -184,14 +186,14 @@ class Connection:
                 line = received[index]
                 index += 1
                 if len(line) >= budget:
-                    raise httpx.RemoteProtocolError("the response head is too long")
+                    raise errors.RemoteProtocolError("the response head is too long")
                 if line.endswith(b"\r"):
                     line = line[:-1]
             else:
                 try:
                     line = await self._line(budget)
                 except _Closed:
-                    raise httpx.RemoteProtocolError(
+                    raise errors.RemoteProtocolError(
                         "the server closed the connection within a response head"
                     ) from None
             budget -= len(line) + 2
@@ -199,13 +201,13 @@ class Connection:
                 break
             if line[0] in b" \t":  # obsolete line folding (RFC 9112 §5.2)
                 if not headers:
-                    raise httpx.RemoteProtocolError("a response head starts with a fold")
+                    raise errors.RemoteProtocolError("a response head starts with a fold")
                 name, value = headers[-1]
                 headers[-1] = (name, value + b" " + line.strip(b" \t"))
                 continue
             name, colon, value = line.partition(b":")
             if not colon or not name or name != name.strip() or b" " in name:
-                raise httpx.RemoteProtocolError(f"not a header field: {line[:80]!r}")
+                raise errors.RemoteProtocolError(f"not a header field: {line[:80]!r}")
             headers.append((name, value.strip(b" \t")))
         return Head(int(code), reason, version, headers)
 
@@ -222,13 +224,13 @@ class Connection:
             async with asyncio.timeout(timeout):
                 return await self._reader.readexactly(size)
         except asyncio.IncompleteReadError:
-            raise httpx.RemoteProtocolError(
+            raise errors.RemoteProtocolError(
                 "the server closed the connection before the end of the body"
             ) from None
         except TimeoutError as exc:
-            raise httpx.ReadTimeout("the body did not come in time") from exc
+            raise errors.ReadTimeout("the body did not come in time") from exc
         except (OSError, RuntimeError) as exc:
-            raise httpx.ReadError(str(exc) or type(exc).__name__) from exc
+            raise errors.ReadError(str(exc) or type(exc).__name__) from exc
 
     async def read_some(self, size: int, timeout: float | None) -> bytes:
         try:
@@ -237,9 +239,9 @@ class Connection:
             async with asyncio.timeout(timeout):
                 return await self._reader.read(size)
         except TimeoutError as exc:
-            raise httpx.ReadTimeout("the body did not come in time") from exc
+            raise errors.ReadTimeout("the body did not come in time") from exc
         except (OSError, RuntimeError) as exc:
-            raise httpx.ReadError(str(exc) or type(exc).__name__) from exc
+            raise errors.ReadError(str(exc) or type(exc).__name__) from exc
 
     async def read_line(self, timeout: float | None) -> bytes:
         try:
@@ -248,21 +250,21 @@ class Connection:
             async with asyncio.timeout(timeout):
                 return await self._line(MAX_HEAD_BYTES)
         except _Closed:
-            raise httpx.RemoteProtocolError(
+            raise errors.RemoteProtocolError(
                 "the server closed the connection before the end of the body"
             ) from None
         except TimeoutError as exc:
-            raise httpx.ReadTimeout("the body did not come in time") from exc
+            raise errors.ReadTimeout("the body did not come in time") from exc
         except (OSError, RuntimeError) as exc:
-            raise httpx.ReadError(str(exc) or type(exc).__name__) from exc
+            raise errors.ReadError(str(exc) or type(exc).__name__) from exc
 
     async def aclose(self) -> None:
         await self.stream.aclose()
 
 
-class Body(httpx.AsyncByteStream):
-    """A response body, iterated then closed (an httpx stream as well, for the
-    transport). Closing after the whole framed body was read gives the connection
+class Body:
+    """A response body, iterated then closed (transport.py wraps it as an httpx
+    stream). Closing after the whole framed body was read gives the connection
     back to its pool; closing it before closes the connection."""
 
     def __init__(
@@ -294,7 +296,7 @@ class Body(httpx.AsyncByteStream):
                 while self._left:
                     data = await connection.read_some(min(self._left, _READ_SIZE), self._timeout)
                     if not data:
-                        raise httpx.RemoteProtocolError(
+                        raise errors.RemoteProtocolError(
                             "the server closed the connection before the end of the body"
                         )
                     self._left -= len(data)
@@ -315,7 +317,7 @@ class Body(httpx.AsyncByteStream):
             line = await connection.read_line(self._timeout)
             size_text = line.split(b";", 1)[0].strip(b" \t")
             if not size_text or not set(size_text) <= _HEX_DIGITS:
-                raise httpx.RemoteProtocolError(f"not a chunk size: {line[:40]!r}")
+                raise errors.RemoteProtocolError(f"not a chunk size: {line[:40]!r}")
             size = int(size_text, 16)
             if size == 0:
                 while await connection.read_line(self._timeout):  # trailer fields
@@ -324,13 +326,13 @@ class Body(httpx.AsyncByteStream):
             while size:
                 data = await connection.read_some(min(size, _READ_SIZE), self._timeout)
                 if not data:
-                    raise httpx.RemoteProtocolError(
+                    raise errors.RemoteProtocolError(
                         "the server closed the connection before the end of the body"
                     )
                 size -= len(data)
                 yield data
             if await connection.read_line(self._timeout):
-                raise httpx.RemoteProtocolError("a chunk is longer than its size")
+                raise errors.RemoteProtocolError("a chunk is longer than its size")
 
     @property
     def network_stream(self) -> AsyncioStream | None:
@@ -388,13 +390,13 @@ class OriginPool:
         fields say Connection: close if ``closes``) and read the final response head;
         the body is read from the :class:`Body` given with it, which must be closed."""
         if origin.scheme not in SCHEMES:
-            raise httpx.UnsupportedProtocol(f"unsupported scheme {origin.scheme!r}")
+            raise errors.UnsupportedProtocol(f"unsupported scheme {origin.scheme!r}")
         if not self._slots.try_take():  # a free slot is taken at once: no wait to bound
             try:
                 async with asyncio.timeout(timeouts.pool):
                     await self._slots.take()
             except TimeoutError as exc:
-                raise httpx.PoolTimeout("no connection was free in time") from exc
+                raise errors.PoolTimeout("no connection was free in time") from exc
         # The slot is given back when the response's body is closed (finish()).
         try:
             connection = self._idle_connection()
@@ -410,8 +412,8 @@ class OriginPool:
                 return await self._exchange(connection, head, body, timeouts, method, closes)
             except _Closed as closed:
                 if closed.reset is not None:
-                    raise httpx.ReadError(str(closed.reset) or "connection reset") from None
-                raise httpx.RemoteProtocolError(
+                    raise errors.ReadError(str(closed.reset) or "connection reset") from None
+                raise errors.RemoteProtocolError(
                     "the server closed the connection without sending a response"
                 ) from None
         except BaseException:
@@ -442,7 +444,7 @@ class OriginPool:
             raise
         if not isinstance(stream, AsyncioStream):
             await stream.aclose()
-            raise httpx.ConnectError("the network backend gave a stream of another kind")
+            raise errors.ConnectError("the network backend gave a stream of another kind")
         connection = Connection(stream)
         self._open.add(connection)
         return connection

@@ -7,11 +7,12 @@ import time
 import typing
 from dataclasses import dataclass, field
 
-import httpx
-
 from ..frozen import builder
 from ..lanes import Reservation
 from ..models import FetchOutcome, Hop, Reason
+
+if typing.TYPE_CHECKING:
+    import httpx
 
 
 @dataclass

@@ -14,7 +14,12 @@ good if this httpx spells its URLs differently).
 A fetch over citecheck's own transport does not even build the ``httpx.Request``:
 :meth:`RequestMaker.target` and :meth:`RequestMaker.head` give the origin, the
 request target and the bytes of the head that transport.py would have made of it
-(framing.request_head, with the same checks), from the same parse.
+(framing.request_head, with the same checks), from the same parse. For a URL of the
+usual shape that parse needs no httpx at all (:func:`_simple_parts`), nor does
+:func:`host_refusal`, httpx's verdict on the host (IDNA 2008, by the ``idna``
+package httpx itself uses): a check over such URLs never imports httpx (issue 11).
+Any other URL (an IPv6 literal, a character httpx would escape) goes through
+httpx's own parse, imported then.
 """
 
 from __future__ import annotations
@@ -22,13 +27,16 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
+import sys
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
-import httpx
-
+from . import errors
 from .framing import asks_to_close
 from .http11 import Origin, Timeouts
+
+if typing.TYPE_CHECKING:
+    import httpx
 
 #: Parsed URLs remembered: a fetch parses its URL to vet it and again to send it.
 _REMEMBERED_URLS = 1024
@@ -64,8 +72,17 @@ def _is_ipv4(host: str) -> bool:
     return True
 
 
-def _fast_parse(url: str) -> httpx.URL | None:
-    """``httpx.URL(url)`` for a URL of the simple shape, None for any other."""
+class _Parts(typing.NamedTuple):
+    scheme: str
+    host: str
+    port: int | None
+    path: str
+    query: str | None
+
+
+def _simple_parts(url: str) -> _Parts | None:
+    """The parts of ``url`` as ``httpx.URL(url)`` keeps them, for a URL of the
+    simple shape whose parse httpx would accept; None for any other."""
     match = _SIMPLE_URL.fullmatch(url) if len(url) <= _MAX_URL_LENGTH else None
     if match is None:
         return None
@@ -79,18 +96,35 @@ def _fast_parse(url: str) -> httpx.URL | None:
     port = None if port_text is None else int(port_text)
     if port == _DEFAULT_PORTS[scheme]:
         port = None
-    parsed = _ParseResult(scheme, "", host, port, path, query, None)
+    return _Parts(scheme, host, port, path, query)
+
+
+def _fast_parse(url: str) -> httpx.URL | None:
+    """``httpx.URL(url)`` for a URL of the simple shape, None for any other."""
+    parts = _simple_parts(url)
+    if parts is None:
+        return None
+    import httpx
+
+    parsed = _parse_result()(
+        parts.scheme, "", parts.host, parts.port, parts.path, parts.query, None
+    )
     result = httpx.URL.__new__(httpx.URL)
     result._uri_reference = parsed  # noqa: SLF001 - what httpx.URL(url) itself sets
     return result
 
 
-_ParseResult: typing.Any = getattr(getattr(httpx, "_urlparse", None), "ParseResult", None)
+def _parse_result() -> typing.Any:
+    return getattr(getattr(sys.modules["httpx"], "_urlparse", None), "ParseResult", None)
 
 
+@functools.cache
 def _fast_parse_works() -> bool:
-    """Whether this httpx keeps a URL as the fast parse builds it (checked once)."""
-    if _ParseResult is None:
+    """Whether this httpx keeps a URL as the fast parse builds it (checked once,
+    when httpx's parse is first asked for)."""
+    import httpx
+
+    if _parse_result() is None:
         return False
     samples = (
         "http://example.org/",
@@ -115,18 +149,67 @@ def _fast_parse_works() -> bool:
     return True
 
 
-_FAST = _fast_parse_works()
-
-
 @functools.lru_cache(maxsize=_REMEMBERED_URLS)
 def request_url(url: str) -> httpx.URL:
     """httpx's parse of ``url`` (immutable): built directly for the usual shape of
     a normalised URL, by ``httpx.URL`` for any other. Raises as httpx.URL does."""
-    if _FAST:
+    import httpx
+
+    if _fast_parse_works():
         fast = _fast_parse(url)
         if fast is not None:
             return fast
     return httpx.URL(url)
+
+
+def host_refusal(url: str) -> str | None:
+    """Why httpx would refuse the host of ``url`` (its parse, then its ``.host``,
+    which decodes an ``xn--`` host by IDNA 2008), or None. Without httpx for a URL
+    of the simple shape: its host is then lower-case ASCII, which httpx takes as it
+    is, unless it starts with ``xn--``."""
+    parts = _simple_parts(url)
+    if parts is not None:
+        if not parts.host.startswith("xn--"):
+            return None
+        import idna  # what httpx decodes with
+
+        try:
+            idna.decode(parts.host)
+        except (UnicodeError, ValueError) as exc:  # idna.IDNAError is a UnicodeError
+            return str(exc)
+        return None
+    import httpx
+
+    try:
+        request_url(url).host  # noqa: B018 - decoding the host is the check
+    except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
+        return str(exc)
+    return None
+
+
+_ACCEPT = "text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.8"
+_ACCEPT_LANGUAGE = "en;q=0.9, *;q=0.5"
+_ACCEPT_ENCODING = "gzip, deflate"
+
+
+def client_headers(user_agent: str) -> dict[str, str]:
+    """The headers of the Fetcher's client, sent with every GET."""
+    return {
+        "User-Agent": user_agent,
+        "Accept": _ACCEPT,
+        "Accept-Language": _ACCEPT_LANGUAGE,
+        "Accept-Encoding": _ACCEPT_ENCODING,
+    }
+
+
+def request_fields(headers: Mapping[str, str]) -> list[tuple[bytes, bytes]]:
+    """The fields of every GET after its Host: those of an ``httpx.AsyncClient``
+    made with ``headers`` (``client.headers.raw``: httpx's own Connection field,
+    then ``headers``, which replace httpx's other defaults), without making it
+    (tests/test_fetch_request.py holds the two equal)."""
+    fields = [(b"Connection", b"keep-alive")]
+    fields += [(name.encode("ascii"), value.encode("ascii")) for name, value in headers.items()]
+    return fields
 
 
 class Target(typing.NamedTuple):
@@ -140,6 +223,13 @@ class Target(typing.NamedTuple):
 
 @functools.lru_cache(maxsize=_REMEMBERED_URLS)
 def _target(url: str) -> Target:
+    parts = _simple_parts(url)
+    if parts is not None:  # as httpx's parse would give it, without httpx
+        scheme, host, port = parts.scheme, parts.host, parts.port
+        path = parts.path if parts.query is None else f"{parts.path}?{parts.query}"
+        netloc = host if port is None else f"{host}:{port}"
+        origin = Origin(scheme, host, port or _DEFAULT_PORTS[scheme])
+        return Target(origin, path.encode("ascii"), netloc.encode("ascii"))
     parsed = request_url(url)
     scheme = parsed.scheme
     port = parsed.port or _DEFAULT_PORTS.get(scheme, 0)
@@ -147,17 +237,30 @@ def _target(url: str) -> Target:
     return Target(origin, parsed.raw_path, parsed.netloc)
 
 
-#: The empty body of every GET (one for all: it holds nothing).
-_NO_BODY = httpx.ByteStream(b"")
+def _refused_by_httpx(exc: Exception) -> bool:
+    """Whether ``exc`` is httpx's refusal of a URL (httpx is loaded if it parsed)."""
+    httpx = sys.modules.get("httpx")
+    return httpx is not None and isinstance(exc, httpx.InvalidURL)
+
+
+@functools.cache
+def _no_body() -> httpx.ByteStream:
+    """The empty body of every GET (one for all: it holds nothing)."""
+    import httpx
+
+    return httpx.ByteStream(b"")
 
 
 class RequestMaker:
     """Builds a fetch's GETs: the client's headers after ``Host``, as httpx's own
     ``Request`` puts them, and the client's timeouts; as an ``httpx.Request``
-    (:meth:`make`) or as the bytes of its head (:meth:`target`, :meth:`head`)."""
+    (:meth:`make`) or as the bytes of its head (:meth:`target`, :meth:`head`).
+    ``fields`` are the client's headers as ``httpx.Headers.raw`` gives them."""
 
-    def __init__(self, headers: httpx.Headers, timeouts: Mapping[str, float | None]) -> None:
-        self._headers = list(headers.raw)
+    def __init__(
+        self, fields: Sequence[tuple[bytes, bytes]], timeouts: Mapping[str, float | None]
+    ) -> None:
+        self._headers = list(fields)
         self._extensions = {"timeout": dict(timeouts)}
         # A request copies the headers it is given: the same ones serve every
         # request to a host.
@@ -170,12 +273,16 @@ class RequestMaker:
         self.timeouts = Timeouts(*(timeouts.get(kind) for kind in Timeouts._fields))
 
     def target(self, url: str) -> Target:
-        """Where the GET for ``url`` goes; raises ``httpx.InvalidURL`` as
+        """Where the GET for ``url`` goes; raises :class:`~.errors.InvalidURL` as
         :meth:`make` does."""
         try:
             return _target(url)
         except (UnicodeError, ValueError) as exc:
-            raise httpx.InvalidURL(f"cannot request this URL: {exc}") from exc
+            raise errors.InvalidURL(f"cannot request this URL: {exc}") from exc
+        except Exception as exc:
+            if not _refused_by_httpx(exc):
+                raise
+            raise errors.InvalidURL(str(exc)) from exc
 
     def _fields_to(self, netloc: bytes) -> bytes:
         fields = self._fields_by_host.get(netloc)
@@ -187,7 +294,7 @@ class RequestMaker:
                 fields.count(b"\n") > len(self._headers) + 1
                 or fields.count(b"\r") > len(self._headers) + 1
             ):
-                raise httpx.LocalProtocolError("a request header holds a line break")
+                raise errors.LocalProtocolError("a request header holds a line break")
             if len(self._fields_by_host) >= _REMEMBERED_HOSTS:
                 self._fields_by_host.clear()
             self._fields_by_host[netloc] = fields
@@ -204,14 +311,16 @@ class RequestMaker:
                 for name, value in extra_headers.items()
             )
             if extra.count(b"\n") > len(extra_headers) or extra.count(b"\r") > len(extra_headers):
-                raise httpx.LocalProtocolError("a request header holds a line break")
+                raise errors.LocalProtocolError("a request header holds a line break")
             fields += extra
         path = target.path
         if b"\r" in path or b"\n" in path or b" " in path:
-            raise httpx.LocalProtocolError("the request target holds white space")
+            raise errors.LocalProtocolError("the request target holds white space")
         return b"GET " + path + b" HTTP/1.1\r\n" + fields + b"\r\n"
 
     def _headers_to(self, netloc: bytes) -> httpx.Headers:
+        import httpx
+
         headers = self._by_host.get(netloc)
         if headers is None:
             if len(self._by_host) >= _REMEMBERED_HOSTS:
@@ -220,17 +329,22 @@ class RequestMaker:
         return headers
 
     def make(self, url: str, extra_headers: Mapping[str, str]) -> httpx.Request:
-        """The GET for ``url`` with ``extra_headers`` after the client's; raises
-        ``httpx.InvalidURL`` for a URL httpx refuses."""
+        """The GET for ``url`` with ``extra_headers`` after the client's, as an
+        ``httpx.Request`` (for an httpx transport or a cookie jar: httpx is imported
+        then); raises :class:`~.errors.InvalidURL` for a URL httpx refuses."""
+        import httpx
+
         try:
             parsed = request_url(url)
         except (UnicodeError, ValueError) as exc:
-            raise httpx.InvalidURL(f"cannot request this URL: {exc}") from exc
+            raise errors.InvalidURL(f"cannot request this URL: {exc}") from exc
+        except httpx.InvalidURL as exc:
+            raise errors.InvalidURL(str(exc)) from exc
         headers = self._headers_to(parsed.netloc)
         if extra_headers:
             headers = httpx.Headers([*headers.raw, *extra_headers.items()])
         request = httpx.Request(
-            "GET", parsed, headers=headers, stream=_NO_BODY, extensions=self._extensions
+            "GET", parsed, headers=headers, stream=_no_body(), extensions=self._extensions
         )
         # What request.read() sets, as httpx.Request does for a body given as bytes
         # (read() itself costs a quarter of building the request).
@@ -239,4 +353,11 @@ class RequestMaker:
         return request
 
 
-__all__ = ["RequestMaker", "Target", "request_url"]
+__all__ = [
+    "RequestMaker",
+    "Target",
+    "client_headers",
+    "host_refusal",
+    "request_fields",
+    "request_url",
+]
