@@ -262,9 +262,7 @@ class Fetcher:
                 self.lanes.release(progress.held_host)
         if budget is not None:
             budget.remaining_s = max(0.0, deadline.remaining_s()) if deadline else 0.0
-        while self.lanes.sends_waiting:
-            # A lane (this fetch's, perhaps) went to another request: that one goes
-            # out before this page is read and judged (lanes.py).
+        if self.lanes.sends_waiting:  # a lane went on: its request first (lanes.py)
             await self.lanes.sends_first()
         return outcome
 
