@@ -23,6 +23,18 @@ mean latency; the maximum over hosts.
 rest is retries waiting out their backoff); ``before_first_request_s`` and
 ``after_last_answer_s`` the tool's wall time outside that window (start-up, loading
 the links; reports, closing).
+
+With ``--again``, citecheck checks the links once unmeasured and then again over
+the same database, as a nightly run does: every link has a last result.
+
+``lane_gap_ms`` is how long a host's lane stood idle between one answer and the
+request that next took it, measured at the server: per host, each request is paired
+with the earliest answer before it whose lane no request took since (first come,
+first served). A host's first ``--per-host`` requests take lanes never used. The
+figures (mean, p50, p95) are over the gaps before a first try or a sibling probe;
+``lane_gap_sum_s`` is their sum per host (mean and max over hosts), what the
+turnaround between an answer and the next send costs a host. Gaps before a retry
+(the path asked before) are apart, ``retry_gap_ms``: they wait out a backoff.
 """
 
 from __future__ import annotations
@@ -142,6 +154,64 @@ def _run(args: list[str], cwd: Path, env: dict[str, str]) -> dict:
     }
 
 
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
+
+
+def _lane_gaps(log: list, per_host: int) -> dict:
+    """Idle lane time at the server between an answer and the next request of its
+    host (see the module's docstring)."""
+    by_host: dict[str, list] = {}
+    for entry in log:
+        by_host.setdefault(entry.host, []).append(entry)
+    gaps: list[float] = []
+    retry_gaps: list[float] = []
+    sums: list[float] = []
+    for entries in by_host.values():
+        events = [(e.started_at, 1, e.path) for e in entries]
+        events += [(e.finished_at, 0, e.path) for e in entries if e.finished_at is not None]
+        events.sort()
+        free: list[float] = []  # answers whose lane no request took yet, oldest first
+        unused = per_host
+        seen: set[str] = set()
+        host_sum = 0.0
+        for at, is_start, path in events:
+            if not is_start:
+                free.append(at)
+                continue
+            retry = path in seen
+            seen.add(path)
+            if unused:
+                unused -= 1
+                continue
+            if not free:
+                continue  # over the limit: counted by per_host_max_in_flight
+            gap = at - free.pop(0)
+            if retry:
+                retry_gaps.append(gap)
+            else:
+                gaps.append(gap)
+                host_sum += gap
+        sums.append(host_sum)
+    return {
+        "lane_gap_ms": {
+            "mean": round(1000 * sum(gaps) / max(1, len(gaps)), 2),
+            "p50": round(1000 * _percentile(gaps, 0.5), 2),
+            "p95": round(1000 * _percentile(gaps, 0.95), 2),
+            "count": len(gaps),
+        },
+        "lane_gap_sum_s": {
+            "mean": round(sum(sums) / max(1, len(sums)), 3),
+            "max": round(max(sums, default=0.0), 3),
+        },
+        "retry_gap_ms": {
+            "mean": round(1000 * sum(retry_gaps) / max(1, len(retry_gaps)), 1),
+            "count": len(retry_gaps),
+        },
+    }
+
+
 def _server_figures(web: FakeWeb, hosts: int, per_host: int, run: dict) -> dict:
     log = web.requests
     per_host_requests = Counter(entry.host for entry in log)
@@ -163,7 +233,15 @@ def _server_figures(web: FakeWeb, hosts: int, per_host: int, run: dict) -> dict:
         # request, and its last answer until the tool's process ended.
         "before_first_request_s": round(start - run.pop("_began"), 2),
         "after_last_answer_s": round(run.pop("_ended") - last, 2),
+        **_lane_gaps(log, per_host),
     }
+
+
+def _write_log(web: FakeWeb, path: Path) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["host", "path", "started", "finished"])
+        writer.writerows([e.host, e.path, e.started_at, e.finished_at] for e in web.requests)
 
 
 CITECHECK = [shutil.which("citecheck") or str(Path(sys.executable).with_name("citecheck"))]
@@ -224,6 +302,18 @@ def main() -> None:
         help="run citecheck under py-spy "
         "(collapsed stacks to FILE; its timings are then not comparable)",
     )
+    parser.add_argument(
+        "--again",
+        action="store_true",
+        help="measure citecheck's second check of the same database (a nightly "
+        "re-check: every link has a last result), after an unmeasured first one",
+    )
+    parser.add_argument(
+        "--server-log",
+        metavar="FILE",
+        help="write the fake web's request log of the last run (CSV: host, path, "
+        "started, finished; time.monotonic() seconds) to FILE",
+    )
     options = parser.parse_args()
     tools = options.only or list(TOOLS)
     if options.citecheck:
@@ -261,11 +351,15 @@ def main() -> None:
                             "--",
                             *args,
                         ]
+                    if options.again and tool == "citecheck":
+                        _run(args, cwd, env)  # the first check: what the second knows
                     web.clear_log()
                     figures = _run(args, cwd, env)
                     figures.update(_server_figures(web, options.hosts, options.per_host, figures))
                     figures["wall_to_floor"] = round(figures["wall_s"] / figures["floor_s"], 2)
                     results[tool].append(figures)
+                    if options.server_log:
+                        _write_log(web, Path(options.server_log))
                     print(json.dumps({tool: figures}), flush=True)
     finally:
         web.stop()

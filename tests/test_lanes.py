@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
+import pytest
 from servers import FakeWeb, RecordedRequest, Reply, Request
 
+from citecheck import check
 from citecheck.check import Checker, CheckRequest, check_links
 from citecheck.config import Settings
 from citecheck.fetch import Fetcher
 from citecheck.lanes import Lanes
-from citecheck.models import Status
+from citecheck.models import LinkState, PageInfo, Reason, Status
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -126,6 +129,78 @@ async def test_the_sibling_probe_stays_inside_the_deadline(fake_web: FakeWeb) ->
     assert result.status == Status.OK
 
 
+def _arrived(web: FakeWeb, path: str) -> int:
+    """Requests for ``path`` the fake web has received, waiting (at most 5 s, only a
+    bound) for one that was sent and is still on its way through the server."""
+    deadline = time.monotonic() + 5.0
+    while not (count := sum(r.path == path for r in web.requests)):
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.005)
+    return count
+
+
+async def test_the_next_request_of_a_host_goes_out_before_the_page_is_judged(
+    fake_web: FakeWeb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One lane to a.test: the first link's answer gives the lane to the second
+    link, whose request reaches the server before the first page is read and
+    judged (the loop is held while the page is read: a request sent only after
+    that would never arrive meanwhile)."""
+    settings = _settings(fake_web)
+    first = fake_web.url("/page/first", host="a.test")
+    second = fake_web.url("/page/second", host="a.test")
+    arrived_at_first_read: list[int] = []
+    read = check.page_info
+
+    def reading(body: bytes, headers: Mapping[str, str], *, truncated: bool = False) -> PageInfo:
+        if not arrived_at_first_read:
+            arrived_at_first_read.append(_arrived(fake_web, "/page/second"))
+        return read(body, headers, truncated=truncated)
+
+    monkeypatch.setattr(check, "page_info", reading)
+    statuses = await _check_all(settings, [first, second])
+    assert statuses == {first: Status.OK, second: Status.OK}
+    assert arrived_at_first_read == [1]
+    (answered,) = _log(fake_web, "/page/first")
+    (sent,) = _log(fake_web, "/page/second")
+    assert answered.finished_at is not None and answered.finished_at <= sent.started_at
+    assert fake_web.max_concurrency("a.test") == 1
+
+
+async def test_links_of_one_directory_share_its_sibling_probe(fake_web: FakeWeb) -> None:
+    """Two links of /page/ on a.test, answered together: one sibling probe of
+    /page/ reaches the server, not one per link."""
+    settings = _settings(fake_web, per_host=2, soft404_probe=True)
+    urls = [fake_web.url(f"/page/story-{n}", host="a.test") for n in (1, 2)]
+    statuses = await _check_all(settings, urls)
+    assert set(statuses.values()) == {Status.OK}
+    fake_web.settle()
+    assert fake_web.count(host="a.test") == 3  # the two pages and one probe
+
+
+async def test_a_link_retried_last_time_goes_first_among_its_hosts(fake_web: FakeWeb) -> None:
+    """A link whose last check ended on a 500 (or a timeout) is fetched before the
+    other links of its host, whatever its place in the input: its retry's backoff
+    then passes while they are fetched. Other links keep their order."""
+    settings = _settings(fake_web)
+    names = ("one", "two", "three", "four")
+    urls = [fake_web.url(f"/page/{name}", host="a.test") for name in names]
+    previous = {
+        urls[1]: LinkState(urls[1], status=Status.OK, http_status=200),
+        urls[2]: LinkState(urls[2], status=Status.FAILING, http_status=500),
+        urls[3]: LinkState(urls[3], status=Status.FAILING, reason=Reason.TIMEOUT),
+    }
+    async with Fetcher(settings) as fetcher:
+        checker = Checker(fetcher, settings, clock=lambda: NOW)
+        requests = [CheckRequest(url, previous=previous.get(url)) for url in urls]
+        async for _ in check_links(requests, checker, settings):
+            pass
+    fake_web.settle()
+    order = [r.path for r in sorted(fake_web.requests, key=lambda r: r.started_at)]
+    assert order == ["/page/four", "/page/three", "/page/one", "/page/two"]
+
+
 # -- the lanes on their own ---------------------------------------------------------------
 
 
@@ -170,6 +245,47 @@ async def test_a_pause_holds_new_requests_until_it_ends() -> None:
     assert time.monotonic() - started >= 0.19
     lanes.release("a.test")
     assert lanes._lanes == {}
+
+
+async def test_a_lane_handed_to_a_waiter_or_a_started_link_says_a_send_waits() -> None:
+    """sends_waiting is what Fetcher.fetch yields on: set when a released lane goes
+    to a waiting request or to a link on_room started, not when it goes to nobody."""
+    started: list[str] = []
+    lanes = Lanes(1, on_room=lambda host: bool(started.append(host)) or host == "b.test")
+    await lanes.acquire("a.test")
+    lanes.release("a.test")  # on_room started nothing
+    assert started == ["a.test"] and not lanes.sends_waiting
+    await lanes.acquire("b.test")
+    lanes.release("b.test")  # on_room started a link
+    assert lanes.sends_waiting
+    lanes.sends_waiting = False
+    await lanes.acquire("a.test")
+    waiter = asyncio.ensure_future(lanes.acquire("a.test"))
+    await asyncio.sleep(0)
+    lanes.release("a.test")  # handed to the waiter
+    assert lanes.sends_waiting
+    await waiter
+    lanes.release("a.test")
+
+
+async def test_every_send_handed_out_in_a_turn_goes_before_any_page_is_read() -> None:
+    """Two lanes given back in one turn of the loop, each to a new request: both
+    requests run before either giver goes on (a sleep(0) each would have put the
+    second send behind the first giver's page read)."""
+    lanes = Lanes(1)
+    order: list[str] = []
+
+    async def send(name: str) -> None:
+        order.append(f"send {name}")
+
+    async def give_back(name: str) -> None:
+        asyncio.ensure_future(send(name))  # as on_room starts the host's next link
+        await lanes.sends_first()
+        order.append(f"read {name}")
+
+    await asyncio.gather(give_back("a"), give_back("b"))
+    assert order == ["send a", "send b", "read a", "read b"]
+    assert not lanes.sends_waiting and lanes._after_sends == []
 
 
 async def test_ready_says_when_a_lane_is_taken_without_waiting() -> None:

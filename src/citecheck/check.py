@@ -27,23 +27,24 @@ import contextlib
 import secrets
 import threading
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from .classify import Classification, classify, needs_sibling_probe, sibling_url
+from .classify import Classification, classify, needs_sibling_probe
 from .config import Settings
 from .errors import NetworkOfflineError
 from .fetch import Budget, Fetcher
+from .fetch.retries import RETRYABLE_REASONS, RETRYABLE_STATUSES
 from .frozen import builder
 from .incidents import IncidentLog
 from .lanes import Reservation
-from .markers import url_parts
 from .models import CheckResult, FetchOutcome, LinkState, PageInfo, Reason, Status
 from .network import NetworkMonitor
 from .schedule import is_excluded
+from .siblings import SiblingProbes
 from .sites import (
     FOREIGN_PAGE_REASONS,
     ConsentWall,
@@ -101,8 +102,6 @@ _LINKS_PER_SLOT = 4
 #: fills: the first requests go out before a long input is read (10,000 links take
 #: a quarter of a second to load).
 _REFILL_BITE = 256
-#: Sibling-probe answers remembered per (host, directory) within a run.
-_SIBLING_CACHE_SIZE = 2048
 #: PDFs whose pages are read at once, each in a worker thread: reading is CPU-bound.
 _PAGE_READERS = 2
 _NO_LIMIT = contextlib.nullcontext()
@@ -150,9 +149,8 @@ class Checker:
         self._settings = settings
         self._clock = clock
         self.monitor = monitor or NetworkMonitor(fetcher)
-        self._token = token
         self._known_content = known_content or _remembered_title
-        self._siblings: OrderedDict[tuple[str, str], tuple[FetchOutcome, PageInfo]] = OrderedDict()
+        self._siblings = SiblingProbes(fetcher.fetch, token, page_info)
         self._page_question = page_question
         self._page_readers = asyncio.Semaphore(_PAGE_READERS)
 
@@ -225,7 +223,7 @@ class Checker:
         verdict = classify(
             outcome,
             page,
-            sibling=await self._sibling(outcome.final_url, budget) if probed else None,
+            sibling=await self._siblings.answer(outcome.final_url, budget) if probed else None,
             ever_ok=previous.ever_ok if previous else False,
             accepted_status=settings.accepted_status,
             unrefused=probed,
@@ -287,22 +285,13 @@ class Checker:
             return retried, consent_verdict(still, retried=True)
         return retried, None
 
-    async def _sibling(self, final_url: str, budget: Budget) -> tuple[FetchOutcome, PageInfo]:
-        parts = url_parts(final_url)  # (split by needs_sibling_probe just before)
-        directory = parts.path.rsplit("/", 1)[0]
-        key = (parts.netloc.lower(), directory)
-        cached = self._siblings.get(key)
-        if cached is not None:
-            self._siblings.move_to_end(key)
-            return cached
-        outcome = await self._fetcher.fetch(sibling_url(final_url, self._token()), budget=budget)
-        probe = (outcome, page_info(outcome.body, outcome.headers))
-        if outcome.error is not None:
-            return probe  # cut short by this link's deadline, perhaps: not for the others
-        self._siblings[key] = probe
-        if len(self._siblings) > _SIBLING_CACHE_SIZE:
-            self._siblings.popitem(last=False)
-        return probe
+
+def _retried_last_time(previous: LinkState) -> bool:
+    """Whether a link's last check ended on an answer or a failure that a fetch
+    tries again (a 500, a 503, a timeout): such a link goes first among its host's
+    waiting links, so that its retry's backoff passes while the host's other links
+    are fetched, not after the last of them (issue 11: the tail of a run)."""
+    return previous.http_status in RETRYABLE_STATUSES or previous.reason in RETRYABLE_REASONS
 
 
 def internal_error_result(url: str, checked_at: datetime, detail: str) -> CheckResult:
@@ -410,12 +399,18 @@ async def check_links(
                 exhausted = True
                 return
             host = host_key(request.url) if request.url.startswith("http") else ""
-            waiting.setdefault(host, deque()).append(request)
+            queue = waiting.setdefault(host, deque())
+            if request.previous is not None and _retried_last_time(request.previous):
+                queue.appendleft(request)
+            else:
+                queue.append(request)
             waiting_count += 1
             mark_ready(host)
 
-    def start_ready() -> None:
+    def start_ready() -> bool:
+        """Start links of the ready hosts; whether any was started."""
         nonlocal waiting_count, unfetched_running
+        started = False
         while ready and len(running) + len(finished) < most_in_progress:
             host = ready.popleft()
             in_ready.discard(host)
@@ -430,7 +425,9 @@ async def check_links(
             if not host:
                 unfetched_running += 1
             running[loop.create_task(run(request, reservation))] = reservation
+            started = True
             mark_ready(host)
+        return started
 
     async def run(request: CheckRequest, reservation: Reservation | None) -> None:
         result: CheckResult | None = None
@@ -447,9 +444,9 @@ async def check_links(
             if wake is not None and not wake.done():
                 wake.set_result(None)
 
-    def on_room(host: str) -> None:
+    def on_room(host: str) -> bool:
         mark_ready(host)
-        start_ready()
+        return start_ready()
 
     lanes.on_room = on_room
     try:

@@ -11,6 +11,13 @@ takes a :class:`Reservation` for it, which the link's first request turns into i
 lane. Without it, links started in the same instant could all see room and pile up
 in one host's queue while other hosts wait. A reservation that is never used (the
 link made no request) is given back when the link ends.
+
+Sends first: a lane given to the next request (a waiter woken, or a link the
+dispatcher started in ``on_room``) sets :attr:`Lanes.sends_waiting`, and the task
+that gave it back waits in :meth:`Lanes.sends_first` (``Fetcher.fetch``) before it
+reads and judges its page, so that the host's next request goes out first:
+otherwise the lane stood idle for the whole turnaround (issue 11, BENCHMARKS.md
+"Eleventh step").
 """
 
 from __future__ import annotations
@@ -66,12 +73,19 @@ class Reservation:
 
 class Lanes:
     """The per-host lanes of one run. ``on_room(host)`` is called whenever a host's
-    lane gains room, so that the dispatcher can start its next link."""
+    lane gains room, so that the dispatcher can start its next link; it returns
+    whether it started one."""
 
-    def __init__(self, per_host: int, *, on_room: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self, per_host: int, *, on_room: Callable[[str], bool | None] | None = None
+    ) -> None:
         self.per_host = per_host
         self.on_room = on_room
         self._lanes: dict[str, _Lane] = {}
+        #: A lane was handed to a request that has not run since: whoever gave it
+        #: back waits in :meth:`sends_first` (which clears this) before its own work.
+        self.sends_waiting = False
+        self._after_sends: list[asyncio.Future[None]] = []
 
     def has_room(self, host: str) -> bool:
         """True when a new link to ``host`` could send its request at once."""
@@ -155,6 +169,25 @@ class Lanes:
         lane.in_flight -= 1
         self._hand_over(host, lane)
 
+    async def sends_first(self) -> None:
+        """Wait until the requests given a lane so far have had their turn of the
+        loop (in which they send). All who wait in one turn go on together in the
+        one after their sends: with a plain ``sleep(0)``, the next request of one
+        host would wait behind the page reads of every lane given back before its."""
+        self.sends_waiting = False
+        loop = asyncio.get_running_loop()
+        waiter = loop.create_future()
+        if not self._after_sends:
+            loop.call_soon(self._sent)  # queued behind the sends handed out so far
+        self._after_sends.append(waiter)
+        await waiter
+
+    def _sent(self) -> None:
+        waiters, self._after_sends = self._after_sends, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
     def pause(self, host: str, seconds: float) -> None:
         """No new request to ``host`` for ``seconds`` (a Retry-After), whoever sends it."""
         if seconds <= 0:
@@ -184,10 +217,11 @@ class Lanes:
             if not waiter.done():
                 lane.in_flight += 1
                 waiter.set_result(None)
+                self.sends_waiting = True
         if lane.in_flight + lane.reserved + len(lane.waiters) < self.per_host:
             self._forget_if_idle(host, lane)
-            if self.on_room is not None:
-                self.on_room(host)
+            if self.on_room is not None and self.on_room(host):
+                self.sends_waiting = True
 
     def _unreserve(self, host: str) -> None:
         lane = self._lanes.get(host)

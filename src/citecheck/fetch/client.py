@@ -262,6 +262,8 @@ class Fetcher:
                 self.lanes.release(progress.held_host)
         if budget is not None:
             budget.remaining_s = max(0.0, deadline.remaining_s()) if deadline else 0.0
+        if self.lanes.sends_waiting:  # a lane went on: its request first (lanes.py)
+            await self.lanes.sends_first()
         return outcome
 
     def _on_deadline(self, progress: Progress) -> FetchOutcome:
