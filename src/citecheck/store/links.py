@@ -187,9 +187,9 @@ def _citation_insert(rows: list[tuple]) -> tuple[str, list[tuple]]:
     value (a sources.csv of URLs and places has six such columns)."""
     first = len(_CITATION_COLUMNS)
     present = [
-        first + offset
-        for offset in range(len(_OPTIONAL_COLUMNS))
-        if any(row[first + offset] is not None for row in rows)
+        at
+        for at in range(first, first + len(_OPTIONAL_COLUMNS))
+        if list(map(itemgetter(at), rows)).count(None) < len(rows)
     ]
     columns = [*_CITATION_COLUMNS, *(_OPTIONAL_COLUMNS[at - first] for at in present)]
     values = [*_CITATION_VALUES, *("?" for _ in present)]
