@@ -27,7 +27,7 @@ CASES = [
     b"url\n",
     b"url",
     b"\xef\xbb\xbfurl,cited_in\r\nhttp://a.test/,d.md:1\r\n",
-    b"url,title\nhttp://a.test/,\"two\nlines\"\nhttp://b.test/,last",
+    b'url,title\nhttp://a.test/,"two\nlines"\nhttp://b.test/,last',
     "url,title\nhttp://a.test/,t\u2028itle\u0085\x0c\x1c\nhttp://b/,x\n".encode(),
     b"url\n\n\n  \nhttp://a.test/\n\n",
     "url,title\nhttp://a.test/,caf\u00e9 \u2603\n".encode() * 3,
