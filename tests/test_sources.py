@@ -426,3 +426,44 @@ def test_stale_citations_are_rows_a_document_no_longer_has_at_their_place() -> N
         Citation("https://a.example/kept", document="doc.md", line=4),
     ]
     assert stale_citations(existing, found, ["doc.md"]) == [0]
+
+
+_SAME_KEY_CITATIONS = [
+    Citation(url="http://a.test/p", document="d.md", line=3),
+    Citation(url="http://a.test/p", document="d.md", line=3),
+    Citation(url="HTTP://A.test/p", document="d.md", line=3),
+    Citation(url="http://a.test/p", document="d.md:3"),
+    Citation(url="http://a.test/p", document="d.md", line=3, column=4),
+    Citation(url="http://a.test/p", document="d.md", line=3, title="T"),
+    Citation(url="http://a.test/p", document="d.md", line=3, context="c"),
+    Citation(url="http://a.test/p", document="d.md", line=3, accessed="2024-01-01"),
+    Citation(url="http://a.test/p", document="d.md", line=3, extra={"note": ""}),
+    Citation(url="http://a.test/p", document="d.md", line=3, extra={"note": "n"}),
+]
+
+
+def test_the_content_digest_fast_path_tells_rows_apart_as_the_full_digest_does() -> None:
+    from citecheck.sources import _content, _content_digest, _digest, _key
+
+    for first in _SAME_KEY_CITATIONS:
+        for second in _SAME_KEY_CITATIONS:
+            assert _key(first) == _key(second)
+            fast = _content_digest(first, _key(first)) == _content_digest(second, _key(second))
+            assert fast == (_digest(_content(first)) == _digest(_content(second)))
+
+
+def test_repeats_of_plain_rows_and_rows_differing_only_by_the_url_as_written(
+    tmp_path: Path,
+) -> None:
+    path = _write(
+        tmp_path,
+        "url,cited_in\nhttp://a.test/p,d.md:3\nhttp://a.test/p,d.md:03\nHTTP://A.test/p,d.md:3\n",
+    )
+    warnings: list[str] = []
+    urls = [c.url for c in iter_sources(path, warnings=warnings)]
+    assert urls == ["http://a.test/p", "HTTP://A.test/p"]
+    assert warnings == [
+        f"{path}: line 3 repeats line 2; skipped",
+        f"{path}: lines 2 and 4 cite the same URL at the same place with different values;"
+        " both kept",
+    ]

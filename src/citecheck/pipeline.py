@@ -176,16 +176,7 @@ def check_sources(sources: Path) -> int:
 
 def load_sources(store: Store, sources: Path, *, now: datetime) -> int:
     """Make the store's citations those of ``sources`` (streamed). Returns their number."""
-    counted = 0
-
-    def counting() -> Iterator:
-        nonlocal counted
-        for citation in iter_sources(sources):
-            counted += 1
-            yield citation
-
-    store.sync_citations(counting(), now=now)
-    return counted
+    return store.sync_citations(iter_sources(sources), now=now).citations
 
 
 #: Seconds a recorded check may wait for its commit, however slowly results come.

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from .atomic import atomic_output
+from .csvlines import decoded_lines
 from .errors import InputError
 from .frozen import builder
 from .models import Citation
@@ -27,7 +28,6 @@ from .urls import InvalidURLError, normalize_url
 SOURCE_COLUMNS = ("url", "title", "cited_in", "context", "accessed", "page")
 _Row = TypeVar("_Row")
 
-_BOM = b"\xef\xbb\xbf"
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _COLUMN_NAME = re.compile(r"[\w .()-]{0,40}")
 #: A row's Citation, built in one step (frozen.py): load_sources makes one a row.
@@ -185,22 +185,6 @@ def citation_to_row(citation: Citation, extra_columns: Sequence[str] = ()) -> li
     ]
 
 
-def _lines(path: Path, stream: Iterable[bytes]) -> Iterator[str]:
-    """The file's lines decoded one at a time, so an error can name its line."""
-    for number, raw in enumerate(stream, start=1):
-        if number == 1 and raw.startswith(_BOM):
-            raw = raw[len(_BOM) :]
-        if b"\x00" in raw:
-            raise InputError(f"{path}: line {number}: contains a NUL byte (is it a CSV file?)")
-        try:
-            yield raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise InputError(
-                f"{path}: line {number}: not UTF-8 (byte 0x{raw[exc.start]:02x}); "
-                "save the file as UTF-8"
-            ) from exc
-
-
 def _header(path: Path, row: list[str] | None, line: int = 1) -> list[str]:
     names = [name.strip() for name in row or []]
     canonical = [name.casefold() if name.casefold() in SOURCE_COLUMNS else name for name in names]
@@ -240,7 +224,7 @@ def _rows(
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     with stream:
-        reader = csv.reader(_lines(path, stream), strict=True)
+        reader = csv.reader(decoded_lines(path, stream), strict=True)
         header: list[str] | None = None
         line = 1
         try:
@@ -287,7 +271,7 @@ def _digest(value: object) -> bytes:
 
 def _key_digest(key: tuple[str, str, str]) -> bytes:
     """:func:`_digest` of a merge key, cheaper: its parts joined by NUL, which no
-    cell of a sources.csv holds (:func:`_lines` refuses it), so no two keys join
+    cell of a sources.csv holds (:func:`decoded_lines` refuses it), so no two keys join
     alike."""
     return hashlib.blake2b("\x00".join(key).encode("utf-8"), digest_size=16).digest()
 
@@ -308,6 +292,28 @@ def _content(citation: Citation) -> tuple[object, ...]:
     )
 
 
+#: :func:`_content_digest` of a citation its key says all of.
+_KEY_IS_CONTENT = b""
+
+
+def _content_digest(citation: Citation, key: tuple[str, str, str]) -> bytes:
+    """What tells two citations of the same ``key`` apart: :func:`_digest` of their
+    :func:`_content`, or, for the usual row whose key says all of it (the URL as
+    cited is its own normal form, ``cited_in`` gives back its document and line, no
+    other value), :data:`_KEY_IS_CONTENT`, with no digest worked out (issue 11)."""
+    if (
+        citation.url == key[0]
+        and (citation.line is not None or citation.document is None)
+        and citation.column is None
+        and citation.title is None
+        and citation.context is None
+        and citation.accessed is None
+        and not citation.extra
+    ):
+        return _KEY_IS_CONTENT
+    return _digest(_content(citation))
+
+
 def iter_sources(path: Path, *, warnings: list[str] | None = None) -> Iterator[Citation]:
     """The citations of a sources.csv, one row at a time, for files of any size.
 
@@ -319,8 +325,9 @@ def iter_sources(path: Path, *, warnings: list[str] | None = None) -> Iterator[C
     for _, line, citation in _rows(path, _citation_reader):
         if citation is None:
             continue
-        key = _key_digest(_key(citation))
-        content = _digest(_content(citation))
+        parts = _key(citation)
+        key = _key_digest(parts)
+        content = _content_digest(citation, parts)
         if key in seen:
             first_line, first_content = seen[key]
             if first_content == content:

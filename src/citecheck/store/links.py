@@ -42,27 +42,18 @@ class LinkQueries:
         stored = invalid = new_links = 0
         with self._conn.errors("store the citations"), self._conn.write():
             conn = self._conn
-            conn.execute("CREATE TEMP TABLE _previously_active (link_id INTEGER PRIMARY KEY)")
-            conn.execute(
-                "INSERT INTO _previously_active SELECT DISTINCT link_id FROM citations"
-                " WHERE link_id IS NOT NULL"
-            )
-            conn.execute("DELETE FROM citations")
+            sync = _Sync(conn, now_text)
             chunk: list[tuple[int, Citation]] = []
             for position, citation in enumerate(citations):
                 chunk.append((position, citation))
                 if len(chunk) == _SYNC_CHUNK:
-                    invalid, new_links = _store_citations(conn, chunk, now_text, invalid, new_links)
+                    invalid, new_links = sync.store(chunk, invalid, new_links)
                     stored += len(chunk)
                     chunk = []
             if chunk:
-                invalid, new_links = _store_citations(conn, chunk, now_text, invalid, new_links)
+                invalid, new_links = sync.store(chunk, invalid, new_links)
                 stored += len(chunk)
-            (dropped,) = conn.execute(
-                "SELECT COUNT(*) FROM _previously_active WHERE link_id NOT IN"
-                " (SELECT link_id FROM citations WHERE link_id IS NOT NULL)"
-            ).fetchone()
-            conn.execute("DROP TABLE _previously_active")
+            dropped = sync.finish()
             (active,) = conn.execute(
                 "SELECT COUNT(DISTINCT link_id) FROM citations WHERE link_id IS NOT NULL"
             ).fetchone()
@@ -135,49 +126,119 @@ _CITATION_COLUMNS = ("link_id", "url_as_cited", "document", "line", "position")
 _OPTIONAL_COLUMNS = ("col", "title", "context", "page", "accessed", "extra")
 
 
-def _store_citations(
-    conn: Connection,
-    chunk: list[tuple[int, Citation]],
-    now_text: str,
-    invalid: int,
-    new_links: int,
-) -> tuple[int, int]:
-    """Insert ``chunk`` (position, citation), creating their links in the order they
-    are first cited; the running counts of invalid URLs and new links."""
-    keys: list[str | None] = []
-    for _, citation in chunk:
-        key = None
-        if citation.url is not None and citation.url.strip():
-            key, valid = link_key(citation.url)
-            invalid += not valid
-        keys.append(key)
-    wanted = list(dict.fromkeys(key for key in keys if key is not None))
-    stored = _stored_keys(conn, wanted)
-    missing = [key for key in wanted if key not in stored]
-    if missing:
-        conn.executemany(
-            "INSERT INTO links (url, first_seen_at) VALUES (?, ?)",
-            [(key, now_text) for key in missing],
+#: The columns :class:`_Sync` compares, in its rows' order.
+_STORED_CITATION = (
+    "SELECT id, link_id, url_as_cited, document, line, position, col, title, context, page,"
+    " accessed, extra FROM citations WHERE id > ? ORDER BY id LIMIT ?"
+)
+#: The link id compared for a URL whose link is new: no stored citation has it.
+_NEW_LINK = -1
+
+
+class _Sync:
+    """Stores a sync's citations a chunk at a time, writing only from the first one
+    that differs from what is stored (issue 11: a nightly reload of an unchanged
+    sources.csv wrote every row again).
+
+    The stored citations are read alongside in id order (the order they were
+    stored in); while a chunk's rows equal them one for one, nothing is written. At
+    the first difference the links cited so far are remembered (to count those no
+    longer cited), every stored citation not yet matched is deleted, and from there
+    on the rows are inserted. The result is what deleting them all and inserting
+    every row gives; only the matched rows keep their ids."""
+
+    def __init__(self, conn: Connection, now_text: str) -> None:
+        self._conn = conn
+        self._now_text = now_text
+        self._matched_id = 0  # the id of the last stored citation matched
+        self._writing = False
+
+    def store(
+        self, chunk: list[tuple[int, Citation]], invalid: int, new_links: int
+    ) -> tuple[int, int]:
+        """Store ``chunk`` (position, citation); the running counts of invalid URLs
+        and new links."""
+        conn = self._conn
+        keys: list[str | None] = []
+        for _, citation in chunk:
+            key = None
+            if citation.url is not None and citation.url.strip():
+                key, valid = link_key(citation.url)
+                invalid += not valid
+            keys.append(key)
+        wanted = list(dict.fromkeys(key for key in keys if key is not None))
+        ids = _stored_keys(conn, wanted)
+        missing = [key for key in wanted if key not in ids]
+        if missing:
+            conn.executemany(
+                "INSERT INTO links (url, first_seen_at) VALUES (?, ?)",
+                [(key, self._now_text) for key in missing],
+            )
+            new_links += len(missing)
+        rows = [
+            (
+                key,
+                citation.url,
+                citation.document,
+                citation.line,
+                position,
+                citation.column,
+                citation.title,
+                citation.context,
+                citation.page,
+                citation.accessed,
+                json.dumps(dict(citation.extra), ensure_ascii=False) if citation.extra else None,
+            )
+            for key, (position, citation) in zip(keys, chunk, strict=True)
+        ]
+        if not self._writing:
+            rows = rows[self._matching(rows, ids) :]
+        if rows:
+            conn.executemany(*_citation_insert(rows))
+        return invalid, new_links
+
+    def _matching(self, rows: list[tuple], ids: dict[str, int]) -> int:
+        """How many of ``rows`` (from the first) equal the next stored citations;
+        at the first that does not, start writing."""
+        stored = self._conn.execute(_STORED_CITATION, (self._matched_id, len(rows))).fetchall()
+        matched = 0
+        for row, old in zip(rows, stored, strict=False):
+            key = row[0]
+            link_id = None if key is None else ids.get(key, _NEW_LINK)
+            if (link_id, *row[1:]) != tuple(old[1:]):
+                break
+            self._matched_id = old[0]
+            matched += 1
+        if matched < len(rows):
+            self._start_writing()
+        return matched
+
+    def _start_writing(self) -> None:
+        conn = self._conn
+        conn.execute("CREATE TEMP TABLE _previously_active (link_id INTEGER PRIMARY KEY)")
+        conn.execute(
+            "INSERT INTO _previously_active SELECT DISTINCT link_id FROM citations"
+            " WHERE link_id IS NOT NULL"
         )
-        new_links += len(missing)
-    rows = [
-        (
-            key,
-            citation.url,
-            citation.document,
-            citation.line,
-            position,
-            citation.column,
-            citation.title,
-            citation.context,
-            citation.page,
-            citation.accessed,
-            json.dumps(dict(citation.extra), ensure_ascii=False) if citation.extra else None,
-        )
-        for key, (position, citation) in zip(keys, chunk, strict=True)
-    ]
-    conn.executemany(*_citation_insert(rows))
-    return invalid, new_links
+        conn.execute("DELETE FROM citations WHERE id > ?", (self._matched_id,))
+        self._writing = True
+
+    def finish(self) -> int:
+        """After the last chunk: the number of links cited before and no longer."""
+        conn = self._conn
+        if not self._writing:
+            (more,) = conn.execute(
+                "SELECT COUNT(*) FROM citations WHERE id > ?", (self._matched_id,)
+            ).fetchone()
+            if not more:
+                return 0  # every citation as it was: every link cited as before
+            self._start_writing()
+        (dropped,) = conn.execute(
+            "SELECT COUNT(*) FROM _previously_active WHERE link_id NOT IN"
+            " (SELECT link_id FROM citations WHERE link_id IS NOT NULL)"
+        ).fetchone()
+        conn.execute("DROP TABLE _previously_active")
+        return dropped
 
 
 def _citation_insert(rows: list[tuple]) -> tuple[str, list[tuple]]:
@@ -187,9 +248,9 @@ def _citation_insert(rows: list[tuple]) -> tuple[str, list[tuple]]:
     value (a sources.csv of URLs and places has six such columns)."""
     first = len(_CITATION_COLUMNS)
     present = [
-        first + offset
-        for offset in range(len(_OPTIONAL_COLUMNS))
-        if any(row[first + offset] is not None for row in rows)
+        at
+        for at in range(first, first + len(_OPTIONAL_COLUMNS))
+        if list(map(itemgetter(at), rows)).count(None) < len(rows)
     ]
     columns = [*_CITATION_COLUMNS, *(_OPTIONAL_COLUMNS[at - first] for at in present)]
     values = [*_CITATION_VALUES, *("?" for _ in present)]
@@ -200,14 +261,14 @@ def _citation_insert(rows: list[tuple]) -> tuple[str, list[tuple]]:
     return sql, rows
 
 
-def _stored_keys(conn: Connection, keys: list[str]) -> set[str]:
-    """Which of ``keys`` have a link already."""
+def _stored_keys(conn: Connection, keys: list[str]) -> dict[str, int]:
+    """The link ids of those of ``keys`` that have a link already."""
     if not keys:
-        return set()
+        return {}
     rows = conn.execute(
-        f"SELECT url FROM links WHERE url IN ({placeholders(keys)})", tuple(keys)
+        f"SELECT url, id FROM links WHERE url IN ({placeholders(keys)})", tuple(keys)
     ).fetchall()
-    return {url for (url,) in rows}
+    return {url: link_id for (url, link_id) in rows}
 
 
 def ensure_link(conn: Connection, key: str, now_text: str) -> tuple[int, bool]:
