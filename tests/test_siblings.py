@@ -93,3 +93,18 @@ async def test_a_cancelled_probe_lets_its_waiters_go_on() -> None:
     web.gate.set()
     assert (await waiter)[0].status_code == 404
     assert len(web.asked) == 2 and owner.cancelled()
+
+
+async def test_an_answer_is_kept_and_shared_without_its_body() -> None:
+    # Up to _CACHE_SIZE directories are remembered: with their bodies (each up to the
+    # body cap) that would be memory growing with the run on the real web.
+    web = _Web()
+    probes = _probes(web)
+    ask = asyncio.ensure_future(probes.answer("https://a.test/news/one", Budget(10.0)))
+    await asyncio.sleep(0)
+    web.gate.set()
+    outcome, page = await ask
+    assert outcome.status_code == 404 and outcome.body == b""
+    assert page.title == "gone"  # read from the body before it was dropped
+    remembered, _ = await probes.answer("https://a.test/news/two", Budget(10.0))
+    assert remembered.body == b"" and web.asked == ["https://a.test/news/zz9probe"]

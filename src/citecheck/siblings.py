@@ -2,19 +2,22 @@
 (host, directory) and shared by every link of that directory.
 
 An answer is remembered for the rest of the run (at most ``_CACHE_SIZE``
-directories), and a probe in flight is shared too: a link whose directory is being
-probed waits for that answer rather than sending a probe of its own. Without that,
-every link of a host that ended before its directory's first probe had its own
-probe: 50 probes where 20 would do in the 2,000-link benchmark, each a request on
-its host's lane (issue 11, BENCHMARKS.md "Eleventh step"). The wait counts against
-the waiting link's deadline (one deadline per URL); a probe that failed (cut short
-by its own link's deadline, perhaps) is neither remembered nor shared, and whoever
-waited for it probes on their own.
+directories, each without its body: the verdict needs only the answer's status,
+final URL and the page read from it), and a probe in flight is shared too: a
+link whose directory is being probed waits for that answer rather than sending a
+probe of its own. Without that, every link of a host that ended before its
+directory's first probe had its own probe: 50 probes where 20 would do in the
+2,000-link benchmark, each a request on its host's lane (issue 11, BENCHMARKS.md
+"Eleventh step"). The wait counts against the waiting link's deadline (one
+deadline per URL); a probe that failed (cut short by its own link's deadline,
+perhaps) is neither remembered nor shared, and whoever waited for it probes on
+their own.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
@@ -72,10 +75,12 @@ class SiblingProbes:
             probe = (outcome, self._read_page(outcome.body, outcome.headers))
             if outcome.error is not None:
                 return probe  # cut short by this link's deadline, perhaps: not for the others
-            shared = self._answers[key] = probe
+            # Kept and shared without the body (up to the body cap each, for as many
+            # as _CACHE_SIZE directories): bounded memory on the real web.
+            shared = self._answers[key] = (dataclasses.replace(outcome, body=b""), probe[1])
             if len(self._answers) > _CACHE_SIZE:
                 self._answers.popitem(last=False)
-            return probe
+            return shared
         finally:
             if probing is not None:
                 del self._probing[key]
