@@ -228,15 +228,16 @@ async def test_transient_statuses_are_retried_with_growing_backoff(fake_sleep: F
 
 
 @respx.mock
-async def test_a_500_is_retried_once_only(fake_sleep: FakeSleep) -> None:
+async def test_a_500_is_retried_once_only_after_a_short_pause(fake_sleep: FakeSleep) -> None:
     route = respx.get("https://example.org/").mock(
         side_effect=[httpx.Response(500), httpx.Response(500), httpx.Response(200)]
     )
-    outcome = await _fetch("https://example.org/", _settings(max_attempts=3), fake_sleep)
+    settings = _settings(max_attempts=3, retry_500_after_s=0.2)
+    outcome = await _fetch("https://example.org/", settings, fake_sleep)
     assert outcome.status_code == 500 and outcome.attempts == 2
     assert route.call_count == 2
     (delay,) = fake_sleep.delays
-    assert 1.0 <= delay <= 1.5
+    assert 0.2 <= delay <= 0.3  # not the backoff (1 s here)
 
 
 @respx.mock

@@ -56,10 +56,10 @@ def _log(web: FakeWeb, path: str) -> list[RecordedRequest]:
 
 
 async def test_the_lane_is_free_during_a_retrys_backoff(fake_web: FakeWeb) -> None:
-    """One lane to a.test: while the 500 waits a second before its retry, the
+    """One lane to a.test: while the 503 waits a second before its retry, the
     host's next link is fetched, not held back until the retry is done."""
     settings = _settings(fake_web)
-    flaky = fake_web.url("/flaky/backoff?fail=1&code=500", host="a.test")
+    flaky = fake_web.url("/flaky/backoff?fail=1&code=503", host="a.test")
     other = fake_web.url("/page/other", host="a.test")
     statuses = await _check_all(settings, [flaky, other])
     assert statuses == {flaky: Status.OK, other: Status.OK}
@@ -68,6 +68,25 @@ async def test_the_lane_is_free_during_a_retrys_backoff(fake_web: FakeWeb) -> No
     assert first.finished_at is not None and page.finished_at is not None
     assert first.finished_at <= page.started_at and page.finished_at <= retry.started_at
     assert retry.started_at - first.finished_at >= 0.9  # the backoff was waited
+    assert fake_web.max_concurrency("a.test") == 1
+
+
+async def test_a_500_is_retried_after_a_short_pause_with_the_lane_free(
+    fake_web: FakeWeb,
+) -> None:
+    """A 500's one retry waits ``retry_500_after_s`` (0.3-0.45 s here), not the
+    1 s backoff, and the host's next link takes the lane meanwhile."""
+    settings = _settings(fake_web, retry_500_after_s=0.3)
+    fake_web.latency_s = 0.05
+    flaky = fake_web.url("/flaky/pause?fail=1&code=500", host="a.test")
+    other = fake_web.url("/page/other", host="a.test")
+    statuses = await _check_all(settings, [flaky, other])
+    assert statuses == {flaky: Status.OK, other: Status.OK}
+    first, retry = _log(fake_web, "/flaky/pause")
+    (page,) = _log(fake_web, "/page/other")
+    assert first.finished_at is not None and page.finished_at is not None
+    assert first.finished_at <= page.started_at and page.finished_at <= retry.started_at
+    assert 0.3 <= retry.started_at - first.finished_at < 0.9
     assert fake_web.max_concurrency("a.test") == 1
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from citecheck.config import DEFAULT_BACKOFF_S, Settings
+from citecheck.config import DEFAULT_BACKOFF_S, DEFAULT_RETRY_500_AFTER_S, Settings
 from citecheck.fetch.retries import RETRYABLE_STATUSES, backoff_s, retry_delay
 
 SETTINGS = Settings()
@@ -15,10 +15,23 @@ def test_answers_that_are_final(status: int) -> None:
     assert retry_delay(status, {}, 1, SETTINGS) is None
 
 
-@pytest.mark.parametrize("status", sorted(RETRYABLE_STATUSES))
+@pytest.mark.parametrize("status", sorted(RETRYABLE_STATUSES - {500}))
 def test_the_first_retry_waits_the_first_backoff(status: int) -> None:
     delay = retry_delay(status, {}, 1, SETTINGS)
     assert delay is not None and DEFAULT_BACKOFF_S <= delay <= 1.5 * DEFAULT_BACKOFF_S
+
+
+def test_a_500_is_retried_after_a_short_pause_not_the_backoff() -> None:
+    delays = {retry_delay(500, {}, 1, SETTINGS) for _ in range(200)}
+    assert None not in delays
+    assert all(
+        DEFAULT_RETRY_500_AFTER_S <= d <= 1.5 * DEFAULT_RETRY_500_AFTER_S for d in delays
+    )
+    assert len(delays) > 1  # jittered, so retries to one host do not move in step
+    assert max(delays) < DEFAULT_BACKOFF_S
+    settings = Settings(retry_500_after_s=2.0, backoff_s=0.01)
+    assert 2.0 <= retry_delay(500, {}, 1, settings) <= 3.0
+    assert retry_delay(503, {}, 1, settings) <= 0.015
 
 
 def test_a_500_is_retried_once_other_5xx_again() -> None:

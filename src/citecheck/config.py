@@ -32,6 +32,15 @@ DEFAULT_MAX_ATTEMPTS = 3
 #: in-run retry only catches a blip: a 5xx makes a link ``failing``, never
 #: ``broken``, in one night (verdict.py), so the nights retry it, not the backoff.
 DEFAULT_BACKOFF_S = 0.5
+#: The one retry of a 500 waits only this long (with the same jitter). A 500 that a
+#: retry can cure is one request's failure (a worker that died, a deadlock, an upstream
+#: call that timed out), which the next request meets afresh however soon it is sent;
+#: one that lasts (a broken deploy) outlasts any wait a run can afford and is the
+#: nights' to judge. A longer wait catches no more of either and only lengthens the
+#: end of a run (BENCHMARKS.md, "Twelfth step"). The gateway and "unavailable"
+#: statuses (502-504, 52x) mean a server that is restarting or overloaded: those keep
+#: the backoff, and a Retry-After on any of them is obeyed as it is.
+DEFAULT_RETRY_500_AFTER_S = 0.1
 #: A Retry-After longer than this is not waited for: the link is rate limited.
 DEFAULT_MAX_RETRY_AFTER_S = 10.0
 #: Bytes of an HTML (or other non-PDF) body read: enough for <head> and a text sample.
@@ -137,6 +146,7 @@ class Settings:
     max_redirects: int = DEFAULT_MAX_REDIRECTS
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
     backoff_s: float = DEFAULT_BACKOFF_S
+    retry_500_after_s: float = DEFAULT_RETRY_500_AFTER_S
     max_retry_after_s: float = DEFAULT_MAX_RETRY_AFTER_S
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     max_pdf_bytes: int = DEFAULT_MAX_PDF_BYTES

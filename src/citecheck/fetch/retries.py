@@ -18,9 +18,11 @@ from ..retry_after import retry_after_s
 
 #: Statuses that mean "try again later", not "this link is dead".
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
-#: Retried once whatever ``max_attempts`` says: a 500 is the server's own error,
-#: mostly a bug that answers the same a second later, unlike the gateway and
-#: "unavailable" statuses, which keep every try.
+#: Retried once whatever ``max_attempts`` says, after a short pause
+#: (``retry_500_after_s``, not the backoff): a 500 is the server's own error, mostly a
+#: bug that answers the same a second later, or one request's failure that the next
+#: request does not meet however soon it comes; unlike the gateway and "unavailable"
+#: statuses, which keep every try and the backoff.
 RETRIED_ONCE_STATUSES = frozenset({500})
 #: Failures without an answer that are tried again.
 RETRYABLE_REASONS = frozenset({Reason.TIMEOUT, Reason.CONNECTION_ERROR, Reason.DNS_TEMPORARY})
@@ -33,7 +35,8 @@ def retry_delay(
     to keep it as final. ``headers`` have lower-case names.
 
     A Retry-After longer than ``max_retry_after_s`` is not waited for: the answer (a
-    429 or 503) is reported as it is. A 500 is retried once at most.
+    429 or 503) is reported as it is. A 500 is retried once at most, after
+    ``retry_500_after_s`` unless it says Retry-After.
     """
     if status not in RETRYABLE_STATUSES:
         return None
@@ -41,6 +44,8 @@ def retry_delay(
         return None
     retry_after = retry_after_s(headers.get("retry-after"))
     if retry_after is None:
+        if status in RETRIED_ONCE_STATUSES:
+            return settings.retry_500_after_s * random.uniform(1.0, 1.5)
         return backoff_s(attempt, settings)
     return retry_after if retry_after <= settings.max_retry_after_s else None
 
