@@ -24,9 +24,7 @@ def test_the_first_retry_waits_the_first_backoff(status: int) -> None:
 def test_a_500_is_retried_after_a_short_pause_not_the_backoff() -> None:
     delays = {retry_delay(500, {}, 1, SETTINGS) for _ in range(200)}
     assert None not in delays
-    assert all(
-        DEFAULT_RETRY_500_AFTER_S <= d <= 1.5 * DEFAULT_RETRY_500_AFTER_S for d in delays
-    )
+    assert all(DEFAULT_RETRY_500_AFTER_S <= d <= 1.5 * DEFAULT_RETRY_500_AFTER_S for d in delays)
     assert len(delays) > 1  # jittered, so retries to one host do not move in step
     assert max(delays) < DEFAULT_BACKOFF_S
     settings = Settings(retry_500_after_s=2.0, backoff_s=0.01)
