@@ -187,6 +187,28 @@ async def test_the_next_request_of_a_host_goes_out_before_the_page_is_judged(
     assert fake_web.max_concurrency("a.test") == 1
 
 
+async def test_the_page_reader_is_imported_while_the_first_requests_wait(
+    fake_web: FakeWeb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page reader (titles.py, lxml) is imported once, after the first links'
+    requests have reached the server and before any answer is read (readers.py)."""
+    settings = _settings(fake_web, per_host=2)
+    fake_web.latency_s = 0.3
+    urls = [fake_web.url(f"/page/{n}", host=host) for host in ("a.test", "b.test") for n in (1, 2)]
+    seen: list[tuple[int, int]] = []
+
+    def warm() -> None:
+        arrived = _arrived(fake_web, "/page/1")
+        answered = sum(r.finished_at is not None for r in fake_web.requests)
+        seen.append((arrived, answered))
+
+    monkeypatch.setattr(check, "warm_page_reader", warm)
+    statuses = await _check_all(settings, urls)
+    assert set(statuses.values()) == {Status.OK}
+    ((arrived, answered),) = seen  # called once
+    assert arrived >= 1 and answered == 0  # requests out, none answered yet
+
+
 async def test_links_of_one_directory_share_its_sibling_probe(fake_web: FakeWeb) -> None:
     """Two links of /page/ on a.test, answered together: one sibling probe of
     /page/ reaches the server, not one per link."""

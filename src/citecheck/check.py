@@ -28,7 +28,7 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -43,6 +43,7 @@ from .incidents import IncidentLog
 from .lanes import Reservation
 from .models import CheckResult, FetchOutcome, LinkState, PageInfo, Reason, Status
 from .network import NetworkMonitor
+from .readers import answer_pages, page_info, warm_page_reader
 from .schedule import is_excluded
 from .siblings import SiblingProbes
 from .sites import (
@@ -59,38 +60,6 @@ if TYPE_CHECKING:
     from .pages.models import PageAnswer, PageQuestion
 
 
-def page_info(body: bytes, headers: Mapping[str, str], *, truncated: bool = False) -> PageInfo:
-    """titles.page_info, imported at the first page read: lxml and the decoders are
-    a sixth of a check's start-up, and no request needs to wait for them (issue 11).
-    Imported once (an import statement per page cost a microsecond)."""
-    read = _PAGE_READER.get("page_info")
-    if read is None:
-        from .titles import page_info as read
-
-        _PAGE_READER["page_info"] = read
-    return read(body, headers, truncated=truncated)
-
-
-#: titles.page_info, once page_info imported it.
-_PAGE_READER: dict[str, Callable[..., PageInfo]] = {}
-
-
-def answer_pages(
-    body: bytes,
-    headers: Mapping[str, str],
-    *,
-    truncated: bool,
-    question: PageQuestion,
-    now: datetime,
-    stop: threading.Event | None = None,
-) -> PageAnswer | None:
-    """pages.answer_pages, imported at the first page check: a check whose
-    citations name no page or claim never needs pages/ (issue 11)."""
-    from .pages import answer_pages as answer
-
-    return answer(body, headers, truncated=truncated, question=question, now=now, stop=stop)
-
-
 #: Links read ahead of the workers. Large enough to span many hosts when the input
 #: is sorted by host; small enough that memory does not grow with the input.
 DEFAULT_WINDOW = 10_000
@@ -102,6 +71,10 @@ _LINKS_PER_SLOT = 4
 #: fills: the first requests go out before a long input is read (10,000 links take
 #: a quarter of a second to load).
 _REFILL_BITE = 256
+#: Seconds after the first links start at which the page reader is imported
+#: (warm_page_reader): their requests are out by then on loopback, and on the real
+#: web their connections are still being made; no answer comes back this soon.
+_WARM_UP_AFTER_S = 0.01
 #: PDFs whose pages are read at once, each in a worker thread: reading is CPU-bound.
 _PAGE_READERS = 2
 _NO_LIMIT = contextlib.nullcontext()
@@ -449,6 +422,7 @@ async def check_links(
         return start_ready()
 
     lanes.on_room = on_room
+    warm_up = loop.call_later(_WARM_UP_AFTER_S, warm_page_reader)
     try:
         while True:
             if not exhausted:
@@ -477,6 +451,7 @@ async def check_links(
                 raise error
             yield request, result  # type: ignore[misc]  # set whenever error is None
     finally:
+        warm_up.cancel()
         lanes.on_room = None
         tasks = list(running)
         for task in tasks:
