@@ -5,16 +5,13 @@ Why GET and never HEAD: many servers answer HEAD differently from GET (405, 404,
 needed anyway for titles and soft-404 rules. A streamed GET whose body is cut at a
 cap costs little more than a HEAD.
 
-Why decompression is done here by hand: httpx would inflate a gzip body without
-bound, so a small "gzip bomb" could fill memory. The raw bytes are read with
-``aiter_raw`` and inflated with ``zlib`` ``max_length``, so at most the cap of
-decoded bytes is ever produced (``max_body_bytes``, or ``max_pdf_bytes`` for PDFs).
+Why decompression is done by hand (inflate.py, body.py): the raw bytes are inflated
+with ``zlib``'s ``max_length``, so a small "gzip bomb" never produces more than the
+cap of decoded bytes (``max_body_bytes``, or ``max_pdf_bytes`` for PDFs).
 
 Lower-layer failures (errors.py) become a :class:`~citecheck.models.Reason` in one
-place, reasons.py. DNS and the address policy live in the pools' network backend
-(policy.py), which raises a PolicyConnectError carrying its Reason. Inflation is in
-inflate.py, the capped read of a body in body.py, the GET is built in request.py and
-sent in exchange.py (straight to citecheck's pools when they are the transport).
+place, reasons.py; DNS and the address policy live in the pools' network backend
+(policy.py). The GET is built in request.py and sent in exchange.py.
 
 The deadline (``Settings.timeout_s``) covers DNS, connect, headers, body, every
 redirect and every retry, including backoff sleeps. Time spent queued behind other
@@ -51,7 +48,7 @@ from .policy import policy_pools
 from .pools import PoolPerOrigin
 from .progress import Deadline, Progress
 from .reasons import client_refusal, reason_for
-from .request import client_headers, request_fields
+from .request import client_headers, conditional_headers, request_fields
 from .retries import RETRYABLE_REASONS, RETRYABLE_STATUSES, backoff_s, retry_delay
 from .slots import Slots
 
@@ -72,14 +69,6 @@ def _body_of(progress: Progress) -> bytearray:
     progress.body = bytearray()
     progress.reading_body = True
     return progress.body
-
-
-def _sendable(validator: str) -> bool:
-    """Whether a stored validator (a page's ETag or Last-Modified) can be sent back
-    as it was received: visible ASCII and spaces only. A server may send others
-    (UTF-8 or Latin-1 bytes, which the store keeps decoded); such a link is then
-    fetched unconditionally, as if it had none, rather than failing every night."""
-    return validator.isascii() and validator.isprintable()
 
 
 def _shown(url: str) -> str:
@@ -232,11 +221,7 @@ class Fetcher:
             return FetchOutcome(
                 url=url, final_url=target, error=refusal[0], error_detail=refusal[1]
             )
-        conditional: dict[str, str] = {}
-        if etag and _sendable(etag):
-            conditional["If-None-Match"] = etag
-        if last_modified and _sendable(last_modified):
-            conditional["If-Modified-Since"] = last_modified
+        conditional = conditional_headers(etag, last_modified)
         progress = Progress(url=url, current_url=target, reservation=reservation, started=started)
         timeout_s = self._settings.timeout_s if budget is None else budget.remaining_s
         if timeout_s <= 0:

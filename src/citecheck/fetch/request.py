@@ -202,6 +202,24 @@ def client_headers(user_agent: str) -> dict[str, str]:
     }
 
 
+def conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
+    """The fields that make a GET conditional on a page's stored validators."""
+    conditional: dict[str, str] = {}
+    if etag and _sendable(etag):
+        conditional["If-None-Match"] = etag
+    if last_modified and _sendable(last_modified):
+        conditional["If-Modified-Since"] = last_modified
+    return conditional
+
+
+def _sendable(validator: str) -> bool:
+    """Whether a stored validator (a page's ETag or Last-Modified) can be sent back
+    as it was received: visible ASCII and spaces only. A server may send others
+    (UTF-8 or Latin-1 bytes, which the store keeps decoded); such a link is then
+    fetched unconditionally, as if it had none, rather than failing every night."""
+    return validator.isascii() and validator.isprintable()
+
+
 def request_fields(headers: Mapping[str, str]) -> list[tuple[bytes, bytes]]:
     """The fields of every GET after its Host: those of an ``httpx.AsyncClient``
     made with ``headers`` (``client.headers.raw``: httpx's own Connection field,
@@ -357,6 +375,7 @@ __all__ = [
     "RequestMaker",
     "Target",
     "client_headers",
+    "conditional_headers",
     "host_refusal",
     "request_fields",
     "request_url",
