@@ -3,10 +3,9 @@ from datetime import UTC, datetime
 import pytest
 
 from citecheck.classify import Classification
-from citecheck.models import CheckResult, FetchOutcome, Hop, LinkState, PageInfo, Reason, Status
+from citecheck.models import CheckResult, FetchOutcome, Hop, PageInfo, Reason, Status
 from citecheck.moves import (
     KnownContent,
-    SharedTargets,
     is_landing_candidate,
     judge_move,
     near_titles,
@@ -149,37 +148,6 @@ def _result(url: str, final: str, reason=Reason.REDIRECT_UNVERIFIED, status=Stat
         title="Tech News - CNN",
         detail="permanently redirected",
     )
-
-
-def test_a_target_two_cited_urls_are_sent_to_is_a_landing_page() -> None:
-    targets: SharedTargets[str] = SharedTargets()
-    first = _result(ARTICLE, FRONT)
-    assert is_landing_candidate(first)
-    assert targets.add(first, "a") == []  # held: alone so far
-    second = _result("https://edition.cnn.com/2020/02/26/tech/clearview-ai-hack/index.html", FRONT)
-    ready = targets.add(second, "b")
-    assert [payload for _, payload in ready] == ["a", "b"]
-    assert all(r.status is Status.BROKEN and r.reason is Reason.SOFT_404 for r, _ in ready)
-    assert all("rule landing-shared-target" in (r.detail or "") for r, _ in ready)
-    assert all(r.title is None for r, _ in ready)
-    assert targets.flush() == []
-
-
-def test_a_target_only_one_url_is_sent_to_is_released_as_it_was() -> None:
-    targets: SharedTargets[str] = SharedTargets()
-    first = _result(ARTICLE, FRONT)
-    assert targets.add(first, "a") == []
-    assert targets.flush() == [(first, "a")]
-
-
-def test_links_remembered_from_the_store_count_as_senders() -> None:
-    targets: SharedTargets[None] = SharedTargets()
-    targets.remember(
-        LinkState(url="https://edition.cnn.com/old/one/x", status=Status.BROKEN,
-                  reason=Reason.SOFT_404, final_url=FRONT)
-    )  # fmt: skip
-    ((ready, _),) = targets.add(_result(ARTICLE, FRONT), None)
-    assert ready.reason is Reason.SOFT_404
 
 
 def test_verified_moves_and_other_sites_are_no_candidates() -> None:

@@ -238,6 +238,19 @@ _NOT_AT_START = (
     "xml.etree.ElementTree",
     "html.parser",
     "importlib.metadata",
+    # the judges: imported once a check's first requests are out (judges.py), and the
+    # archive stage (only `archive` and `run`)
+    "citecheck.classify",
+    "citecheck.sites",
+    "citecheck.moves",
+    "citecheck.markers",
+    "citecheck.urlshapes",
+    "citecheck.judgement",
+    "citecheck.drift",
+    "citecheck.verdict",
+    "secrets",
+    "hmac",
+    "citecheck.archiving",
 )
 
 
@@ -293,6 +306,41 @@ def _check_in_subprocess(
         timeout=90,
     )
     return done, loaded.read_text().split()
+
+
+_JUDGES_IMPORTED_AT = """
+import runpy, sys, time
+_path = sys.argv[1]
+class _Seen:
+    def find_spec(self, name, path=None, target=None):
+        if name == "citecheck.classify":
+            with open(_path, "a") as out:
+                out.write(f"{time.monotonic()!r} ")
+sys.meta_path.insert(0, _Seen())
+sys.argv = ["citecheck", *sys.argv[2:]]
+runpy.run_module("citecheck", run_name="__main__")
+"""
+
+
+def test_a_check_imports_its_judges_after_its_first_requests_reached_the_server(
+    tmp_path: Path,
+) -> None:
+    """The judges (classify.py, sites.py, ...: judges.py) are imported once, after
+    the first links' requests reached the server and before any was answered."""
+    from servers import FakeWeb
+
+    with FakeWeb(latency_s=0.3) as web:
+        base = f"http://site.test:{web.port}"
+        urls = [f"{base}/page/{n}" for n in range(4)]
+        done, imported_at = _check_in_subprocess(tmp_path, urls, code=_JUDGES_IMPORTED_AT)
+        assert done.returncode == 0, done.stderr
+        web.settle()
+        requests = web.requests
+    (at,) = map(float, imported_at)  # imported once
+    first_arrived = min(r.started_at for r in requests)
+    first_answered = min(r.finished_at for r in requests if r.finished_at is not None)
+    assert first_arrived < at < first_answered
+    assert set(_statuses(tmp_path).values()) == {200}
 
 
 def _statuses(tmp_path: Path) -> dict[str, int | None]:

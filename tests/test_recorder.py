@@ -59,7 +59,7 @@ def test_a_bug_while_judging_is_recorded_on_the_link_as_an_internal_error(
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("citecheck.recorder.judge", broken)
+    monkeypatch.setattr("citecheck.judges.judge", broken)
     written: list[str] = []
     with Store.open(store_backend) as store:
         store.sync_citations([Citation("https://a.example/bug")], now=T0)

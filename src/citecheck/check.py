@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import secrets
+import os
 import threading
 import time
 from collections import deque
@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from .classify import Classification, classify, needs_sibling_probe
+from . import judges
 from .config import Settings
 from .errors import NetworkOfflineError
 from .fetch import Budget, Fetcher
@@ -46,18 +46,13 @@ from .network import NetworkMonitor
 from .readers import answer_pages, page_info, warm_page_reader
 from .schedule import is_excluded
 from .siblings import SiblingProbes
-from .sites import (
-    FOREIGN_PAGE_REASONS,
-    ConsentWall,
-    KnownContent,
-    consent_verdict,
-    consent_wall,
-    site_verdict,
-)
 from .urls import host_key
 
 if TYPE_CHECKING:
+    from .classify import Classification
+    from .moves import KnownContent
     from .pages.models import PageAnswer, PageQuestion
+    from .sites import ConsentWall
 
 
 #: Links read ahead of the workers. Large enough to span many hosts when the input
@@ -71,8 +66,8 @@ _LINKS_PER_SLOT = 4
 #: fills: the first requests go out before a long input is read (10,000 links take
 #: a quarter of a second to load).
 _REFILL_BITE = 256
-#: Seconds after the first links start at which the page reader is imported
-#: (warm_page_reader): their requests are out by then on loopback, and on the real
+#: Seconds after the first links start at which what reads and judges an answer is
+#: imported (_warm_up): their requests are out by then on loopback, and on the real
 #: web their connections are still being made; no answer comes back this soon.
 _WARM_UP_AFTER_S = 0.01
 #: PDFs whose pages are read at once, each in a worker thread: reading is CPU-bound.
@@ -112,7 +107,7 @@ class Checker:
         *,
         clock: Clock,
         monitor: NetworkMonitor | None = None,
-        token: Callable[[], str] = lambda: secrets.token_hex(8),
+        token: Callable[[], str] = lambda: os.urandom(8).hex(),
         incidents: IncidentLog | None = None,
         known_content: Callable[[CheckRequest], KnownContent] | None = None,
         page_question: Callable[[str], PageQuestion | None] | None = None,
@@ -182,7 +177,7 @@ class Checker:
                 f"no host answers and the reachability probe failed "
                 f"(last error: {outcome.error_detail or outcome.error.value})"
             )
-        wall = consent_wall(outcome) if outcome.status_code is not None else None
+        wall = judges.consent_wall(outcome) if outcome.status_code is not None else None
         if wall is not None:
             outcome, walled = await self._past_consent_wall(request, outcome, wall, budget)
             if walled is not None:
@@ -192,8 +187,8 @@ class Checker:
         settings = self._settings
         # needs_sibling_probe's True says the answer is a 2xx that no rule refuses:
         # classify need not look for a refusal again (``unrefused``).
-        probed = settings.soft404_probe and needs_sibling_probe(outcome, page)
-        verdict = classify(
+        probed = settings.soft404_probe and judges.needs_sibling_probe(outcome, page)
+        verdict = judges.classify(
             outcome,
             page,
             sibling=await self._siblings.answer(outcome.final_url, budget) if probed else None,
@@ -201,8 +196,8 @@ class Checker:
             accepted_status=settings.accepted_status,
             unrefused=probed,
         )
-        verdict = site_verdict(outcome, page, verdict, lambda: self._known_content(request))
-        if verdict.reason in FOREIGN_PAGE_REASONS:
+        verdict = judges.site_verdict(outcome, page, verdict, lambda: self._known_content(request))
+        if verdict.reason in judges.FOREIGN_PAGE_REASONS:
             page = _NO_PAGE
         result = _result(request, outcome, page, verdict, self._clock())
         if verdict.status.is_success and outcome.body and self._page_question is not None:
@@ -250,12 +245,12 @@ class Checker:
         """Retry once with the consent cookie when the fetch ended on a consent wall
         (``wall``, sites.py knows them); the verdict when the wall is still there."""
         if not wall.cookies:
-            return outcome, consent_verdict(wall, retried=False)
+            return outcome, judges.consent_verdict(wall, retried=False)
         cookies = tuple((c.name, c.value, c.domain) for c in wall.cookies)
         retried = await self._fetcher.fetch(request.url, cookies=cookies, budget=budget)
-        still = consent_wall(retried) if retried.status_code is not None else None
+        still = judges.consent_wall(retried) if retried.status_code is not None else None
         if still is not None:
-            return retried, consent_verdict(still, retried=True)
+            return retried, judges.consent_verdict(still, retried=True)
         return retried, None
 
 
@@ -279,9 +274,16 @@ def internal_error_result(url: str, checked_at: datetime, detail: str) -> CheckR
     )
 
 
+def _warm_up() -> None:
+    """Import the judges (judges.py) and the page reader (readers.py): the first
+    answer needs them, no request does."""
+    judges.warm_judges()
+    warm_page_reader()
+
+
 def _remembered_title(request: CheckRequest) -> KnownContent:
     title = request.previous.title if request.previous else None
-    return KnownContent(titles=(title,) if title else ())
+    return judges.KnownContent(titles=(title,) if title else ())
 
 
 def _result(
@@ -422,7 +424,7 @@ async def check_links(
         return start_ready()
 
     lanes.on_room = on_room
-    warm_up = loop.call_later(_WARM_UP_AFTER_S, warm_page_reader)
+    warm_up = loop.call_later(_WARM_UP_AFTER_S, _warm_up)
     try:
         while True:
             if not exhausted:

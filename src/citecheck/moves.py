@@ -13,7 +13,7 @@ by what it lands on:
 * **landing page** (rule ``landing-*``): a deep link sent to a shallower page of
   the same site whose title matches none of the known titles, or to a search or
   category page, or to one page that several cited URLs of the host are sent to
-  (:class:`SharedTargets`): ``broken``/``soft_404``.
+  (:class:`~citecheck.landings.SharedTargets`): ``broken``/``soft_404``.
 * otherwise a permanent move is ``redirected``/``redirect_unverified``: reported,
   never written into a document; a temporary one stays ``ok``.
 """
@@ -23,20 +23,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Generic, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 from .classify import Classification
-from .models import CheckResult, FetchOutcome, LinkState, PageInfo, Reason, Status
+from .models import CheckResult, FetchOutcome, PageInfo, Reason, Status
 from .urlshapes import is_deep_link, same_site
 
 #: Similarity (1 - hamming/64 of the simhashes) above which a text is the same text.
 SAME_TEXT_SIMILARITY = 0.85
 #: Share of title words two titles must have in common to be near.
 NEAR_TITLE_OVERLAP = 0.6
-#: How many cited URLs of a host a target must receive to be a landing page.
-SHARED_TARGET_MIN = 2
-T = TypeVar("T")
 LANDING_DETAIL = "redirected to a landing page"
 #: How a detail names a same-content rule (a temporary move has no reason to say so).
 _VERIFIED_RULE = "(rule moved-same-"
@@ -167,64 +163,7 @@ def as_landing(result: CheckResult, others: int) -> CheckResult:
     )
 
 
-class SharedTargets(Generic[T]):
-    """Groups landing candidates by target: a target several cited URLs are sent to
-    is a landing page.
-
-    ``add`` returns the results that can be recorded now: the result itself, nothing
-    while it waits alone at its target, or every held one (judged again) once the
-    group is big enough. ``flush`` returns those still held at the end of a run.
-    Each result travels with the caller's ``payload`` (its request).
-    Memory grows with the number of redirected links only.
-    """
-
-    def __init__(self) -> None:
-        self._seen: dict[str, set[str]] = {}
-        self._held: dict[str, list[tuple[CheckResult, T]]] = {}
-
-    def remember(self, state: LinkState) -> None:
-        """A link's last known landing (from the store), counted for its target."""
-        final_url = state.final_url
-        if not final_url or _strip(final_url) == _strip(state.url):
-            return
-        if state.reason in (Reason.SOFT_404, Reason.REDIRECT_UNVERIFIED) or (
-            state.status is Status.OK and state.reason is None
-        ):
-            self._seen.setdefault(_strip(final_url), set()).add(state.url)
-
-    def add(self, result: CheckResult, payload: T) -> list[tuple[CheckResult, T]]:
-        target = _strip(result.final_url or "")
-        if _is_landing(result):
-            senders = self._seen.setdefault(target, set())
-            senders.add(result.url)
-            held = self._held.pop(target, [])
-            others = len(senders) - 1
-            return [(as_landing(r, others), p) for r, p in held] + [(result, payload)]
-        if not is_landing_candidate(result):
-            return [(result, payload)]
-        senders = self._seen.setdefault(target, set())
-        senders.add(result.url)
-        if len(senders) < SHARED_TARGET_MIN:
-            self._held.setdefault(target, []).append((result, payload))
-            return []
-        ready = [*self._held.pop(target, []), (result, payload)]
-        return [(as_landing(r, len(senders) - 1), p) for r, p in ready]
-
-    def flush(self) -> list[tuple[CheckResult, T]]:
-        """The held results, judged with every sender known by now (links remembered
-        after their target's candidate arrived count too)."""
-        released = []
-        for target, group in self._held.items():
-            senders = len(self._seen.get(target, ()))
-            for result, payload in group:
-                if senders >= SHARED_TARGET_MIN:
-                    result = as_landing(result, senders - 1)
-                released.append((result, payload))
-        self._held.clear()
-        return released
-
-
-def _is_landing(result: CheckResult) -> bool:
+def is_landing(result: CheckResult) -> bool:
     """Already judged a landing page (by its title or its path) after a redirect."""
     return (
         result.reason is Reason.SOFT_404

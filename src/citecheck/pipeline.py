@@ -19,10 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-# The archive stage lives in archiving.py; its entry points are the job's too.
-from .archiving import archive_as_worker as archive_as_worker
-from .archiving import archive_links_in_store as archive_links_in_store
-from .archiving import archive_step
+from . import judges
 from .check import Checker, CheckRequest, Clock, check_links, utc_now
 from .config import (
     DEFAULT_RUN_ARCHIVE_MINUTES,
@@ -34,7 +31,7 @@ from .errors import NetworkOfflineError
 from .fetch import Fetcher
 from .incidents import IncidentLog, error_log_path
 from .interrupt import Interruption, exit_code_for, run_stoppable
-from .judgement import change_of
+from .landings import SharedTargets
 from .models import (
     CHANGE_KINDS,
     CheckResult,
@@ -42,7 +39,6 @@ from .models import (
     LinkState,
     Status,
 )
-from .moves import KnownContent, SharedTargets
 from .recorder import CheckRecorder, LinksInFlight
 from .schedule import is_due
 from .sources import (
@@ -58,10 +54,12 @@ from .store import LinkRead, Store
 
 if TYPE_CHECKING:
     from .archive import ArchiveProgress, ArchiveSummary
+    from .moves import KnownContent
     from .pages import PageQuestion
 
-# archive/, extract/, fix/ and the reports are imported where they are used: a check
-# needs none of them, and importing them was a third of a check's start-up (issue 11).
+# archive/, archiving.py, extract/, fix/ and the reports are imported where they are
+# used: a check needs none of them, and importing them was a third of a check's
+# start-up (issue 11).
 _FIX_ENTRY_POINTS = frozenset(
     {
         "fix_decisions",
@@ -71,14 +69,20 @@ _FIX_ENTRY_POINTS = frozenset(
         "write_document_fix",
     }
 )
+#: The archive stage's entry points (archiving.py), the job's too.
+_ARCHIVE_ENTRY_POINTS = frozenset({"archive_as_worker", "archive_links_in_store"})
 
 
 def __getattr__(name: str) -> object:
-    """The fix entry points, re-exported here and imported on first use."""
+    """The fix and archive entry points, re-exported here and imported on first use."""
     if name in _FIX_ENTRY_POINTS:
         from . import fix
 
         return getattr(fix, name)
+    if name in _ARCHIVE_ENTRY_POINTS:
+        from . import archiving
+
+        return getattr(archiving, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -227,7 +231,7 @@ async def _check_all(
         nonlocal checked
         state = recorder.add(previous, result, None)
         in_flight.forget(result.url)
-        kind = change_of(previous, state)
+        kind = judges.change_of(previous, state)
         if kind is not None:
             changes[kind].append(state.url)
         checked += 1
@@ -276,7 +280,7 @@ def known_content_of(store: Store, request: CheckRequest, read: LinkRead | None)
     baseline = None if read is None else read.baseline
     if baseline is not None and baseline.title:
         titles.append(baseline.title)
-    return KnownContent(
+    return judges.KnownContent(
         titles=tuple(dict.fromkeys(titles)),
         fingerprint=baseline.text_fingerprint if baseline is not None else None,
     )
@@ -416,6 +420,8 @@ def run_job(
     """
     if archive_settings.time_budget_s is None:
         archive_settings = replace(archive_settings, time_budget_s=DEFAULT_RUN_ARCHIVE_MINUTES * 60)
+    from .archiving import archive_step
+
     with store.writer_lock():
         load_sources(store, sources, now=clock())
         checked = _check(store, settings, clock, "run", due_only, on_result)

@@ -20,18 +20,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from . import judges
 from .check import CheckRequest, internal_error_result
 from .config import Settings
 from .errors import StoreError
 from .frozen import builder
 from .incidents import IncidentLog
-from .judgement import judge
 from .models import CheckResult, LinkState, PageSnapshot
 from .store import LinkRead, PendingCheck, Store
 from .store.batches import pending_check
 from .store.rows import time_text
 from .store.runs import baseline_row, check_row, state_row
-from .verdict import next_state
 
 #: A link's CheckRequest, built in one step (frozen.py): one a link.
 _check_request = builder(CheckRequest)
@@ -71,7 +70,7 @@ class CheckRecorder:
             live = result.status.is_success
             if baseline is None and self.read_baseline is not None and live:
                 baseline = self.read_baseline(result.url)
-            state, new_baseline = judge(
+            state, new_baseline = judges.judge(
                 previous, result, baseline if live else None, self.settings.confirmation
             )
             pending = _pending(self.run_id, result, state, new_baseline, self._link_id(state))
@@ -80,7 +79,7 @@ class CheckRecorder:
         except Exception as exc:  # the unit's last-resort guard, see incidents.py
             detail = self.incidents.record(f"record the check of {result.url}", exc)
             result = internal_error_result(result.url, result.checked_at, detail)
-            state = next_state(previous, result, self.settings.confirmation)
+            state = judges.next_state(previous, result, self.settings.confirmation)
             pending = _pending(self.run_id, result, state, None, self._link_id(state))
         self._waiting.append(pending)
         if result.pages is not None:
@@ -119,7 +118,7 @@ class LinksInFlight:
     """What the store read with each link being checked (store.LinkRead), from its
     read until its result is judged, so that neither the page check nor the recorder
     asks the store again for one link. Holds the links in flight and the redirected
-    ones waiting for their landing (moves.SharedTargets), not the whole run."""
+    ones waiting for their landing (landings.SharedTargets), not the whole run."""
 
     def __init__(self) -> None:
         self._reads: dict[str, LinkRead] = {}

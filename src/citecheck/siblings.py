@@ -22,9 +22,8 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 
-from .classify import sibling_url
+from . import judges
 from .fetch import Budget
-from .markers import url_parts
 from .models import FetchOutcome, PageInfo
 
 #: Sibling-probe answers remembered per (host, directory) within a run.
@@ -52,7 +51,7 @@ class SiblingProbes:
 
     async def answer(self, final_url: str, budget: Budget) -> Probe:
         """What a random sibling of ``final_url`` answers, within ``budget``."""
-        parts = url_parts(final_url)  # (split by needs_sibling_probe just before)
+        parts = judges.url_parts(final_url)  # (split by needs_sibling_probe just before)
         key = (parts.netloc.lower(), parts.path.rsplit("/", 1)[0])
         known = self._answers.get(key)
         if known is not None:
@@ -71,7 +70,7 @@ class SiblingProbes:
             probing = self._probing[key] = asyncio.get_running_loop().create_future()
         shared: Probe | None = None
         try:
-            outcome = await self._fetch(sibling_url(final_url, self._token()), budget=budget)
+            outcome = await self._fetch(judges.sibling_url(final_url, self._token()), budget=budget)
             probe = (outcome, self._read_page(outcome.body, outcome.headers))
             if outcome.error is not None:
                 return probe  # cut short by this link's deadline, perhaps: not for the others

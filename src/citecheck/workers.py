@@ -36,15 +36,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import judges
 from .check import Checker, CheckRequest, Clock, check_links
 from .config import DEFAULT_RUN_ARCHIVE_MINUTES, ArchiveSettings, Settings
 from .errors import NetworkOfflineError
 from .fetch import Fetcher
 from .incidents import IncidentLog, error_log_path
 from .interrupt import Interruption, run_stoppable
-from .judgement import change_of
+from .landings import SharedTargets
 from .models import CHANGE_KINDS, CheckResult, LinkState
-from .moves import SharedTargets
 from .pipeline import (
     CheckSummary,
     RunSummary,
@@ -235,7 +235,7 @@ async def _work(
     def record(result: CheckResult, previous: LinkState | None) -> None:
         state = recorder.add(previous, result, None)
         in_flight.forget(result.url)
-        kind = change_of(previous, state)
+        kind = judges.change_of(previous, state)
         if kind is not None:
             changes[kind].append(state.url)
         feed.checked += 1
