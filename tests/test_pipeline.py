@@ -251,6 +251,7 @@ _NOT_AT_START = (
     "secrets",
     "hmac",
     "citecheck.archiving",
+    "citecheck.extracting",
 )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -35,20 +36,14 @@ from .landings import SharedTargets
 from .models import (
     CHANGE_KINDS,
     CheckResult,
-    Citation,
     LinkState,
     Status,
 )
 from .recorder import CheckRecorder, LinksInFlight
 from .schedule import is_due
 from .sources import (
-    MergeSummary,
     iter_sources,
-    merge_citations,
-    read_sources,
-    stale_citations,
     validate_sources,
-    write_sources,
 )
 from .store import LinkRead, Store
 
@@ -57,9 +52,9 @@ if TYPE_CHECKING:
     from .moves import KnownContent
     from .pages import PageQuestion
 
-# archive/, archiving.py, extract/, fix/ and the reports are imported where they are
-# used: a check needs none of them, and importing them was a third of a check's
-# start-up (issue 11).
+# archive/, archiving.py, extract/, extracting.py, fix/ and the reports are imported
+# where they are used: a check needs none of them, and importing them was a third of
+# a check's start-up (issue 11).
 _FIX_ENTRY_POINTS = frozenset(
     {
         "fix_decisions",
@@ -69,20 +64,26 @@ _FIX_ENTRY_POINTS = frozenset(
         "write_document_fix",
     }
 )
-#: The archive stage's entry points (archiving.py), the job's too.
-_ARCHIVE_ENTRY_POINTS = frozenset({"archive_as_worker", "archive_links_in_store"})
+#: The archive stage's entry points (archiving.py) and the extract stage's
+#: (extracting.py), the job's too.
+_STAGE_ENTRY_POINTS = {
+    "archive_as_worker": "archiving",
+    "archive_links_in_store": "archiving",
+    "DocumentCitations": "extracting",
+    "extract_to_sources": "extracting",
+}
 
 
 def __getattr__(name: str) -> object:
-    """The fix and archive entry points, re-exported here and imported on first use."""
+    """The fix, archive and extract entry points, re-exported here and imported on
+    first use."""
     if name in _FIX_ENTRY_POINTS:
         from . import fix
 
         return getattr(fix, name)
-    if name in _ARCHIVE_ENTRY_POINTS:
-        from . import archiving
-
-        return getattr(archiving, name)
+    if name in _STAGE_ENTRY_POINTS:
+        stage = importlib.import_module(f".{_STAGE_ENTRY_POINTS[name]}", __package__)
+        return getattr(stage, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -119,57 +120,6 @@ class CheckSummary:
         if self.offline:
             return 3
         return 1 if self.broken else 0
-
-
-@dataclass(frozen=True)
-class DocumentCitations:
-    """What ``extract`` found in one document."""
-
-    document: str
-    citations: list[Citation]
-    matched: list[Citation]  # title-only citations matched to a known source
-    unresolved: list[Citation]  # title-only citations matching none
-    #: sources.csv rows citing this document at a place where it no longer cites them
-    stale: list[Citation] = field(default_factory=list)
-
-
-def extract_to_sources(
-    documents: Iterable[Path], sources: Path, *, store: Store | None = None, prune: bool = False
-) -> tuple[list[DocumentCitations], MergeSummary]:
-    """Extract the citations of ``documents`` and merge them into ``sources``.
-
-    Title-only citations are matched against the titles ``sources`` gives its URLs
-    and, with a ``store``, the titles the cited pages were last seen with (a PDF's
-    own title, say). Rows already in ``sources``, and every edit made to them, stay,
-    except, with ``prune``, the stale ones: rows citing one of ``documents`` at a
-    place where it no longer cites that URL (each document's ``stale`` lists them,
-    pruned or not).
-    """
-    from .extract import extract_file, match_titles
-
-    existing = read_sources(sources) if sources.exists() else None
-    current = list(existing.citations) if existing else []
-    known = {c.title: c.url for c in current if c.title and c.url}
-    if store is not None:
-        for state in store.active_links():
-            if state.title:
-                known.setdefault(state.title, state.url)
-    found: list[Citation] = []
-    per_document = []
-    for path in documents:
-        extraction = extract_file(path, document=str(path))
-        matched, unresolved = match_titles(extraction.unresolved, known)
-        found += [*extraction.citations, *matched]
-        per_document.append(DocumentCitations(str(path), extraction.citations, matched, unresolved))
-    stale = stale_citations(current, found, [d.document for d in per_document])
-    for document in per_document:
-        document.stale.extend(current[p] for p in stale if current[p].document == document.document)
-    if prune:
-        dropped = set(stale)
-        current = [c for position, c in enumerate(current) if position not in dropped]
-    merged, summary = merge_citations(current, found)
-    write_sources(sources, merged, existing.fieldnames if existing else None)
-    return per_document, replace(summary, pruned=len(stale) if prune else 0)
 
 
 def check_sources(sources: Path) -> int:
