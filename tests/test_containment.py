@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from servers import FakeWayback
 
-from citecheck import check as check_module
+from citecheck import judges
 from citecheck.archive import archive_links
 from citecheck.archive import job as archive_module
 from citecheck.check import Checker, CheckRequest
@@ -100,14 +100,14 @@ def test_random_redirect_targets_never_raise_out_of_a_check(location: bytes) -> 
 def test_a_bug_in_one_check_is_that_links_internal_error_and_the_run_goes_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_classify = check_module.classify
+    real_classify = judges.classify
 
     def buggy(outcome, page, **kwargs):
         if "bug" in outcome.url:
             raise KeyError("a bug in classify")
         return real_classify(outcome, page, **kwargs)
 
-    monkeypatch.setattr(check_module, "classify", buggy)
+    monkeypatch.setattr(judges, "classify", buggy)
     web = {"https://a.example/bug": "Bug", "https://a.example/fine": "Fine"}
 
     def answer(request: httpx.Request) -> httpx.Response:
