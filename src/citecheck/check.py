@@ -275,10 +275,12 @@ def internal_error_result(url: str, checked_at: datetime, detail: str) -> CheckR
 
 
 def _warm_up() -> None:
-    """Import the judges (judges.py) and the page reader (readers.py): the first
-    answer needs them, no request does."""
+    """Import the judges (judges.py), then, in a turn of the loop of its own, the
+    page reader (readers.py): the first answer needs them, no request does. Two
+    turns, so that an answer or a connection ready between them is served between
+    them rather than after both."""
     judges.warm_judges()
-    warm_page_reader()
+    asyncio.get_running_loop().call_soon(warm_page_reader)
 
 
 def _remembered_title(request: CheckRequest) -> KnownContent:
