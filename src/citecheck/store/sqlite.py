@@ -310,7 +310,8 @@ def _prepare(conn: sqlite3.Connection, path: Path) -> None:
     (application_id,) = conn.execute("PRAGMA application_id").fetchone()
     if application_id != APPLICATION_ID:
         # Marked before WAL is enabled, so the mark is in the main file's header
-        # where _validate_before_opening reads it.
+        # where _validate_before_opening reads it. A file with no tables gets its
+        # schema in the same transaction: one commit for a new database, not two.
         conn.execute("BEGIN IMMEDIATE")
         try:
             foreign = _table_names(conn) - OWN_TABLES
@@ -320,6 +321,7 @@ def _prepare(conn: sqlite3.Connection, path: Path) -> None:
                     f" {', '.join(sorted(foreign)[:5])})"
                 )
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            _create_if_new(conn)
         except BaseException:
             conn.execute("ROLLBACK")
             raise
@@ -358,17 +360,24 @@ def _migrate(conn: sqlite3.Connection) -> None:
     """Bring the schema up to date inside the write transaction ``conn`` holds: a file
     with no tables at all gets the current schema in one go (fresh.py); the steps
     still pending after that, or on an older database, run through sqlite-utils."""
-    (user_version,) = conn.execute("PRAGMA user_version").fetchone()
-    if user_version == 0 and not _table_names(conn):
-        from .fresh import create_schema
-
-        if create_schema(conn) == SCHEMA_VERSION:
-            return
+    if _create_if_new(conn) == SCHEMA_VERSION:
+        return
     from sqlite_utils import Database  # only to migrate (store/version.py says why)
 
     from .schema import MIGRATIONS
 
     MIGRATIONS.apply(Database(conn, execute_plugins=False))
+
+
+def _create_if_new(conn: sqlite3.Connection) -> int | None:
+    """In a file with no tables and no schema version, the current schema
+    (fresh.py), inside the write transaction ``conn`` holds; returns its version."""
+    (user_version,) = conn.execute("PRAGMA user_version").fetchone()
+    if user_version != 0 or _table_names(conn):
+        return None
+    from .fresh import create_schema
+
+    return create_schema(conn)
 
 
 def _table_names(conn: sqlite3.Connection) -> set[str]:
