@@ -4,7 +4,8 @@ The file is SQLite in WAL mode so that a report can read while a check writes,
 with ``synchronous=NORMAL`` (in WAL mode a committed transaction survives a process
 crash; only an OS crash or power loss can lose the last few) and a busy timeout so
 that short write transactions from two processes wait for each other instead of
-failing.
+failing. The one large transaction, a sync of sources.csv, leaves copying its rows
+from the WAL into the file to a thread (:meth:`SQLiteConnection.bulk_write`).
 
 A file that is not ours is never written to. Before SQLite touches a file we read
 its 100-byte header ourselves; a foreign or damaged file is refused with
