@@ -1128,3 +1128,20 @@ def test_a_failed_sync_starts_no_checkpoint_and_commits_checkpoint_again(
         assert store._conn._checkpointer is None  # type: ignore[attr-defined]
         assert raw.execute("PRAGMA wal_autocheckpoint").fetchone() == (7,)
     assert sql(db_path, "select count(*) from citations") == [(0,)]
+
+
+def test_a_second_sync_after_the_first_checkpoint_leaves_its_own_to_a_thread(
+    db_path: Path,
+) -> None:
+    with Store.open(db_path) as store:
+        store.sync_citations([Citation(url="https://example.org/a")], now=T0)
+        first = store._conn._checkpointer  # type: ignore[attr-defined]
+        assert first is not None
+        first.join()
+        store.sync_citations([Citation(url="https://example.org/b")], now=T0)
+        second = store._conn._checkpointer  # type: ignore[attr-defined]
+        assert second is not None and second is not first
+    assert sql(db_path, "select url from links order by id") == [
+        ("https://example.org/a",),
+        ("https://example.org/b",),
+    ]
