@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from citecheck import check, judgement, recorder, sources, titles, verdict
+from citecheck import check, judgement, recorder, sourcerows, titles, verdict
 from citecheck.check import CheckRequest
 from citecheck.fetch import progress
 from citecheck.frozen import builder
@@ -39,7 +39,7 @@ BUILDERS = [
     (batches.pending_check, PendingCheck),
     (recorder._check_request, CheckRequest),
     (progress._fetch_outcome, FetchOutcome),
-    (sources._citation, Citation),  # a class with slots
+    (sourcerows._citation, Citation),  # a class with slots
 ]
 
 #: Values of any field: the builder does not look at them, the class does not either.
@@ -123,7 +123,7 @@ def _fields(instance: object) -> list:
 
 
 def _plain_citation(row: dict[str, str]) -> Citation:
-    """sources.row_to_citation as it was written before its Citation was built in one
+    """sourcerows.row_to_citation as it was written before its Citation was built in one
     step (its checks restated: an empty url, a bad date, in that order)."""
     url = row["url"].strip()
     if not url:
@@ -132,13 +132,13 @@ def _plain_citation(row: dict[str, str]) -> Citation:
         name: row[name].strip() or None for name in ("title", "context", "page") if name in row
     }
     if "accessed" in row:
-        values["accessed"] = sources._check_accessed(row["accessed"])
-    extra = {name: cell for name, cell in row.items() if name not in sources.SOURCE_COLUMNS}
+        values["accessed"] = sourcerows._check_accessed(row["accessed"])
+    extra = {name: cell for name, cell in row.items() if name not in sourcerows.SOURCE_COLUMNS}
     if extra:
         values["extra"] = extra
     if "cited_in" not in row:
         return Citation(url=url, **values)
-    document, line = sources._parse_cited_in(row["cited_in"])
+    document, line = sourcerows._parse_cited_in(row["cited_in"])
     return Citation(url=url, document=document, line=line, **values)
 
 
@@ -151,7 +151,7 @@ CELLS = st.one_of(
 @settings(max_examples=500, deadline=None)
 @given(
     st.lists(
-        st.sampled_from([*sources.SOURCE_COLUMNS, "note", "Other"]), min_size=1, unique=True
+        st.sampled_from([*sourcerows.SOURCE_COLUMNS, "note", "Other"]), min_size=1, unique=True
     ).map(lambda names: names if "url" in names else ["url", *names]),
     st.data(),
 )
@@ -161,9 +161,9 @@ def test_a_row_reads_as_the_plain_reader_read_it(names, data):
         plain = _plain_citation(row)
     except ValueError as error:
         with pytest.raises(ValueError, match=re.escape(str(error))):
-            sources.row_to_citation(row)
+            sourcerows.row_to_citation(row)
         return
-    built = sources.row_to_citation(row)
+    built = sourcerows.row_to_citation(row)
     assert built == plain
     assert _fields(built) == _fields(plain)
 

@@ -398,3 +398,32 @@ def test_a_check_over_https_works_without_httpx(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert loaded == [], loaded
     assert _statuses(tmp_path) == {url: 200}
+
+
+def test_load_sources_counts_the_active_links_as_status_counts_sums_them(
+    tmp_path: Path,
+) -> None:
+    """The check's progress line takes its total from the load's summary, not from a
+    second count: the two agree, with links no longer cited, a link cited twice
+    (in two spellings), an invalid URL and a non-http one."""
+    from citecheck.models import Citation
+    from citecheck.pipeline import load_sources
+
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    sources = tmp_path / "sources.csv"
+    sources.write_text(
+        "url,cited_in,title\n"
+        "https://b.example/x,a.md:1,\n"
+        "HTTPS://B.example:443/x,a.md:2,Bee\n"
+        "https://d.example/,a.md:3,\n"
+        "not a url,a.md:4,\n"
+        "mailto:someone@example.org,a.md:5,\n",
+        encoding="utf-8",
+    )
+    with Store.open(tmp_path / "archive.db") as store:
+        store.sync_citations(
+            [Citation(url) for url in ("https://a.example/", "https://b.example/x")], now=now
+        )
+        loaded = load_sources(store, sources, now=now)
+        assert loaded.citations == 5
+        assert loaded.active_links == sum(store.status_counts().values()) == 4

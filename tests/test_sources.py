@@ -9,6 +9,7 @@ import pytest
 
 from citecheck.errors import InputError
 from citecheck.models import Citation
+from citecheck.sourcerows import row_to_citation
 from citecheck.sources import (
     SOURCE_COLUMNS,
     MergeSummary,
@@ -16,7 +17,6 @@ from citecheck.sources import (
     iter_sources,
     merge_citations,
     read_sources,
-    row_to_citation,
     validate_sources,
     write_sources,
 )
@@ -290,7 +290,7 @@ def test_cited_in_is_read_as_the_document_line_pattern_reads_it(cited_in: str) -
     # The split that replaced ^(.+):(\d+)$ (DOTALL) reads what the pattern read.
     import re
 
-    from citecheck.sources import _parse_cited_in
+    from citecheck.sourcerows import _parse_cited_in
 
     value = cited_in.strip()
     match = re.match(r"^(?P<document>.+):(?P<line>\d+)$", value, re.DOTALL)

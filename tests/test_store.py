@@ -1062,3 +1062,86 @@ def test_commit_batch_commits_what_is_grouped_so_far(store: Store, db: str) -> N
         assert sql(db, "select count(*) from checks") == [(0,)]
         store.commit_batch()
         assert sql(db, "select count(*) from checks") == [(1,)]
+
+
+# --- issue 11: a sync's commit does not wait for the checkpoint -------------------------
+
+
+def test_a_sync_leaves_its_checkpoint_to_a_thread_and_close_waits_for_it(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sync's commit copies nothing from the WAL into the database file even when
+    the WAL is past the checkpoint threshold (the file keeps its size); a thread
+    does it, and until that thread is done no commit of this connection does."""
+    import threading
+
+    from citecheck.store import sqlite as sqlite_backend
+
+    started: list[Path] = []
+    release = threading.Event()
+    checkpoint = sqlite_backend._checkpoint
+
+    def held_checkpoint(path: Path) -> None:
+        started.append(path)
+        release.wait(SUBPROCESS_TIMEOUT_S)
+        checkpoint(path)
+
+    monkeypatch.setattr(sqlite_backend, "_WAL_AUTOCHECKPOINT", 1)
+    monkeypatch.setattr(sqlite_backend, "_checkpoint", held_checkpoint)
+    urls = [f"https://example.org/{n}" for n in range(2000)]
+    with Store.open(db_path) as store:
+        raw = store._conn._conn  # type: ignore[attr-defined]
+        raw.execute("PRAGMA wal_autocheckpoint = 1")
+        store.begin_run("check", now=T0)  # a plain write: its commit checkpoints
+        size = db_path.stat().st_size
+        try:
+            store.sync_citations([Citation(url=url) for url in urls], now=T0)
+            assert started == [db_path]
+            assert db_path.stat().st_size == size  # the sync's pages wait in the WAL
+            store.begin_run("check", now=T0)  # nor does this commit copy them meanwhile
+            assert db_path.stat().st_size == size
+            assert raw.execute("PRAGMA wal_autocheckpoint").fetchone() == (0,)
+        finally:
+            release.set()
+        store._conn._checkpointer.join()  # type: ignore[attr-defined]
+        assert db_path.stat().st_size > size  # the thread copied them
+        store.begin_run("check", now=T0)  # and commits checkpoint again
+        assert raw.execute("PRAGMA wal_autocheckpoint").fetchone() == (1,)
+    assert sql(db_path, "select count(*) from citations") == [(2000,)]
+    assert sql(db_path, "select count(*) from runs") == [(3,)]
+
+
+def test_a_failed_sync_starts_no_checkpoint_and_commits_checkpoint_again(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from citecheck.store import sqlite as sqlite_backend
+
+    def citations() -> Iterator[Citation]:
+        yield Citation(url="https://example.org/a")
+        raise RuntimeError("the file went away")
+
+    monkeypatch.setattr(sqlite_backend, "_WAL_AUTOCHECKPOINT", 7)
+    with Store.open(db_path) as store:
+        with pytest.raises(RuntimeError):
+            store.sync_citations(citations(), now=T0)
+        raw = store._conn._conn  # type: ignore[attr-defined]
+        assert store._conn._checkpointer is None  # type: ignore[attr-defined]
+        assert raw.execute("PRAGMA wal_autocheckpoint").fetchone() == (7,)
+    assert sql(db_path, "select count(*) from citations") == [(0,)]
+
+
+def test_a_second_sync_after_the_first_checkpoint_leaves_its_own_to_a_thread(
+    db_path: Path,
+) -> None:
+    with Store.open(db_path) as store:
+        store.sync_citations([Citation(url="https://example.org/a")], now=T0)
+        first = store._conn._checkpointer  # type: ignore[attr-defined]
+        assert first is not None
+        first.join()
+        store.sync_citations([Citation(url="https://example.org/b")], now=T0)
+        second = store._conn._checkpointer  # type: ignore[attr-defined]
+        assert second is not None and second is not first
+    assert sql(db_path, "select url from links order by id") == [
+        ("https://example.org/a",),
+        ("https://example.org/b",),
+    ]

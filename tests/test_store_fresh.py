@@ -105,3 +105,31 @@ def test_opening_a_new_database_imports_no_sqlite_utils(tmp_path: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=30, check=True
     )
     assert done.stdout.strip() == "False"
+
+
+def test_a_new_database_is_marked_and_given_its_schema_in_one_transaction(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One commit (before WAL, so the mark is in the file's header), not one for the
+    mark and one for the schema."""
+    from citecheck.store import sqlite as sqlite_backend
+
+    statements: list[str] = []
+    connect = sqlite3.connect
+
+    def traced(*args: object, **kwargs: object) -> sqlite3.Connection:
+        conn = connect(*args, **kwargs)  # type: ignore[arg-type]
+        conn.set_trace_callback(statements.append)
+        return conn
+
+    monkeypatch.setattr(sqlite_backend.sqlite3, "connect", traced)
+    path = tmp_path / "archive.db"
+    with Store.open(path):
+        pass
+    assert [s for s in statements if s.startswith(("BEGIN", "COMMIT"))] == [
+        "BEGIN IMMEDIATE",
+        "COMMIT",
+    ]
+    header = path.read_bytes()[:100]
+    assert int.from_bytes(header[68:72], "big") == APPLICATION_ID
+    assert int.from_bytes(header[60:64], "big") == SCHEMA_VERSION

@@ -45,7 +45,7 @@ from .sources import (
     iter_sources,
     validate_sources,
 )
-from .store import LinkRead, Store
+from .store import LinkRead, Store, SyncSummary
 
 if TYPE_CHECKING:
     from .archive import ArchiveProgress, ArchiveSummary
@@ -128,9 +128,11 @@ def check_sources(sources: Path) -> int:
     return validate_sources(sources)
 
 
-def load_sources(store: Store, sources: Path, *, now: datetime) -> int:
-    """Make the store's citations those of ``sources`` (streamed). Returns their number."""
-    return store.sync_citations(iter_sources(sources), now=now).citations
+def load_sources(store: Store, sources: Path, *, now: datetime) -> SyncSummary:
+    """Make the store's citations those of ``sources`` (streamed). Its summary counts
+    them and the links they cite (the active links, as ``status_counts`` sums them
+    at that moment: a check's progress line needs no second count)."""
+    return store.sync_citations(iter_sources(sources), now=now)
 
 
 #: Seconds a recorded check may wait for its commit, however slowly results come.

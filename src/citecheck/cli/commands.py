@@ -188,8 +188,8 @@ def _run_check(job: Job, *, command: str, due_only: bool) -> CheckSummary:
     sources = _valid_sources(job)
     clock = command_clock()
     with _open_store(job.db) as store:
-        load_sources(store, sources, now=clock())
-        progress, on_result = result_printer(job, sum(store.status_counts().values()))
+        loaded = load_sources(store, sources, now=clock())
+        progress, on_result = result_printer(job, loaded.active_links)
         try:
             summary = check_links_in_store(
                 store,

@@ -4,7 +4,8 @@ The file is SQLite in WAL mode so that a report can read while a check writes,
 with ``synchronous=NORMAL`` (in WAL mode a committed transaction survives a process
 crash; only an OS crash or power loss can lose the last few) and a busy timeout so
 that short write transactions from two processes wait for each other instead of
-failing.
+failing. The one large transaction, a sync of sources.csv, leaves copying its rows
+from the WAL into the file to a thread (:meth:`SQLiteConnection.bulk_write`).
 
 A file that is not ours is never written to. Before SQLite touches a file we read
 its 100-byte header ourselves; a foreign or damaged file is refused with
@@ -20,6 +21,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -38,6 +40,9 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
 _HEADER_SIZE = 100
 #: The files SQLite keeps beside a database in WAL mode.
 _WAL_SIDE_FILES = ("-wal", "-shm")
+#: Pages of WAL after which a commit checkpoints (SQLite's default, set back after
+#: a :meth:`SQLiteConnection.bulk_write`).
+_WAL_AUTOCHECKPOINT = 1000
 
 # sqlite3 passes every parameter that is not exactly an int, float, str or bytearray
 # through its adapter registry, None included; finding no adapter for None, it asks
@@ -58,6 +63,8 @@ class SQLiteConnection:
         self._path = path
         self._conn = conn
         self._batch: _Batch | None = None
+        #: The thread checkpointing after a :meth:`bulk_write`, while it runs.
+        self._checkpointer: threading.Thread | None = None
 
     def execute(self, sql: str, parameters: Sequence[Any] = ()) -> sqlite3.Cursor:
         return self._conn.execute(sql, parameters)
@@ -78,6 +85,7 @@ class SQLiteConnection:
             with self._batched_write(self._batch):
                 yield
             return
+        self._resume_checkpoints()
         self._conn.execute("BEGIN IMMEDIATE")
         try:
             yield
@@ -86,6 +94,41 @@ class SQLiteConnection:
                 self._conn.execute("ROLLBACK")
             raise
         self._conn.execute("COMMIT")
+
+    @contextmanager
+    def bulk_write(self) -> Iterator[None]:
+        """:meth:`write`, for a transaction of many rows, without the checkpoint after
+        its commit: a thread of its own does it, while the caller goes on.
+
+        Once the WAL passes 1,000 pages SQLite copies it into the database file in
+        the connection that commits, before the commit returns (45-65 ms, fsync
+        included, after the 20,000 citations of a first check: a check's start waited
+        for it). The rows are as safe in the WAL as in the file; this connection
+        checkpoints nothing until the thread is done (:meth:`_resume_checkpoints`).
+        """
+        if self._batch is None:
+            self._resume_checkpoints()
+        if self._batch is not None or self._checkpointer is not None:
+            with self.write():
+                yield
+            return
+        self._conn.execute("PRAGMA wal_autocheckpoint = 0")
+        try:
+            with self.write():
+                yield
+        except BaseException:
+            self._conn.execute(f"PRAGMA wal_autocheckpoint = {_WAL_AUTOCHECKPOINT}")
+            raise
+        self._checkpointer = threading.Thread(
+            target=_checkpoint, args=(self._path,), name="citecheck-checkpoint", daemon=True
+        )
+        self._checkpointer.start()
+
+    def _resume_checkpoints(self) -> None:
+        """After :meth:`bulk_write`'s thread is done, commits checkpoint again."""
+        if self._checkpointer is not None and not self._checkpointer.is_alive():
+            self._checkpointer = None
+            self._conn.execute(f"PRAGMA wal_autocheckpoint = {_WAL_AUTOCHECKPOINT}")
 
     @contextmanager
     def batched(self, *, max_writes: int, max_seconds: float) -> Iterator[None]:
@@ -112,6 +155,7 @@ class SQLiteConnection:
     @contextmanager
     def _batched_write(self, batch: _Batch) -> Iterator[None]:
         if not self._conn.in_transaction:
+            self._resume_checkpoints()
             self._conn.execute("BEGIN IMMEDIATE")
             batch.started = time.monotonic()
             batch.writes = 0
@@ -150,7 +194,24 @@ class SQLiteConnection:
         """Nothing to do: an INTEGER PRIMARY KEY's next id is always past the highest."""
 
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.join()
+            self._checkpointer = None
         self._conn.close()
+
+
+def _checkpoint(path: Path) -> None:
+    """Copy the WAL into the database file, on a connection of this thread's own,
+    without waiting for anyone (PASSIVE). Whatever fails, nothing is lost: the
+    frames stay in the WAL, and a later commit's checkpoint copies them."""
+    try:
+        conn = sqlite3.connect(path, timeout=DEFAULT_BUSY_TIMEOUT_S)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return
 
 
 @dataclass(eq=False, repr=False)  # a counter: compared and printed by no one
@@ -252,7 +313,8 @@ def _prepare(conn: sqlite3.Connection, path: Path) -> None:
     (application_id,) = conn.execute("PRAGMA application_id").fetchone()
     if application_id != APPLICATION_ID:
         # Marked before WAL is enabled, so the mark is in the main file's header
-        # where _validate_before_opening reads it.
+        # where _validate_before_opening reads it. A file with no tables gets its
+        # schema in the same transaction: one commit for a new database, not two.
         conn.execute("BEGIN IMMEDIATE")
         try:
             foreign = _table_names(conn) - OWN_TABLES
@@ -262,6 +324,7 @@ def _prepare(conn: sqlite3.Connection, path: Path) -> None:
                     f" {', '.join(sorted(foreign)[:5])})"
                 )
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            _create_if_new(conn)
         except BaseException:
             conn.execute("ROLLBACK")
             raise
@@ -300,17 +363,24 @@ def _migrate(conn: sqlite3.Connection) -> None:
     """Bring the schema up to date inside the write transaction ``conn`` holds: a file
     with no tables at all gets the current schema in one go (fresh.py); the steps
     still pending after that, or on an older database, run through sqlite-utils."""
-    (user_version,) = conn.execute("PRAGMA user_version").fetchone()
-    if user_version == 0 and not _table_names(conn):
-        from .fresh import create_schema
-
-        if create_schema(conn) == SCHEMA_VERSION:
-            return
+    if _create_if_new(conn) == SCHEMA_VERSION:
+        return
     from sqlite_utils import Database  # only to migrate (store/version.py says why)
 
     from .schema import MIGRATIONS
 
     MIGRATIONS.apply(Database(conn, execute_plugins=False))
+
+
+def _create_if_new(conn: sqlite3.Connection) -> int | None:
+    """In a file with no tables and no schema version, the current schema
+    (fresh.py), inside the write transaction ``conn`` holds; returns its version."""
+    (user_version,) = conn.execute("PRAGMA user_version").fetchone()
+    if user_version != 0 or _table_names(conn):
+        return None
+    from .fresh import create_schema
+
+    return create_schema(conn)
 
 
 def _table_names(conn: sqlite3.Connection) -> set[str]:
