@@ -1,35 +1,20 @@
 """landings.py: a target several cited URLs of a site are sent to is a landing page."""
 
-from datetime import UTC, datetime
+from redirected import ARTICLE, FRONT, redirected
 
 from citecheck.landings import SharedTargets
-from citecheck.models import CheckResult, Hop, LinkState, Reason, Status
+from citecheck.models import LinkState, Reason, Status
 from citecheck.moves import is_landing_candidate
-
-ARTICLE = "https://edition.cnn.com/2021/05/04/tech/pimeyes-facial-recognition/index.html"
-FRONT = "https://edition.cnn.com/business/tech"
-NOW = datetime(2025, 6, 1, tzinfo=UTC)
-
-
-def _result(url: str, final: str, reason=Reason.REDIRECT_UNVERIFIED, status=Status.REDIRECTED):
-    return CheckResult(
-        url=url,
-        checked_at=NOW,
-        status=status,
-        reason=reason,
-        final_url=final,
-        redirects=(Hop(url, 301, final),),
-        title="Tech News - CNN",
-        detail="permanently redirected",
-    )
 
 
 def test_a_target_two_cited_urls_are_sent_to_is_a_landing_page() -> None:
     targets: SharedTargets[str] = SharedTargets()
-    first = _result(ARTICLE, FRONT)
+    first = redirected(ARTICLE, FRONT)
     assert is_landing_candidate(first)
     assert targets.add(first, "a") == []  # held: alone so far
-    second = _result("https://edition.cnn.com/2020/02/26/tech/clearview-ai-hack/index.html", FRONT)
+    second = redirected(
+        "https://edition.cnn.com/2020/02/26/tech/clearview-ai-hack/index.html", FRONT
+    )
     ready = targets.add(second, "b")
     assert [payload for _, payload in ready] == ["a", "b"]
     assert all(r.status is Status.BROKEN and r.reason is Reason.SOFT_404 for r, _ in ready)
@@ -40,7 +25,7 @@ def test_a_target_two_cited_urls_are_sent_to_is_a_landing_page() -> None:
 
 def test_a_target_only_one_url_is_sent_to_is_released_as_it_was() -> None:
     targets: SharedTargets[str] = SharedTargets()
-    first = _result(ARTICLE, FRONT)
+    first = redirected(ARTICLE, FRONT)
     assert targets.add(first, "a") == []
     assert targets.flush() == [(first, "a")]
 
@@ -51,5 +36,5 @@ def test_links_remembered_from_the_store_count_as_senders() -> None:
         LinkState(url="https://edition.cnn.com/old/one/x", status=Status.BROKEN,
                   reason=Reason.SOFT_404, final_url=FRONT)
     )  # fmt: skip
-    ((ready, _),) = targets.add(_result(ARTICLE, FRONT), None)
+    ((ready, _),) = targets.add(redirected(ARTICLE, FRONT), None)
     assert ready.reason is Reason.SOFT_404

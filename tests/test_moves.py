@@ -1,19 +1,14 @@
-from datetime import UTC, datetime
-
 import pytest
+from redirected import ARTICLE, FRONT, redirected
 
 from citecheck.classify import Classification
-from citecheck.models import CheckResult, FetchOutcome, Hop, PageInfo, Reason, Status
+from citecheck.models import FetchOutcome, Hop, PageInfo, Reason, Status
 from citecheck.moves import (
     KnownContent,
     is_landing_candidate,
     judge_move,
     near_titles,
 )
-
-ARTICLE = "https://edition.cnn.com/2021/05/04/tech/pimeyes-facial-recognition/index.html"
-FRONT = "https://edition.cnn.com/business/tech"
-NOW = datetime(2025, 6, 1, tzinfo=UTC)
 
 
 def _moved(url: str, final: str, code: int = 301) -> tuple[FetchOutcome, Classification]:
@@ -137,20 +132,7 @@ def test_a_shallower_page_without_known_titles_is_no_landing_page_alone() -> Non
     assert verdict.reason is Reason.REDIRECT_UNVERIFIED
 
 
-def _result(url: str, final: str, reason=Reason.REDIRECT_UNVERIFIED, status=Status.REDIRECTED):
-    return CheckResult(
-        url=url,
-        checked_at=NOW,
-        status=status,
-        reason=reason,
-        final_url=final,
-        redirects=(Hop(url, 301, final),),
-        title="Tech News - CNN",
-        detail="permanently redirected",
-    )
-
-
 def test_verified_moves_and_other_sites_are_no_candidates() -> None:
-    assert not is_landing_candidate(_result(ARTICLE, FRONT, reason=Reason.PERMANENT_REDIRECT))
-    assert not is_landing_candidate(_result(ARTICLE, "https://other.org/"))
-    assert not is_landing_candidate(_result(ARTICLE, ARTICLE.replace("/index.html", "/a/b/c")))
+    assert not is_landing_candidate(redirected(ARTICLE, FRONT, reason=Reason.PERMANENT_REDIRECT))
+    assert not is_landing_candidate(redirected(ARTICLE, "https://other.org/"))
+    assert not is_landing_candidate(redirected(ARTICLE, ARTICLE.replace("/index.html", "/a/b/c")))
