@@ -1145,3 +1145,17 @@ def test_a_second_sync_after_the_first_checkpoint_leaves_its_own_to_a_thread(
         ("https://example.org/a",),
         ("https://example.org/b",),
     ]
+
+
+def test_a_sync_that_changes_nothing_starts_no_checkpoint(db_path: Path) -> None:
+    """The nightly sync of an unchanged sources.csv writes no row: nothing to copy
+    from the WAL, so no thread, and commits checkpoint as before."""
+    citations = [Citation(url="https://example.org/a")]
+    with Store.open(db_path) as store:
+        store.sync_citations(citations, now=T0)
+        store._conn._checkpointer.join()  # type: ignore[attr-defined]
+        store.begin_run("check", now=T0)  # the first thread is forgotten here
+        store.sync_citations(citations, now=T0)
+        assert store._conn._checkpointer is None  # type: ignore[attr-defined]
+        raw = store._conn._conn  # type: ignore[attr-defined]
+        assert raw.execute("PRAGMA wal_autocheckpoint").fetchone() == (1000,)

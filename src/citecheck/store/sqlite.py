@@ -113,12 +113,16 @@ class SQLiteConnection:
                 yield
             return
         self._conn.execute("PRAGMA wal_autocheckpoint = 0")
+        changes_before = self._conn.total_changes
         try:
             with self.write():
                 yield
         except BaseException:
             self._conn.execute(f"PRAGMA wal_autocheckpoint = {_WAL_AUTOCHECKPOINT}")
             raise
+        if self._conn.total_changes == changes_before:  # a nightly sync of the same file
+            self._conn.execute(f"PRAGMA wal_autocheckpoint = {_WAL_AUTOCHECKPOINT}")
+            return
         self._checkpointer = threading.Thread(
             target=_checkpoint, args=(self._path,), name="citecheck-checkpoint", daemon=True
         )
