@@ -1,5 +1,17 @@
-"""``python -m citecheck`` runs the CLI."""
+"""``python -m citecheck`` and the ``citecheck`` console script: the CLI in a
+process of its own, whose imports the garbage collector skips (collector.py)."""
 
-from .cli import cli
+from __future__ import annotations
 
-cli()
+from .collector import freeze_imports, paused_while_importing
+
+
+def main() -> None:
+    freeze_imports()
+    with paused_while_importing():
+        from .cli import cli
+    cli()
+
+
+if __name__ == "__main__":
+    main()

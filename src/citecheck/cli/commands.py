@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .. import __version__
+from ..collector import paused_while_importing
 from ..config import REPORT_FORMATS
 from ..errors import InputError
 from .options import (
@@ -183,7 +184,8 @@ def _valid_sources(job: Job) -> Path:
 
 
 def _run_check(job: Job, *, command: str, due_only: bool) -> CheckSummary:
-    from ..pipeline import check_links_in_store, load_sources
+    with paused_while_importing():
+        from ..pipeline import check_links_in_store, load_sources
 
     sources = _valid_sources(job)
     clock = command_clock()
