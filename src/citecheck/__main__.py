@@ -1,14 +1,14 @@
 """``python -m citecheck`` and the ``citecheck`` console script: the CLI in a
-process of its own, whose imports the garbage collector skips (collector.py)."""
+process of its own, with the garbage collector set for it (collector.py)."""
 
 from __future__ import annotations
 
-from .collector import freeze_imports, paused_while_importing
+from . import collector
 
 
 def main() -> None:
-    freeze_imports()
-    with paused_while_importing():
+    collector.set_for_this_process()
+    with collector.paused_while_importing():
         from .cli import cli
     cli()
 
