@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -1064,15 +1065,13 @@ def test_commit_batch_commits_what_is_grouped_so_far(store: Store, db: str) -> N
         assert sql(db, "select count(*) from checks") == [(1,)]
 
 
-# --- issue 11: a sync's commit does not wait for the checkpoint -------------------------
+# --- issue 11: no commit waits for a checkpoint ------------------------------------------
 
 
-def test_a_sync_leaves_its_checkpoint_to_a_thread_and_close_waits_for_it(
-    db_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A sync's commit copies nothing from the WAL into the database file even when
-    the WAL is past the checkpoint threshold (the file keeps its size); a thread
-    does it, and until that thread is done no commit of this connection does."""
+@pytest.fixture
+def held_checkpoints(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[list[Path], Any]]:
+    """A checkpoint threshold of one page, and checkpoint threads that wait for the
+    test's ``release`` before they copy: (the paths they were started for, release)."""
     import threading
 
     from citecheck.store import sqlite as sqlite_backend
@@ -1088,74 +1087,130 @@ def test_a_sync_leaves_its_checkpoint_to_a_thread_and_close_waits_for_it(
 
     monkeypatch.setattr(sqlite_backend, "_WAL_AUTOCHECKPOINT", 1)
     monkeypatch.setattr(sqlite_backend, "_checkpoint", held_checkpoint)
+    try:
+        yield started, release
+    finally:
+        release.set()
+
+
+def _checkpoint_thread(store: Store) -> Any:
+    return store._conn._checkpoints._thread  # type: ignore[attr-defined]
+
+
+def _in_the_file(db_path: Path, query: str) -> list[tuple]:
+    """``query`` on the database file alone, without its WAL: what checkpoints copied."""
+    conn = sqlite3.connect(db_path.resolve().as_uri() + "?mode=ro&immutable=1", uri=True)
+    try:
+        return conn.execute(query).fetchall()
+    finally:
+        conn.close()
+
+
+def test_a_commit_past_the_threshold_leaves_the_checkpoint_to_a_thread(
+    db_path: Path, held_checkpoints: tuple[list[Path], Any]
+) -> None:
+    """A commit copies nothing from the WAL into the database file, even past the
+    checkpoint threshold: a thread does it, one at a time."""
+    started, release = held_checkpoints
     urls = [f"https://example.org/{n}" for n in range(2000)]
     with Store.open(db_path) as store:
         raw = store._conn._conn  # type: ignore[attr-defined]
-        raw.execute("PRAGMA wal_autocheckpoint = 1")
-        store.begin_run("check", now=T0)  # a plain write: its commit checkpoints
-        size = db_path.stat().st_size
-        try:
-            store.sync_citations([Citation(url=url) for url in urls], now=T0)
-            assert started == [db_path]
-            assert db_path.stat().st_size == size  # the sync's pages wait in the WAL
-            store.begin_run("check", now=T0)  # nor does this commit copy them meanwhile
-            assert db_path.stat().st_size == size
-            assert raw.execute("PRAGMA wal_autocheckpoint").fetchone() == (0,)
-        finally:
-            release.set()
-        store._conn._checkpointer.join()  # type: ignore[attr-defined]
-        assert db_path.stat().st_size > size  # the thread copied them
-        store.begin_run("check", now=T0)  # and commits checkpoint again
-        assert raw.execute("PRAGMA wal_autocheckpoint").fetchone() == (1,)
+        assert raw.execute("PRAGMA wal_autocheckpoint").fetchone() == (0,)
+        store.sync_citations([Citation(url=url) for url in urls], now=T0)
+        assert started == [db_path]
+        in_the_file = "select count(*) from citations"
+        assert _in_the_file(db_path, in_the_file) == [(0,)]  # the sync's rows wait in the WAL
+        store.begin_run("check", now=T0)  # a commit while the thread runs: no second one
+        assert started == [db_path]
+        assert _in_the_file(db_path, in_the_file) == [(0,)]
+        release.set()
+        _checkpoint_thread(store).join()
+        assert _in_the_file(db_path, in_the_file) == [(2000,)]  # the thread copied them
     assert sql(db_path, "select count(*) from citations") == [(2000,)]
-    assert sql(db_path, "select count(*) from runs") == [(3,)]
+    assert sql(db_path, "select count(*) from runs") == [(1,)]
 
 
-def test_a_failed_sync_starts_no_checkpoint_and_commits_checkpoint_again(
-    db_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_closing_the_store_waits_for_its_checkpoint_thread(
+    db_path: Path, held_checkpoints: tuple[list[Path], Any]
 ) -> None:
-    from citecheck.store import sqlite as sqlite_backend
+    import threading
+
+    _, release = held_checkpoints
+    store = Store.open(db_path)
+    store.sync_citations([Citation(url=f"https://example.org/{n}") for n in range(500)], now=T0)
+    thread = _checkpoint_thread(store)
+    threading.Timer(0.2, release.set).start()
+    store.close()
+    assert not thread.is_alive()
+    assert sql(db_path, "select count(*) from citations") == [(500,)]
+
+
+def test_a_check_s_batched_commits_leave_their_checkpoints_to_threads(
+    db_path: Path, held_checkpoints: tuple[list[Path], Any]
+) -> None:
+    """The recorder's batches (batched, commit_batch) as well as a sync: after the
+    first thread is done, the next commit past the threshold starts another."""
+    started, release = held_checkpoints
+    release.set()
+    urls = [f"https://example.org/{n}" for n in range(50)]
+    with Store.open(db_path) as store:
+        store.sync_citations([Citation(url=url) for url in urls], now=T0)
+        _checkpoint_thread(store).join()
+        run_id = store.begin_run("check", now=T0)
+        first = _checkpoint_thread(store)
+        first.join()
+        with store.batched_writes(max_writes=100, max_seconds=3600):
+            for url in urls:
+                check = CheckResult(url=url, checked_at=T0, status=Status.OK)
+                store.record_check(run_id, check, ok_state(url, T0))
+            assert _in_the_file(db_path, "select count(*) from checks") == [(0,)]
+            store.commit_batch()
+            second = _checkpoint_thread(store)
+            assert second is not None and second is not first
+            second.join()
+            assert _in_the_file(db_path, "select count(*) from checks") == [(50,)]
+    assert len(started) >= 2
+    assert sql(db_path, "select count(*) from checks") == [(50,)]
+
+
+def test_a_commit_below_the_threshold_starts_no_checkpoint(db_path: Path) -> None:
+    with Store.open(db_path) as store:
+        store.sync_citations([Citation(url="https://example.org/a")], now=T0)
+        store.begin_run("check", now=T0)
+        assert _checkpoint_thread(store) is None
+
+
+def test_a_write_that_fails_starts_no_checkpoint(
+    db_path: Path, held_checkpoints: tuple[list[Path], Any]
+) -> None:
+    started, _ = held_checkpoints
 
     def citations() -> Iterator[Citation]:
         yield Citation(url="https://example.org/a")
         raise RuntimeError("the file went away")
 
-    monkeypatch.setattr(sqlite_backend, "_WAL_AUTOCHECKPOINT", 7)
     with Store.open(db_path) as store:
         with pytest.raises(RuntimeError):
             store.sync_citations(citations(), now=T0)
-        raw = store._conn._conn  # type: ignore[attr-defined]
-        assert store._conn._checkpointer is None  # type: ignore[attr-defined]
-        assert raw.execute("PRAGMA wal_autocheckpoint").fetchone() == (7,)
+        assert _checkpoint_thread(store) is None
+    assert started == []
     assert sql(db_path, "select count(*) from citations") == [(0,)]
 
 
-def test_a_second_sync_after_the_first_checkpoint_leaves_its_own_to_a_thread(
-    db_path: Path,
+def test_the_wal_starts_over_small_after_a_checkpoint_so_its_size_counts_its_frames(
+    db_path: Path, held_checkpoints: tuple[list[Path], Any]
 ) -> None:
+    """Its size is what tells a commit that the WAL is past the threshold: after a
+    complete checkpoint the next write starts it over from an empty file
+    (journal_size_limit = 0), so a small write is not taken for a large WAL."""
+    _, release = held_checkpoints
+    release.set()
+    wal = Path(f"{db_path}-wal")
     with Store.open(db_path) as store:
-        store.sync_citations([Citation(url="https://example.org/a")], now=T0)
-        first = store._conn._checkpointer  # type: ignore[attr-defined]
-        assert first is not None
-        first.join()
-        store.sync_citations([Citation(url="https://example.org/b")], now=T0)
-        second = store._conn._checkpointer  # type: ignore[attr-defined]
-        assert second is not None and second is not first
-    assert sql(db_path, "select url from links order by id") == [
-        ("https://example.org/a",),
-        ("https://example.org/b",),
-    ]
-
-
-def test_a_sync_that_changes_nothing_starts_no_checkpoint(db_path: Path) -> None:
-    """The nightly sync of an unchanged sources.csv writes no row: nothing to copy
-    from the WAL, so no thread, and commits checkpoint as before."""
-    citations = [Citation(url="https://example.org/a")]
-    with Store.open(db_path) as store:
-        store.sync_citations(citations, now=T0)
-        store._conn._checkpointer.join()  # type: ignore[attr-defined]
-        store.begin_run("check", now=T0)  # the first thread is forgotten here
-        store.sync_citations(citations, now=T0)
-        assert store._conn._checkpointer is None  # type: ignore[attr-defined]
-        raw = store._conn._conn  # type: ignore[attr-defined]
-        assert raw.execute("PRAGMA wal_autocheckpoint").fetchone() == (1000,)
+        store.sync_citations(
+            [Citation(url=f"https://example.org/{n}") for n in range(2000)], now=T0
+        )
+        large = wal.stat().st_size
+        _checkpoint_thread(store).join()
+        store.begin_run("check", now=T0)
+        assert wal.stat().st_size < large / 10

@@ -60,12 +60,6 @@ class Connection(Protocol):
         """One write transaction, the write lock taken up front; rolled back on error."""
         ...
 
-    def bulk_write(self) -> AbstractContextManager[None]:
-        """:meth:`write` for a transaction of many rows (a sync of sources.csv), whose
-        commit need not wait for what the database does after it (on SQLite, copying
-        the rows from the WAL into the file)."""
-        ...
-
     def batched(self, *, max_writes: int, max_seconds: float) -> AbstractContextManager[None]:
         """Group the writes made inside (each still all or nothing) into one
         transaction per ``max_writes`` writes or ``max_seconds``; commit on the way out."""

@@ -40,7 +40,7 @@ class LinkQueries:
         """
         now_text = time_text(now)
         stored = invalid = new_links = 0
-        with self._conn.errors("store the citations"), self._conn.bulk_write():
+        with self._conn.errors("store the citations"), self._conn.write():
             conn = self._conn
             sync = _Sync(conn, now_text)
             chunk: list[tuple[int, Citation]] = []

@@ -91,9 +91,6 @@ class PostgresConnection:
             raise
         self._conn.execute("COMMIT")
 
-    #: Nothing follows a commit here that a large one should not wait for.
-    bulk_write = write
-
     @contextmanager
     def batched(self, *, max_writes: int, max_seconds: float) -> Iterator[None]:
         """Group the writes made inside into one transaction per ``max_writes`` writes

@@ -4,8 +4,8 @@ The file is SQLite in WAL mode so that a report can read while a check writes,
 with ``synchronous=NORMAL`` (in WAL mode a committed transaction survives a process
 crash; only an OS crash or power loss can lose the last few) and a busy timeout so
 that short write transactions from two processes wait for each other instead of
-failing. The one large transaction, a sync of sources.csv, leaves copying its rows
-from the WAL into the file to a thread (:meth:`SQLiteConnection.bulk_write`).
+failing. Copying the WAL into the file (a checkpoint) is left to a thread, not done
+by the commit that passes SQLite's threshold (:class:`_Checkpoints`).
 
 A file that is not ours is never written to. Before SQLite touches a file we read
 its 100-byte header ourselves; a foreign or damaged file is refused with
@@ -40,9 +40,13 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
 _HEADER_SIZE = 100
 #: The files SQLite keeps beside a database in WAL mode.
 _WAL_SIDE_FILES = ("-wal", "-shm")
-#: Pages of WAL after which a commit checkpoints (SQLite's default, set back after
-#: a :meth:`SQLiteConnection.bulk_write`).
+#: Pages of WAL after which a commit has them copied into the file (SQLite's own
+#: threshold for the automatic checkpoint that :class:`_Checkpoints` replaces).
 _WAL_AUTOCHECKPOINT = 1000
+#: Bytes of a WAL frame besides its page (wal.c's frame header), and of the WAL's
+#: own header.
+_WAL_FRAME_HEADER = 24
+_WAL_HEADER = 32
 
 # sqlite3 passes every parameter that is not exactly an int, float, str or bytearray
 # through its adapter registry, None included; finding no adapter for None, it asks
@@ -63,8 +67,8 @@ class SQLiteConnection:
         self._path = path
         self._conn = conn
         self._batch: _Batch | None = None
-        #: The thread checkpointing after a :meth:`bulk_write`, while it runs.
-        self._checkpointer: threading.Thread | None = None
+        (page_size,) = conn.execute("PRAGMA page_size").fetchone()
+        self._checkpoints = _Checkpoints(path, page_size)
 
     def execute(self, sql: str, parameters: Sequence[Any] = ()) -> sqlite3.Cursor:
         return self._conn.execute(sql, parameters)
@@ -85,7 +89,6 @@ class SQLiteConnection:
             with self._batched_write(self._batch):
                 yield
             return
-        self._resume_checkpoints()
         self._conn.execute("BEGIN IMMEDIATE")
         try:
             yield
@@ -93,46 +96,11 @@ class SQLiteConnection:
             if self._conn.in_transaction:
                 self._conn.execute("ROLLBACK")
             raise
+        self._commit()
+
+    def _commit(self) -> None:
         self._conn.execute("COMMIT")
-
-    @contextmanager
-    def bulk_write(self) -> Iterator[None]:
-        """:meth:`write`, for a transaction of many rows, without the checkpoint after
-        its commit: a thread of its own does it, while the caller goes on.
-
-        Once the WAL passes 1,000 pages SQLite copies it into the database file in
-        the connection that commits, before the commit returns (45-65 ms, fsync
-        included, after the 20,000 citations of a first check: a check's start waited
-        for it). The rows are as safe in the WAL as in the file; this connection
-        checkpoints nothing until the thread is done (:meth:`_resume_checkpoints`).
-        """
-        if self._batch is None:
-            self._resume_checkpoints()
-        if self._batch is not None or self._checkpointer is not None:
-            with self.write():
-                yield
-            return
-        self._conn.execute("PRAGMA wal_autocheckpoint = 0")
-        changes_before = self._conn.total_changes
-        try:
-            with self.write():
-                yield
-        except BaseException:
-            self._conn.execute(f"PRAGMA wal_autocheckpoint = {_WAL_AUTOCHECKPOINT}")
-            raise
-        if self._conn.total_changes == changes_before:  # a nightly sync of the same file
-            self._conn.execute(f"PRAGMA wal_autocheckpoint = {_WAL_AUTOCHECKPOINT}")
-            return
-        self._checkpointer = threading.Thread(
-            target=_checkpoint, args=(self._path,), name="citecheck-checkpoint", daemon=True
-        )
-        self._checkpointer.start()
-
-    def _resume_checkpoints(self) -> None:
-        """After :meth:`bulk_write`'s thread is done, commits checkpoint again."""
-        if self._checkpointer is not None and not self._checkpointer.is_alive():
-            self._checkpointer = None
-            self._conn.execute(f"PRAGMA wal_autocheckpoint = {_WAL_AUTOCHECKPOINT}")
+        self._checkpoints.after_commit()
 
     @contextmanager
     def batched(self, *, max_writes: int, max_seconds: float) -> Iterator[None]:
@@ -149,17 +117,16 @@ class SQLiteConnection:
         finally:
             self._batch = None
             if self._conn.in_transaction:
-                self._conn.execute("COMMIT")
+                self._commit()
 
     def commit_batch(self) -> None:
         """Commit the writes grouped so far by :meth:`batched`, if any."""
         if self._batch is not None and self._conn.in_transaction:
-            self._conn.execute("COMMIT")
+            self._commit()
 
     @contextmanager
     def _batched_write(self, batch: _Batch) -> Iterator[None]:
         if not self._conn.in_transaction:
-            self._resume_checkpoints()
             self._conn.execute("BEGIN IMMEDIATE")
             batch.started = time.monotonic()
             batch.writes = 0
@@ -174,7 +141,7 @@ class SQLiteConnection:
         self._conn.execute("RELEASE batched_write")
         batch.writes += 1
         if batch.writes >= batch.max_writes or time.monotonic() - batch.started >= batch.max_s:
-            self._conn.execute("COMMIT")
+            self._commit()
 
     @contextmanager
     def read(self) -> Iterator[None]:
@@ -198,10 +165,57 @@ class SQLiteConnection:
         """Nothing to do: an INTEGER PRIMARY KEY's next id is always past the highest."""
 
     def close(self) -> None:
-        if self._checkpointer is not None:
-            self._checkpointer.join()
-            self._checkpointer = None
+        self._checkpoints.wait()
         self._conn.close()
+
+
+class _Checkpoints:
+    """SQLite's automatic checkpoint, run by a thread instead of the commit.
+
+    Once the WAL holds more than :data:`_WAL_AUTOCHECKPOINT` pages, SQLite copies
+    them into the database file in the connection that commits, fsync included,
+    before the commit returns: 45-65 ms after the 20,000 citations of a first
+    check's sync, and some forty times in the batches of a check of 20,000 links,
+    each time holding up the event loop and every link in flight (issue 11;
+    BENCHMARKS.md, the twelfth and thirteenth steps). The connection's own
+    checkpoint is off (``wal_autocheckpoint = 0``, set by :func:`_prepare`); after
+    a commit that leaves the WAL past the same threshold, a thread does the copy
+    on a connection of its own (:func:`_checkpoint`, PASSIVE: it waits for no one)
+    while the commits go on. Nothing is less safe: committed rows are as durable in
+    the WAL as in the file, and a checkpoint that fails leaves them for the next.
+
+    The WAL's size says how many frames it holds because the file is cut back when
+    SQLite starts it over after a complete checkpoint (``journal_size_limit = 0``).
+    One thread at a time; :meth:`wait` (the connection's close) waits for it.
+    """
+
+    def __init__(self, path: Path, page_size: int) -> None:
+        self._path = path
+        self._wal = f"{path}-wal"
+        self._threshold = _WAL_HEADER + _WAL_AUTOCHECKPOINT * (page_size + _WAL_FRAME_HEADER)
+        self._thread: threading.Thread | None = None
+
+    def after_commit(self) -> None:
+        """Start the copy if the WAL is past the threshold and none is running."""
+        if self._thread is not None:
+            if self._thread.is_alive():
+                return
+            self._thread = None
+        try:
+            size = os.stat(self._wal).st_size
+        except OSError:
+            return  # (no WAL, or none to reach: SQLite's close checkpoints the rest)
+        if size < self._threshold:
+            return
+        self._thread = threading.Thread(
+            target=_checkpoint, args=(self._path,), name="citecheck-checkpoint", daemon=True
+        )
+        self._thread.start()
+
+    def wait(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
 
 
 def _checkpoint(path: Path) -> None:
@@ -342,6 +356,8 @@ def _prepare(conn: sqlite3.Connection, path: Path) -> None:
             " is it on a network file system?"
         )
     conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA wal_autocheckpoint = 0")  # a thread does it: _Checkpoints
+    conn.execute("PRAGMA journal_size_limit = 0")
     if user_version == SCHEMA_VERSION:
         # Each migration sets user_version, so nothing is pending. Damage deeper
         # than the schema surfaces as CorruptDatabaseError when it is read.
