@@ -56,9 +56,9 @@ def test_closed_elements_are_the_lazy_patterns_spans(text: str) -> None:
 @settings(max_examples=400, deadline=None)
 @given(_texts(_HTML_PIECES))
 def test_tag_spans_are_the_tag_patterns_spans(text: str) -> None:
-    # The pattern may backtrack into a tag name holding a quote (<a"b …): the
-    # scanner reads such a name greedily, so those texts are left out.
-    if re.search(r"<[A-Za-z][^\s/>]*[\"']", text):
+    # The pattern may backtrack into a tag name holding a quote (<a"b …, </x"…):
+    # the scanner reads such a name greedily, so those texts are left out.
+    if re.search(r"</?[A-Za-z][^\s/>]*[\"']", text):
         return
     assert list(tag_spans(text)) == [match.span() for match in _REFERENCE_TAG.finditer(text)]
 
