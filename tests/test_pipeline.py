@@ -252,6 +252,8 @@ _NOT_AT_START = (
     "hmac",
     "citecheck.archiving",
     "citecheck.extracting",
+    # issue 11, the thirteenth step: tempfile (atomic.py imports it when it writes)
+    "tempfile",
 )
 
 
