@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from citecheck import store as store_module
+from citecheck.captures import Snapshot
 from citecheck.errors import CorruptDatabaseError, DatabaseBusyError, SchemaTooNewError, StoreError
 from citecheck.models import (
     STATUS_ORDER,
@@ -26,7 +27,6 @@ from citecheck.models import (
     Hop,
     LinkState,
     Reason,
-    Snapshot,
     Status,
 )
 from citecheck.store import APPLICATION_ID, SCHEMA_VERSION, Store, SyncSummary

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from ..errors import StoreError
-from ..models import CAPTURE_STATES, ArchiveLookup, CaptureRecord, LinkState, Snapshot
+from ..models import LinkState
 from .connection import Connection, Row, paged, placeholders
 from .rows import (
     LINK_COLUMNS,
@@ -18,6 +19,9 @@ from .rows import (
     parse_time,
     time_text,
 )
+
+if TYPE_CHECKING:  # built only when archiving: a check imports this module, not them
+    from ..captures import ArchiveLookup, CaptureRecord, Snapshot
 
 CAPTURE_COLUMNS = (
     "captures.id, captures.link_id, links.url, captures.requested_at, captures.mode,"
@@ -47,6 +51,8 @@ class WaybackQueries:
 
         Ordered by link id and read a page at a time, like :meth:`active_links`.
         """
+        from ..captures import ArchiveLookup
+
         pages = paged(
             self._conn,
             f"SELECT {LINK_COLUMNS},"
@@ -202,6 +208,8 @@ class WaybackQueries:
 
     def snapshots(self, url: str) -> list[tuple[Snapshot, str | None]]:
         """Every snapshot recorded for ``url``, oldest first, with why it was rejected."""
+        from ..captures import Snapshot
+
         key = link_key(url)[0]
         with self._conn.errors(f"read the snapshots of {key}"):
             return [
@@ -307,6 +315,8 @@ class WaybackQueries:
 
 
 def capture_of(row: tuple) -> CaptureRecord:
+    from ..captures import CaptureRecord
+
     return CaptureRecord(
         id=row[0],
         link_id=row[1],
@@ -321,5 +331,7 @@ def capture_of(row: tuple) -> CaptureRecord:
 
 
 def check_capture_state(state: str) -> None:
+    from ..captures import CAPTURE_STATES
+
     if state not in CAPTURE_STATES:
         raise ValueError(f"{state!r} is not a capture state ({', '.join(sorted(CAPTURE_STATES))})")
