@@ -256,6 +256,8 @@ _NOT_AT_START = (
     "tempfile",
     # the archive's values (captures.py): a frozen dataclass is ~4 M instructions to create
     "citecheck.captures",
+    # the store's rows for reports, archiving and fix (store/records.py)
+    "citecheck.store.records",
 )
 
 

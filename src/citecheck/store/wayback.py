@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ..errors import StoreError
-from ..models import LinkState
 from .connection import Connection, Row, paged, placeholders
 from .rows import (
     LINK_COLUMNS,
@@ -21,24 +19,13 @@ from .rows import (
 )
 
 if TYPE_CHECKING:  # built only when archiving: a check imports this module, not them
-    from ..captures import ArchiveLookup, CaptureRecord, Snapshot
+    from ..captures import CaptureRecord, Snapshot
+    from .records import ArchiveRow
 
 CAPTURE_COLUMNS = (
     "captures.id, captures.link_id, links.url, captures.requested_at, captures.mode,"
     " captures.state, captures.job_id, captures.timestamp, captures.detail"
 )
-
-
-@dataclass(frozen=True)
-class ArchiveRow:
-    """What archiving needs to know about one cited link."""
-
-    link_id: int
-    state: LinkState
-    accessed: tuple[str, ...]  # the citations' accessed dates, as given
-    content_type: str | None  # of the latest successful check
-    lookup: ArchiveLookup | None
-    last_capture: CaptureRecord | None
 
 
 class WaybackQueries:
@@ -51,7 +38,8 @@ class WaybackQueries:
 
         Ordered by link id and read a page at a time, like :meth:`active_links`.
         """
-        from ..captures import ArchiveLookup
+        from ..captures import ArchiveLookup  # not on a check's path (captures.py)
+        from .records import ArchiveRow
 
         pages = paged(
             self._conn,
