@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from citecheck.captures import Snapshot
 from citecheck.models import (
     CheckResult,
     Citation,
@@ -24,7 +25,6 @@ from citecheck.models import (
     Hop,
     LinkState,
     Reason,
-    Snapshot,
     Status,
 )
 from citecheck.report import LinkReport, Report, history_entry

@@ -22,9 +22,10 @@ from citecheck.archive import (
     WaybackClient,
     capture_timestamp,
 )
+from citecheck.captures import Snapshot
 from citecheck.config import ArchiveSettings, RateLimit, Settings
 from citecheck.errors import ArchiveError, RateLimitedError
-from citecheck.models import CheckResult, Citation, LinkState, Reason, Snapshot, Status
+from citecheck.models import CheckResult, Citation, LinkState, Reason, Status
 from citecheck.pipeline import archive_links_in_store
 from citecheck.report.build import build_report
 from citecheck.store import Store

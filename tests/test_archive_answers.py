@@ -18,8 +18,8 @@ from citecheck.archive.answers import (
     parse_json,
     same_page,
 )
+from citecheck.captures import Snapshot
 from citecheck.errors import ArchiveError
-from citecheck.models import Snapshot
 
 URL = "https://ngo.example/report?id=7"
 HEADER = ["timestamp", "original", "statuscode", "mimetype", "digest"]

@@ -11,8 +11,8 @@ import respx
 from citecheck.archive.elsewhere import Elsewhere
 from citecheck.archive.memento_client import MementoClient
 from citecheck.archive.policy import CopyWanted
+from citecheck.captures import Snapshot
 from citecheck.config import ArchiveSettings, MementoArchive, MementoSettings, RateLimit
-from citecheck.models import Snapshot
 
 PAGE = "https://news.example/story"
 WANTED = CopyWanted(

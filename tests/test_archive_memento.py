@@ -18,9 +18,9 @@ from citecheck.archive.memento import (
     parse_timemap,
 )
 from citecheck.archive.memento_client import MementoClient
+from citecheck.captures import Snapshot
 from citecheck.config import MementoArchive, MementoSettings, RateLimit
 from citecheck.errors import ArchiveError, ArchiveUnavailableError
-from citecheck.models import Snapshot
 
 PAGE = "https://news.example/story"
 HOSTS = ("arquivo.pt",)

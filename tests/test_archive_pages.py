@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from citecheck.archive.pages import _question, _unfetched, raw_capture_url
-from citecheck.models import Citation, FetchOutcome, Reason, Snapshot
+from citecheck.captures import Snapshot
+from citecheck.models import Citation, FetchOutcome, Reason
 from citecheck.pages.models import PAGE_MISSING, PAGES_UNREAD, ArchivedPageFinding, PageFinding
 from citecheck.store import Store
 

@@ -21,8 +21,9 @@ from citecheck.archive import (
     replay_url,
     should_capture,
 )
+from citecheck.captures import ArchiveLookup, CaptureRecord, Snapshot
 from citecheck.config import RateLimit
-from citecheck.models import ArchiveLookup, CaptureRecord, LinkState, Snapshot, Status
+from citecheck.models import LinkState, Status
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 DIED = datetime(2024, 4, 1, tzinfo=UTC)

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from citecheck import store as store_module
+from citecheck.captures import Snapshot
 from citecheck.errors import CorruptDatabaseError, DatabaseBusyError, SchemaTooNewError, StoreError
 from citecheck.models import (
     STATUS_ORDER,
@@ -27,7 +28,6 @@ from citecheck.models import (
     Hop,
     LinkState,
     Reason,
-    Snapshot,
     Status,
 )
 from citecheck.store import APPLICATION_ID, SCHEMA_VERSION, Store, SyncSummary

@@ -6,7 +6,8 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-from citecheck.models import Citation, Snapshot
+from citecheck.captures import Snapshot
+from citecheck.models import Citation
 from citecheck.store import SCHEMA_VERSION, Store
 
 T0 = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)

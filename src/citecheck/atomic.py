@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,6 +49,8 @@ def atomic_output(
                 yield in_place
             return
         mode = stat.S_IMODE(status.st_mode)
+    import tempfile  # only when a file is written: a check's start writes none
+
     target = path.resolve() if path.is_symlink() else path
     descriptor, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     temporary = Path(name)

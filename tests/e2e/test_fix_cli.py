@@ -105,7 +105,8 @@ cli()
 
 def _store_with_a_dead_link(cwd, url: str, db_url: str | None = None) -> str:
     """archive.db with ``url`` broken and archived; returns the archived copy's URL."""
-    from citecheck.models import CheckResult, Citation, LinkState, Reason, Snapshot, Status
+    from citecheck.captures import Snapshot
+    from citecheck.models import CheckResult, Citation, LinkState, Reason, Status
     from citecheck.store import Store
 
     now = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)

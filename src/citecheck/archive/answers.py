@@ -28,8 +28,8 @@ from itertools import accumulate
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from ..captures import Snapshot
 from ..errors import ArchiveError, InvalidURLError
-from ..models import Snapshot
 from ..urls import normalize_url
 
 __all__ = [

@@ -15,9 +15,10 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 
+from ..captures import ArchiveLookup, Snapshot
 from ..config import ArchiveSettings, MementoArchive
 from ..errors import ArchiveError
-from ..models import WAYBACK, ArchiveLookup, Snapshot
+from ..models import WAYBACK
 from .answers import lookup_problem
 from .memento import memento_problem, nearest, stored_memento_problem
 from .memento_client import MementoClient

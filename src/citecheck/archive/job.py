@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from ..captures import CaptureRecord, Snapshot
 from ..config import ArchiveSettings
 from ..errors import (
     ArchiveError,
@@ -25,7 +26,6 @@ from ..errors import (
     StoreError,
 )
 from ..incidents import IncidentLog
-from ..models import CaptureRecord, Snapshot
 from ..store import ArchiveRow, Store
 from .answers import capture_problem
 from .elsewhere import Elsewhere, copy_url, stored_lookup_problem

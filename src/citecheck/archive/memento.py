@@ -20,8 +20,8 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from urllib.parse import urlsplit
 
+from ..captures import Snapshot
 from ..errors import ArchiveError, InvalidURLError
-from ..models import Snapshot
 from ..urls import normalize_url
 from .answers import is_timestamp, parse_json, same_page
 from .archives import archive_hosts

@@ -15,10 +15,10 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from ..captures import Snapshot
 from ..config import MementoArchive, MementoSettings
 from ..errors import ArchiveError, ArchiveServerError, ArchiveUnavailableError, RateLimitedError
 from ..fetch import RETRYABLE_STATUSES
-from ..models import Snapshot
 from ..retry_after import retry_after_s
 from .memento import (
     accept_datetime,

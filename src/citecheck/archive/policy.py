@@ -13,14 +13,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as day_time
 
+from ..captures import ArchiveLookup, CaptureRecord, Snapshot
 from ..errors import InvalidURLError
 from ..models import (
     HTML_TYPES,
     PDF_TYPES,
-    ArchiveLookup,
-    CaptureRecord,
     LinkState,
-    Snapshot,
     Status,
 )
 from ..urls import normalize_url

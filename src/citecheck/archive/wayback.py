@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from ..captures import Snapshot
 from ..config import DEFAULT_ARCHIVE_MAX_BODY_BYTES, ArchiveSettings
 from ..errors import (
     ArchiveError,
@@ -23,7 +24,6 @@ from ..errors import (
     RateLimitedError,
 )
 from ..fetch import RETRYABLE_STATUSES
-from ..models import Snapshot
 from ..retry_after import retry_after_s
 from .answers import is_job_id, is_timestamp, parse_cdx, parse_json, short_text
 from .ratelimit import RateLimiter

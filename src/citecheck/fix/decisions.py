@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from ..archive.answers import lookup_problem
 from ..archive.elsewhere import stored_lookup_problem
+from ..captures import ArchiveLookup
 from ..config import ArchiveSettings
-from ..models import WAYBACK, ArchiveLookup, Reason, Status
+from ..models import WAYBACK, Reason, Status
 from ..store import Store
 from .rules import Decision
 

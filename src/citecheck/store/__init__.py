@@ -34,22 +34,35 @@ from ..dbaddress import DatabaseAddress, PostgresAddress, database_address
 from ..errors import StoreError
 from .batches import BatchQueries, LinkRead, PendingCheck
 from .connection import PAGE_SIZE, Connection
-from .fixes import FixQueries, FixRecord
+from .fixes import FixQueries
 from .leases import LeaseQueries
 from .limits import LimitQueries
 from .links import LinkQueries, SyncSummary
 from .lock import RunLock, WriterLock
 from .pages import PageQueries
-from .reports import ReportQueries, ReportRow
+from .reports import ReportQueries
 from .runs import RUN_OUTCOMES, RunQueries
 from .sqlite import DEFAULT_BUSY_TIMEOUT_S, open_sqlite
 from .version import APPLICATION_ID, SCHEMA_VERSION
-from .wayback import ArchiveRow, WaybackQueries
+from .wayback import WaybackQueries
 
 #: Writes grouped into one transaction by :meth:`Store.batched_writes`, and the most
 #: seconds a group stays open (what a crash can lose, and how stale a reader's view is).
 BATCH_WRITES = 200
 BATCH_SECONDS = 1.0
+
+#: The rows of the other commands (records.py), re-exported here and imported on
+#: first use: a check builds none.
+_RECORDS = frozenset({"ArchiveRow", "FixRecord", "ReportRow"})
+
+
+def __getattr__(name: str) -> object:
+    if name in _RECORDS:
+        from . import records
+
+        return getattr(records, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "APPLICATION_ID",

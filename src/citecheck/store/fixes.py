@@ -10,44 +10,14 @@ that document finishes or rolls back by looking at the document (see
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from .connection import Connection
 from .rows import time_text
 
-
-@dataclass(frozen=True)
-class FixRecord:
-    """One URL swapped in a document by ``citecheck fix --write``.
-
-    ``start``/``end`` are byte offsets in the document as it was before the fix,
-    ``old_text``/``new_text`` the exact bytes, so ``--undo`` can put them back.
-    For Word documents ``part`` is the document part of the hyperlink and
-    ``rels_member``/``rel_id`` the relationship whose target changed (``text_too``:
-    hyperlink texts that were the URL changed too); offsets and texts are empty.
-    ``old_sha256``/``new_sha256`` are the whole document's digests before and after
-    the batch, set while the batch is pending.
-    """
-
-    document: str
-    line: int
-    column: int
-    start: int
-    end: int
-    old_url: str
-    new_url: str
-    action: str
-    old_text: bytes
-    new_text: bytes
-    part: str | None = None
-    batch: int | None = None
-    fixed_at: datetime | None = None
-    rels_member: str | None = None
-    rel_id: str | None = None
-    text_too: bool = False
-    old_sha256: str | None = None
-    new_sha256: str | None = None
+if TYPE_CHECKING:
+    from .records import FixRecord
 
 
 class FixQueries:
@@ -133,6 +103,8 @@ class FixQueries:
             )
 
     def _fix_batch(self, document: str, condition: str) -> list[FixRecord]:
+        from .records import FixRecord  # not on a check's path (records.py)
+
         with self._conn.errors(f"read the fixes of {document}"):
             rows = self._conn.execute(
                 'SELECT document, line, col, start, "end", old_url, new_url, action,'

@@ -4,38 +4,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..models import STATUS_ORDER, Citation, HistoryEntry, LinkState
+from ..models import STATUS_ORDER, Citation, HistoryEntry
 from .connection import Connection, Row, paged, placeholders
 from .rows import LINK_COLUMNS, LINK_WIDTH, link_state_of
+
+if TYPE_CHECKING:
+    from .records import ReportRow
 
 CITATION_COLUMNS = (
     "link_id, url_as_cited, document, line, col, title, context, page, accessed, extra"
 )
-
-
-@dataclass(frozen=True)
-class ReportRow:
-    """What a report shows about one cited link, as :meth:`Store.iter_report_rows` reads it.
-
-    ``detail`` is the latest check's sentence; ``archive_url``/``archive_timestamp``
-    the chosen archived copy (None when there is none); ``history`` the checks
-    asked for (every one, or the latest few, or none), oldest first;
-    ``check_count`` how many checks the link has (None when none were asked for).
-    """
-
-    link_id: int
-    state: LinkState
-    citations: list[Citation]
-    history: Sequence[HistoryEntry]
-    detail: str | None = None
-    archive_url: str | None = None
-    archive_timestamp: str | None = None
-    check_count: int | None = None
-    #: The archive holding the chosen copy, and how many archives hold one (None: not counted).
-    archive_name: str | None = None
-    archive_copies: int | None = None
 
 
 class ReportQueries:
@@ -57,6 +37,8 @@ class ReportQueries:
         show a few), ``latest=0`` none at all (reports that show none); the latest
         detail and archived copy are read either way.
         """
+        from .records import ReportRow  # not on a check's path (records.py)
+
         if latest is not None and latest < 0:
             raise ValueError(f"latest must be None or at least 0, not {latest}")
         # Statuses citecheck does not know come last, as before, and fail loudly in

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from ..errors import StoreError
-from ..models import CAPTURE_STATES, ArchiveLookup, CaptureRecord, LinkState, Snapshot
 from .connection import Connection, Row, paged, placeholders
 from .rows import (
     LINK_COLUMNS,
@@ -19,22 +18,14 @@ from .rows import (
     time_text,
 )
 
+if TYPE_CHECKING:  # built only when archiving: a check imports this module, not them
+    from ..captures import CaptureRecord, Snapshot
+    from .records import ArchiveRow
+
 CAPTURE_COLUMNS = (
     "captures.id, captures.link_id, links.url, captures.requested_at, captures.mode,"
     " captures.state, captures.job_id, captures.timestamp, captures.detail"
 )
-
-
-@dataclass(frozen=True)
-class ArchiveRow:
-    """What archiving needs to know about one cited link."""
-
-    link_id: int
-    state: LinkState
-    accessed: tuple[str, ...]  # the citations' accessed dates, as given
-    content_type: str | None  # of the latest successful check
-    lookup: ArchiveLookup | None
-    last_capture: CaptureRecord | None
 
 
 class WaybackQueries:
@@ -47,6 +38,9 @@ class WaybackQueries:
 
         Ordered by link id and read a page at a time, like :meth:`active_links`.
         """
+        from ..captures import ArchiveLookup  # not on a check's path (captures.py)
+        from .records import ArchiveRow
+
         pages = paged(
             self._conn,
             f"SELECT {LINK_COLUMNS},"
@@ -202,6 +196,8 @@ class WaybackQueries:
 
     def snapshots(self, url: str) -> list[tuple[Snapshot, str | None]]:
         """Every snapshot recorded for ``url``, oldest first, with why it was rejected."""
+        from ..captures import Snapshot
+
         key = link_key(url)[0]
         with self._conn.errors(f"read the snapshots of {key}"):
             return [
@@ -307,6 +303,8 @@ class WaybackQueries:
 
 
 def capture_of(row: tuple) -> CaptureRecord:
+    from ..captures import CaptureRecord
+
     return CaptureRecord(
         id=row[0],
         link_id=row[1],
@@ -321,5 +319,7 @@ def capture_of(row: tuple) -> CaptureRecord:
 
 
 def check_capture_state(state: str) -> None:
+    from ..captures import CAPTURE_STATES
+
     if state not in CAPTURE_STATES:
         raise ValueError(f"{state!r} is not a capture state ({', '.join(sorted(CAPTURE_STATES))})")
