@@ -92,10 +92,10 @@ def test_an_import_that_fails_still_turns_the_collector_back_on() -> None:
 
 #: Run in a fresh Python as ``python -m citecheck`` runs: records whether the
 #: collector was on when each watched module was imported, runs ``citecheck check``
-#: on a sources.csv that is not there (it imports the pipeline, then stops with exit
-#: code 2), and prints whether the collector is on at the end, how many objects are
-#: frozen, its young threshold, the modules imported while it was on and all those
-#: watched.
+#: (or ``run``, the scheduled job) on a sources.csv that is not there (it imports the
+#: pipeline, then stops with exit code 2), and prints whether the collector is on at
+#: the end, how many objects are frozen, its young threshold, the modules imported
+#: while it was on and all those watched.
 _WATCH_IMPORTS = """
 import atexit, gc, runpy, sys
 watched = {"click", "citecheck.cli.commands", "citecheck.pipeline", "asyncio",
@@ -112,13 +112,14 @@ def report():
           ",".join(sorted(name for name, on in seen.items() if on)) or "-",
           ",".join(sorted(seen)))
 atexit.register(report)
-sys.argv = ["citecheck", "check", "--sources", sys.argv[1], "--db", sys.argv[2]]
+sys.argv = ["citecheck", sys.argv[3], "--sources", sys.argv[1], "--db", sys.argv[2]]
 runpy.run_module("citecheck", run_name="__main__")
 """
 
 
+@pytest.mark.parametrize("command", ["check", "run"])
 def test_citecheck_s_process_imports_its_cli_and_pipeline_with_the_collector_off(
-    tmp_path: Path,
+    tmp_path: Path, command: str
 ) -> None:
     done = subprocess.run(
         [
@@ -127,7 +128,9 @@ def test_citecheck_s_process_imports_its_cli_and_pipeline_with_the_collector_off
             _WATCH_IMPORTS,
             str(tmp_path / "sources.csv"),
             str(tmp_path / "archive.db"),
+            command,
         ],
+        cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=60,

@@ -457,8 +457,9 @@ def run(check_all: bool, worker: bool, lease_seconds: float, **params: Any) -> N
 
         citecheck run
     """
-    from ..outputs import check_output_path
-    from ..pipeline import run_job
+    with paused_while_importing():
+        from ..outputs import check_output_path
+        from ..pipeline import run_job
 
     job = job_of(params)
     for output in job.settings.report_outputs:
