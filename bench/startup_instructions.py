@@ -20,7 +20,6 @@ one run outside valgrind writes the .pyc files first); str hashes are fixed
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import re
 import shutil
@@ -28,6 +27,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from bench_load_sources import _write_sources as write_sources  # (the same file's shape)
 
 _COMMAND = ["citecheck", "check", "--per-host", "2", "--timeout", "10", "--quiet"]
 
@@ -61,16 +62,6 @@ raise SystemExit("the check ended without opening a connection")
 """
 
 
-def _write_sources(folder: Path, links: int, hosts: int) -> None:
-    with (folder / "sources.csv").open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["url", "cited_in"])
-        for i in range(links):
-            host = i % hosts
-            url = f"http://127.0.{1 + host // 250}.{1 + host % 250}:9/p/{i}"
-            writer.writerow([url, f"bench.md:{i + 1}"])
-
-
 def _run(folder: Path, command: list[str]) -> subprocess.CompletedProcess[str]:
     for leftover in folder.glob("archive*"):
         leftover.unlink()
@@ -96,7 +87,7 @@ def main() -> None:
         raise SystemExit("this benchmark needs valgrind")
     with tempfile.TemporaryDirectory(prefix="citecheck-start-") as name:
         folder = Path(name)
-        _write_sources(folder, options.links, options.hosts)
+        write_sources(folder / "sources.csv", options.links, options.hosts)
         modules_file = str(folder / "modules.txt") if options.modules else ""
         check = [sys.executable, "-c", _CHECK, modules_file]
         warm = _run(folder, check)  # writes the .pyc files
