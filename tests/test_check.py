@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import httpx
@@ -33,6 +34,10 @@ class _LanesOnly:
     def __init__(self, settings: Settings) -> None:
         self.lanes = Lanes(settings.per_host)
         self.slots = asyncio.Semaphore(settings.concurrency)
+
+    def when_requests_out(self, callback: Callable[[], None] | None) -> None:
+        """Nothing is sent: the warm-up is never called (what it imports comes on
+        demand)."""
 
 
 class _CountingChecker:

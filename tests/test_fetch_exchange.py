@@ -6,10 +6,12 @@ field (``elapsed_ms`` aside, and the server's Date field, which is the clock's).
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import gzip
 import socket
 import ssl
+import time
 import zlib
 from collections.abc import Callable
 from typing import Any
@@ -363,3 +365,68 @@ async def test_tls_both_ways_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
                     assert f"host: {host}:{web.port}" in direct.body.decode()
                 else:
                     assert direct.error is Reason.TLS_ERROR, direct
+
+
+# -- when the requests are out (check.py warms up its judges then) --------------------------
+
+
+def _written_by_now(web: FakeWeb, expected: int) -> tuple[int, int]:
+    """The requests the server has, and how many it answered, once ``expected`` came
+    (waiting up to 0.2 s for the server's thread to read what was written). The event
+    loop is held meanwhile: a request not yet written when this is called never comes."""
+    deadline = time.monotonic() + 0.2
+    while len(web.requests) < expected and time.monotonic() < deadline:
+        time.sleep(0.005)
+    requests = web.requests
+    return len(requests), sum(r.finished_at is not None for r in requests)
+
+
+async def test_the_callback_comes_once_every_begun_request_is_written() -> None:
+    """Three fetches to two hosts begun together: the callback comes once, after
+    all three requests reached the server and before any was answered; later
+    requests do not call it again."""
+    with FakeWeb(latency_s=0.4) as slow_web:
+        settings = Settings(resolve=slow_web.resolve_for(*HOSTS), per_host=2)
+        seen: list[tuple[int, int]] = []
+
+        def out() -> None:
+            seen.append(_written_by_now(slow_web, 3))
+
+        async with Fetcher(settings) as fetcher:
+            fetcher.when_requests_out(out)
+            urls = [f"http://{host}:{slow_web.port}/page/{n}" for host in HOSTS for n in (1, 2)][:3]
+            outcomes = await asyncio.gather(*(fetcher.fetch(url) for url in urls))
+            await fetcher.fetch(f"http://{HOSTS[0]}:{slow_web.port}/page/later")
+    assert [o.status_code for o in outcomes] == [200, 200, 200]
+    assert seen == [(3, 0)]
+
+
+async def test_a_request_that_fails_before_it_is_written_does_not_hold_the_callback() -> None:
+    """A connection refused counts as out: the callback comes once the other
+    request is written, long before its answer."""
+    with FakeWeb(latency_s=0.4) as slow_web:
+        settings = Settings(resolve=slow_web.resolve_for(*HOSTS), max_attempts=1)
+        seen: list[tuple[int, int]] = []
+
+        def out() -> None:
+            seen.append(_written_by_now(slow_web, 1))
+
+        async with Fetcher(settings) as fetcher:
+            fetcher.when_requests_out(out)
+            refused, page = await asyncio.gather(
+                fetcher.fetch(f"http://127.0.0.1:{_refused_port()}/"),
+                fetcher.fetch(f"http://{HOSTS[0]}:{slow_web.port}/page/1"),
+            )
+    assert refused.error is Reason.CONNECTION_ERROR and page.status_code == 200
+    assert seen == [(1, 0)]
+
+
+async def test_a_forgotten_callback_is_not_called(web: FakeWeb) -> None:
+    settings = Settings(resolve=web.resolve_for(*HOSTS))
+    called: list[bool] = []
+    async with Fetcher(settings) as fetcher:
+        fetcher.when_requests_out(lambda: called.append(True))
+        fetcher.when_requests_out(None)
+        outcome = await fetcher.fetch(f"http://{HOSTS[0]}:{web.port}/ok")
+        await asyncio.sleep(0)
+    assert outcome.status_code == 200 and called == []

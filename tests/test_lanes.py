@@ -194,9 +194,6 @@ async def test_the_page_reader_is_imported_while_the_first_requests_wait(
     requests have reached the server and before any answer is read (readers.py)."""
     settings = _settings(fake_web, per_host=2)
     fake_web.latency_s = 0.5
-    # 100 ms, not 10: on a machine busy with other work the first requests may take
-    # longer than 10 ms to go out, and this test is about order, not speed.
-    monkeypatch.setattr(check, "_WARM_UP_AFTER_S", 0.1)
     urls = [fake_web.url(f"/page/{n}", host=host) for host in ("a.test", "b.test") for n in (1, 2)]
     seen: list[tuple[int, int]] = []
 

@@ -324,10 +324,6 @@ class _Seen:
             with open(_path, "a") as out:
                 out.write(f"{time.monotonic()!r} ")
 sys.meta_path.insert(0, _Seen())
-# The warm-up's 10 ms, made 100 ms: on a machine busy with other work the first
-# requests may take longer than 10 ms to go out, and this is about order, not speed.
-import citecheck.check
-citecheck.check._WARM_UP_AFTER_S = 0.1
 sys.argv = ["citecheck", *sys.argv[2:]]
 runpy.run_module("citecheck", run_name="__main__")
 """

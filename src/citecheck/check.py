@@ -66,10 +66,6 @@ _LINKS_PER_SLOT = 4
 #: fills: the first requests go out before a long input is read (10,000 links take
 #: a quarter of a second to load).
 _REFILL_BITE = 256
-#: Seconds after the first links start at which what reads and judges an answer is
-#: imported (_warm_up): their requests are out by then on loopback, and on the real
-#: web their connections are still being made; no answer comes back this soon.
-_WARM_UP_AFTER_S = 0.01
 #: PDFs whose pages are read at once, each in a worker thread: reading is CPU-bound.
 _PAGE_READERS = 2
 _NO_LIMIT = contextlib.nullcontext()
@@ -276,9 +272,11 @@ def internal_error_result(url: str, checked_at: datetime, detail: str) -> CheckR
 
 def _warm_up() -> None:
     """Import the judges (judges.py), then, in a turn of the loop of its own, the
-    page reader (readers.py): the first answer needs them, no request does. Two
-    turns, so that an answer or a connection ready between them is served between
-    them rather than after both."""
+    page reader (readers.py): the first answer needs them, no request does. Called
+    once the first links' requests are all written (Fetcher.when_requests_out), so
+    that no request waits behind these imports; a first answer that comes sooner
+    imports what it needs itself. Two turns, so that an answer or a connection ready
+    between them is served between them rather than after both."""
     judges.warm_judges()
     asyncio.get_running_loop().call_soon(warm_page_reader)
 
@@ -426,7 +424,7 @@ async def check_links(
         return start_ready()
 
     lanes.on_room = on_room
-    warm_up = loop.call_later(_WARM_UP_AFTER_S, _warm_up)
+    checker.fetcher.when_requests_out(_warm_up)
     try:
         while True:
             if not exhausted:
@@ -455,7 +453,7 @@ async def check_links(
                 raise error
             yield request, result  # type: ignore[misc]  # set whenever error is None
     finally:
-        warm_up.cancel()
+        checker.fetcher.when_requests_out(None)
         lanes.on_room = None
         tasks = list(running)
         for task in tasks:

@@ -5,8 +5,8 @@ fetched answer; judgement.py, verdict.py and drift.py judge a result against the
 link's history. No request needs them, the first answer does: imported before a
 check's first request, they were 8% of the instructions it ran to get there
 (issue 11; BENCHMARKS.md, the twelfth step). check.py imports them in its warm-up,
-a moment after the first links start (with the page reader, readers.py), while
-their requests wait for their answers; whatever asks for one of them before that
+once the first links' requests are all written (with the page reader, readers.py),
+while they wait for their answers; whatever asks for one of them before that
 imports them then.
 
 The modules on a check's path (check.py, siblings.py, landings.py, recorder.py,

@@ -4,8 +4,8 @@ once a check's first requests are out, pages/ at the first page a citation names
 Neither is needed to send a request, and together they are a sixth of a check's
 start-up (issue 11); imported at the first page read instead, titles.py held the
 loop for 30-40 ms just as the first answers came in, each answer's next request
-waiting behind it. :func:`warm_page_reader` is called a moment after the first
-links start (check.py), while their requests wait for their answers.
+waiting behind it. :func:`warm_page_reader` is called once the first links'
+requests are all written (check.py), while they wait for their answers.
 """
 
 from __future__ import annotations

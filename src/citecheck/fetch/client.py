@@ -177,6 +177,14 @@ class Fetcher:
     def _httpx_transport(self) -> httpx.AsyncBaseTransport:
         return self._http._transport  # noqa: SLF001
 
+    def when_requests_out(self, callback: Callable[[], None] | None) -> None:
+        """Call ``callback`` once, in a turn of the loop of its own, the first time no
+        fetch's request is waiting to be written (exchange.py): the first links'
+        requests are out and only their answers are awaited. None forgets it. A
+        Fetcher not entered (a test's, whose fetches are its own) never calls it."""
+        if self._sender is not None:
+            self._sender.when_requests_out(callback)
+
     @property
     def client(self) -> httpx.AsyncClient:
         """The one ``httpx.AsyncClient``, for the Wayback client (archive/), which

@@ -25,6 +25,7 @@ the pools directly, even one whose Fetcher never built its httpx client
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import typing
 from collections.abc import AsyncIterable, Callable, Mapping, Sequence
@@ -107,6 +108,32 @@ class Sender:
         self._pools = pools
         self._transport = transport
         self._requests = RequestMaker(fields, timeouts)
+        self._when_out: Callable[[], None] | None = None
+        self._unsent = 0
+
+    def when_requests_out(self, callback: Callable[[], None] | None) -> None:
+        """Call ``callback`` once, in a turn of the loop of its own, the first time
+        every request begun from now on has been written to its connection (or has
+        failed before it was); None forgets a callback not yet called. Requests sent
+        through an httpx transport (respx in tests) are not seen: their writing is not."""
+        self._when_out = callback
+
+    def _watched(self) -> Callable[[], None]:
+        """One more request to see written; what to call when it is (or failed)."""
+        self._unsent += 1
+        pending = True
+
+        def written() -> None:
+            nonlocal pending
+            if not pending:
+                return
+            pending = False
+            self._unsent -= 1
+            if self._unsent == 0 and self._when_out is not None:
+                callback, self._when_out = self._when_out, None
+                asyncio.get_running_loop().call_soon(callback)
+
+        return written
 
     async def send(
         self, url: str, extra_headers: Mapping[str, str], cookies: httpx.Cookies | None
@@ -129,12 +156,20 @@ class Sender:
         target = requests.target(url)
         # The jar sets the Cookie field on httpx's request: its head is then made of it.
         head = requests.head(target, extra_headers) if request is None else request_head(request, 0)
+        written = self._watched() if self._when_out is not None else None
         try:
             answer, body = await pools.exchange(
-                target.origin, head, timeouts=requests.timeouts, closes=requests.closes
+                target.origin,
+                head,
+                timeouts=requests.timeouts,
+                closes=requests.closes,
+                on_sent=written,
             )
         except (UnicodeError, ValueError) as exc:
             raise errors.InvalidURL(f"cannot request this URL: {exc}") from exc
+        finally:
+            if written is not None:
+                written()
         headers = lower_fields(answer.headers)
         for_cookies = None
         if "set-cookie" in headers:  # the cookie jar reads httpx's request and response

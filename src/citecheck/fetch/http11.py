@@ -385,10 +385,12 @@ class OriginPool:
         method: str = "GET",
         closes: bool = False,
         sni: str | None = None,
+        on_sent: Callable[[], None] | None = None,
     ) -> tuple[Head, Body]:
         """Send ``head`` and ``body`` (``method``'s, the request head's bytes; its
         fields say Connection: close if ``closes``) and read the final response head;
-        the body is read from the :class:`Body` given with it, which must be closed."""
+        the body is read from the :class:`Body` given with it, which must be closed.
+        ``on_sent`` is called once the request is written, before its answer is read."""
         if origin.scheme not in SCHEMES:
             raise errors.UnsupportedProtocol(f"unsupported scheme {origin.scheme!r}")
         if not self._slots.try_take():  # a free slot is taken at once: no wait to bound
@@ -402,14 +404,18 @@ class OriginPool:
             connection = self._idle_connection()
             if connection is not None and method in _IDEMPOTENT:
                 try:
-                    return await self._exchange(connection, head, body, timeouts, method, closes)
+                    return await self._exchange(
+                        connection, head, body, timeouts, method, closes, on_sent
+                    )
                 except _Closed:
                     pass  # dropped while idle: once more, on a new connection
             elif connection is not None:
                 self._idle.append(connection)
             connection = await self._connect(origin, timeouts.connect, sni)
             try:
-                return await self._exchange(connection, head, body, timeouts, method, closes)
+                return await self._exchange(
+                    connection, head, body, timeouts, method, closes, on_sent
+                )
             except _Closed as closed:
                 if closed.reset is not None:
                     raise errors.ReadError(str(closed.reset) or "connection reset") from None
@@ -457,9 +463,12 @@ class OriginPool:
         timeouts: Timeouts,
         method: str,
         closes: bool,
+        on_sent: Callable[[], None] | None,
     ) -> tuple[Head, Body]:
         try:
             await connection.send(head, body, timeouts.write)
+            if on_sent is not None:
+                on_sent()
             answer = await connection.read_head(timeouts.read)
             framing, length, keep = body_framing(answer, method, closes)
         except BaseException:

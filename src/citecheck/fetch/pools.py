@@ -40,6 +40,7 @@ class PoolPerOrigin:
         method: str = "GET",
         closes: bool = False,
         sni: str | None = None,
+        on_sent: Callable[[], None] | None = None,
     ) -> tuple[Head, Body]:
         """:meth:`OriginPool.exchange` on ``origin``'s pool."""
         pool = self._pools.get(origin)
@@ -49,7 +50,14 @@ class PoolPerOrigin:
         else:
             self._pools.move_to_end(origin)
         return await pool.exchange(
-            origin, head, body, timeouts=timeouts, method=method, closes=closes, sni=sni
+            origin,
+            head,
+            body,
+            timeouts=timeouts,
+            method=method,
+            closes=closes,
+            sni=sni,
+            on_sent=on_sent,
         )
 
     async def _close_unused(self) -> None:
