@@ -36,6 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
+import peak_rss  # noqa: E402
 from servers import FakeWeb  # noqa: E402
 
 from citecheck.models import Citation  # noqa: E402
@@ -74,18 +75,24 @@ def _write_sources(path: Path, urls: list[str]) -> None:
 
 
 def _run(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int, int]:
-    """Run a command; return (seconds, exit code, peak RSS of the child in MiB).
+    """Run a command; return (seconds, exit code, peak RSS of the child in MiB: its
+    own, not this process's at the spawn, peak_rss.py).
 
     The command's standard output is kept in ``_run.last_stdout``."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    started = time.perf_counter()
-    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=1800)
-    elapsed = time.perf_counter() - started
-    _run.last_stdout = proc.stdout
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    with peak_rss.measured(args) as (counted, peak):
+        started = time.perf_counter()
+        proc = subprocess.run(
+            counted, cwd=cwd, env=env, capture_output=True, text=True, timeout=1800
+        )
+        elapsed = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        peak_kib = peak(max(before, after))
+    stdout, stderr = proc.stdout, proc.stderr
+    _run.last_stdout = stdout
     if proc.returncode not in (0, 1):
-        print(proc.stdout[-2000:], proc.stderr[-2000:], file=sys.stderr)
-    return elapsed, proc.returncode, max(peak, before) // 1024
+        print(stdout[-2000:], stderr[-2000:], file=sys.stderr)
+    return elapsed, proc.returncode, int(peak_kib // 1024)
 
 
 def _env(probe: str) -> dict[str, str]:

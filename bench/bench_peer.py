@@ -12,8 +12,10 @@ is answered. Of the links, 76% answer 200, 10% are a 301 to a page on another ho
 10% answer 404 and 2% answer 500 (every time). The server counts requests and the
 most in flight per host.
 
-Each tool runs in its own process; wall time, CPU (user + sys) and peak RSS are that
-process's own (``os.wait4``); ``server_cpu_s`` is the fake web's (this process's CPU
+Each tool runs in its own process; wall time and CPU (user + sys) are that
+process's own (``os.wait4``), and so is its peak RSS, read by GNU time
+(``/usr/bin/time -f %M``; ``os.wait4``'s would include this process's own RSS at the
+spawn: peak_rss.py); ``server_cpu_s`` is the fake web's (this process's CPU
 while the tool ran), which shares the machine's cores with the tool. The floor is
 the request-level floor of the issue: for each host, the requests it received from
 that tool (retries and probes included) divided by the per-host limit, times the
@@ -58,6 +60,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
+import peak_rss  # noqa: E402
 from servers import FakeWeb, Reply, Request  # noqa: E402
 
 LATENCY_S = 0.1
@@ -124,24 +127,27 @@ def _links(web: FakeWeb, links: int, hosts: int) -> list[str]:
 
 
 def _run(args: list[str], cwd: Path, env: dict[str, str]) -> dict:
-    """Run one command; its own wall time, CPU and peak RSS (``os.wait4``)."""
-    started = time.perf_counter()
-    began = time.monotonic()  # the fake web's clock: its log's times are monotonic
-    server_cpu = time.process_time()  # this process: the fake web's thread, mostly
-    proc = subprocess.Popen(
-        args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
-    output = proc.stdout.read() if proc.stdout else b""
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    wall = time.perf_counter() - started
-    ended = time.monotonic()
-    server_cpu = time.process_time() - server_cpu
+    """Run one command; its own wall time, CPU (``os.wait4``) and peak RSS
+    (peak_rss.py)."""
+    with peak_rss.measured(args) as (counted, peak):
+        started = time.perf_counter()
+        began = time.monotonic()  # the fake web's clock: its log's times are monotonic
+        server_cpu = time.process_time()  # this process: the fake web's thread, mostly
+        proc = subprocess.Popen(
+            counted, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        output = proc.stdout.read() if proc.stdout else b""
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - started
+        ended = time.monotonic()
+        server_cpu = time.process_time() - server_cpu
+        peak_kib = peak(usage.ru_maxrss)
     return {
         "wall_s": round(wall, 2),
         "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
         "sys_s": round(usage.ru_stime, 2),
-        "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
+        "peak_rss_mib": round(peak_kib / 1024, 1),
         "exit": proc.returncode,
         "server_cpu_s": round(server_cpu, 2),
         "_began": began,
