@@ -258,6 +258,11 @@ _NOT_AT_START = (
     "citecheck.captures",
     # the store's rows for reports, archiving and fix (store/records.py)
     "citecheck.store.records",
+    # issue 11, the fourteenth step: a check's summary and the job's (two dataclasses)
+    # are built at its end (summaries.py)
+    "citecheck.summaries",
+    # ... and random, imported at a fetch's first retry (fetch/retries.py)
+    "random",
 )
 
 

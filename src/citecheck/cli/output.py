@@ -16,8 +16,8 @@ from .options import Job
 if TYPE_CHECKING:
     from ..archive import ArchiveProgress, ArchiveSummary
     from ..models import CheckResult, LinkState
-    from ..pipeline import CheckSummary
     from ..store import Store
+    from ..summaries import CheckSummary
 
 
 class CheckProgress:
