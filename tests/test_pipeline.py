@@ -261,8 +261,10 @@ _NOT_AT_START = (
     # issue 11, the fourteenth step: a check's summary and the job's (two dataclasses)
     # are built at its end (summaries.py)
     "citecheck.summaries",
-    # ... and random, imported at a fetch's first retry (fetch/retries.py)
+    # ... and random, imported at a fetch's first retry (fetch/retries.py), and the
+    # tables of the addresses --exclude-private refuses (fetch/addresses.py)
     "random",
+    "citecheck.fetch.addresses",
 )
 
 
