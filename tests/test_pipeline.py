@@ -258,6 +258,13 @@ _NOT_AT_START = (
     "citecheck.captures",
     # the store's rows for reports, archiving and fix (store/records.py)
     "citecheck.store.records",
+    # issue 11, the fourteenth step: a check's summary and the job's (two dataclasses)
+    # are built at its end (summaries.py)
+    "citecheck.summaries",
+    # ... and random, imported at a fetch's first retry (fetch/retries.py), and the
+    # tables of the addresses --exclude-private refuses (fetch/addresses.py)
+    "random",
+    "citecheck.fetch.addresses",
 )
 
 
@@ -350,6 +357,40 @@ def test_a_check_imports_its_judges_after_its_first_requests_reached_the_server(
     first_arrived = min(r.started_at for r in requests)
     first_answered = min(r.finished_at for r in requests if r.finished_at is not None)
     assert first_arrived < at < first_answered
+    assert set(_statuses(tmp_path).values()) == {200}
+
+
+_IMPORTED_AT_FIRST_CONNECTION = """
+import asyncio, runpy, sys
+_path, _names = sys.argv[1], {names!r}
+_open_connection = asyncio.open_connection
+async def _first_connection(*args, **kwargs):
+    if asyncio.open_connection is _first_connection:
+        asyncio.open_connection = _open_connection
+        with open(_path, "w") as out:
+            out.write(" ".join(name for name in _names if name in sys.modules))
+    return await _open_connection(*args, **kwargs)
+asyncio.open_connection = _first_connection
+sys.argv = ["citecheck", *sys.argv[2:]]
+runpy.run_module("citecheck", run_name="__main__")
+"""
+
+
+def test_a_check_opens_its_first_connection_without_its_summary_or_random(
+    tmp_path: Path,
+) -> None:
+    """What a check builds at its end (its summary: summaries.py) or at a retry
+    (the backoff's jitter: random) is not yet imported when its first connection
+    opens (citecheck.fetch, which opens it, is)."""
+    from servers import FakeWeb
+
+    names = ("citecheck.fetch", "citecheck.summaries", "random")
+    code = _IMPORTED_AT_FIRST_CONNECTION.format(names=names)
+    with FakeWeb() as web:
+        urls = [f"http://site.test:{web.port}/page/{n}" for n in range(3)]
+        done, imported = _check_in_subprocess(tmp_path, urls, code=code)
+        assert done.returncode == 0, done.stderr
+    assert imported == ["citecheck.fetch"]
     assert set(_statuses(tmp_path).values()) == {200}
 
 

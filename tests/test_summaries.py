@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from citecheck.archive import ArchiveProgress, ArchiveSummary
 from citecheck.config import ArchiveSettings
 from citecheck.models import CheckResult, Hop, LinkState, Reason, Status
-from citecheck.pipeline import CheckSummary
 from citecheck.summaries import (
+    CheckSummary,
     archive_line,
     archive_progress_line,
     archive_warnings,

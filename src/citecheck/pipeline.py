@@ -15,7 +15,7 @@ import contextlib
 import importlib
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,13 +31,12 @@ from .config import (
 from .errors import NetworkOfflineError
 from .fetch import Fetcher
 from .incidents import IncidentLog, error_log_path
-from .interrupt import Interruption, exit_code_for, run_stoppable
+from .interrupt import Interruption, run_stoppable
 from .landings import SharedTargets
 from .models import (
     CHANGE_KINDS,
     CheckResult,
     LinkState,
-    Status,
 )
 from .recorder import CheckRecorder, LinksInFlight
 from .schedule import is_due
@@ -48,9 +47,10 @@ from .sources import (
 from .store import LinkRead, Store, SyncSummary
 
 if TYPE_CHECKING:
-    from .archive import ArchiveProgress, ArchiveSummary
+    from .archive import ArchiveProgress
     from .moves import KnownContent
     from .pages import PageQuestion
+    from .summaries import CheckSummary, RunSummary
 
 # archive/, archiving.py, extract/, extracting.py, fix/ and the reports are imported
 # where they are used: a check needs none of them, and importing them was a third of
@@ -85,41 +85,6 @@ def __getattr__(name: str) -> object:
         stage = importlib.import_module(f".{_STAGE_ENTRY_POINTS[name]}", __package__)
         return getattr(stage, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-@dataclass(frozen=True)
-class CheckSummary:
-    """What one check run did. ``counts`` are all cited links by status after the run;
-    ``changes`` maps each of CHANGE_KINDS to the URLs it concerns."""
-
-    run_id: int
-    checked: int
-    counts: dict[str, int]
-    elapsed_s: float
-    offline: bool = False
-    offline_detail: str | None = None
-    due_only: bool = False  # only the links the schedule said were due were checked
-    changes: dict[str, list[str]] = field(default_factory=dict)
-    first_run: bool = False  # no check run reached its end before this one
-    interrupted_by: int | None = None  # the signal that stopped the run, if one did
-
-    @property
-    def broken(self) -> int:
-        return self.counts.get(Status.BROKEN.value, 0)
-
-    @property
-    def changed(self) -> bool:
-        return any(self.changes.get(kind) for kind in CHANGE_KINDS)
-
-    @property
-    def exit_code(self) -> int:
-        """0 no broken link; 1 broken links present; 3 the network looks offline;
-        128 + the signal's number when a signal stopped the run."""
-        if self.interrupted_by is not None:
-            return exit_code_for(self.interrupted_by)
-        if self.offline:
-            return 3
-        return 1 if self.broken else 0
 
 
 def check_sources(sources: Path) -> int:
@@ -320,6 +285,8 @@ def _check(
         counts = store.status_counts()
         store.record_changes(run_id, changes)
         store.finish_run(run_id, now=clock(), outcome=outcome, summary=counts)
+    from .summaries import CheckSummary  # at the end: not a check's start (issue 11)
+
     return CheckSummary(
         run_id=run_id,
         checked=checked,
@@ -332,23 +299,6 @@ def _check(
         first_run=first_run,
         interrupted_by=interruption.signum,
     )
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    """What the scheduled job did: its check, its archive step (None when it was
-    skipped: the network was down, or the check was interrupted), the reports written."""
-
-    check: CheckSummary
-    archive: ArchiveSummary | None
-    reports: list[Path]
-
-    @property
-    def exit_code(self) -> int:
-        """The check's, or 128 + the signal's number if the archive step was stopped."""
-        if self.archive is not None and self.archive.interrupted_by is not None:
-            return exit_code_for(self.archive.interrupted_by)
-        return self.check.exit_code
 
 
 def run_job(
@@ -373,6 +323,7 @@ def run_job(
     if archive_settings.time_budget_s is None:
         archive_settings = replace(archive_settings, time_budget_s=DEFAULT_RUN_ARCHIVE_MINUTES * 60)
     from .archiving import archive_step
+    from .summaries import RunSummary
 
     with store.writer_lock():
         load_sources(store, sources, now=clock())

@@ -1,20 +1,27 @@
-"""What the CLI says about a job, as text: the -v line per link, the summary lines of a
-check and of an archive run, the archive's progress line. Pure functions of the
+"""What a check and the scheduled job did (:class:`CheckSummary`, :class:`RunSummary`),
+and what the CLI says about a job, as text: the -v line per link, the summary lines of
+a check and of an archive run, the archive's progress line. Pure functions of the
 pipeline's summaries, so the wording is tested with plain values and cli/ only
-chooses where each line goes (standard output, or standard error for warnings)."""
+chooses where each line goes (standard output, or standard error for warnings).
+
+The summaries live here, not in pipeline.py, because a check builds its summary at
+its end: creating their two dataclasses (~1.5 ms each) before the first request
+was start-up that a check does not need (issue 11)."""
 
 from __future__ import annotations
 
 import signal
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .interrupt import exit_code_for
 from .models import CHANGE_KINDS, STATUS_ORDER, CheckResult, LinkState, Reason, Status
 
 if TYPE_CHECKING:  # a check's lines need not import the archive (start-up, issue 11)
     from .archive import ArchiveProgress, ArchiveSummary
     from .config import ArchiveSettings
-    from .pipeline import CheckSummary
 
 #: Wide enough for the longest "status (reason)", so that -v's columns line up (the
 #: longest status and the longest reason, " (" and ")", and a space).
@@ -26,6 +33,58 @@ CHANGE_TITLES = {
     "recovered": "Recovered",
     "newly_drifted": "Newly drifted (the page changed since it was cited)",
 }
+
+
+@dataclass(frozen=True)
+class CheckSummary:
+    """What one check run did. ``counts`` are all cited links by status after the run;
+    ``changes`` maps each of CHANGE_KINDS to the URLs it concerns."""
+
+    run_id: int
+    checked: int
+    counts: dict[str, int]
+    elapsed_s: float
+    offline: bool = False
+    offline_detail: str | None = None
+    due_only: bool = False  # only the links the schedule said were due were checked
+    changes: dict[str, list[str]] = field(default_factory=dict)
+    first_run: bool = False  # no check run reached its end before this one
+    interrupted_by: int | None = None  # the signal that stopped the run, if one did
+
+    @property
+    def broken(self) -> int:
+        return self.counts.get(Status.BROKEN.value, 0)
+
+    @property
+    def changed(self) -> bool:
+        return any(self.changes.get(kind) for kind in CHANGE_KINDS)
+
+    @property
+    def exit_code(self) -> int:
+        """0 no broken link; 1 broken links present; 3 the network looks offline;
+        128 + the signal's number when a signal stopped the run."""
+        if self.interrupted_by is not None:
+            return exit_code_for(self.interrupted_by)
+        if self.offline:
+            return 3
+        return 1 if self.broken else 0
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What the scheduled job did: its check, its archive step (None when it was
+    skipped: the network was down, or the check was interrupted), the reports written."""
+
+    check: CheckSummary
+    archive: ArchiveSummary | None
+    reports: list[Path]
+
+    @property
+    def exit_code(self) -> int:
+        """The check's, or 128 + the signal's number if the archive step was stopped."""
+        if self.archive is not None and self.archive.interrupted_by is not None:
+            return exit_code_for(self.archive.interrupted_by)
+        return self.check.exit_code
 
 
 def result_line(result: CheckResult, state: LinkState) -> str:

@@ -46,8 +46,6 @@ from .interrupt import Interruption, run_stoppable
 from .landings import SharedTargets
 from .models import CHANGE_KINDS, CheckResult, LinkState
 from .pipeline import (
-    CheckSummary,
-    RunSummary,
     archive_as_worker,
     every,
     known_content_of,
@@ -59,6 +57,7 @@ from .recorder import FLUSH_EVERY_S, CheckRecorder, LinksInFlight
 from .schedule import is_due
 from .store import Store
 from .store.leases import run_lease_key
+from .summaries import CheckSummary, RunSummary
 from .urls import host_key
 
 if TYPE_CHECKING:
@@ -276,7 +275,7 @@ async def _work(
 
 @dataclass(frozen=True)
 class WorkerOutcome:
-    """What one worker's run did (pipeline.CheckSummary is built from it)."""
+    """What one worker's run did (summaries.CheckSummary is built from it)."""
 
     run_id: int
     checked: int

@@ -53,9 +53,9 @@ from .worker import refuse_check_all, run_as_worker, worker_options
 if TYPE_CHECKING:
     from ..dbaddress import DatabaseAddress
     from ..models import Citation
-    from ..pipeline import CheckSummary
     from ..report import Report
     from ..store import Store
+    from ..summaries import CheckSummary
 
 
 def _open_store(path: DatabaseAddress, *, create: bool = True) -> Store:

@@ -16,8 +16,8 @@ from .options import Job
 if TYPE_CHECKING:
     from ..archive import ArchiveProgress, ArchiveSummary
     from ..models import CheckResult, LinkState
-    from ..pipeline import CheckSummary
     from ..store import Store
+    from ..summaries import CheckSummary
 
 
 class CheckProgress:
@@ -85,15 +85,18 @@ class ArchiveProgressDisplay:
 
 
 def result_printer(job: Job, total: int | None) -> tuple[CheckProgress, Callable[..., None]]:
-    from ..summaries import result_line
-
+    """The progress line, and what each result does: advance it, and with -v print the
+    result's line (summaries.py is imported only then: without -v a check's start
+    needs none of it, issue 11)."""
     progress = CheckProgress(
         total, enabled=sys.stderr.isatty() and not job.verbose and not job.quiet
     )
+    if not job.verbose or job.quiet:
+        return progress, progress.advance
+    from ..summaries import result_line
 
     def on_result(result: CheckResult, state: LinkState) -> None:
         progress.advance(result, state)
-        if job.verbose and not job.quiet:
-            click.echo(result_line(result, state))
+        click.echo(result_line(result, state))
 
     return progress, on_result

@@ -21,7 +21,6 @@ from collections.abc import Mapping
 from ..config import Settings
 from ..models import Reason
 from . import tls
-from .addresses import is_refused_address
 from .connections import AsyncioBackend, AsyncioStream, Backend, SocketOption
 from .errors import ConnectError, ConnectTimeout, PolicyConnectError
 from .http11 import OriginPool
@@ -101,6 +100,9 @@ class _PolicyBackend:
     ) -> AsyncioStream:
         addresses = await self._addresses(host, port, timeout)
         if self._exclude_private:
+            # addresses.py's tables (34 networks) are built for --exclude-private only
+            from .addresses import is_refused_address
+
             allowed = [a for a in addresses if not is_refused_address(a)]
             if not allowed:
                 raise PolicyConnectError(

@@ -9,7 +9,6 @@ of a run (BENCHMARKS.md: the second retry of 500s added 3–4 s to a 2,000-link 
 
 from __future__ import annotations
 
-import random
 from collections.abc import Mapping
 
 from ..config import Settings
@@ -45,14 +44,23 @@ def retry_delay(
     retry_after = retry_after_s(headers.get("retry-after"))
     if retry_after is None:
         if status in RETRIED_ONCE_STATUSES:
-            return settings.retry_500_after_s * random.uniform(1.0, 1.5)
+            return settings.retry_500_after_s * _jitter()
         return backoff_s(attempt, settings)
     return retry_after if retry_after <= settings.max_retry_after_s else None
 
 
 def backoff_s(attempt: int, settings: Settings) -> float:
     """Exponential backoff with jitter, so retries to one host do not move in step."""
-    return settings.backoff_s * 2 ** (attempt - 1) * random.uniform(1.0, 1.5)
+    return settings.backoff_s * 2 ** (attempt - 1) * _jitter()
+
+
+def _jitter() -> float:
+    """A factor from 1.0 to 1.5. ``random`` is imported at the first retry, not at a
+    check's start: its import seeds a generator from os.urandom and loads three C
+    modules, and most checks retry late or never (issue 11)."""
+    import random
+
+    return random.uniform(1.0, 1.5)
 
 
 __all__ = ["RETRYABLE_REASONS", "RETRYABLE_STATUSES", "backoff_s", "retry_delay"]
