@@ -44,9 +44,8 @@ def print_check_summary(summary: CheckSummary, store: Store, *, quiet: bool) -> 
 
     for line in check_warnings(summary):
         click.echo(line, err=True)
-    if not quiet:
-        for line in check_lines(summary, store.link_state):
-            click.echo(line)
+    if not quiet:  # one write: click.echo flushes, a line at a time was a write each
+        click.echo("\n".join(check_lines(summary, store.link_state)))
 
 
 def print_archive_summary(summary: ArchiveSummary, *, quiet: bool) -> None:
