@@ -73,3 +73,13 @@ def test_the_progress_line_names_the_save_page_now_wait() -> None:
         "waiting 25 s for the Save Page Now limit (3/min anonymous; set IA_ACCESS_KEY for 7/min)"
     )
     assert "waiting" not in archive_progress_line(ArchiveProgress(counts), ArchiveSettings())
+
+
+def test_the_summaries_are_still_named_by_the_pipeline() -> None:
+    """A script that took CheckSummary or RunSummary from pipeline.py before they
+    moved to summaries.py gets the same classes."""
+    import citecheck.pipeline as pipeline
+    from citecheck import summaries
+
+    assert pipeline.CheckSummary is summaries.CheckSummary
+    assert pipeline.RunSummary is summaries.RunSummary

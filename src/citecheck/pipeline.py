@@ -65,18 +65,21 @@ _FIX_ENTRY_POINTS = frozenset(
     }
 )
 #: The archive stage's entry points (archiving.py) and the extract stage's
-#: (extracting.py), the job's too.
+#: (extracting.py), the job's too; and the summaries a check and the job return,
+#: whose home is summaries.py (a check imports it at its end).
 _STAGE_ENTRY_POINTS = {
     "archive_as_worker": "archiving",
     "archive_links_in_store": "archiving",
     "DocumentCitations": "extracting",
     "extract_to_sources": "extracting",
+    "CheckSummary": "summaries",
+    "RunSummary": "summaries",
 }
 
 
 def __getattr__(name: str) -> object:
-    """The fix, archive and extract entry points, re-exported here and imported on
-    first use."""
+    """The fix, archive and extract entry points and the summaries, re-exported
+    here and imported on first use."""
     if name in _FIX_ENTRY_POINTS:
         from . import fix
 
