@@ -381,22 +381,29 @@ def _written_by_now(web: FakeWeb, expected: int) -> tuple[int, int]:
     return len(requests), sum(r.finished_at is not None for r in requests)
 
 
+async def _fetch_watched(
+    web: FakeWeb, urls: list[str], expected: int, **overrides: Any
+) -> tuple[list[FetchOutcome], list[tuple[int, int]]]:
+    """Fetch ``urls`` together with a callback set, then one of them again (later
+    requests must not call it again); the outcomes, and what the server had each
+    time it was called (:func:`_written_by_now` of ``expected`` requests)."""
+    settings = Settings(resolve=web.resolve_for(*HOSTS), **overrides)
+    seen: list[tuple[int, int]] = []
+    async with Fetcher(settings) as fetcher:
+        fetcher.when_requests_out(lambda: seen.append(_written_by_now(web, expected)))
+        outcomes = await asyncio.gather(*(fetcher.fetch(url) for url in urls))
+        await fetcher.fetch(urls[-1])
+    return outcomes, seen
+
+
 async def test_the_callback_comes_once_every_begun_request_is_written() -> None:
     """Three fetches to two hosts begun together: the callback comes once, after
     all three requests reached the server and before any was answered; later
     requests do not call it again."""
     with FakeWeb(latency_s=0.4) as slow_web:
-        settings = Settings(resolve=slow_web.resolve_for(*HOSTS), per_host=2)
-        seen: list[tuple[int, int]] = []
-
-        def out() -> None:
-            seen.append(_written_by_now(slow_web, 3))
-
-        async with Fetcher(settings) as fetcher:
-            fetcher.when_requests_out(out)
-            urls = [f"http://{host}:{slow_web.port}/page/{n}" for host in HOSTS for n in (1, 2)][:3]
-            outcomes = await asyncio.gather(*(fetcher.fetch(url) for url in urls))
-            await fetcher.fetch(f"http://{HOSTS[0]}:{slow_web.port}/page/later")
+        base, other = (f"http://{host}:{slow_web.port}" for host in HOSTS)
+        urls = [f"{base}/page/1", f"{base}/page/2", f"{other}/page/1"]
+        outcomes, seen = await _fetch_watched(slow_web, urls, 3, per_host=2)
     assert [o.status_code for o in outcomes] == [200, 200, 200]
     assert seen == [(3, 0)]
 
@@ -405,18 +412,8 @@ async def test_a_request_that_fails_before_it_is_written_does_not_hold_the_callb
     """A connection refused counts as out: the callback comes once the other
     request is written, long before its answer."""
     with FakeWeb(latency_s=0.4) as slow_web:
-        settings = Settings(resolve=slow_web.resolve_for(*HOSTS), max_attempts=1)
-        seen: list[tuple[int, int]] = []
-
-        def out() -> None:
-            seen.append(_written_by_now(slow_web, 1))
-
-        async with Fetcher(settings) as fetcher:
-            fetcher.when_requests_out(out)
-            refused, page = await asyncio.gather(
-                fetcher.fetch(f"http://127.0.0.1:{_refused_port()}/"),
-                fetcher.fetch(f"http://{HOSTS[0]}:{slow_web.port}/page/1"),
-            )
+        urls = [f"http://127.0.0.1:{_refused_port()}/", f"http://{HOSTS[0]}:{slow_web.port}/page/1"]
+        (refused, page), seen = await _fetch_watched(slow_web, urls, 1, max_attempts=1)
     assert refused.error is Reason.CONNECTION_ERROR and page.status_code == 200
     assert seen == [(1, 0)]
 
