@@ -47,6 +47,9 @@ class _CannedFetcher:
     def __init__(self, per_host: int) -> None:
         self.lanes = Lanes(per_host)
 
+    def when_requests_out(self, callback: object) -> None:
+        """No requests go out: the dispatcher's warm-up is not called."""
+
     async def fetch(self, url: str, **_: object) -> FetchOutcome:
         path = "/" + url.split("/", 3)[3]
         kind = path[1]
