@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 import httpx  # noqa: E402
+from floor_client import BareGet  # noqa: E402
 from servers import FakeWeb  # noqa: E402
 
 from citecheck.config import Settings  # noqa: E402
@@ -94,35 +95,10 @@ async def _httpx(client: httpx.AsyncClient, url: str) -> None:
             pass
 
 
-class _Floor:
-    """The least a GET over asyncio's streams can cost: a fixed request, one read of
-    the head, the body by its Content-Length, the connection kept (no checks at all)."""
-
-    def __init__(self) -> None:
-        self._idle: dict[tuple[str, int], list] = {}
-
-    async def get(self, url: str) -> None:
-        origin, _, path = url.removeprefix("http://").partition("/")
-        host, _, port = origin.partition(":")
-        key = (host, int(port))
-        idle = self._idle.setdefault(key, [])
-        reader, writer = idle.pop() if idle else await asyncio.open_connection(*key)
-        writer.write(f"GET /{path} HTTP/1.1\r\nHost: {origin}\r\n\r\n".encode())
-        head = await reader.readuntil(b"\r\n\r\n")
-        length = int(head.lower().split(b"content-length:", 1)[1].split(b"\r\n", 1)[0])
-        await reader.readexactly(length)
-        idle.append((reader, writer))
-
-    def close(self) -> None:
-        for connections in self._idle.values():
-            for _, writer in connections:
-                writer.close()
-
-
 async def measure(name: str, urls: list[str], options: argparse.Namespace) -> float | None:
     settings = Settings(per_host=options.per_host, resolve=())
     if name == "asyncio streams (floor)":
-        floor = _Floor()
+        floor = BareGet()
         try:
             return await _timed(_drive(urls, options.per_host, options.hosts, floor.get))
         finally:
