@@ -20,7 +20,10 @@ import csv
 import sys
 from collections import defaultdict
 
+#: citecheck's default for requests in flight in all (config.DEFAULT_CONCURRENCY); not
+#: imported from it, so that the floor loads nothing of citecheck's.
 _GLOBAL_LIMIT = 128
+_LOCATION = b"\r\nlocation:"
 
 
 class BareGet:
@@ -44,11 +47,11 @@ class BareGet:
         length = int(lowered.split(b"content-length:", 1)[1].split(b"\r\n", 1)[0])
         await reader.readexactly(length)
         idle.append((reader, writer))
-        location = None
-        if b"\r\nlocation:" in lowered:
-            start = lowered.index(b"\r\nlocation:") + len(b"\r\nlocation:")
-            location = head[start : head.index(b"\r\n", start)].strip()
-        return int(head[9:12]), location
+        at = lowered.find(_LOCATION)
+        if at < 0:
+            return int(head[9:12]), None
+        start = at + len(_LOCATION)
+        return int(head[9:12]), head[start : head.index(b"\r\n", start)].strip()
 
     def close(self) -> None:
         for connections in self._idle.values():
